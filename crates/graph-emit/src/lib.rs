@@ -1,0 +1,1 @@
+//! Emits Rust from the model.

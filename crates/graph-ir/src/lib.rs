@@ -1,0 +1,493 @@
+//! The intermediate model (IR) between the page parser and the code emitter: plain data only.
+//!
+//! Everything here is strings, enums, numbers and spans. There is no parsing and no printing in this
+//! crate, and no proc-macro2 type: the parser fills it, passes normalise it, the emitter reads it, and
+//! insta snapshots it. Every item that comes from a page carries a [`Span`] (file and 1-based line).
+//!
+//! Names are kept as the wire names the docs use (`displayName`, `enrollmentConfigurationAssignment`);
+//! turning them into Rust identifiers is the emitter's job.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Where an item came from: the page (path relative to the input folder, `/`-separated) and 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub file: String,
+    pub line: u32,
+}
+
+impl Span {
+    pub fn new(file: impl Into<String>, line: u32) -> Span {
+        Span { file: file.into(), line }
+    }
+}
+
+/// The Graph API version a page documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ApiVersion {
+    #[serde(rename = "beta")]
+    Beta,
+    #[serde(rename = "v1.0")]
+    V1_0,
+}
+
+impl ApiVersion {
+    /// The version as it appears in URLs: `beta` or `v1.0`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::Beta => "beta",
+            ApiVersion::V1_0 => "v1.0",
+        }
+    }
+}
+
+/// The whole model of a set of pages, after merging, inference and sorting.
+///
+/// Invariant: `operations` is sorted by (version, first path, method) and `types` by (version, name);
+/// every list inside is sorted or kept in documented order, so serialising it is deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Api {
+    pub pages: Vec<PageSummary>,
+    pub operations: Vec<Operation>,
+    pub types: Vec<TypeDef>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One input page as the parser saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageSummary {
+    pub file: String,
+    pub format: PageFormat,
+    pub kind: PageKind,
+    pub version: Option<ApiVersion>,
+    pub title: Option<String>,
+}
+
+/// How a page is written, detected from its content (never from its extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PageFormat {
+    /// Markdown source as kept in the docs repository.
+    Markdown,
+    /// A plain-text copy of the rendered web page: no markup at all.
+    PlainText,
+}
+
+/// What a page documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PageKind {
+    /// An API page: one operation (`doc_type: apiPageType`, or an HTTP request block).
+    Api,
+    /// A resource page: one type (`doc_type: resourcePageType`, or a properties table and no request).
+    Resource,
+    /// Neither could be recognised (the page still yields diagnostics).
+    Unknown,
+}
+
+/// The model of one page before merging: what `graph_parser::parse_page` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageModel {
+    pub summary: PageSummary,
+    pub operation: Option<Operation>,
+    /// Types the page declares (resource pages) or that its examples reveal (marked inferred).
+    pub types: Vec<TypeDef>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One HTTP operation. Several paths may reach it (one HTTP block with many request lines), and several
+/// pages may describe it (merged: the union of what they say).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    pub version: ApiVersion,
+    /// A wire-style name unique within the version, e.g. `createEnrollmentConfigurationAssignment` or
+    /// `deviceEnrollmentConfigurationsAssign` (bound actions are prefixed by the segment they bind to).
+    pub name: String,
+    pub kind: OperationKind,
+    /// The page title, e.g. `Create enrollmentConfigurationAssignment`.
+    pub title: String,
+    /// The page's summary sentence, links reduced to their text. `None` when only a placeholder was given.
+    pub description: Option<String>,
+    pub method: HttpMethod,
+    /// Path templates relative to the version root, in the order the page lists them.
+    pub paths: Vec<PathTemplate>,
+    pub request_headers: Vec<Header>,
+    pub query_options: Vec<QueryOption>,
+    pub request_body: Option<RequestBody>,
+    pub response: Response,
+    pub permissions: Permissions,
+    pub examples: Vec<Example>,
+    /// National clouds the page says the operation is available in, in page order.
+    pub national_clouds: Vec<String>,
+    /// Every page that describes this operation (first = the page chosen as primary).
+    pub sources: Vec<Span>,
+}
+
+/// What an operation does, from its title and method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperationKind {
+    Create,
+    Get,
+    List,
+    Update,
+    Delete,
+    Action,
+    Function,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum HttpMethod {
+    GET,
+    POST,
+    PATCH,
+    PUT,
+    DELETE,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::GET => "GET",
+            HttpMethod::POST => "POST",
+            HttpMethod::PATCH => "PATCH",
+            HttpMethod::PUT => "PUT",
+            HttpMethod::DELETE => "DELETE",
+        }
+    }
+}
+
+/// A path template such as `/deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PathTemplate {
+    /// The template exactly as written after the version root, starting with `/`.
+    pub raw: String,
+    pub segments: Vec<PathSegment>,
+    pub span: Span,
+}
+
+/// One `/`-separated piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PathSegment {
+    /// A navigation property, entity set, singleton, action or function name: `deviceManagement`.
+    Literal { name: String },
+    /// A key or other parameter: `{deviceConfigurationId}` has name `deviceConfigurationId`.
+    Parameter { name: String },
+    /// A type cast: `microsoft.graph.iosScepCertificateProfile` has type_name `iosScepCertificateProfile`.
+    Cast { namespace: String, type_name: String },
+    /// A function call with arguments in the segment: `getReport(period='{period}')`.
+    Call { name: String, arguments: Vec<CallArgument> },
+}
+
+/// One `name='{parameter}'` or `name=literal` argument inside a function-call segment.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CallArgument {
+    pub name: String,
+    /// The parameter name when the value is `{parameter}` (quoted or not), else `None`.
+    pub parameter: Option<String>,
+    /// The value as written (without quotes).
+    pub raw: String,
+}
+
+/// A request header row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub description: String,
+    pub required: bool,
+    pub span: Span,
+}
+
+/// An OData system query option the page says the operation supports (`$select`, `$filter`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryOption {
+    pub name: String,
+    pub span: Span,
+}
+
+/// What the request sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum RequestBody {
+    /// "supply a JSON representation of the X object": the body is an instance of a type. `properties`
+    /// are the rows the page's table lists (also merged into the type itself).
+    Resource { type_ref: TypeRef, properties: Vec<Property>, span: Span },
+    /// "the parameters of the action": a JSON object whose members are the named parameters.
+    Parameters { parameters: Vec<Property>, span: Span },
+}
+
+/// What a successful response returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// The documented success status (`200`, `201`, `204`, …).
+    pub status: u16,
+    /// The body type; `None` for 204 and for responses that document no body.
+    pub body: Option<TypeRef>,
+    pub span: Span,
+}
+
+/// A reference to a type: a primitive, a named Graph type, or a collection of either.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "of", rename_all = "kebab-case")]
+pub enum TypeRef {
+    Primitive(Primitive),
+    /// A Graph type by its wire name without namespace: `deviceAndAppManagementAssignmentTarget`.
+    Named(String),
+    Collection(Box<TypeRef>),
+}
+
+/// The Edm primitive types the docs use (as written in type columns: `String`, `Int32`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Primitive {
+    String,
+    Boolean,
+    Byte,
+    SByte,
+    Int16,
+    Int32,
+    Int64,
+    Single,
+    Double,
+    Decimal,
+    Guid,
+    DateTimeOffset,
+    Date,
+    TimeOfDay,
+    Duration,
+    Binary,
+    Stream,
+    /// Any JSON value (an untyped `Json`/`Edm.Untyped` property, or a type the docs leave unsaid).
+    Json,
+}
+
+/// A property of a type, or a parameter of an action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Property {
+    /// Wire name: `deviceAndAppManagementAssignmentFilterId`, `@odata.type` never appears here.
+    pub name: String,
+    pub type_ref: TypeRef,
+    /// Description with links reduced to their text; `None` when the page gives only a placeholder.
+    pub description: Option<String>,
+    /// "This property is read-only."
+    pub read_only: bool,
+    /// `Some(true)` where the page says "Required", `Some(false)` where it says "Optional", else `None`.
+    pub required: Option<bool>,
+    /// Members listed in "Possible values are: `a`, `b`." in the description.
+    pub possible_values: Vec<String>,
+    pub origin: Origin,
+    pub span: Span,
+}
+
+/// Whether an item was documented or only inferred from example JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    Documented,
+    Inferred,
+}
+
+/// A named type: an object type (entity or complex) or an enum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeDef {
+    pub version: ApiVersion,
+    /// Wire name without namespace: `enrollmentConfigurationAssignment`.
+    pub name: String,
+    pub namespace: String,
+    pub kind: TypeKind,
+    pub description: Option<String>,
+    /// Base type's wire name (`entity` for entities), if known.
+    pub base_type: Option<String>,
+    /// Types known to derive from this one (directly), sorted.
+    pub derived_types: Vec<String>,
+    pub is_abstract: bool,
+    /// Own properties (not the inherited ones), sorted by name.
+    pub properties: Vec<Property>,
+    /// Enum members in documented order (only for `TypeKind::Enum`).
+    pub members: Vec<EnumMember>,
+    pub origin: Origin,
+    /// Every place that declared or revealed this type, sorted.
+    pub sources: Vec<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TypeKind {
+    /// An entity type (has an `id` key).
+    Entity,
+    /// A complex type (a structured value without identity).
+    Complex,
+    /// An object whose entity/complex nature the pages don't say.
+    Object,
+    Enum,
+}
+
+/// One member of an enum type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumMember {
+    pub name: String,
+    pub description: Option<String>,
+    pub origin: Origin,
+    pub span: Span,
+}
+
+/// The permissions an operation needs, as the page states them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions {
+    pub order: PrivilegeOrder,
+    /// One entry per table row (or workload sub-row), in page order.
+    pub entries: Vec<PermissionEntry>,
+    /// Set when the page points to an include file instead of a table (`[!INCLUDE [permissions-table](…)]`).
+    pub include: Option<String>,
+    pub span: Option<Span>,
+}
+
+/// The order the page says its permission lists are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrivilegeOrder {
+    LeastToMost,
+    MostToLeast,
+    /// "marked as least privileged", or no order stated.
+    Unstated,
+}
+
+/// One permission-table row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionEntry {
+    pub kind: PermissionKind,
+    /// A workload sub-row's name (`Onboarding` in `| &nbsp; &nbsp; **Onboarding** | … |`).
+    pub workload: Option<String>,
+    pub scopes: PermissionScopes,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PermissionKind {
+    DelegatedWorkOrSchool,
+    DelegatedPersonal,
+    Application,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "scopes", rename_all = "kebab-case")]
+pub enum PermissionScopes {
+    /// The permission names in the page's order.
+    Scopes(Vec<String>),
+    /// "Not supported."
+    NotSupported,
+    /// The cell is empty because sub-rows follow (workload sub-rows carry the scopes).
+    SeeWorkloads,
+    /// A `TODO` placeholder or an empty cell: the page doesn't say.
+    Unknown,
+}
+
+/// One documented example: a request and the response to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    /// The example's `name` from its annotation, when it has one.
+    pub name: Option<String>,
+    pub request: Option<ExampleRequest>,
+    pub response: Option<ExampleResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleRequest {
+    pub method: HttpMethod,
+    /// The URL as written: `https://graph.microsoft.com/beta/deviceManagement/…`.
+    pub url: String,
+    /// The version segment of the URL, when it has one.
+    pub version: Option<ApiVersion>,
+    /// The path after the version root, query string removed: `/deviceManagement/…`.
+    pub path: String,
+    /// The query string without `?`, if any.
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+    /// The parsed JSON body; `None` when there is none or it is not JSON (then a diagnostic says so).
+    pub body: Option<Value>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+    /// The annotation says the body is truncated for brevity.
+    pub truncated: bool,
+    pub span: Span,
+}
+
+/// A finding about the input: a recovered quirk, a gap, or bad input.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub span: Span,
+    pub severity: Severity,
+    pub code: DiagnosticCode,
+    /// One line of text.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+/// Stable diagnostic codes. The serialised (kebab-case) form is the code users see and may filter on;
+/// never rename a variant's serialised form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticCode {
+    /// The file is empty or only whitespace.
+    EmptyPage,
+    /// The file is not valid UTF-8 (it was read lossily).
+    InvalidUtf8,
+    /// An API page without an HTTP request block.
+    NoHttpBlock,
+    /// A request line that could not be read as `METHOD /path`.
+    BadRequestLine,
+    /// A `**TODO: …**` placeholder where text was expected.
+    TodoPlaceholder,
+    /// A heading indented into a code block, read as a heading.
+    IndentedHeading,
+    /// Example JSON that does not parse.
+    InvalidJson,
+    /// Example JSON that parsed only after repair (comments, trailing commas, …).
+    RepairedJson,
+    /// A Content-Length header that disagrees with the body's length.
+    ContentLengthMismatch,
+    /// A link to a resource page that is not in the input.
+    UnresolvedLink,
+    /// Permissions given only by an include file that is not in the input.
+    PermissionsInclude,
+    /// The page has no permissions section.
+    NoPermissions,
+    /// A table row that could not be read (wrong number of cells, unknown permission type, …).
+    BadTableRow,
+    /// A type column that could not be read as a type.
+    UnknownType,
+    /// No version could be found for the page.
+    UnknownVersion,
+    /// Two sources disagree (the version in the URL and the banner, two pages, …).
+    Conflict,
+    /// An example's request path matches none of the operation's paths.
+    ExamplePathMismatch,
+    /// A type, property or enum member was inferred from example JSON only.
+    Inferred,
+    /// The response status could not be found.
+    NoResponseStatus,
+    /// An include that was not resolved (the text it stands for is missing).
+    UnresolvedInclude,
+    /// A page that is neither an API page nor a resource page.
+    UnknownPageKind,
+    /// Two operations or types whose generated names would collide.
+    NameCollision,
+    /// Something the generator skipped, with the reason.
+    Skipped,
+}

@@ -1,0 +1,39 @@
+//! Bearer-token providers: asked for a token before every attempt, so a refreshed token is used on retry.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A future returned by [`TokenProvider::token`].
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<String, Box<dyn std::error::Error + Send + Sync>>> + Send + 'a>>;
+
+/// Supplies the bearer token for each request attempt.
+pub trait TokenProvider: Send + Sync {
+    /// The access token to send as `Authorization: Bearer <token>`.
+    fn token(&self) -> TokenFuture<'_>;
+}
+
+/// A fixed token. Its `Debug` output never shows the token.
+#[derive(Clone)]
+pub struct StaticToken(String);
+
+impl StaticToken {
+    /// Wraps a token obtained elsewhere.
+    pub fn new(token: impl Into<String>) -> StaticToken {
+        StaticToken(token.into())
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaticToken(<redacted>)")
+    }
+}
+
+impl TokenProvider for StaticToken {
+    fn token(&self) -> TokenFuture<'_> {
+        let token = self.0.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
