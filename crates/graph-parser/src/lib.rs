@@ -4,6 +4,7 @@
 //! `lower` (one page → [`PageModel`]) → `merge` (all pages → [`Api`]: merge, infer, resolve, sort).
 
 pub mod blocks;
+pub mod markdown;
 
 use graph_ir::{Api, PageModel};
 

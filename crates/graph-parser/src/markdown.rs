@@ -1,0 +1,425 @@
+//! The markdown front end: pulldown-cmark's event stream → [`Document`] blocks.
+//!
+//! A small stateful walker over `into_offset_iter()`: one method per block kind, each consuming the
+//! events up to its matching end. Quirks recovered here (each leaves a [`FrontEndNote`]):
+//! - a heading indented four or more spaces, which CommonMark reads as an indented code block;
+//! - `<!-- { … } -->` annotations, which arrive as several HTML pieces and are joined;
+//! - `[!INCLUDE [label](target)]`, which is a paragraph to CommonMark;
+//! - YAML front matter that does not parse.
+
+use std::iter::Peekable;
+use std::ops::Range;
+
+use graph_ir::{DiagnosticCode, Severity};
+use pulldown_cmark::{CodeBlockKind, Event, MetadataBlockKind, OffsetIter, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+use std::sync::LazyLock;
+
+use crate::blocks::{Block, Cell, Document, FrontEndNote, Link, Row};
+
+/// The one set of options this tool parses markdown with.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Reads a markdown page into blocks. Never fails: odd input yields notes.
+pub fn read(text: &str) -> Document {
+    let mut walker = Walker {
+        text,
+        lines: LineIndex::new(text),
+        events: Parser::new_ext(text, options()).into_offset_iter().peekable(),
+        doc: Document::default(),
+    };
+    walker.run();
+    walker.doc
+}
+
+/// Maps byte offsets to 1-based line numbers.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    pub(crate) fn line(&self, offset: usize) -> u32 {
+        let index = self.starts.partition_point(|&start| start <= offset);
+        u32::try_from(index.max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Inline content collected from a paragraph, heading or cell.
+#[derive(Default)]
+struct Inline {
+    text: String,
+    links: Vec<Link>,
+    /// Non-whitespace text seen outside `**strong**`.
+    plain_outside_strong: bool,
+    /// Non-whitespace text seen inside `**strong**`.
+    any_strong: bool,
+}
+
+struct Walker<'a> {
+    text: &'a str,
+    lines: LineIndex,
+    events: Peekable<OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>>,
+    doc: Document,
+}
+
+static INCLUDE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\[!INCLUDE\s*\[([^\]]*)\]\(([^)\s]*)\)\s*\]").expect("static regex"));
+static COMMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<!--(.*?)-->").expect("static regex"));
+static ATX_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.*?)\s*#*\s*$").expect("static regex"));
+
+impl Walker<'_> {
+    fn run(&mut self) {
+        while let Some((event, range)) = self.events.next() {
+            let line = self.lines.line(range.start);
+            match event {
+                Event::Start(Tag::MetadataBlock(kind)) => self.front_matter(kind, line),
+                Event::Start(Tag::Heading { level, .. }) => {
+                    let inline = self.inline();
+                    self.doc.blocks.push(Block::Heading { level: level as u8, text: inline.text, line });
+                }
+                Event::Start(Tag::Paragraph) => self.paragraph(range, line),
+                Event::Start(Tag::Item) => {
+                    // A tight list item has its text directly inside; a loose one wraps it in a
+                    // paragraph, which `inline` flattens. Either way: one paragraph per item.
+                    let inline = self.inline();
+                    self.push_paragraph(inline, line);
+                }
+                Event::Start(Tag::Table(_)) => self.table(line),
+                Event::Start(Tag::CodeBlock(kind)) => self.code_block(kind, line),
+                Event::Start(Tag::HtmlBlock) => self.html_block(),
+                Event::Html(html) | Event::InlineHtml(html) => self.annotations(&html, range.start),
+                // Block quotes and lists are transparent: their paragraphs become blocks.
+                _ => {}
+            }
+        }
+    }
+
+    fn front_matter(&mut self, kind: MetadataBlockKind, line: u32) {
+        let mut yaml = String::new();
+        for (event, _) in self.events.by_ref() {
+            match event {
+                Event::Text(text) => yaml.push_str(&text),
+                Event::End(TagEnd::MetadataBlock(_)) => break,
+                _ => {}
+            }
+        }
+        if kind != MetadataBlockKind::YamlStyle {
+            return;
+        }
+        let fields = match yaml_rust2::YamlLoader::load_from_str(&yaml) {
+            Ok(docs) => docs
+                .first()
+                .and_then(|doc| doc.as_hash())
+                .map(|hash| {
+                    hash.iter()
+                        .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), yaml_scalar(value)?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Err(error) => {
+                self.note(line, DiagnosticCode::Skipped, Severity::Warning, format!("front matter is not valid YAML: {error}"));
+                Vec::new()
+            }
+        };
+        self.doc.blocks.push(Block::FrontMatter { fields, line });
+    }
+
+    fn paragraph(&mut self, range: Range<usize>, line: u32) {
+        let inline = self.inline();
+        let source = self.text.get(range).unwrap_or_default();
+        if let Some(captures) = INCLUDE.captures(source) {
+            let label = captures.get(1).map_or("", |m| m.as_str()).to_owned();
+            let target = captures.get(2).map_or("", |m| m.as_str()).to_owned();
+            self.doc.blocks.push(Block::Include { label, target, line });
+            return;
+        }
+        self.push_paragraph(inline, line);
+    }
+
+    fn push_paragraph(&mut self, inline: Inline, line: u32) {
+        if !inline.text.is_empty() {
+            self.doc.blocks.push(Block::Paragraph { text: inline.text, links: inline.links, line });
+        }
+    }
+
+    /// Collects inline content up to the end of the element whose start was just consumed.
+    fn inline(&mut self) -> Inline {
+        let mut inline = Inline::default();
+        let mut depth = 1usize;
+        let mut strong = 0usize;
+        let mut link: Option<(String, usize)> = None;
+        while let Some((event, _)) = self.events.next() {
+            let piece: Option<&str> = match &event {
+                Event::Start(tag) => {
+                    depth += 1;
+                    match tag {
+                        Tag::Strong => strong += 1,
+                        Tag::Link { dest_url, .. } => link = Some((dest_url.to_string(), inline.text.len())),
+                        Tag::Paragraph | Tag::Item if !inline.text.is_empty() => inline.text.push(' '),
+                        _ => {}
+                    }
+                    None
+                }
+                Event::End(tag) => {
+                    depth -= 1;
+                    match tag {
+                        TagEnd::Strong => strong = strong.saturating_sub(1),
+                        TagEnd::Link => {
+                            if let Some((target, start)) = link.take() {
+                                let text = inline.text.get(start..).unwrap_or_default().trim().to_owned();
+                                inline.links.push(Link { text, target });
+                            }
+                        }
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                    None
+                }
+                Event::Text(text) | Event::Code(text) => Some(text),
+                Event::SoftBreak | Event::HardBreak => Some(" "),
+                Event::InlineHtml(html) | Event::Html(html) if html.trim_start().starts_with("<br") => Some(" "),
+                _ => None,
+            };
+            if let Some(piece) = piece {
+                if !piece.trim().is_empty() {
+                    if strong > 0 {
+                        inline.any_strong = true;
+                    } else if !piece.trim_matches(|c: char| c.is_whitespace()).is_empty() {
+                        inline.plain_outside_strong = true;
+                    }
+                }
+                inline.text.push_str(piece);
+            }
+        }
+        inline.text = collapse_spaces(&inline.text);
+        inline
+    }
+
+    fn table(&mut self, line: u32) {
+        let mut header = Vec::new();
+        let mut rows = Vec::new();
+        let mut current: Option<Row> = None;
+        let mut in_head = false;
+        while let Some((event, range)) = self.events.next() {
+            match event {
+                Event::Start(Tag::TableHead) => in_head = true,
+                Event::End(TagEnd::TableHead) => in_head = false,
+                Event::Start(Tag::TableRow) => {
+                    current = Some(Row { cells: Vec::new(), line: self.lines.line(range.start) })
+                }
+                Event::End(TagEnd::TableRow) => rows.extend(current.take()),
+                Event::Start(Tag::TableCell) => {
+                    let cell = self.cell();
+                    match (&mut current, in_head) {
+                        (_, true) => header.push(cell),
+                        (Some(row), false) => row.cells.push(cell),
+                        (None, false) => {}
+                    }
+                }
+                Event::End(TagEnd::Table) => break,
+                _ => {}
+            }
+        }
+        self.doc.blocks.push(Block::Table { header, rows, line });
+    }
+
+    fn cell(&mut self) -> Cell {
+        let inline = self.inline();
+        // `&nbsp;` arrives as U+00A0; a workload sub-row is indented with it and written in bold.
+        let indented = inline.text.starts_with('\u{a0}');
+        let text = inline.text.trim_matches(|c: char| c.is_whitespace()).to_owned();
+        Cell { bold: inline.any_strong && !inline.plain_outside_strong, indented, text, links: inline.links }
+    }
+
+    fn code_block(&mut self, kind: CodeBlockKind<'_>, line: u32) {
+        let mut text = String::new();
+        for (event, _) in self.events.by_ref() {
+            match event {
+                Event::Text(piece) => text.push_str(&piece),
+                Event::End(TagEnd::CodeBlock) => break,
+                _ => {}
+            }
+        }
+        match kind {
+            CodeBlockKind::Fenced(info) => {
+                let info = info.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+                self.doc.blocks.push(Block::Code { info, text, line });
+            }
+            CodeBlockKind::Indented => self.indented_code(text, line),
+        }
+    }
+
+    /// An indented code block whose lines are all ATX headings is a heading indented by mistake
+    /// (seen in real pages: `        ## Permissions`). Anything else stays code.
+    fn indented_code(&mut self, text: String, line: u32) {
+        let lines: Vec<(u32, &str)> =
+            text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (line + i as u32, l)).collect();
+        let headings: Vec<(u32, usize, String)> = lines
+            .iter()
+            .filter_map(|&(at, l)| {
+                let captures = ATX_HEADING.captures(l.trim())?;
+                Some((at, captures.get(1)?.as_str().len(), captures.get(2)?.as_str().to_owned()))
+            })
+            .collect();
+        if headings.is_empty() || headings.len() != lines.len() {
+            self.doc.blocks.push(Block::Code { info: String::new(), text, line });
+            return;
+        }
+        for (at, level, heading) in headings {
+            self.note(
+                at,
+                DiagnosticCode::IndentedHeading,
+                Severity::Warning,
+                format!("heading `{heading}` is indented into a code block; read as a level-{level} heading"),
+            );
+            self.doc.blocks.push(Block::Heading { level: level as u8, text: heading, line: at });
+        }
+    }
+
+    fn html_block(&mut self) {
+        let mut html = String::new();
+        let mut start = None;
+        for (event, range) in self.events.by_ref() {
+            match event {
+                Event::Html(piece) | Event::Text(piece) => {
+                    start.get_or_insert(range.start);
+                    html.push_str(&piece);
+                }
+                Event::End(TagEnd::HtmlBlock) => break,
+                _ => {}
+            }
+        }
+        self.annotations(&html, start.unwrap_or(0));
+    }
+
+    /// Every `<!-- { … } -->` comment in `html` (which starts at byte `offset`) becomes an annotation.
+    fn annotations(&mut self, html: &str, offset: usize) {
+        for captures in COMMENT.captures_iter(html) {
+            let (Some(whole), Some(body)) = (captures.get(0), captures.get(1)) else { continue };
+            let json = body.as_str().trim();
+            if json.starts_with('{') {
+                let line = self.lines.line(offset + whole.start());
+                self.doc.blocks.push(Block::Annotation { json: json.to_owned(), line });
+            }
+        }
+    }
+
+    fn note(&mut self, line: u32, code: DiagnosticCode, severity: Severity, message: String) {
+        self.doc.notes.push(FrontEndNote { line, code, severity, message });
+    }
+}
+
+/// A YAML scalar as text; `None` for nested structures.
+fn yaml_scalar(value: &yaml_rust2::Yaml) -> Option<String> {
+    use yaml_rust2::Yaml;
+    match value {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Collapses runs of ordinary whitespace to one space and trims the ends, keeping U+00A0 at the start
+/// (it marks indented cells) but not at the end.
+fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() && c != '\u{a0}' {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(text: &str) -> Vec<Block> {
+        read(text).blocks
+    }
+
+    #[test]
+    fn an_indented_heading_is_read_as_a_heading_with_a_note() {
+        let doc = read("# Title\n\nIntro.\n\n        ## Permissions\nOne of the following.\n");
+        assert!(doc.blocks.contains(&Block::Heading { level: 2, text: "Permissions".into(), line: 5 }));
+        assert_eq!(doc.notes.len(), 1);
+        assert_eq!(doc.notes[0].code, DiagnosticCode::IndentedHeading);
+        assert_eq!(doc.notes[0].line, 5);
+    }
+
+    #[test]
+    fn indented_code_that_is_not_a_heading_stays_code() {
+        let doc = read("Text.\n\n    let x = 1;\n");
+        assert!(matches!(&doc.blocks[1], Block::Code { text, .. } if text == "let x = 1;\n"));
+        assert!(doc.notes.is_empty());
+    }
+
+    #[test]
+    fn annotation_pieces_are_joined() {
+        let found = blocks("<!-- {\n  \"blockType\": \"ignored\"\n}\n-->\n``` http\nGET /a\n```\n");
+        assert_eq!(found[0], Block::Annotation { json: "{\n  \"blockType\": \"ignored\"\n}".into(), line: 1 });
+        assert_eq!(found[1], Block::Code { info: "http".into(), text: "GET /a\n".into(), line: 5 });
+    }
+
+    #[test]
+    fn include_paragraph_becomes_an_include() {
+        let found = blocks("[!INCLUDE [permissions-table](../includes/p.md)]\n");
+        assert_eq!(found, vec![Block::Include { label: "permissions-table".into(), target: "../includes/p.md".into(), line: 1 }]);
+    }
+
+    #[test]
+    fn workload_sub_rows_are_bold_and_indented() {
+        let found = blocks("|A|B|\n|:---|:---|\n|Application||\n| &nbsp; &nbsp; **Onboarding** | X.All|\n");
+        let Block::Table { header, rows, .. } = &found[0] else { panic!("not a table: {found:?}") };
+        assert_eq!(header.len(), 2);
+        assert_eq!(rows[0].cells[1].text, "");
+        let workload = &rows[1].cells[0];
+        assert_eq!((workload.text.as_str(), workload.bold, workload.indented), ("Onboarding", true, true));
+        assert_eq!(rows[1].line, 4);
+    }
+
+    #[test]
+    fn links_are_reduced_to_text_and_kept() {
+        let found = blocks("Create a new [thing](../resources/thing.md) object.\n");
+        assert_eq!(
+            found,
+            vec![Block::Paragraph {
+                text: "Create a new thing object.".into(),
+                links: vec![Link { text: "thing".into(), target: "../resources/thing.md".into() }],
+                line: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn front_matter_fields_are_unquoted() {
+        let found = blocks("---\ntitle: \"Create x\"\nauthor: \"**TODO: Provide Github Name**\"\n---\n\n# Create x\n");
+        assert_eq!(
+            found[0],
+            Block::FrontMatter {
+                fields: vec![("title".into(), "Create x".into()), ("author".into(), "**TODO: Provide Github Name**".into())],
+                line: 1
+            }
+        );
+    }
+}
