@@ -1,0 +1,239 @@
+//! The command line: parses arguments (clap), runs the command, prints its report and picks the exit
+//! code: 0 ok, 1 a check found stale files or the run failed, 2 a usage error (clap's own).
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal as _, Write as _};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+
+use crate::codegen::{self, Codegen, CodegenReport};
+use crate::diagnostics::{self, SeverityCounts};
+use crate::list;
+use crate::pages::read_input_folder;
+use crate::write::{plural, Mode};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Generates the Microsoft Graph client from reference pages.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the client crate from the pages (the only thing that writes generated files).
+    Codegen(CodegenArgs),
+    /// Print every operation as `version METHOD /path -> status type`, sorted.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CodegenArgs {
+    /// Folder of pages, read recursively [default: docs-input/ in the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub input: Option<PathBuf>,
+    /// Folder of the generated crate [default: generated/ in the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write nothing; fail, naming each file, when the output is not up to date
+    #[arg(long)]
+    pub check: bool,
+    /// Parser threads [default: one per core]
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+    /// Print diagnostic counts by code instead of each diagnostic (for large inputs)
+    #[arg(short, long = "quiet-diagnostics")]
+    pub quiet_diagnostics: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Folder of pages, read recursively [default: docs-input/ in the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub input: Option<PathBuf>,
+}
+
+/// Runs the command line `args` (program name first) and returns the process's exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        // Prints usage (exit 2) or help/version (exit 0), as clap does.
+        Err(error) => error.exit(),
+    };
+    let outcome = match cli.command {
+        Command::Codegen(args) => run_codegen(&args),
+        Command::List(args) => run_list(&args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl CodegenArgs {
+    /// The run these arguments ask for, with workspace defaults for the folders.
+    pub fn to_codegen(&self) -> Codegen {
+        let mode = if self.check { Mode::Check } else { Mode::Write };
+        let defaults = Codegen::workspace_default(mode);
+        Codegen {
+            input: self.input.clone().unwrap_or(defaults.input),
+            out: self.out.clone().unwrap_or(defaults.out),
+            mode,
+            jobs: self.jobs,
+        }
+    }
+
+    /// The command that brings the output up to date: this one without `--check`.
+    pub fn fix_command(&self) -> String {
+        let mut command = "cargo xtask codegen".to_owned();
+        if let Some(input) = &self.input {
+            command.push_str(&format!(" --input {}", input.display()));
+        }
+        if let Some(out) = &self.out {
+            command.push_str(&format!(" --out {}", out.display()));
+        }
+        command
+    }
+}
+
+fn run_codegen(args: &CodegenArgs) -> anyhow::Result<ExitCode> {
+    let codegen = args.to_codegen();
+    let report = codegen.run()?;
+    print_diagnostics(&report, args.quiet_diagnostics)?;
+    let mut stdout = io::stdout().lock();
+    if codegen.mode == Mode::Write && !args.quiet_diagnostics {
+        write!(stdout, "{}", report.sync)?;
+    }
+    writeln!(stdout, "{}", summary(&report))?;
+    stdout.flush()?;
+    if report.sync.is_up_to_date() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: {}", report.sync.stale_message(&codegen.out, &args.fix_command()));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Every diagnostic rendered rustc-style on stderr (coloured on a terminal), or only counts by code.
+fn print_diagnostics(report: &CodegenReport, quiet: bool) -> anyhow::Result<()> {
+    if quiet {
+        let mut stderr = io::stderr().lock();
+        for (code, count) in diagnostics::counts_by_code(&report.diagnostics) {
+            writeln!(stderr, "{count:>7} {code}")?;
+        }
+        return Ok(());
+    }
+    let color = if io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
+    let stderr = StandardStream::stderr(color);
+    let mut stderr = stderr.lock();
+    for diagnostic in &report.diagnostics {
+        diagnostics::emit(&mut stderr, diagnostic, &report.sources)?;
+    }
+    Ok(())
+}
+
+/// `codegen: 5 pages, 4 operations, 9 types; 7 diagnostics (0 errors, 3 warnings, 4 notes); 2 files changed in 0.31s`.
+pub fn summary(report: &CodegenReport) -> String {
+    let counts = SeverityCounts::of(&report.diagnostics);
+    let files = match report.sync.mode {
+        Mode::Write => format!("{} changed", plural(report.sync.changes.len(), "file")),
+        Mode::Check => format!("{} out of date", plural(report.sync.changes.len(), "file")),
+    };
+    format!(
+        "codegen: {}, {}, {}; {} ({}, {}, {}); {} in {:.2}s",
+        plural(report.pages, "page"),
+        plural(report.operations, "operation"),
+        plural(report.types, "type"),
+        plural(report.diagnostics.len(), "diagnostic"),
+        plural(counts.errors, "error"),
+        plural(counts.warnings, "warning"),
+        plural(counts.notes, "note"),
+        files,
+        report.elapsed.as_secs_f64(),
+    )
+}
+
+fn run_list(args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let input = args.input.clone().unwrap_or_else(|| Codegen::workspace_default(Mode::Check).input);
+    let inputs = read_input_folder(&input)?;
+    let api = codegen::parse_pages(&inputs.pages, None)?;
+    let mut stdout = io::stdout().lock();
+    for line in list::operation_lines(&api) {
+        writeln!(stdout, "{line}")?;
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn codegen_defaults_to_the_workspace_folders_whatever_the_current_directory() -> anyhow::Result<()> {
+        let Command::Codegen(args) = parse(&["codegen"])?.command else {
+            anyhow::bail!("expected codegen");
+        };
+        let codegen = args.to_codegen();
+        let root = codegen::workspace_root();
+        assert_eq!(codegen.input, root.join("docs-input"));
+        assert_eq!(codegen.out, root.join("generated"));
+        assert_eq!(codegen.mode, Mode::Write);
+        assert_eq!(codegen.jobs, None);
+        assert!(root.join("xtask/Cargo.toml").is_file(), "the root is the folder above xtask/");
+        assert_eq!(args.fix_command(), "cargo xtask codegen");
+        Ok(())
+    }
+
+    #[test]
+    fn codegen_takes_folders_check_jobs_and_quiet() -> anyhow::Result<()> {
+        let Command::Codegen(args) =
+            parse(&["codegen", "--input", "pages", "--out", "/tmp/out", "--check", "--jobs", "2", "-q"])?
+                .command
+        else {
+            anyhow::bail!("expected codegen");
+        };
+        let codegen = args.to_codegen();
+        assert_eq!(codegen.input, PathBuf::from("pages"));
+        assert_eq!(codegen.out, PathBuf::from("/tmp/out"));
+        assert_eq!(codegen.mode, Mode::Check);
+        assert_eq!(codegen.jobs.map(NonZeroUsize::get), Some(2));
+        assert!(args.quiet_diagnostics);
+        assert_eq!(args.fix_command(), "cargo xtask codegen --input pages --out /tmp/out");
+        Ok(())
+    }
+
+    #[test]
+    fn list_takes_an_input_folder() -> anyhow::Result<()> {
+        let Command::List(args) = parse(&["list", "--input", "pages"])?.command else {
+            anyhow::bail!("expected list");
+        };
+        assert_eq!(args.input, Some(PathBuf::from("pages")));
+        Ok(())
+    }
+
+    #[test]
+    fn bad_usage_is_a_usage_error() {
+        for args in [
+            &["codegen", "--jobs", "0"][..],
+            &["codegen", "--jobs", "x"],
+            &["frobnicate"],
+            &[],
+            &["list", "--check"],
+        ] {
+            let error = parse(args).err();
+            assert_eq!(error.as_ref().map(clap::Error::exit_code), Some(2), "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! The one writer of generated files: compares what the emitter produced with what is on disk, then
+//! writes the difference atomically or, in check mode, only reports it.
+//!
+//! The writer owns the generated areas of the output folder: `src/`, `tests/` and `Cargo.toml`. A file in
+//! those areas that the emitter no longer produces is removed; anything else in the folder (a README,
+//! `target/`) is left alone.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use graph_emit::GeneratedFile;
+
+/// Folders of the output that belong to the generator as a whole.
+const GENERATED_DIRS: [&str; 2] = ["src", "tests"];
+/// Single files of the output that belong to the generator.
+const GENERATED_FILES: [&str; 1] = ["Cargo.toml"];
+
+/// Whether to bring the output up to date or only find out whether it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// How one file on disk differs from what the generator produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// The generator produces it and it is not on disk.
+    Missing,
+    /// On disk with other contents.
+    Stale,
+    /// On disk in a generated area, and the generator no longer produces it.
+    Extra,
+}
+
+impl ChangeKind {
+    /// What happened (write mode) or what would happen (check mode) to the file.
+    fn describe(self, mode: Mode) -> &'static str {
+        match (self, mode) {
+            (ChangeKind::Missing, Mode::Write) => "created",
+            (ChangeKind::Stale, Mode::Write) => "updated",
+            (ChangeKind::Extra, Mode::Write) => "removed",
+            (ChangeKind::Missing, Mode::Check) => "missing",
+            (ChangeKind::Stale, Mode::Check) => "stale",
+            (ChangeKind::Extra, Mode::Check) => "extra",
+        }
+    }
+}
+
+/// One differing file, by its path relative to the output folder (`/`-separated).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    pub path: String,
+    pub kind: ChangeKind,
+}
+
+/// The outcome of [`sync`]: every file that differed, sorted by path. In write mode these were fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub mode: Mode,
+    pub changes: Vec<Change>,
+}
+
+impl SyncReport {
+    /// Check mode found nothing to do (write mode is always up to date afterwards).
+    pub fn is_up_to_date(&self) -> bool {
+        self.mode == Mode::Write || self.changes.is_empty()
+    }
+
+    /// The message for a failed check: each differing file, then the command that fixes them.
+    pub fn stale_message(&self, out: &Path, command: &str) -> String {
+        let mut message = format!(
+            "{} in {} {} out of date:\n",
+            plural(self.changes.len(), "generated file"),
+            out.display(),
+            if self.changes.len() == 1 { "is" } else { "are" },
+        );
+        for change in &self.changes {
+            message.push_str(&format!("  {:<8} {}\n", change.kind.describe(self.mode), change.path));
+        }
+        message.push_str(&format!("run `{command}` to update them"));
+        message
+    }
+}
+
+impl fmt::Display for SyncReport {
+    /// One line per differing file: `updated  src/lib.rs`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for change in &self.changes {
+            writeln!(f, "{:<8} {}", change.kind.describe(self.mode), change.path)?;
+        }
+        Ok(())
+    }
+}
+
+/// `1 file`, `2 files`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Brings `out` in line with `files` (write mode) or reports how it differs (check mode, writes nothing).
+///
+/// Errors are I/O failures and emitted paths that would land outside the output folder; a stale output
+/// in check mode is not an error but a report with changes.
+pub fn sync(out: &Path, files: &[GeneratedFile], mode: Mode) -> anyhow::Result<SyncReport> {
+    let mut wanted = BTreeSet::new();
+    let mut changes = Vec::new();
+    let mut to_write = Vec::new();
+    for file in files {
+        let relative = checked_relative_path(&file.path)?;
+        if !wanted.insert(file.path.as_str()) {
+            bail!("the emitter produced {} twice", file.path);
+        }
+        let target = out.join(&relative);
+        let kind = match fs::read(&target) {
+            Ok(on_disk) if same_contents(&on_disk, &file.contents) => continue,
+            Ok(_) => ChangeKind::Stale,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => ChangeKind::Missing,
+            Err(error) => return Err(error).with_context(|| format!("reading {}", target.display())),
+        };
+        changes.push(Change { path: file.path.clone(), kind });
+        to_write.push((target, file));
+    }
+
+    let extras: Vec<String> =
+        files_in_generated_areas(out)?.into_iter().filter(|path| !wanted.contains(path.as_str())).collect();
+    changes.extend(extras.iter().map(|path| Change { path: path.clone(), kind: ChangeKind::Extra }));
+    changes.sort();
+
+    if mode == Mode::Write {
+        for (target, file) in to_write {
+            write_atomically(&target, &file.contents)?;
+        }
+        for path in &extras {
+            remove_generated_file(out, path)?;
+        }
+    }
+    Ok(SyncReport { mode, changes })
+}
+
+/// The emitted path as a relative path that stays inside the output folder: plain names only.
+fn checked_relative_path(path: &str) -> anyhow::Result<PathBuf> {
+    let relative = PathBuf::from(path);
+    let plain = !path.is_empty()
+        && !path.contains('\\')
+        && relative.components().all(|component| matches!(component, Component::Normal(_)));
+    if !plain {
+        bail!("the emitter produced a file with a path outside the output folder: {path:?}");
+    }
+    Ok(relative)
+}
+
+/// Equal, or equal once a checkout's CRLF line ends are read as LF (git may convert them on Windows).
+fn same_contents(on_disk: &[u8], wanted: &str) -> bool {
+    on_disk == wanted.as_bytes()
+        || (on_disk.contains(&b'\r') && String::from_utf8_lossy(on_disk).replace("\r\n", "\n") == wanted)
+}
+
+/// Every file under the generated areas of `out`, `/`-separated and relative to `out`, sorted.
+fn files_in_generated_areas(out: &Path) -> anyhow::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for name in GENERATED_FILES {
+        let path = out.join(name);
+        if path.is_file() {
+            found.push(name.to_owned());
+        }
+    }
+    for dir in GENERATED_DIRS {
+        let root = out.join(dir);
+        if !root.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&root) {
+            let entry = entry.with_context(|| format!("listing {}", root.display()))?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let relative = entry
+                .path()
+                .strip_prefix(out)
+                .with_context(|| format!("{} is not inside {}", entry.path().display(), out.display()))?;
+            found.push(slash_path(relative));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// A relative path written with `/` whatever the platform.
+pub fn slash_path(path: &Path) -> String {
+    let parts: Vec<_> = path.components().map(|part| part.as_os_str().to_string_lossy()).collect();
+    parts.join("/")
+}
+
+/// Writes `contents` to a temporary file beside `target`, then renames it over `target`, so a reader
+/// (or an interrupted run) sees the old file or the new one, never half of one.
+fn write_atomically(target: &Path, contents: &str) -> anyhow::Result<()> {
+    let dir = target.parent().with_context(|| format!("{} has no parent folder", target.display()))?;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".codegen-").suffix(".tmp");
+    // A temporary file is private (0600); the generated file should get the permissions a normal
+    // write would give, or keep the ones it had.
+    #[cfg(unix)]
+    let permissions = match fs::metadata(target) {
+        Ok(metadata) => metadata.permissions(),
+        Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    };
+    #[cfg(unix)]
+    builder.permissions(permissions);
+    let mut temp = builder
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    temp.write_all(contents.as_bytes())
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("writing {}", temp.path().display()))?;
+    temp.persist(target).with_context(|| format!("replacing {}", target.display()))?;
+    Ok(())
+}
+
+/// Removes a file the generator no longer produces, then any folders that removal left empty, up to
+/// (not including) the generated area itself.
+fn remove_generated_file(out: &Path, relative: &str) -> anyhow::Result<()> {
+    let path = out.join(relative);
+    fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+    let mut dir = path.parent();
+    while let Some(current) = dir {
+        let is_area_or_above = current == out
+            || GENERATED_DIRS.iter().any(|area| current == out.join(area))
+            || !current.starts_with(out);
+        if is_area_or_above {
+            break;
+        }
+        let is_empty =
+            fs::read_dir(current).with_context(|| format!("listing {}", current.display()))?.next().is_none();
+        if !is_empty {
+            break;
+        }
+        fs::remove_dir(current).with_context(|| format!("removing {}", current.display()))?;
+        dir = current.parent();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, contents: &str) -> GeneratedFile {
+        GeneratedFile { path: path.to_owned(), contents: contents.to_owned() }
+    }
+
+    fn emitted() -> Vec<GeneratedFile> {
+        vec![
+            file("Cargo.toml", "[package]\nname = \"graph-client\"\n"),
+            file("src/lib.rs", "//! lib\npub mod beta;\n"),
+            file("src/beta/mod.rs", "//! beta\n"),
+            file("tests/smoke.rs", "//! smoke\n"),
+        ]
+    }
+
+    /// Every file under `dir`, relative and sorted, with its contents.
+    fn tree(dir: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                let relative = entry.path().strip_prefix(dir).map(slash_path).unwrap_or_default();
+                let contents = fs::read_to_string(entry.path()).unwrap_or_default();
+                (relative, contents)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn change(path: &str, kind: ChangeKind) -> Change {
+        Change { path: path.to_owned(), kind }
+    }
+
+    #[test]
+    fn write_mode_creates_every_file_in_an_empty_folder() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        let report = sync(out.path(), &emitted(), Mode::Write)?;
+        assert_eq!(report.changes.len(), 4);
+        assert!(report.changes.iter().all(|change| change.kind == ChangeKind::Missing));
+        let expected: Vec<_> = {
+            let mut files: Vec<_> = emitted().into_iter().map(|file| (file.path, file.contents)).collect();
+            files.sort();
+            files
+        };
+        assert_eq!(tree(out.path()), expected);
+        Ok(())
+    }
+
+    #[test]
+    fn write_mode_updates_stale_files_removes_extra_ones_and_leaves_the_rest_alone() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        fs::write(out.path().join("src/lib.rs"), "// edited by hand\n")?;
+        fs::create_dir_all(out.path().join("src/old/deeper"))?;
+        fs::write(out.path().join("src/old/deeper/gone.rs"), "// no longer generated\n")?;
+        fs::write(out.path().join("README.md"), "not generated\n")?;
+        fs::create_dir_all(out.path().join("target"))?;
+        fs::write(out.path().join("target/build.log"), "not generated\n")?;
+
+        let report = sync(out.path(), &emitted(), Mode::Write)?;
+
+        assert_eq!(
+            report.changes,
+            vec![
+                change("src/lib.rs", ChangeKind::Stale),
+                change("src/old/deeper/gone.rs", ChangeKind::Extra)
+            ]
+        );
+        assert_eq!(fs::read_to_string(out.path().join("src/lib.rs"))?, "//! lib\npub mod beta;\n");
+        assert!(!out.path().join("src/old").exists(), "emptied folders are removed");
+        assert!(out.path().join("src").is_dir());
+        assert_eq!(fs::read_to_string(out.path().join("README.md"))?, "not generated\n");
+        assert!(out.path().join("target/build.log").is_file());
+        Ok(())
+    }
+
+    #[test]
+    fn a_cargo_toml_the_generator_no_longer_produces_is_removed() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        let without_manifest: Vec<_> =
+            emitted().into_iter().filter(|file| file.path != "Cargo.toml").collect();
+        let report = sync(out.path(), &without_manifest, Mode::Write)?;
+        assert_eq!(report.changes, vec![change("Cargo.toml", ChangeKind::Extra)]);
+        assert!(!out.path().join("Cargo.toml").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn check_mode_writes_nothing_and_reports_exactly_the_differing_files() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        fs::write(out.path().join("src/lib.rs"), "// edited by hand\n")?;
+        fs::remove_file(out.path().join("tests/smoke.rs"))?;
+        fs::write(out.path().join("src/extra.rs"), "// stray\n")?;
+        let before = tree(out.path());
+
+        let report = sync(out.path(), &emitted(), Mode::Check)?;
+
+        assert_eq!(tree(out.path()), before, "check mode must not touch the disk");
+        assert_eq!(
+            report.changes,
+            vec![
+                change("src/extra.rs", ChangeKind::Extra),
+                change("src/lib.rs", ChangeKind::Stale),
+                change("tests/smoke.rs", ChangeKind::Missing),
+            ]
+        );
+        assert!(!report.is_up_to_date());
+        let message = report.stale_message(Path::new("generated"), "cargo xtask codegen");
+        assert_eq!(
+            message,
+            "3 generated files in generated are out of date:\n  \
+             extra    src/extra.rs\n  \
+             stale    src/lib.rs\n  \
+             missing  tests/smoke.rs\n\
+             run `cargo xtask codegen` to update them"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn check_mode_on_an_up_to_date_folder_reports_nothing() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        let report = sync(out.path(), &emitted(), Mode::Check)?;
+        assert!(report.changes.is_empty());
+        assert!(report.is_up_to_date());
+        Ok(())
+    }
+
+    #[test]
+    fn check_mode_does_not_create_a_missing_output_folder() -> anyhow::Result<()> {
+        let parent = tempfile::tempdir()?;
+        let out = parent.path().join("not-yet");
+        let report = sync(&out, &emitted(), Mode::Check)?;
+        assert_eq!(report.changes.len(), 4);
+        assert!(!out.exists());
+        Ok(())
+    }
+
+    #[test]
+    fn crlf_checkouts_count_as_up_to_date() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        fs::write(out.path().join("src/lib.rs"), "//! lib\r\npub mod beta;\r\n")?;
+        let report = sync(out.path(), &emitted(), Mode::Check)?;
+        assert!(report.changes.is_empty(), "{report}");
+        Ok(())
+    }
+
+    #[test]
+    fn atomic_writes_leave_no_temporary_files_behind() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        let changed: Vec<_> = emitted()
+            .into_iter()
+            .map(|file| GeneratedFile { contents: format!("{}// v2\n", file.contents), ..file })
+            .collect();
+        sync(out.path(), &changed, Mode::Write)?;
+        let names: Vec<_> = tree(out.path()).into_iter().map(|(path, _)| path).collect();
+        assert_eq!(names, ["Cargo.toml", "src/beta/mod.rs", "src/lib.rs", "tests/smoke.rs"]);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_are_readable_by_others_like_a_normal_write() -> anyhow::Result<()> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        let mode = fs::metadata(out.path().join("src/lib.rs"))?.permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+        Ok(())
+    }
+
+    #[test]
+    fn paths_that_escape_the_output_folder_are_refused_before_anything_is_written() -> anyhow::Result<()> {
+        for bad in ["../escape.rs", "/etc/passwd", "src/../../x.rs", "", "src\\windows.rs"] {
+            let out = tempfile::tempdir()?;
+            let mut files = emitted();
+            files.push(file(bad, "x"));
+            let error = sync(out.path(), &files, Mode::Write).err().map(|error| error.to_string());
+            assert!(
+                error.as_deref().is_some_and(|message| message.contains("outside the output folder")),
+                "{bad:?} gave {error:?}"
+            );
+            assert!(tree(out.path()).is_empty(), "{bad:?} must not write anything");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_path_emitted_twice_is_refused() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        let mut files = emitted();
+        files.push(file("src/lib.rs", "again"));
+        let error = sync(out.path(), &files, Mode::Write).err().map(|error| error.to_string());
+        assert_eq!(error.as_deref(), Some("the emitter produced src/lib.rs twice"));
+        Ok(())
+    }
+}
