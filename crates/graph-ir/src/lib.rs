@@ -93,7 +93,16 @@ pub struct PageModel {
     pub operation: Option<Operation>,
     /// Types the page declares (resource pages) or that its examples reveal (marked inferred).
     pub types: Vec<TypeDef>,
+    /// Relative links to other pages (`../resources/x.md`), checked against the input when merging.
+    pub links: Vec<PageLink>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A relative link from one page to another, as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PageLink {
+    pub target: String,
+    pub span: Span,
 }
 
 /// One HTTP operation. Several paths may reach it (one HTTP block with many request lines), and several

@@ -4,22 +4,79 @@
 //! `lower` (one page → [`PageModel`]) → `merge` (all pages → [`Api`]: merge, infer, resolve, sort).
 
 pub mod blocks;
+pub mod detect;
+mod json_repair;
+mod lower;
 pub mod markdown;
+mod merge;
+pub mod paths;
+pub mod plaintext;
 
-use graph_ir::{Api, PageModel};
+use graph_ir::{
+    Api, Diagnostic, DiagnosticCode, PageFormat, PageKind, PageModel, PageSummary, Severity, Span,
+};
 
 /// Reads one page. `path` is the page's path relative to the input folder, `/`-separated (it appears in
 /// every span); `bytes` is the file's content in any encoding (invalid UTF-8 is read lossily, with a
 /// diagnostic). Never panics and never fails: problems become diagnostics in the returned model.
 pub fn parse_page(path: &str, bytes: &[u8]) -> PageModel {
-    let _ = (path, bytes);
-    unimplemented!("stub: being written")
+    let (text, invalid_utf8) = match std::str::from_utf8(bytes) {
+        Ok(text) => (std::borrow::Cow::Borrowed(text), None),
+        Err(error) => (String::from_utf8_lossy(bytes), Some(error)),
+    };
+    // A byte-order mark is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let format = detect::detect_format(text);
+    let mut model = if text.trim().is_empty() {
+        empty_page(path, format)
+    } else {
+        let document = match format {
+            PageFormat::Markdown => markdown::read(text),
+            PageFormat::PlainText => plaintext::read(text),
+        };
+        lower::lower(path, format, &document)
+    };
+    if let Some(error) = invalid_utf8 {
+        let line = bytes
+            .get(..error.valid_up_to())
+            .map_or(1, |valid| valid.iter().filter(|&&b| b == b'\n').count() + 1);
+        model.diagnostics.insert(
+            0,
+            Diagnostic {
+                span: Span::new(path, u32::try_from(line).unwrap_or(u32::MAX)),
+                severity: Severity::Warning,
+                code: DiagnosticCode::InvalidUtf8,
+                message: format!("file is not valid UTF-8 ({error}); invalid bytes read as U+FFFD"),
+            },
+        );
+    }
+    model
+}
+
+fn empty_page(path: &str, format: PageFormat) -> PageModel {
+    PageModel {
+        summary: PageSummary {
+            file: path.to_owned(),
+            format,
+            kind: PageKind::Unknown,
+            version: None,
+            title: None,
+        },
+        operation: None,
+        types: Vec::new(),
+        links: Vec::new(),
+        diagnostics: vec![Diagnostic {
+            span: Span::new(path, 1),
+            severity: Severity::Error,
+            code: DiagnosticCode::EmptyPage,
+            message: "page is empty".into(),
+        }],
+    }
 }
 
 /// Merges the pages into one model: operations described by several pages become one, types are
 /// merged and inferred from examples, links are resolved against the set of pages, everything sorted.
 /// The result does not depend on the order of `pages`.
 pub fn build_api(pages: Vec<PageModel>) -> Api {
-    let _ = pages;
-    unimplemented!("stub: being written")
+    merge::build_api(pages)
 }

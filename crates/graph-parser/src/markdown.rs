@@ -126,7 +126,12 @@ impl Walker<'_> {
                 })
                 .unwrap_or_default(),
             Err(error) => {
-                self.note(line, DiagnosticCode::Skipped, Severity::Warning, format!("front matter is not valid YAML: {error}"));
+                self.note(
+                    line,
+                    DiagnosticCode::Skipped,
+                    Severity::Warning,
+                    format!("front matter is not valid YAML: {error}"),
+                );
                 Vec::new()
             }
         };
@@ -188,7 +193,9 @@ impl Walker<'_> {
                 }
                 Event::Text(text) | Event::Code(text) => Some(text),
                 Event::SoftBreak | Event::HardBreak => Some(" "),
-                Event::InlineHtml(html) | Event::Html(html) if html.trim_start().starts_with("<br") => Some(" "),
+                Event::InlineHtml(html) | Event::Html(html) if html.trim_start().starts_with("<br") => {
+                    Some(" ")
+                }
                 _ => None,
             };
             if let Some(piece) = piece {
@@ -263,8 +270,12 @@ impl Walker<'_> {
     /// An indented code block whose lines are all ATX headings is a heading indented by mistake
     /// (seen in real pages: `        ## Permissions`). Anything else stays code.
     fn indented_code(&mut self, text: String, line: u32) {
-        let lines: Vec<(u32, &str)> =
-            text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (line + i as u32, l)).collect();
+        let lines: Vec<(u32, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| (line + i as u32, l))
+            .collect();
         let headings: Vec<(u32, usize, String)> = lines
             .iter()
             .filter_map(|&(at, l)| {
@@ -377,14 +388,24 @@ mod tests {
     #[test]
     fn annotation_pieces_are_joined() {
         let found = blocks("<!-- {\n  \"blockType\": \"ignored\"\n}\n-->\n``` http\nGET /a\n```\n");
-        assert_eq!(found[0], Block::Annotation { json: "{\n  \"blockType\": \"ignored\"\n}".into(), line: 1 });
+        assert_eq!(
+            found[0],
+            Block::Annotation { json: "{\n  \"blockType\": \"ignored\"\n}".into(), line: 1 }
+        );
         assert_eq!(found[1], Block::Code { info: "http".into(), text: "GET /a\n".into(), line: 5 });
     }
 
     #[test]
     fn include_paragraph_becomes_an_include() {
         let found = blocks("[!INCLUDE [permissions-table](../includes/p.md)]\n");
-        assert_eq!(found, vec![Block::Include { label: "permissions-table".into(), target: "../includes/p.md".into(), line: 1 }]);
+        assert_eq!(
+            found,
+            vec![Block::Include {
+                label: "permissions-table".into(),
+                target: "../includes/p.md".into(),
+                line: 1
+            }]
+        );
     }
 
     #[test]
@@ -413,11 +434,16 @@ mod tests {
 
     #[test]
     fn front_matter_fields_are_unquoted() {
-        let found = blocks("---\ntitle: \"Create x\"\nauthor: \"**TODO: Provide Github Name**\"\n---\n\n# Create x\n");
+        let found = blocks(
+            "---\ntitle: \"Create x\"\nauthor: \"**TODO: Provide Github Name**\"\n---\n\n# Create x\n",
+        );
         assert_eq!(
             found[0],
             Block::FrontMatter {
-                fields: vec![("title".into(), "Create x".into()), ("author".into(), "**TODO: Provide Github Name**".into())],
+                fields: vec![
+                    ("title".into(), "Create x".into()),
+                    ("author".into(), "**TODO: Provide Github Name**".into())
+                ],
                 line: 1
             }
         );

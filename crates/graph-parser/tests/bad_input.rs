@@ -1,0 +1,110 @@
+//! Bad input costs a diagnostic, never a panic: hand-made pages, and random and mutated seeds.
+
+use graph_ir::{DiagnosticCode, PageModel, Severity};
+use proptest::prelude::*;
+
+fn codes(model: &PageModel) -> Vec<DiagnosticCode> {
+    model.diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn an_empty_file_is_an_error_diagnostic() {
+    let model = graph_parser::parse_page("empty.md", b"  \n");
+    assert_eq!(codes(&model), vec![DiagnosticCode::EmptyPage]);
+    assert_eq!(model.diagnostics[0].severity, Severity::Error);
+}
+
+#[test]
+fn non_utf8_bytes_are_read_lossily_with_a_diagnostic() {
+    let mut bytes = b"# Get thing\n\n## HTTP request\n``` http\nGET /things/{id}\n```\n\xff\xfe\n".to_vec();
+    bytes.extend_from_slice(b"More text.\n");
+    let model = graph_parser::parse_page("beta/bad.md", &bytes);
+    assert!(codes(&model).contains(&DiagnosticCode::InvalidUtf8));
+    assert_eq!(model.diagnostics[0].span.line, 7);
+}
+
+#[test]
+fn a_page_without_an_http_block_is_diagnosed() {
+    let page =
+        "---\ndoc_type: apiPageType\n---\n# Get thing\n\nGets it. /beta is subject to change, Important.\n";
+    let model = graph_parser::parse_page("api-reference/beta/api/x.md", page.as_bytes());
+    assert!(model.operation.is_none());
+    assert!(codes(&model).contains(&DiagnosticCode::NoHttpBlock));
+}
+
+#[test]
+fn invalid_example_json_is_diagnosed_and_the_operation_survives() {
+    let page = "# Create thing\n\n## HTTP request\n``` http\nPOST /things\n```\n\n## Example\n### Request\n``` http\nPOST https://graph.microsoft.com/beta/things\nContent-type: application/json\n\n{ \"a\": [1, 2 }\n```\n";
+    let model = graph_parser::parse_page("x.md", page.as_bytes());
+    assert!(codes(&model).contains(&DiagnosticCode::InvalidJson), "{:?}", model.diagnostics);
+    let op = model.operation.as_ref();
+    assert_eq!(op.map(|o| o.examples.len()), Some(1));
+    assert_eq!(op.and_then(|o| o.examples[0].request.as_ref()).map(|r| r.body.is_none()), Some(true));
+}
+
+fn seeds() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs-input");
+    let mut paths: Vec<_> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    paths.sort();
+    paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
+}
+
+/// A seed with some of its lines deleted, duplicated, swapped or cut short.
+fn mutated_seed() -> impl Strategy<Value = Vec<u8>> {
+    let seeds = seeds();
+    let count = seeds.len().max(1);
+    (0..count, prop::collection::vec((0usize..10_000, 0u8..5, any::<u8>()), 0..40)).prop_map(
+        move |(index, edits)| {
+            let seed = seeds.get(index).cloned().unwrap_or_default();
+            let mut lines: Vec<Vec<u8>> = seed.lines().map(|l| l.as_bytes().to_vec()).collect();
+            for (at, kind, byte) in edits {
+                if lines.is_empty() {
+                    break;
+                }
+                let at = at % lines.len();
+                match kind {
+                    0 => {
+                        lines.remove(at);
+                    }
+                    1 => {
+                        let copy = lines[at].clone();
+                        lines.insert(at, copy);
+                    }
+                    2 => {
+                        let other = (at * 7 + 3) % lines.len();
+                        lines.swap(at, other);
+                    }
+                    3 => {
+                        let keep = usize::from(byte) % (lines[at].len() + 1);
+                        lines[at].truncate(keep);
+                    }
+                    _ => lines[at].push(byte),
+                }
+            }
+            lines.join(&b'\n')
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let model = graph_parser::parse_page("random.md", &bytes);
+        graph_parser::build_api(vec![model]);
+    }
+
+    #[test]
+    fn mutated_seeds_never_panic(bytes in mutated_seed()) {
+        let model = graph_parser::parse_page("mutated.md", &bytes);
+        graph_parser::build_api(vec![model]);
+    }
+
+    #[test]
+    fn markdown_shaped_noise_never_panics(text in "(#{0,3} |\\| |``` http\n|\\{|\\}|\\[!INCLUDE \\[x\\]\\(y\\)\\]|<!-- \\{|-->|POST /a/\\{b\\}|HTTP/1.1 20[0-9] OK|\n| |[a-z]{1,5}){0,200}") {
+        let model = graph_parser::parse_page("noise.md", text.as_bytes());
+        graph_parser::build_api(vec![model]);
+    }
+}

@@ -1,0 +1,115 @@
+//! The model of each docs-input page (insta snapshots) and of all of them merged.
+
+use graph_ir::{ApiVersion, DiagnosticCode, HttpMethod, OperationKind, PageModel, TypeRef};
+
+fn parse(path: &std::path::Path) -> PageModel {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    graph_parser::parse_page(&name, &bytes)
+}
+
+fn docs_input() -> Vec<PageModel> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs-input");
+    let mut paths: Vec<_> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    paths.retain(|p| p.file_name().is_some_and(|n| n != "README.md"));
+    paths.sort();
+    paths.iter().map(|p| parse(p)).collect()
+}
+
+#[test]
+fn page_models() {
+    insta::glob!("../../../docs-input", "0*", |path| {
+        insta::assert_yaml_snapshot!(parse(path));
+    });
+}
+
+#[test]
+fn merged_model() {
+    insta::assert_yaml_snapshot!(graph_parser::build_api(docs_input()));
+}
+
+#[test]
+fn the_stub_and_the_current_page_merge_into_one_operation_with_real_text() {
+    let api = graph_parser::build_api(docs_input());
+    let merged: Vec<_> = api
+        .operations
+        .iter()
+        .filter(|o| o.version == ApiVersion::Beta && o.name == "createEnrollmentConfigurationAssignment")
+        .collect();
+    assert_eq!(merged.len(), 1);
+    let op = merged[0];
+    assert_eq!(op.sources.len(), 2, "both pages are sources: {:?}", op.sources);
+    assert_eq!(op.examples.len(), 2);
+    let ty = api
+        .types
+        .iter()
+        .find(|t| t.version == ApiVersion::Beta && t.name == "enrollmentConfigurationAssignment");
+    let id = ty.and_then(|t| t.properties.iter().find(|p| p.name == "id"));
+    assert_eq!(
+        id.and_then(|p| p.description.as_deref()),
+        Some("Key of the enrollment configuration assignment")
+    );
+    let no_todo_text = serde_json::to_string(&api.operations).unwrap_or_default();
+    assert!(!no_todo_text.contains("TODO"), "a placeholder leaked into the model");
+}
+
+#[test]
+fn thirteen_paths_across_four_operations() {
+    let api = graph_parser::build_api(docs_input());
+    let mut lines: Vec<String> = api
+        .operations
+        .iter()
+        .flat_map(|o| {
+            o.paths.iter().map(move |p| format!("{} {} {}", o.version.as_str(), o.method.as_str(), p.raw))
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(lines.len(), 13, "{lines:#?}");
+    assert_eq!(api.operations.len(), 4);
+    let assign = api.operations.iter().find(|o| o.kind == OperationKind::Action);
+    assert_eq!(
+        assign.map(|o| (o.method, o.response.status, o.response.body.clone())),
+        Some((HttpMethod::POST, 204, None))
+    );
+    let v1 = api.operations.iter().find(|o| o.version == ApiVersion::V1_0);
+    assert_eq!(
+        v1.map(|o| o.response.body.clone()),
+        Some(Some(TypeRef::Named("enrollmentConfigurationAssignment".into())))
+    );
+}
+
+#[test]
+fn the_derived_target_in_the_example_is_inferred_with_its_properties() {
+    let api = graph_parser::build_api(docs_input());
+    let derived = api.types.iter().find(|t| {
+        t.version == ApiVersion::Beta && t.name == "configurationManagerCollectionAssignmentTarget"
+    });
+    let derived = derived
+        .map(|t| (t.base_type.clone(), t.properties.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()));
+    assert_eq!(
+        derived,
+        Some((
+            Some("deviceAndAppManagementAssignmentTarget".into()),
+            vec![
+                "collectionId",
+                "deviceAndAppManagementAssignmentFilterId",
+                "deviceAndAppManagementAssignmentFilterType"
+            ]
+        ))
+    );
+}
+
+#[test]
+fn quirks_are_diagnosed_with_file_and_line() {
+    let api = graph_parser::build_api(docs_input());
+    let has = |code: DiagnosticCode, file_prefix: &str, line: u32| {
+        api.diagnostics
+            .iter()
+            .any(|d| d.code == code && d.span.file.starts_with(file_prefix) && d.span.line == line)
+    };
+    assert!(has(DiagnosticCode::IndentedHeading, "004", 21));
+    assert!(has(DiagnosticCode::TodoPlaceholder, "001", 21));
+    assert!(has(DiagnosticCode::PermissionsInclude, "000", 24));
+    assert!(has(DiagnosticCode::UnresolvedLink, "000", 18));
+}
