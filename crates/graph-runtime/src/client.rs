@@ -1,17 +1,29 @@
-//! The HTTP client generated request builders send through.
+//! The client generated operations send through: one request = up to a few attempts and redirect
+//! hops, each built by `request`, sent by a [`Transport`] and judged by `response`.
 
+use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tracing::field::Empty;
+use tracing::Instrument;
 
+use crate::config::{self, Config, NationalCloud, RetryPolicy};
+use crate::error::{DecodeError, GraphError};
+use crate::request::{self, Attempt};
+use crate::response::{self, Outcome};
+use crate::transport::{HttpResponse, ReqwestTransport, Transport};
 use crate::{Error, RequestPath, StaticToken, TokenProvider};
 
 /// The global Microsoft Graph endpoint.
 pub const GLOBAL_BASE_URL: &str = "https://graph.microsoft.com";
 
 /// HTTP methods the generated operations use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// GET
     Get,
@@ -26,14 +38,32 @@ pub enum Method {
 }
 
 impl Method {
-    fn to_reqwest(self) -> reqwest::Method {
+    /// The method as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
         }
+    }
+
+    /// The `http` crate's equivalent.
+    pub fn to_http(self) -> http::Method {
+        match self {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+            Method::Patch => http::Method::PATCH,
+            Method::Put => http::Method::PUT,
+            Method::Delete => http::Method::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -48,6 +78,13 @@ pub struct Operation {
     pub template: &'static str,
 }
 
+impl fmt::Display for Operation {
+    /// `POST /beta/deviceManagement/.../{id}/assign`: what an error message names.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} /{}{}", self.method, self.version, self.template)
+    }
+}
+
 /// A Microsoft Graph client: cheap to clone, `Send + Sync`, one connection pool shared by all clones.
 #[derive(Clone)]
 pub struct Client {
@@ -55,30 +92,66 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
-    base_url: String,
+    config: Config,
+    transport: Arc<dyn Transport>,
     tokens: Arc<dyn TokenProvider>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.inner.base_url).finish_non_exhaustive()
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token provider is left out on purpose: it may hold a secret.
+        f.debug_struct("Client").field("config", &self.inner.config).finish_non_exhaustive()
     }
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`]; invalid settings are reported by [`ClientBuilder::build`].
 pub struct ClientBuilder {
     base_url: String,
+    timeout: Duration,
+    user_agent: String,
+    default_headers: Vec<(String, String)>,
+    retry: RetryPolicy,
+    max_redirects: u32,
     tokens: Arc<dyn TokenProvider>,
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.default_headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("default_headers", &header_names)
+            .field("retry", &self.retry)
+            .field("max_redirects", &self.max_redirects)
+            .field("custom_transport", &self.transport.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
     /// A builder for the global cloud with an empty static token.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder { base_url: GLOBAL_BASE_URL.to_owned(), tokens: Arc::new(StaticToken::new("")) }
+        ClientBuilder {
+            base_url: GLOBAL_BASE_URL.to_owned(),
+            timeout: config::DEFAULT_TIMEOUT,
+            user_agent: config::DEFAULT_USER_AGENT.to_owned(),
+            default_headers: Vec::new(),
+            retry: RetryPolicy::default(),
+            max_redirects: config::DEFAULT_MAX_REDIRECTS,
+            tokens: Arc::new(StaticToken::new("")),
+            transport: None,
+        }
     }
 
-    /// Sends a request and decodes a JSON response body into `R`.
+    /// The base URL requests go to, before the version segment.
+    pub fn base_url(&self) -> &str {
+        self.inner.config.base_url.as_str()
+    }
+
+    /// Sends a request and decodes a JSON response body into `R` (a 200 or 201 with a body).
     pub async fn send_json<B, R>(
         &self,
         operation: Operation,
@@ -89,15 +162,12 @@ impl Client {
         B: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let bytes = self.send(operation, path, body).await?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
-            type_name: std::any::type_name::<R>(),
-            message: e.to_string(),
-            body_start: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-        })
+        let response = self.send(operation, path, body).await?;
+        DecodeError::decode(operation, response.status, &response.headers, &response.body)
+            .map_err(Error::Decode)
     }
 
-    /// Sends a request whose success response has no body (`204 No Content`).
+    /// Sends a request whose success response has no body to read (`204 No Content`); any 2xx succeeds.
     pub async fn send_no_content<B>(
         &self,
         operation: Operation,
@@ -110,42 +180,157 @@ impl Client {
         self.send(operation, path, body).await.map(drop)
     }
 
-    async fn send<B>(
+    /// Sends a request through retries and redirects and returns the final 2xx response.
+    pub async fn send<B>(
         &self,
         operation: Operation,
         path: &RequestPath,
         body: Option<&B>,
-    ) -> Result<Vec<u8>, Error>
+    ) -> Result<HttpResponse, Error>
     where
         B: Serialize + ?Sized,
     {
-        let url = format!("{}/{}{}", self.inner.base_url, operation.version, path.as_str());
-        let token = self.inner.tokens.token().await.map_err(Error::Auth)?;
-        let mut request = self
-            .inner
-            .http
-            .request(operation.method.to_reqwest(), url)
-            .bearer_auth(token)
-            .header("Accept", "application/json");
-        if let Some(body) = body {
-            let json = serde_json::to_vec(body).map_err(Error::Encode)?;
-            request = request.header("Content-Type", "application/json").body(json);
+        // Serialised once, so every retry and redirect resends exactly these bytes.
+        let body = match body {
+            Some(body) => Some(Bytes::from(
+                serde_json::to_vec(body).map_err(|source| Error::Encode { operation, source })?,
+            )),
+            None => None,
+        };
+        let span = tracing::info_span!(
+            "graph_request",
+            method = operation.method.as_str(),
+            template = operation.template,
+            version = operation.version,
+            attempt = Empty,
+            status = Empty,
+            request_id = Empty,
+        );
+        self.send_bytes(operation, path, body).instrument(span).await
+    }
+
+    async fn send_bytes(
+        &self,
+        operation: Operation,
+        path: &RequestPath,
+        body: Option<Bytes>,
+    ) -> Result<HttpResponse, Error> {
+        let Inner { config, transport, tokens } = &*self.inner;
+        let span = tracing::Span::current();
+        let mut hop = Attempt {
+            method: operation.method.to_http(),
+            url: request::operation_url(&config.base_url, operation, path)?,
+            token: None,
+            body,
+            retry: 0,
+        };
+        let mut same_origin = true;
+        let mut redirects = 0u32;
+        let mut waited = Duration::ZERO;
+        // Bounded: each pass either returns, uses up one of `max_retries` retries (the retry number
+        // only grows), or one of `max_redirects` redirects.
+        loop {
+            let attempts = hop.retry + 1;
+            span.record("attempt", attempts);
+            // Fetched for every attempt, so a provider that refreshes tokens is asked again on retry.
+            let token = if same_origin {
+                Some(tokens.token().await.map_err(|source| Error::Auth { operation, source })?)
+            } else {
+                None
+            };
+            let request =
+                request::build(config, operation, Attempt { token: token.as_deref(), ..hop.clone() })?;
+            tracing::debug!(attempt = attempts, "sending");
+            let response = transport.send(request).await.map_err(|source| Error::Transport {
+                operation,
+                attempts,
+                source,
+            })?;
+            span.record("status", response.status.as_u16());
+            if let Some(request_id) = response.headers.get("request-id").and_then(|value| value.to_str().ok())
+            {
+                span.record("request_id", request_id);
+            }
+            match response::classify(response.status) {
+                Outcome::Success => return Ok(response),
+                Outcome::Failure => return Err(graph_error(operation, response, attempts)),
+                Outcome::Retry => {
+                    let retry = hop.retry.saturating_add(1);
+                    let delay = response::retry_after(&response.headers, SystemTime::now())
+                        .unwrap_or_else(|| config.retry.backoff(retry, fastrand::f64()));
+                    let within_budget = waited.saturating_add(delay) <= config.retry.max_total_wait();
+                    if hop.retry >= config.retry.max_retries() || !within_budget {
+                        return Err(graph_error(operation, response, attempts));
+                    }
+                    tracing::info!(
+                        status = response.status.as_u16(),
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        retry,
+                        "service asked to retry later"
+                    );
+                    tokio::time::sleep(delay).await;
+                    waited = waited.saturating_add(delay);
+                    hop.retry = retry;
+                }
+                Outcome::Redirect => {
+                    if redirects >= config.max_redirects {
+                        return Err(Error::Redirect {
+                            operation,
+                            reason: format!("the limit of {} redirects was reached", config.max_redirects),
+                        });
+                    }
+                    let next =
+                        response::redirect_hop(&hop.url, &hop.method, response.status, &response.headers)
+                            .map_err(|reason| Error::Redirect { operation, reason })?;
+                    tracing::debug!(
+                        status = response.status.as_u16(),
+                        location = %response::without_query(&next.url),
+                        cross_origin = next.cross_origin,
+                        "following redirect"
+                    );
+                    // Once the request has left its origin, credentials stay behind for every later hop.
+                    same_origin &= !next.cross_origin;
+                    redirects += 1;
+                    hop.url = next.url;
+                    hop.method = next.method;
+                    if !next.keep_body {
+                        hop.body = None;
+                    }
+                }
+            }
         }
-        let response = request.send().await.map_err(Error::Transport)?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(Error::Transport)?.to_vec();
-        if !(200..300).contains(&status) {
-            return Err(Error::Status { status, body: String::from_utf8_lossy(&bytes).into_owned() });
-        }
-        Ok(bytes)
     }
 }
 
+// Compile-time promises the generated client and its users rely on.
+const _: () = {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    fn error_like<T: std::error::Error + Send + Sync + 'static>() {}
+    let _ = shareable::<Client>;
+    let _ = error_like::<Error>;
+};
+
+fn graph_error(operation: Operation, response: HttpResponse, attempts: u32) -> Error {
+    Error::Graph(Box::new(GraphError::from_response(
+        operation,
+        response.status,
+        response.headers,
+        &response.body,
+        attempts,
+    )))
+}
+
 impl ClientBuilder {
-    /// Sends requests to this base URL instead of the global cloud (tests, proxies, national clouds).
+    /// Sends requests to this base URL instead of the global cloud (tests, proxies). The operation's
+    /// version segment is appended to it; any path it has is kept as a prefix.
     pub fn base_url(mut self, base_url: impl Into<String>) -> ClientBuilder {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
+        self.base_url = base_url.into();
         self
+    }
+
+    /// Sends requests to a national cloud's endpoint.
+    pub fn cloud(self, cloud: NationalCloud) -> ClientBuilder {
+        self.base_url(cloud.base_url())
     }
 
     /// The bearer-token provider asked before every attempt.
@@ -154,9 +339,75 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// How long one HTTP exchange may take, from connecting to the last body byte (default 100 s).
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Replaces the `User-Agent` (default `graph-runtime/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> ClientBuilder {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Adds a header to every request. Values are never shown in `Debug` output, and the header is
+    /// dropped on a redirect to another host if it is `Cookie` or `Proxy-Authorization`.
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> ClientBuilder {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// When to retry throttled or unavailable requests (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> ClientBuilder {
+        self.retry = retry;
+        self
+    }
+
+    /// How many redirects one request follows (default 5; 0 treats every redirect as an error).
+    pub fn max_redirects(mut self, max_redirects: u32) -> ClientBuilder {
+        self.max_redirects = max_redirects;
+        self
+    }
+
+    /// Sends through this transport instead of the default reqwest one.
+    pub fn transport(mut self, transport: impl Transport + 'static) -> ClientBuilder {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Builds the client, checking the base URL, user agent and default headers.
     pub fn build(self) -> Result<Client, Error> {
-        let http = reqwest::Client::builder().build().map_err(Error::Transport)?;
-        Ok(Client { inner: Arc::new(Inner { http, base_url: self.base_url, tokens: self.tokens }) })
+        let base_url = config::parse_base_url(&self.base_url).map_err(Error::Config)?;
+        let user_agent = HeaderValue::try_from(self.user_agent.as_str()).map_err(|_| {
+            Error::Config(format!("user agent {:?} is not a valid header value", self.user_agent))
+        })?;
+        let mut default_headers = HeaderMap::new();
+        for (name, value) in &self.default_headers {
+            let header_name = HeaderName::try_from(name.as_str())
+                .map_err(|_| Error::Config(format!("{name:?} is not a valid header name")))?;
+            // The value is not quoted: it may be a credential.
+            let mut header_value = HeaderValue::try_from(value.as_str()).map_err(|_| {
+                Error::Config(format!("the value of header {name:?} is not a valid header value"))
+            })?;
+            header_value.set_sensitive(true);
+            default_headers.append(header_name, header_value);
+        }
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(transport) => transport,
+            None => Arc::new(
+                ReqwestTransport::new()
+                    .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?,
+            ),
+        };
+        let config = Config {
+            base_url,
+            timeout: self.timeout,
+            user_agent,
+            default_headers,
+            retry: self.retry,
+            max_redirects: self.max_redirects,
+        };
+        Ok(Client { inner: Arc::new(Inner { config, transport, tokens: self.tokens }) })
     }
 }

@@ -1,16 +1,30 @@
 //! Hand-written runtime that the generated Microsoft Graph client links: the HTTP client, auth,
-//! request paths, errors and the OData helpers the generated models use.
+//! request paths, errors, retries, redirects and the OData helpers the generated models use.
 //!
 //! Generated code only calls into this crate; everything that is not derived from the docs lives here.
+//!
+//! One call of [`Client::send_json`] or [`Client::send_no_content`] is one `graph_request` tracing
+//! span (method, path template, version, attempt, status, request-id; never the token, the path's
+//! ids or a body) around up to `1 + max_retries` attempts and `max_redirects` redirect hops. Each hop
+//! is built by pure code, sent by a [`Transport`] (reqwest with rustls by default) and judged by pure
+//! code: 2xx succeeds, 429/503/504 is retried (honouring `Retry-After`), 301/302/303/307/308 is
+//! followed (dropping credentials when the origin changes), anything else is a [`GraphError`].
 #![deny(missing_docs)]
 
 mod auth;
 mod client;
+pub mod config;
 mod error;
 pub mod odata;
 mod path;
+mod request;
+mod response;
+pub mod transport;
 
-pub use auth::{StaticToken, TokenProvider};
-pub use client::{Client, ClientBuilder, Method, Operation};
-pub use error::Error;
+pub use auth::{StaticToken, TokenFuture, TokenProvider};
+pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
+pub use config::{NationalCloud, RetryPolicy};
+pub use error::{DecodeError, Error, ErrorDetail, GraphError, GraphErrorBody, InnerError};
 pub use path::RequestPath;
+pub use request::RETRY_ATTEMPT;
+pub use transport::{Transport, TransportError, TransportErrorKind};

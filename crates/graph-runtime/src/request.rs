@@ -1,0 +1,200 @@
+//! Building requests, free of I/O: the URL of an operation and the headers of each attempt.
+
+use bytes::Bytes;
+use http::header::{
+    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION, USER_AGENT,
+};
+use url::Url;
+
+use crate::config::Config;
+use crate::transport::HttpRequest;
+use crate::{Error, Operation, RequestPath};
+
+/// The header that tells the service which retry this is (1 for the first retry), as the Graph SDKs send it.
+pub const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
+
+/// Headers that carry credentials: never sent to a host other than the one the request was meant for.
+const CREDENTIAL_HEADERS: [HeaderName; 3] = [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION];
+
+/// The URL of `operation` at `path`: `<base URL>/<version><path>`.
+///
+/// Fails without sending anything when URL parsing would change the path (a `.` or `..` parameter is
+/// collapsed by every WHATWG URL parser, even percent-encoded), so a caller-supplied id can never
+/// address another resource.
+pub(crate) fn operation_url(base_url: &Url, operation: Operation, path: &RequestPath) -> Result<Url, Error> {
+    let base_path = base_url.path().trim_end_matches('/');
+    let expected_path = format!("{base_path}/{}{}", operation.version, path.as_str());
+    let mut url = base_url.clone();
+    url.set_path(&expected_path);
+    if url.path() != expected_path || url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::InvalidPath { operation, path: path.as_str().to_owned() });
+    }
+    Ok(url)
+}
+
+/// Everything that varies between the hops and attempts of one request.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt<'a> {
+    pub(crate) method: http::Method,
+    pub(crate) url: Url,
+    /// `None` once a redirect has left the original origin.
+    pub(crate) token: Option<&'a str>,
+    pub(crate) body: Option<Bytes>,
+    /// 0 for the first attempt, then the retry number.
+    pub(crate) retry: u32,
+}
+
+/// The request for one attempt: default headers, then user agent, `Accept`, `Content-Type` when there
+/// is a body, `Authorization` (marked sensitive) while the origin is unchanged, and `Retry-Attempt` on retries.
+pub(crate) fn build(
+    config: &Config,
+    operation: Operation,
+    attempt: Attempt<'_>,
+) -> Result<HttpRequest, Error> {
+    let mut headers = config.default_headers.clone();
+    headers.insert(USER_AGENT, config.user_agent.clone());
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    if attempt.body.is_some() {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    } else {
+        headers.remove(CONTENT_TYPE);
+    }
+    match attempt.token {
+        Some(token) => {
+            let mut value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| Error::Auth {
+                operation,
+                // Deliberately says nothing about the token's content.
+                source: "the token provider returned a token with characters not allowed in a header".into(),
+            })?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        None => {
+            for name in CREDENTIAL_HEADERS {
+                headers.remove(name);
+            }
+        }
+    }
+    if attempt.retry > 0 {
+        headers.insert(RETRY_ATTEMPT, HeaderValue::from(attempt.retry));
+    }
+    Ok(HttpRequest {
+        method: attempt.method,
+        url: attempt.url,
+        headers,
+        body: attempt.body,
+        timeout: config.timeout,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use http::HeaderMap;
+
+    use super::*;
+    use crate::config::{parse_base_url, RetryPolicy};
+    use crate::Method;
+
+    const CREATE: Operation = Operation {
+        method: Method::Post,
+        version: "beta",
+        template: "/deviceManagement/items/{id}/assignments",
+    };
+
+    fn config(base: &str) -> Config {
+        let mut default_headers = HeaderMap::new();
+        default_headers.insert("x-tenant-hint", HeaderValue::from_static("contoso"));
+        default_headers.insert(COOKIE, HeaderValue::from_static("session=1"));
+        Config {
+            base_url: parse_base_url(base).unwrap(),
+            timeout: Duration::from_secs(7),
+            user_agent: HeaderValue::from_static("graph-runtime/test"),
+            default_headers,
+            retry: RetryPolicy::default(),
+            max_redirects: 5,
+        }
+    }
+
+    fn item_path(id: &str) -> RequestPath {
+        RequestPath::root().literal("deviceManagement").literal("items").param(id).literal("assignments")
+    }
+
+    #[test]
+    fn the_url_is_base_then_version_then_encoded_path() {
+        let url =
+            operation_url(&config("http://127.0.0.1:9/").base_url, CREATE, &item_path("a/b?c")).unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/beta/deviceManagement/items/a%2Fb%3Fc/assignments");
+        let proxied =
+            operation_url(&config("https://proxy.example/graph/").base_url, CREATE, &RequestPath::root())
+                .unwrap();
+        assert_eq!(proxied.as_str(), "https://proxy.example/graph/beta");
+    }
+
+    #[test]
+    fn dot_segments_are_refused_instead_of_escaping_the_resource() {
+        let base = config("http://127.0.0.1:9").base_url;
+        for id in ["..", "."] {
+            let error = operation_url(&base, CREATE, &item_path(id)).unwrap_err();
+            assert!(matches!(error, Error::InvalidPath { .. }), "{id}: {error}");
+        }
+        assert!(operation_url(&base, CREATE, &item_path("...")).is_ok());
+    }
+
+    #[test]
+    fn a_first_attempt_carries_auth_json_headers_and_defaults_but_no_retry_attempt() {
+        let config = config("http://127.0.0.1:9");
+        let url = operation_url(&config.base_url, CREATE, &item_path("1")).unwrap();
+        let body = Bytes::from_static(b"{\"a\":1}");
+        let request = build(
+            &config,
+            CREATE,
+            Attempt {
+                method: http::Method::POST,
+                url,
+                token: Some("t0k"),
+                body: Some(body.clone()),
+                retry: 0,
+            },
+        )
+        .unwrap();
+        assert_eq!(request.headers[AUTHORIZATION], "Bearer t0k");
+        assert_eq!(request.headers[CONTENT_TYPE], "application/json");
+        assert_eq!(request.headers[ACCEPT], "application/json");
+        assert_eq!(request.headers[USER_AGENT], "graph-runtime/test");
+        assert_eq!(request.headers["x-tenant-hint"], "contoso");
+        assert!(request.headers.get(RETRY_ATTEMPT).is_none());
+        assert_eq!(request.body, Some(body));
+        assert_eq!(request.timeout, Duration::from_secs(7));
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("t0k"), "{debug}");
+    }
+
+    #[test]
+    fn a_cross_origin_retry_has_no_credentials_and_says_which_retry_it_is() {
+        let config = config("http://127.0.0.1:9");
+        let url = Url::parse("http://other.example/x").unwrap();
+        let request = build(
+            &config,
+            CREATE,
+            Attempt { method: http::Method::GET, url, token: None, body: None, retry: 2 },
+        )
+        .unwrap();
+        assert!(request.headers.get(AUTHORIZATION).is_none());
+        assert!(request.headers.get(COOKIE).is_none());
+        assert!(request.headers.get(CONTENT_TYPE).is_none());
+        assert_eq!(request.headers[RETRY_ATTEMPT], "2");
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_is_an_auth_error_that_does_not_quote_it() {
+        let config = config("http://127.0.0.1:9");
+        let url = Url::parse("http://127.0.0.1:9/x").unwrap();
+        let attempt =
+            Attempt { method: http::Method::GET, url, token: Some("secret\nvalue"), body: None, retry: 0 };
+        let error = build(&config, CREATE, attempt).unwrap_err();
+        assert!(matches!(error, Error::Auth { .. }));
+        assert!(!error.to_string().contains("secret"), "{error}");
+    }
+}

@@ -1,0 +1,14 @@
+//! Loopback tests: the runtime client against real HTTP servers on 127.0.0.1 (wiremock, or a tiny
+//! tokio server where a server must misbehave in ways wiremock cannot).
+//!
+//! One test binary with one module per concern, so the workspace links it once.
+
+mod concurrency;
+mod failures;
+mod paths;
+mod redirects;
+mod responses;
+mod retries;
+mod secrets;
+mod support;
+mod transport;

@@ -1,0 +1,63 @@
+//! A user-supplied transport: the client's retry and header logic runs unchanged over it, no I/O needed.
+
+use std::sync::{Arc, Mutex};
+
+use graph_runtime::transport::{HeaderMap, HttpRequest, HttpResponse, StatusCode, TransportFuture};
+use graph_runtime::{Client, RequestPath, StaticToken, Transport};
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+/// Answers from a script and remembers every request it was given.
+#[derive(Clone, Default)]
+struct Scripted {
+    answers: Arc<Mutex<Vec<HttpResponse>>>,
+    seen: Arc<Mutex<Vec<HttpRequest>>>,
+}
+
+impl Transport for Scripted {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        self.seen.lock().unwrap().push(request);
+        let answer = self.answers.lock().unwrap().pop();
+        Box::pin(async move {
+            answer.ok_or_else(|| {
+                graph_runtime::TransportError::new(
+                    graph_runtime::TransportErrorKind::Other,
+                    "script exhausted",
+                )
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_custom_transport_receives_fully_built_requests_and_drives_retries() {
+    let transport = Scripted::default();
+    // Popped from the end: first a 429, then the success.
+    transport.answers.lock().unwrap().extend([
+        HttpResponse::new(StatusCode::OK, HeaderMap::new(), br#"{"id":"7"}"#.as_slice()),
+        HttpResponse::new(StatusCode::TOO_MANY_REQUESTS, HeaderMap::new(), ""),
+    ]);
+    let client = Client::builder()
+        .base_url("https://graph.microsoft.com")
+        .token_provider(StaticToken::new(TOKEN))
+        .retry_policy(fast_retries())
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+
+    let item: Value = client
+        .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), Some(&json!({"x": 1})))
+        .await
+        .unwrap();
+
+    assert_eq!(item["id"], "7");
+    let seen = transport.seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].url.as_str(), "https://graph.microsoft.com/v1.0/items/7");
+    assert_eq!(seen[1].headers["authorization"], format!("Bearer {TOKEN}").as_str());
+    assert_eq!(seen[1].headers["retry-attempt"], "1");
+    assert_eq!(seen[0].body, seen[1].body);
+    let debug = format!("{:?}", seen[1]);
+    assert!(!debug.contains(TOKEN), "{debug}");
+}
