@@ -61,3 +61,33 @@ async fn a_custom_transport_receives_fully_built_requests_and_drives_retries() {
     let debug = format!("{:?}", seen[1]);
     assert!(!debug.contains(TOKEN), "{debug}");
 }
+
+#[tokio::test]
+async fn a_national_cloud_client_sends_to_that_clouds_endpoint_and_version() {
+    let transport = Scripted::default();
+    transport.answers.lock().unwrap().push(HttpResponse::new(StatusCode::NO_CONTENT, HeaderMap::new(), ""));
+    let client = Client::builder()
+        .cloud(graph_runtime::NationalCloud::China)
+        .token_provider(StaticToken::new(TOKEN))
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+
+    client.send_no_content::<Value>(ASSIGN, &configuration_path("7").literal("assign"), None).await.unwrap();
+
+    let seen = transport.seen.lock().unwrap();
+    assert_eq!(
+        seen[0].url.as_str(),
+        "https://microsoftgraph.chinacloudapi.cn/beta/deviceManagement/deviceEnrollmentConfigurations/7/assign"
+    );
+}
+
+#[test]
+fn invalid_configuration_is_reported_by_build_without_quoting_header_values() {
+    let bad_name = Client::builder().default_header("bad header", "x").build().unwrap_err();
+    assert!(bad_name.to_string().contains("\"bad header\" is not a valid header name"), "{bad_name}");
+    let bad_value = Client::builder().default_header("x-api-key", "secret\nvalue").build().unwrap_err();
+    assert!(!bad_value.to_string().contains("secret"), "{bad_value}");
+    let bad_url = Client::builder().base_url("graph.microsoft.com").build().unwrap_err();
+    assert!(bad_url.to_string().contains("is not a URL"), "{bad_url}");
+}
