@@ -186,7 +186,7 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([1-5]\d\d)(?:\s+[A-Z][A-Za-z]*)*\s+response code").expect("static regex")
 });
 static RESPONSE_BODY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"response code and (?:a|an|the)\s+(collection of\s+)?([A-Za-z_][\w.]*)(?:\s+(collection|objects?|object collection))?").expect("static regex")
+    Regex::new(r"response code and (?:(?:a|an|the)\s+)?(collection of\s+)?([A-Za-z_][\w.]*)(?:\s+(collection|objects?|object collection))?").expect("static regex")
 });
 static JSON_REPRESENTATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"JSON representation (?:of|for) (?:the |an? )?([A-Za-z_][\w.]*)(?: object)?")
