@@ -550,6 +550,32 @@ impl Lowering<'_> {
         }
     }
 
+    /// Joins rows that continue the previous row's last cell: a description with a line break inside
+    /// ends the markdown row early, and its next line arrives as a one-cell row of prose.
+    fn logical_rows(&mut self, rows: &[Row]) -> Vec<Row> {
+        let mut joined: Vec<Row> = Vec::new();
+        for row in rows {
+            let first = row.cells.first().map_or("", |c| c.text.trim());
+            let continuation = first.contains(' ')
+                && !row.cells.first().is_some_and(|c| c.bold)
+                && row.cells.iter().skip(1).all(|c| c.text.trim().is_empty());
+            match joined.last_mut().and_then(|previous| previous.cells.last_mut()) {
+                Some(cell) if continuation => {
+                    cell.text.push(' ');
+                    cell.text.push_str(first);
+                    self.diag(
+                        row.line,
+                        Severity::Note,
+                        DiagnosticCode::BadTableRow,
+                        "line break inside a table cell; joined to the row above".into(),
+                    );
+                }
+                _ => joined.push(row.clone()),
+            }
+        }
+        joined
+    }
+
     /// Rows of a `Property | Type | Description` (or `Parameter | …`, `Name | …`) table as properties.
     /// Enum types named in a type column with "Possible values" become enum type definitions.
     fn property_rows(
@@ -564,8 +590,13 @@ impl Lowering<'_> {
         let description_column = columns.iter().position(|c| c == "description");
         let Some(type_column) = type_column else { return Vec::new() };
         let mut properties = Vec::new();
-        for row in rows {
+        for row in &self.logical_rows(rows) {
             let Some(name) = row.cells.first().map(|c| c.text.trim()) else { continue };
+            let rest_empty = row.cells.iter().skip(1).all(|c| c.text.trim().is_empty());
+            if row.cells.first().is_some_and(|c| c.bold) && rest_empty {
+                // `|**Device configuration**|`: a label grouping the rows below it, not a property.
+                continue;
+            }
             if name.is_empty() || name.contains(char::is_whitespace) {
                 self.diag(
                     row.line,
