@@ -9,10 +9,10 @@
 //!
 //! The page grammar this reader recovers, one rule per block kind:
 //! - the first non-empty line is the title (a level-1 heading);
-//! - a one-line block equal to a known section name is a heading ([`heading_kind`]); `Request` and
+//! - a one-line block equal to a known section name (`SECTIONS`) is a heading; `Request` and
 //!   `Response` under `Example(s)` are level 3;
-//! - a line equal to a known table header row ([`KNOWN_TABLES`]) starts a table; its rows are the
-//!   following lines up to a blank line, split into cells with per-column rules ([`TableKind`]);
+//! - a line equal to a known table header row (`KNOWN_TABLES`) starts a table; its rows are the
+//!   following lines up to a blank line, split into cells with per-column rules (`TableKind`);
 //! - a request line (`POST /…`, `GET https://…`) or a status line (`HTTP/1.1 201 Created`) starts an
 //!   `http` code block: its headers (even after a blank line), then a blank line and a JSON body,
 //!   which runs until its brackets balance; a block that starts with `{` or `[` is `json` code;
@@ -181,20 +181,11 @@ impl<'a> Reader<'a> {
             self.pos = self.next_non_blank(self.pos);
             let Some(first) = self.line(self.pos) else { break };
             let first = first.trim();
-            let end = self.block_end(self.pos);
             if let Some((level, text)) = atx_section_heading(first) {
-                self.note(
-                    self.pos,
-                    DiagnosticCode::IndentedHeading,
-                    Severity::Warning,
-                    format!(
-                        "markdown heading `{first}` left in the rendering; read as a level-{level} heading"
-                    ),
-                );
                 self.heading_level(&text);
                 self.doc.blocks.push(Block::Heading { level, text, line: line_number(self.pos) });
                 self.pos += 1;
-            } else if let Some(level) = self.single_line_heading(first, end) {
+            } else if let Some(level) = self.single_line_heading(first) {
                 self.doc.blocks.push(Block::Heading {
                     level,
                     text: collapse_spaces(first),
@@ -202,13 +193,13 @@ impl<'a> Reader<'a> {
                 });
                 self.pos += 1;
             } else if let Some((table, header)) = known_table(first) {
-                self.table(table, header, end);
+                self.table(table, header);
             } else if REQUEST_LINE.is_match(first) || STATUS_LINE.is_match(first) {
                 self.code("http");
             } else if starts_json(first) {
                 self.code("json");
             } else {
-                self.paragraph(end);
+                self.paragraph();
             }
         }
     }
@@ -232,8 +223,8 @@ impl<'a> Reader<'a> {
     }
 
     /// The level of a one-line block that names a section, updating the examples state.
-    fn single_line_heading(&mut self, text: &str, end: usize) -> Option<u8> {
-        if end != self.pos + 1 {
+    fn single_line_heading(&mut self, text: &str) -> Option<u8> {
+        if !self.is_blank(self.pos + 1) {
             return None;
         }
         self.heading_level(text)
@@ -259,15 +250,20 @@ impl<'a> Reader<'a> {
         Some(level)
     }
 
-    /// A table: the header row at `self.pos`, then one row per line up to `end`. A markdown heading the
-    /// renderer swallowed into the table ends it (the main loop then reads the heading).
-    fn table(&mut self, table: &KnownTable, header: Vec<Cell>, end: usize) {
+    /// A table: the header row at `self.pos`, then one row per line up to a blank line. A markdown
+    /// heading the renderer swallowed into the table ends it (the main loop then reads the heading).
+    fn table(&mut self, table: &KnownTable, header: Vec<Cell>) {
         let start = self.pos;
         let mut rows = Vec::new();
         let mut index = start + 1;
-        while index < end {
+        while !self.is_blank(index) {
             let Some(text) = self.line(index).map(str::trim) else { break };
-            if atx_section_heading(text).is_some() {
+            if let Some((level, _)) = atx_section_heading(text) {
+                let message = format!(
+                    "row `{text}` is a markdown heading the renderer swallowed into the table; \
+                     read as a level-{level} heading"
+                );
+                self.note(index, DiagnosticCode::BadTableRow, Severity::Warning, message);
                 break;
             }
             let (mut cells, problem) = split_row(table.kind, text);
@@ -346,7 +342,8 @@ impl<'a> Reader<'a> {
             && (start..end).all(|i| self.line(i).is_some_and(|line| HEADER_LINE.is_match(line.trim())))
     }
 
-    fn paragraph(&mut self, end: usize) {
+    fn paragraph(&mut self) {
+        let end = self.block_end(self.pos);
         let joined: Vec<&str> = (self.pos..end).filter_map(|i| self.line(i)).map(str::trim).collect();
         let text = undo_inline_spacing(&collapse_spaces(&joined.join(" ")));
         self.doc.blocks.push(Block::Paragraph { text, links: Vec::new(), line: line_number(self.pos) });
@@ -856,13 +853,13 @@ mod tests {
     }
 
     #[test]
-    fn a_heading_swallowed_into_a_table_ends_it() {
+    fn a_heading_swallowed_into_a_table_ends_it_with_a_note() {
         let doc = read("T\n\nPermission type Permissions\nApplication X.All\n## HTTP Request\n\nPOST /x\n");
         assert!(matches!(&doc.blocks[1], Block::Table { rows, .. } if rows.len() == 1));
         assert_eq!(doc.blocks[2], Block::Heading { level: 2, text: "HTTP Request".into(), line: 5 });
         assert!(matches!(&doc.blocks[3], Block::Code { text, .. } if text == "POST /x\n"));
         assert_eq!(doc.notes.len(), 1);
-        assert_eq!(doc.notes[0].line, 5);
+        assert_eq!((doc.notes[0].code, doc.notes[0].line), (DiagnosticCode::BadTableRow, 5));
     }
 
     #[test]
