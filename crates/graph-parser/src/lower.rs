@@ -1391,7 +1391,7 @@ mod tests {
             span: Span::new("f", 1),
         };
         assert_eq!(
-            classify("assign action", HttpMethod::POST, &[path.clone()]),
+            classify("assign action", HttpMethod::POST, std::slice::from_ref(&path)),
             (OperationKind::Action, "thingsAssign".into())
         );
         assert_eq!(

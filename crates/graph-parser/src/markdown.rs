@@ -162,7 +162,7 @@ impl Walker<'_> {
         let mut depth = 1usize;
         let mut strong = 0usize;
         let mut link: Option<(String, usize)> = None;
-        while let Some((event, _)) = self.events.next() {
+        for (event, _) in self.events.by_ref() {
             let piece: Option<&str> = match &event {
                 Event::Start(tag) => {
                     depth += 1;

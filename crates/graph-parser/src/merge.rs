@@ -48,7 +48,7 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     }
     link_derived_types(&mut types);
     report_undefined_types(&operations, &types, &mut diagnostics);
-    operations.sort_by(|a, b| operation_order(a).cmp(&operation_order(b)));
+    operations.sort_by_key(operation_order);
     make_names_unique(&mut operations, &mut diagnostics);
 
     api.operations = operations;
