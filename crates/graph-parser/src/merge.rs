@@ -47,6 +47,7 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
         infer_from_examples(operation, &mut types, &mut diagnostics);
     }
     link_derived_types(&mut types);
+    drop_inherited_properties(&mut types);
     report_undefined_types(&operations, &types, &mut diagnostics);
     operations.sort_by_key(operation_order);
     make_names_unique(&mut operations, &mut diagnostics);
@@ -570,6 +571,33 @@ fn link_derived_types(types: &mut BTreeMap<TypeKey, TypeDef>) {
     }
     for def in types.values_mut() {
         def.derived_types.sort();
+    }
+}
+
+/// Resource pages list inherited properties again ("Inherited from [entity]"); a type keeps only the
+/// properties that no ancestor in the model already has, so each property is defined once.
+fn drop_inherited_properties(types: &mut BTreeMap<TypeKey, TypeDef>) {
+    let mut inherited: BTreeMap<TypeKey, BTreeSet<String>> = BTreeMap::new();
+    for (key, def) in types.iter() {
+        let mut names = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut current = def.base_type.clone();
+        while let Some(base) = current {
+            if !seen.insert(base.clone()) {
+                break;
+            }
+            let Some(base_def) = types.get(&(key.0, base)) else { break };
+            names.extend(base_def.properties.iter().map(|p| p.name.clone()));
+            current = base_def.base_type.clone();
+        }
+        if !names.is_empty() {
+            inherited.insert(key.clone(), names);
+        }
+    }
+    for (key, names) in inherited {
+        if let Some(def) = types.get_mut(&key) {
+            def.properties.retain(|p| !names.contains(&p.name));
+        }
     }
 }
 
