@@ -17,7 +17,11 @@ use crate::pages::read_input_folder;
 use crate::write::{plural, Mode};
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "Generates the Microsoft Graph client from reference pages.")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Generates the Microsoft Graph client from reference pages."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
