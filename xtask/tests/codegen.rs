@@ -72,6 +72,7 @@ fn bad_pages_are_reported_with_their_file_and_the_good_page_still_generates() ->
     fs::write(
         input.path().join("no-http-block.md"),
         "---\ntitle: \"Get widget\"\ndoc_type: apiPageType\n---\n\n# Get widget\n\nNamespace: microsoft.graph\n\n\
+         > **Important:** Microsoft Graph APIs under the /beta version are subject to change.\n\n\
          Get a widget.\n\n## HTTP request\n\nThe request is not shown here.\n\n## Response\n\n\
          If successful, this method returns a `200 OK` response code.\n",
     )?;
