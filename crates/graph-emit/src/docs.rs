@@ -1,0 +1,335 @@
+//! Rustdoc text for generated items: descriptions, paths, permissions, responses and source spans,
+//! printed as one `#[doc = " …"]` attribute per line.
+//!
+//! Page text is flattened to one line per paragraph and lightly escaped, so nothing a page says can turn
+//! into a doctest, an HTML tag, a broken intra-doc link or a list that clippy's doc lints reject.
+
+use graph_ir::{
+    HttpMethod, Operation, Origin, PermissionKind, PermissionScopes, PrivilegeOrder, Property, Span, TypeDef,
+    TypeKind,
+};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::catalog::Catalog;
+
+/// A doc comment under construction: paragraphs separated by blank lines.
+#[derive(Debug, Default, Clone)]
+pub struct Doc {
+    lines: Vec<String>,
+}
+
+impl Doc {
+    /// A doc comment starting with `text` (already markdown; not escaped).
+    pub fn new(text: impl Into<String>) -> Doc {
+        Doc { lines: vec![text.into()] }
+    }
+
+    /// Adds a paragraph of markdown (not escaped) after a blank line.
+    pub fn paragraph(&mut self, text: impl Into<String>) -> &mut Doc {
+        if !self.lines.is_empty() {
+            self.lines.push(String::new());
+        }
+        self.lines.push(text.into());
+        self
+    }
+
+    /// Adds a bulleted list after a blank line (followed by nothing, or by a paragraph's blank line).
+    pub fn list<I: IntoIterator<Item = String>>(&mut self, items: I) -> &mut Doc {
+        let mut first = true;
+        for item in items {
+            if first && !self.lines.is_empty() {
+                self.lines.push(String::new());
+            }
+            first = false;
+            self.lines.push(format!("- {item}"));
+        }
+        self
+    }
+
+    /// Adds `Source: file:line` lines, one per span, as one paragraph.
+    pub fn sources<'s, I: IntoIterator<Item = &'s Span>>(&mut self, spans: I) -> &mut Doc {
+        let mut first = true;
+        for span in spans {
+            if first && !self.lines.is_empty() {
+                self.lines.push(String::new());
+            }
+            first = false;
+            // Each source on its own paragraph line; a trailing backslash would be a hard break, so
+            // separate lines are joined by the reader's markdown into one paragraph, which is fine.
+            self.lines.push(format!("Source: {}", source(span)));
+        }
+        self
+    }
+
+    /// `#[doc = " line"]` attributes.
+    pub fn outer(&self) -> TokenStream {
+        let lines = self.lines.iter().map(|line| doc_string(line));
+        quote!(#(#[doc = #lines])*)
+    }
+
+    /// `#![doc = " line"]` attributes (module docs).
+    pub fn inner(&self) -> TokenStream {
+        let lines = self.lines.iter().map(|line| doc_string(line));
+        quote!(#(#![doc = #lines])*)
+    }
+}
+
+/// A doc line as prettyplease prints it after `///`: one leading space, unless the line is empty.
+fn doc_string(line: &str) -> String {
+    if line.is_empty() {
+        String::new()
+    } else {
+        format!(" {line}")
+    }
+}
+
+/// `file:line`.
+pub fn source(span: &Span) -> String {
+    format!("{}:{}", span.file, span.line)
+}
+
+/// Page text made safe for rustdoc: one line per paragraph, no code fences, no HTML tags, no
+/// accidental links. Paragraphs are separated by a blank line.
+pub fn escape(text: &str) -> String {
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(current.join(" "));
+                current.clear();
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current.join(" "));
+    }
+    paragraphs
+        .iter()
+        .map(|paragraph| {
+            paragraph
+                .replace("```", "`")
+                .replace('\\', "\\\\")
+                .replace('<', "\\<")
+                .replace('>', "\\>")
+                .replace('[', "\\[")
+                .replace(']', "\\]")
+                .replace('\t', " ")
+        })
+        .map(|paragraph| {
+            // A paragraph must not start as a heading, quote, list or table in rustdoc's eyes.
+            match paragraph.chars().next() {
+                Some('#' | '>' | '|' | '-' | '*' | '+' | '=') => format!("\\{paragraph}"),
+                _ => paragraph,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Text for an inline code span: backticks removed so the span cannot end early.
+pub fn code(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'").replace(['\n', '\r'], " "))
+}
+
+/// Appends a (possibly multi-paragraph) escaped description.
+fn push_text(doc: &mut Doc, text: &str) {
+    for paragraph in escape(text).split("\n\n") {
+        doc.paragraph(paragraph);
+    }
+}
+
+/// The opening text for an item: its description, or a generated sentence when the page gives none.
+fn described(description: Option<&str>, fallback: String) -> Doc {
+    let mut doc = Doc::default();
+    match description.map(str::trim).filter(|text| !text.is_empty()) {
+        Some(text) => push_text(&mut doc, text),
+        None => {
+            doc.paragraph(fallback);
+        }
+    }
+    doc
+}
+
+/// Docs for a struct or enum generated from a type definition.
+pub fn type_doc(def: &TypeDef) -> Doc {
+    let mut doc = described(def.description.as_deref(), format!("The {} type.", code(&def.name)));
+    let kind = match def.kind {
+        TypeKind::Entity => "entity type",
+        TypeKind::Complex => "complex type",
+        TypeKind::Object => "type (entity or complex: the pages do not say)",
+        TypeKind::Enum => "enum type",
+    };
+    let mut facts = format!("Graph {kind} {}", code(&format!("{}.{}", def.namespace, def.name)));
+    if let Some(base) = &def.base_type {
+        facts.push_str(&format!(", derived from {}", code(base)));
+    }
+    facts.push('.');
+    if def.is_abstract {
+        facts.push_str(" Abstract: the service only sends its derived types.");
+    }
+    if def.origin == Origin::Inferred {
+        facts.push_str(" Known only from example JSON, not from a resource page.");
+    }
+    doc.paragraph(facts);
+    doc.sources(&def.sources);
+    doc
+}
+
+/// Docs for a struct field generated from a property or action parameter (`noun` says which).
+pub fn field_doc(
+    property: &Property,
+    inherited_from: Option<&str>,
+    noun: &str,
+    catalog: &Catalog<'_>,
+) -> Doc {
+    let mut doc = described(property.description.as_deref(), format!("The {} {noun}.", code(&property.name)));
+    let mut facts: Vec<String> = Vec::new();
+    match property.required {
+        Some(true) => facts.push("Required.".to_owned()),
+        Some(false) => facts.push("Optional.".to_owned()),
+        None => {}
+    }
+    if property.read_only {
+        facts.push("Read-only: the service ignores it in requests.".to_owned());
+    }
+    if let Some(note) = catalog.type_note(&property.type_ref) {
+        facts.push(note);
+    }
+    if let Some(base) = inherited_from {
+        facts.push(format!("Inherited from {}.", code(base)));
+    }
+    if property.origin == Origin::Inferred {
+        facts.push("Known only from example JSON.".to_owned());
+    }
+    if !facts.is_empty() {
+        doc.paragraph(facts.join(" "));
+    }
+    doc.sources([&property.span]);
+    doc
+}
+
+/// Docs for a request builder method: what the operation does, the path this method sends to, every
+/// path the operation has, permissions, response and sources.
+pub fn operation_doc(op: &Operation, this_path: &str) -> Doc {
+    let mut doc = described(op.description.as_deref(), format!("{}.", escape(&op.title)));
+    doc.paragraph(format!("Sends {}.", code(&format!("{} {}", op.method.as_str(), this_path))));
+    if op.paths.len() > 1 {
+        doc.paragraph("The operation has these paths (each has a method like this one):");
+        doc.list(op.paths.iter().map(|path| code(&format!("{} {}", op.method.as_str(), path.raw))));
+    }
+    permissions_doc(&mut doc, op);
+    doc.paragraph(response_sentence(op));
+    doc.sources(&op.sources);
+    doc
+}
+
+fn permissions_doc(doc: &mut Doc, op: &Operation) {
+    let permissions = &op.permissions;
+    if permissions.entries.is_empty() {
+        match &permissions.include {
+            Some(include) => doc.paragraph(format!(
+                "Permissions: listed in {}, which is not part of the input.",
+                code(include)
+            )),
+            None => doc.paragraph("Permissions: the page does not state them."),
+        };
+        return;
+    }
+    let order = match permissions.order {
+        PrivilegeOrder::LeastToMost => "from least to most privileged",
+        PrivilegeOrder::MostToLeast => "from most to least privileged",
+        PrivilegeOrder::Unstated => "privilege order not stated",
+    };
+    doc.paragraph(format!("Permissions ({order}):"));
+    doc.list(permissions.entries.iter().map(|entry| {
+        let kind = match entry.kind {
+            PermissionKind::DelegatedWorkOrSchool => "Delegated (work or school account)",
+            PermissionKind::DelegatedPersonal => "Delegated (personal Microsoft account)",
+            PermissionKind::Application => "Application",
+        };
+        let who = match &entry.workload {
+            Some(workload) => format!("{kind}, {}", escape(workload)),
+            None => kind.to_owned(),
+        };
+        let scopes = match &entry.scopes {
+            PermissionScopes::Scopes(scopes) if scopes.is_empty() => "none listed".to_owned(),
+            PermissionScopes::Scopes(scopes) => {
+                scopes.iter().map(|scope| code(scope)).collect::<Vec<_>>().join(", ")
+            }
+            PermissionScopes::NotSupported => "not supported".to_owned(),
+            PermissionScopes::SeeWorkloads => "see the workload entries".to_owned(),
+            PermissionScopes::Unknown => "not stated in the docs".to_owned(),
+        };
+        format!("{who}: {scopes}")
+    }));
+}
+
+fn response_sentence(op: &Operation) -> String {
+    let status = status_text(op.response.status);
+    match &op.response.body {
+        Some(body) if op.response.status != 204 => {
+            format!("Returns {} with {} in the body.", code(&status), code(&type_ref_text(body)))
+        }
+        _ => format!("Returns {} with no body.", code(&status)),
+    }
+}
+
+/// `201 Created`, `204 No Content`, or the bare number for statuses the docs rarely use.
+pub fn status_text(status: u16) -> String {
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        _ => return status.to_string(),
+    };
+    format!("{status} {reason}")
+}
+
+/// A type reference as the docs write it: `deviceAndAppManagementAssignmentTarget collection`.
+pub fn type_ref_text(type_ref: &graph_ir::TypeRef) -> String {
+    match type_ref {
+        graph_ir::TypeRef::Primitive(primitive) => format!("{primitive:?}"),
+        graph_ir::TypeRef::Named(name) => name.clone(),
+        graph_ir::TypeRef::Collection(item) => format!("{} collection", type_ref_text(item)),
+    }
+}
+
+/// The HTTP method's name for builder methods and consts.
+pub fn method_word(method: HttpMethod) -> &'static str {
+    match method {
+        HttpMethod::GET => "get",
+        HttpMethod::POST => "post",
+        HttpMethod::PATCH => "patch",
+        HttpMethod::PUT => "put",
+        HttpMethod::DELETE => "delete",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_text_cannot_become_markup() {
+        assert_eq!(escape("Bearer <token>. See [docs]."), "Bearer \\<token\\>. See \\[docs\\].");
+        assert_eq!(escape("```rust\nfn x() {}\n```"), "`rust fn x() {} `");
+        assert_eq!(escape("- item\nmore\n\n# heading"), "\\- item more\n\n\\# heading");
+        assert_eq!(escape("  "), "");
+    }
+
+    #[test]
+    fn doc_lines_start_with_a_space_and_blank_lines_stay_empty() {
+        let mut doc = Doc::new("First.");
+        doc.paragraph("Second.");
+        doc.list(["a".to_owned()]);
+        let printed = doc.outer().to_string();
+        let expected =
+            r#"# [doc = " First."] # [doc = ""] # [doc = " Second."] # [doc = ""] # [doc = " - a"]"#;
+        assert_eq!(printed, expected);
+    }
+}

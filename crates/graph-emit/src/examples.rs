@@ -1,0 +1,630 @@
+//! Emits `tests/examples.rs`: for every example of every operation, round-trip tests of its JSON bodies
+//! through the typed models and a test that sends it through the builders to a wiremock server.
+//!
+//! An example that cannot be turned into a test (no JSON body, a path the operation does not have, an
+//! error status) gets a comment in the generated file saying why, never a silent gap.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use graph_ir::{Example, Operation};
+
+use crate::catalog::Catalog;
+use crate::naming::{self, Scope};
+use crate::paths::{self, call_format, segment_keys, PathPlan, SegKey};
+
+/// The characters graph-runtime's `RequestPath` percent-encodes inside one segment; kept identical so
+/// the generated tests expect exactly the path the runtime sends (a change there fails those tests).
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'&')
+    .add(b'+')
+    .add(b':')
+    .add(b';')
+    .add(b'@')
+    .add(b'$');
+
+/// What the tests of one version need.
+pub struct VersionTests<'p, 'a> {
+    pub module: proc_macro2::Ident,
+    pub catalog: &'p Catalog<'a>,
+    pub plan: &'p PathPlan<'a>,
+    pub operations: Vec<&'a Operation>,
+}
+
+/// The tests file's items (after the header) and the pages its examples came from.
+pub struct TestsFile {
+    pub tokens: TokenStream,
+    pub sources: Vec<String>,
+    /// Comments the tokens refer to by [`crate::format::comment`] markers.
+    pub comments: Vec<String>,
+}
+
+/// Builds the tests of every version; `crate_ident` is the emitted crate's name as a Rust path.
+pub fn tests_file(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]) -> TestsFile {
+    let mut modules = TokenStream::new();
+    let mut sources = Vec::new();
+    let mut uses_round_trip = false;
+    let mut uses_mock = false;
+    let mut comments = Vec::new();
+    for version in versions {
+        let models = {
+            let module = &version.module;
+            quote!(#crate_ident::#module::models::)
+        };
+        let mut names = Scope::default();
+        let mut items = TokenStream::new();
+        for op in &version.operations {
+            if op.examples.is_empty() {
+                continue;
+            }
+            if let Some(source) = op.sources.first() {
+                sources.push(source.file.clone());
+            }
+            let op_snake = names.claim(naming::unraw(&naming::snake_name(&op.name)));
+            for (index, example) in op.examples.iter().enumerate() {
+                let number = index + 1;
+                let context = ExampleContext {
+                    version,
+                    op,
+                    example,
+                    models: &models,
+                    crate_ident,
+                    op_snake: &op_snake,
+                    number,
+                };
+                let out = context.tests(&mut comments);
+                uses_round_trip |= out.round_trip;
+                uses_mock |= out.mock;
+                items.extend(out.tokens);
+            }
+        }
+        if !items.is_empty() {
+            let module = &version.module;
+            modules.extend(quote! {
+                mod #module {
+                    use super::*;
+                    #items
+                }
+            });
+        }
+    }
+    sources.sort();
+    sources.dedup();
+    let helpers = helpers(uses_round_trip, uses_mock);
+    TestsFile { tokens: quote!(#helpers #modules), sources, comments }
+}
+
+struct ExampleContext<'c, 'p, 'a> {
+    version: &'c VersionTests<'p, 'a>,
+    op: &'a Operation,
+    example: &'a Example,
+    models: &'c TokenStream,
+    crate_ident: &'c proc_macro2::Ident,
+    op_snake: &'c str,
+    number: usize,
+}
+
+struct ExampleTests {
+    tokens: TokenStream,
+    round_trip: bool,
+    mock: bool,
+}
+
+impl ExampleContext<'_, '_, '_> {
+    fn tests(&self, comments: &mut Vec<String>) -> ExampleTests {
+        let mut out = ExampleTests { tokens: TokenStream::new(), round_trip: false, mock: false };
+        let catalog = self.version.catalog;
+        let body_type = paths::body_type(self.op, catalog, self.models);
+        let response_type = paths::response_type(self.op, catalog, self.models);
+        let request_json =
+            self.example.request.as_ref().and_then(|request| request.body.as_ref()).map(pretty);
+        // An error status's body is an error, not the response type: it is not round-tripped.
+        let response_json = self
+            .example
+            .response
+            .as_ref()
+            .filter(|response| (200..300).contains(&response.status))
+            .and_then(|response| response.body.as_ref())
+            .map(pretty);
+
+        if let (Some(body_type), Some(json)) = (&body_type, &request_json) {
+            let name = format_ident!("{}_example_{}_request_round_trips", self.op_snake, self.number);
+            let json = raw_string(json);
+            out.tokens.extend(quote! {
+                #[test]
+                fn #name() {
+                    assert_round_trip::<#body_type>(#json);
+                }
+            });
+            out.round_trip = true;
+        } else if body_type.is_some() {
+            let note = format!(
+                "{} example {}: no request round trip, because the example request has no JSON body.",
+                self.op.name, self.number
+            );
+            out.tokens.extend(crate::format::comment(comments, note));
+        }
+        if let (Some(response_type), Some(json)) = (&response_type, &response_json) {
+            let name = format_ident!("{}_example_{}_response_round_trips", self.op_snake, self.number);
+            let json = raw_string(json);
+            out.tokens.extend(quote! {
+                #[test]
+                fn #name() {
+                    assert_round_trip::<#response_type>(#json);
+                }
+            });
+            out.round_trip = true;
+        } else if response_type.is_some() {
+            let reason = match &self.example.response {
+                Some(response) if !(200..300).contains(&response.status) => {
+                    format!("its status {} is an error, whose body is not the response type", response.status)
+                }
+                _ => "the example response has no JSON body".to_owned(),
+            };
+            let note = format!(
+                "{} example {}: no response round trip, because {reason}.",
+                self.op.name, self.number
+            );
+            out.tokens.extend(crate::format::comment(comments, note));
+        }
+        match self.mock_test(
+            body_type.as_ref(),
+            response_type.as_ref(),
+            request_json.as_deref(),
+            response_json.as_deref(),
+        ) {
+            Ok(tokens) => {
+                out.tokens.extend(tokens);
+                out.mock = true;
+            }
+            Err(reason) => {
+                let note = format!(
+                    "{} example {}: no mock-server test, because {reason}.",
+                    self.op.name, self.number
+                );
+                out.tokens.extend(crate::format::comment(comments, note));
+            }
+        }
+        out
+    }
+
+    /// The `#[tokio::test]` that sends the example through the builders, or why there is none.
+    fn mock_test(
+        &self,
+        body_type: Option<&TokenStream>,
+        response_type: Option<&TokenStream>,
+        request_json: Option<&str>,
+        response_json: Option<&str>,
+    ) -> Result<TokenStream, String> {
+        let request = self.example.request.as_ref().ok_or("the example has no request")?;
+        let response = self.example.response.as_ref().ok_or("the example has no response")?;
+        if request.method != self.op.method {
+            return Err(format!(
+                "the example sends {} to a {} operation",
+                request.method.as_str(),
+                self.op.method.as_str()
+            ));
+        }
+        if !(200..300).contains(&response.status) {
+            return Err(format!("the example's response status is {}", response.status));
+        }
+        let (chain, encoded_path) = self
+            .op
+            .paths
+            .iter()
+            .find_map(|template| {
+                let matched = match_path(template, &request.path)?;
+                let chain = self.version.plan.chain(template, &matched.values)?;
+                let leaf = naming::ident(self.version.plan.leaf_method(template, self.op)?);
+                Some((quote!(#chain.#leaf), matched.encoded))
+            })
+            .ok_or_else(|| format!("its path `{}` matches none of the operation's paths", request.path))?;
+        let full_path = format!("/{}{encoded_path}", self.op.version.as_str());
+        let module = &self.version.module;
+        let crate_ident = self.crate_ident;
+        let http_method = self.op.method.as_str();
+        let status = Literal::u16_unsuffixed(response.status);
+
+        let (body_setup, body_arg, body_matcher, sends_body) = match (body_type, request_json) {
+            (Some(body_type), Some(json)) => {
+                let json = raw_string(json);
+                (
+                    quote! {
+                        let request_json = #json;
+                        let body: #body_type = serde_json::from_str(request_json).expect("the example request fits the model");
+                    },
+                    quote!(&body),
+                    quote!(.and(JsonBody::new(request_json))),
+                    true,
+                )
+            }
+            (Some(_), None) => return Err("the example request has no JSON body".to_owned()),
+            (None, _) => (TokenStream::new(), TokenStream::new(), TokenStream::new(), false),
+        };
+        let (respond, call_and_check) = match response_type {
+            Some(response_type) => {
+                let json = response_json.ok_or("the example response has no JSON body")?;
+                let json = raw_string(json);
+                (
+                    quote! {
+                        let response_json = #json;
+                        let template = ResponseTemplate::new(#status).set_body_raw(response_json, "application/json");
+                    },
+                    quote! {
+                        let response = client #chain (#body_arg).await.expect("the mock server answers the request");
+                        let expected: #response_type = serde_json::from_str(response_json).expect("the example response fits the model");
+                        assert_eq!(response, expected);
+                    },
+                )
+            }
+            None => (
+                quote!(let template = ResponseTemplate::new(#status);),
+                quote! {
+                    let () = client #chain (#body_arg).await.expect("the mock server answers the request");
+                },
+            ),
+        };
+        let name = format_ident!("{}_example_{}_sends_the_request", self.op_snake, self.number);
+        Ok(quote! {
+            #[tokio::test]
+            async fn #name() {
+                let server = MockServer::start().await;
+                #body_setup
+                #respond
+                Mock::given(method(#http_method))
+                    .and(path(#full_path))
+                    #body_matcher
+                    .respond_with(template)
+                    .mount(&server)
+                    .await;
+                let client = #crate_ident::#module::Client::new(client_for(&server));
+                #call_and_check
+                assert_one_request(&server, #sends_body).await;
+            }
+        })
+    }
+}
+
+/// An example path matched against a template: the argument values for the builder chain and the
+/// path the runtime will send (percent-encoded).
+#[derive(Debug, PartialEq)]
+pub struct MatchedPath {
+    pub values: Vec<String>,
+    pub encoded: String,
+}
+
+/// Matches an example's path (`{x}` there is literal placeholder text) against a template: literals and
+/// casts compare ignoring ASCII case, parameters take the example's (percent-decoded) text, call
+/// segments are matched against the template's text around their placeholders.
+pub fn match_path(template: &graph_ir::PathTemplate, example_path: &str) -> Option<MatchedPath> {
+    let keys = segment_keys(template);
+    let pieces: Vec<&str> = example_path.split('/').filter(|piece| !piece.is_empty()).collect();
+    if pieces.len() != keys.len() {
+        return None;
+    }
+    let mut values = Vec::new();
+    let mut encoded = String::new();
+    for (key, piece) in keys.iter().zip(pieces) {
+        match key {
+            SegKey::Literal(name) | SegKey::Cast(name) => {
+                if !name.eq_ignore_ascii_case(piece) {
+                    return None;
+                }
+                encoded.push('/');
+                encoded.push_str(&encode(name));
+            }
+            SegKey::Param(_) => {
+                let value = decode(piece);
+                encoded.push('/');
+                encoded.push_str(&encode_param(&value));
+                values.push(value);
+            }
+            SegKey::Call { raw, params, .. } => {
+                let captured = match_call(raw, params, &decode(piece))?;
+                let (format, quoted) = call_format(raw, params);
+                let segment = fill_format(&format, &captured, &quoted);
+                encoded.push('/');
+                encoded.push_str(&encode_param(&segment));
+                values.extend(captured);
+            }
+        }
+    }
+    Some(MatchedPath { values, encoded })
+}
+
+/// Captures the parameter values of an example call segment by walking the template text: each
+/// placeholder takes the shortest text up to the literal that follows it.
+fn match_call(raw: &str, params: &[String], example: &str) -> Option<Vec<String>> {
+    let (format, quoted) = call_format(raw, params);
+    let literals: Vec<String> =
+        format.split("{}").map(|part| part.replace("{{", "{").replace("}}", "}")).collect();
+    let (first, rest) = literals.split_first()?;
+    let mut remaining = strip_prefix_ignore_case(example, first)?;
+    let mut values = Vec::new();
+    for (index, literal) in rest.iter().enumerate() {
+        let (value, after) = if literal.is_empty() && index + 1 == rest.len() {
+            (remaining, "")
+        } else {
+            let at = remaining.find(literal.as_str())?;
+            (remaining.get(..at)?, remaining.get(at + literal.len()..)?)
+        };
+        let is_quoted = quoted.get(index).copied().unwrap_or(false);
+        values.push(if is_quoted { value.replace("''", "'") } else { value.to_owned() });
+        remaining = after;
+    }
+    remaining.is_empty().then_some(values)
+}
+
+fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| text.get(prefix.len()..)).flatten()
+}
+
+/// Fills `{}` in a call format with the values, doubling quotes inside quoted arguments as the
+/// generated builder does.
+fn fill_format(format: &str, values: &[String], quoted: &[bool]) -> String {
+    let mut out = String::new();
+    let mut parts = format.split("{}");
+    if let Some(first) = parts.next() {
+        out.push_str(&first.replace("{{", "{").replace("}}", "}"));
+    }
+    for (index, part) in parts.enumerate() {
+        let value = values.get(index).map(String::as_str).unwrap_or_default();
+        if quoted.get(index).copied().unwrap_or(false) {
+            out.push_str(&value.replace('\'', "''"));
+        } else {
+            out.push_str(value);
+        }
+        out.push_str(&part.replace("{{", "{").replace("}}", "}"));
+    }
+    out
+}
+
+/// Percent-decodes an example's path segment; text that does not decode to UTF-8 is kept as written.
+fn decode(piece: &str) -> String {
+    percent_decode_str(piece).decode_utf8().map(|text| text.into_owned()).unwrap_or_else(|_| piece.to_owned())
+}
+
+/// What `RequestPath::literal` sends for a segment.
+fn encode(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+/// What `RequestPath::param` sends for a value.
+fn encode_param(value: &str) -> String {
+    match value {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => encode(value),
+    }
+}
+
+/// The example JSON pretty-printed (serde_json's stable key order), for embedding in the tests.
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// A raw string literal with enough `#`s that no `"#…` inside can end it.
+fn raw_string(text: &str) -> TokenStream {
+    let mut longest = 0;
+    let mut run: Option<usize> = None;
+    for c in text.chars() {
+        run = match (c, run) {
+            ('"', _) => Some(0),
+            ('#', Some(count)) => Some(count + 1),
+            _ => None,
+        };
+        if let Some(count) = run {
+            longest = longest.max(count);
+        }
+    }
+    let hashes = "#".repeat(longest + 1);
+    let literal: Result<Literal, _> = format!("r{hashes}\"{text}\"{hashes}").parse();
+    match literal {
+        Ok(literal) => quote!(#literal),
+        Err(_) => {
+            let literal = Literal::string(text);
+            quote!(#literal)
+        }
+    }
+}
+
+/// The shared helpers, only those some test uses (an unused helper would be a warning).
+fn helpers(round_trip: bool, mock: bool) -> TokenStream {
+    let mut uses = TokenStream::new();
+    let mut out = TokenStream::new();
+    if round_trip || mock {
+        uses.extend(quote!(
+            use serde_json::Value;
+        ));
+        out.extend(quote! {
+            /// Makes two JSON documents comparable: a leading `#` in `@odata.type` is dropped (the docs
+            /// write it both ways), `null` members are dropped (an unset optional property is not
+            /// sent), and whole-number floats become integers (`1.0` and `1` are the same `Double`).
+            fn normalise(value: Value) -> Value {
+                match value {
+                    Value::Object(map) => Value::Object(
+                        map.into_iter()
+                            .filter(|(_, member)| !member.is_null())
+                            .map(|(key, member)| {
+                                let member = match (key.as_str(), member) {
+                                    ("@odata.type", Value::String(name)) => {
+                                        Value::String(name.trim_start_matches('#').to_owned())
+                                    }
+                                    (_, member) => normalise(member),
+                                };
+                                (key, member)
+                            })
+                            .collect(),
+                    ),
+                    Value::Array(items) => Value::Array(items.into_iter().map(normalise).collect()),
+                    Value::Number(number) if number.is_f64() => {
+                        let float = number.as_f64().unwrap_or(f64::NAN);
+                        if float.fract() == 0.0 && float.abs() < 9.0e15 {
+                            Value::from(float as i64)
+                        } else {
+                            Value::Number(number)
+                        }
+                    }
+                    other => other,
+                }
+            }
+        });
+    }
+    if round_trip {
+        out.extend(quote! {
+            /// Deserialises `json` into `T`, serialises it back, and asserts nothing was lost or added.
+            fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) {
+                let expected: Value = serde_json::from_str(json).expect("the example is JSON");
+                let typed: T = serde_json::from_value(expected.clone()).expect("the example fits the model");
+                let actual = serde_json::to_value(&typed).expect("the model serialises");
+                assert_eq!(normalise(actual), normalise(expected));
+            }
+        });
+    }
+    if mock {
+        uses.extend(quote! {
+            use graph_runtime::StaticToken;
+            use wiremock::matchers::{method, path};
+            use wiremock::{Mock, MockServer, ResponseTemplate};
+        });
+        out.extend(quote! {
+            /// Matches a request whose JSON body equals the example's, compared after [`normalise`].
+            struct JsonBody(Value);
+
+            impl JsonBody {
+                fn new(json: &str) -> JsonBody {
+                    JsonBody(normalise(serde_json::from_str(json).expect("the example is JSON")))
+                }
+            }
+
+            impl wiremock::Match for JsonBody {
+                fn matches(&self, request: &wiremock::Request) -> bool {
+                    serde_json::from_slice::<Value>(&request.body).is_ok_and(|body| normalise(body) == self.0)
+                }
+            }
+
+            /// A runtime client that sends to `server` with the token `test-token`.
+            fn client_for(server: &MockServer) -> graph_runtime::Client {
+                graph_runtime::Client::builder()
+                    .base_url(server.uri())
+                    .token_provider(StaticToken::new("test-token"))
+                    .build()
+                    .expect("the client builds")
+            }
+
+            /// Asserts the server received exactly one request, with the bearer token and, when a body
+            /// was sent, the JSON content type.
+            async fn assert_one_request(server: &MockServer, sends_body: bool) {
+                let requests = server.received_requests().await.expect("request recording is on");
+                assert_eq!(requests.len(), 1, "requests received: {requests:?}");
+                let header = |name: &str| {
+                    requests
+                        .first()
+                        .and_then(|request| request.headers.get(name))
+                        .and_then(|value| value.to_str().ok())
+                        .map(str::to_owned)
+                };
+                assert_eq!(header("authorization").as_deref(), Some("Bearer test-token"));
+                if sends_body {
+                    assert_eq!(header("content-type").as_deref(), Some("application/json"));
+                }
+            }
+        });
+    }
+    quote!(#uses #out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graph_ir::{CallArgument, PathSegment, PathTemplate, Span};
+
+    fn template(raw: &str, segments: Vec<PathSegment>) -> PathTemplate {
+        PathTemplate { raw: raw.to_owned(), segments, span: Span::new("t.md", 1) }
+    }
+
+    fn literal(name: &str) -> PathSegment {
+        PathSegment::Literal { name: name.to_owned() }
+    }
+
+    #[test]
+    fn placeholder_text_in_an_example_path_is_sent_percent_encoded() {
+        let template = template(
+            "/deviceManagement/items/{itemId}/assign",
+            vec![
+                literal("deviceManagement"),
+                literal("items"),
+                PathSegment::Parameter { name: "itemId".into() },
+                literal("assign"),
+            ],
+        );
+        let matched = match_path(&template, "/devicemanagement/items/{itemId}/assign");
+        assert_eq!(
+            matched,
+            Some(MatchedPath {
+                values: vec!["{itemId}".to_owned()],
+                encoded: "/deviceManagement/items/%7BitemId%7D/assign".to_owned(),
+            })
+        );
+        assert_eq!(match_path(&template, "/deviceManagement/other/x/assign"), None);
+        assert_eq!(match_path(&template, "/deviceManagement/items/x"), None);
+    }
+
+    #[test]
+    fn call_segments_capture_their_arguments() {
+        let template = template(
+            "/reports/getReport(period='{period}',top={top})",
+            vec![
+                literal("reports"),
+                PathSegment::Call {
+                    name: "getReport".into(),
+                    arguments: vec![
+                        CallArgument {
+                            name: "period".into(),
+                            parameter: Some("period".into()),
+                            raw: "{period}".into(),
+                        },
+                        CallArgument {
+                            name: "top".into(),
+                            parameter: Some("top".into()),
+                            raw: "{top}".into(),
+                        },
+                    ],
+                },
+            ],
+        );
+        let matched = match_path(&template, "/reports/getReport(period='D''7',top=5)");
+        assert_eq!(
+            matched,
+            Some(MatchedPath {
+                values: vec!["D'7".to_owned(), "5".to_owned()],
+                encoded: "/reports/getReport(period='D''7',top=5)".to_owned(),
+            })
+        );
+    }
+
+    #[test]
+    fn raw_strings_outlast_quote_hash_runs_in_the_text() {
+        assert_eq!(raw_string("{\"a\": 1}").to_string(), "r#\"{\"a\": 1}\"#");
+        assert_eq!(raw_string("\"## x").to_string(), "r###\"\"## x\"###");
+    }
+}

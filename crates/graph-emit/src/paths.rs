@@ -1,0 +1,504 @@
+//! Request builders: a tree of path nodes built from every path of every operation of a version, one
+//! struct per node, one method per child segment and one `async` method per operation ending there.
+//!
+//! The tree is planned first ([`PathPlan`]: node names, method names) and emitted second, so the
+//! generated example tests walk exactly the method chain the builders offer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use graph_ir::{ApiVersion, HttpMethod, Operation, PathSegment, PathTemplate, RequestBody, TypeRef};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::catalog::Catalog;
+use crate::docs::{self, code, Doc};
+use crate::naming::{self, Scope};
+
+/// Names the paths module imports; a builder that would shadow one gets a suffix.
+pub const PATHS_RESERVED: &[&str] =
+    &["Box", "Client", "Method", "Operation", "Option", "RequestPath", "Result", "String", "Vec"];
+
+/// One segment of a node's key: what distinguishes two children of a node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SegKey {
+    Literal(String),
+    Param(String),
+    Cast(String),
+    /// A function call: the segment as written (`getReport(period='{period}')`), its function name and
+    /// the parameters in its arguments, in order.
+    Call {
+        raw: String,
+        name: String,
+        params: Vec<String>,
+    },
+}
+
+/// A child edge: the method on the parent that reaches the child.
+#[derive(Debug, Clone)]
+pub struct Child {
+    pub method: String,
+    /// The method's `&str` arguments (a key for `by_id`, function parameters for a call).
+    pub args: Vec<String>,
+}
+
+/// An operation method on a node.
+#[derive(Debug, Clone)]
+pub struct Leaf<'a> {
+    pub op: &'a Operation,
+    pub path: &'a PathTemplate,
+    pub method: String,
+}
+
+/// One node of the tree: the root (the version's `Client`) or a builder struct.
+#[derive(Debug, Default)]
+pub struct Node<'a> {
+    /// The builder struct's name (empty for the root).
+    pub struct_name: String,
+    pub children: BTreeMap<SegKey, Child>,
+    pub leaves: Vec<Leaf<'a>>,
+}
+
+/// The whole tree of one version, keyed by the segment keys from the root.
+pub struct PathPlan<'a> {
+    pub version: ApiVersion,
+    pub nodes: BTreeMap<Vec<SegKey>, Node<'a>>,
+    /// The `Operation` const of each operation that has at least one path, by operation name.
+    pub consts: BTreeMap<&'a str, String>,
+}
+
+impl<'a> PathPlan<'a> {
+    /// Plans the tree for the operations of one version (in the IR's sorted order).
+    pub fn new(version: ApiVersion, operations: &[&'a Operation]) -> PathPlan<'a> {
+        let mut nodes: BTreeMap<Vec<SegKey>, Node<'a>> = BTreeMap::new();
+        nodes.insert(Vec::new(), Node::default());
+        let mut leaves: BTreeMap<Vec<SegKey>, Vec<(&'a Operation, &'a PathTemplate)>> = BTreeMap::new();
+        for op in operations {
+            for path in &op.paths {
+                let key = segment_keys(path);
+                for depth in 1..=key.len() {
+                    let prefix = key.get(..depth).unwrap_or_default();
+                    nodes.entry(prefix.to_vec()).or_default();
+                }
+                let here = leaves.entry(key).or_default();
+                if !here.iter().any(|(seen, _)| seen.name == op.name && seen.method == op.method) {
+                    here.push((op, path));
+                }
+            }
+        }
+
+        // Struct names, in key order so collisions resolve the same way every time.
+        let mut types = Scope::with_reserved(PATHS_RESERVED);
+        for (key, node) in nodes.iter_mut() {
+            if !key.is_empty() {
+                node.struct_name = types.claim(&struct_name(key));
+            }
+        }
+
+        // Children: for every non-root key, register the edge on its parent.
+        let edges: Vec<(Vec<SegKey>, SegKey)> = nodes
+            .keys()
+            .filter_map(|key| {
+                let (last, parent) = key.split_last()?;
+                Some((parent.to_vec(), last.clone()))
+            })
+            .collect();
+        let mut by_parent: BTreeMap<Vec<SegKey>, Vec<SegKey>> = BTreeMap::new();
+        for (parent, segment) in edges {
+            by_parent.entry(parent).or_default().push(segment);
+        }
+        for (parent, segments) in by_parent {
+            let Some(node) = nodes.get_mut(&parent) else { continue };
+            let params = segments.iter().filter(|segment| matches!(segment, SegKey::Param(_))).count();
+            let mut methods = Scope::default();
+            for segment in segments {
+                let child = child_method(&segment, params, &mut methods);
+                node.children.insert(segment, child);
+            }
+            // Leaf methods are claimed after the children, in the same scope.
+            if let Some(list) = leaves.remove(&parent) {
+                node.leaves = leaf_methods(list, &mut methods);
+            }
+        }
+        for (key, list) in leaves {
+            if let Some(node) = nodes.get_mut(&key) {
+                node.leaves = leaf_methods(list, &mut Scope::default());
+            }
+        }
+
+        let mut const_scope = Scope::default();
+        let consts = operations
+            .iter()
+            .filter(|op| !op.paths.is_empty())
+            .map(|op| (op.name.as_str(), const_scope.claim(&const_name(&op.name))))
+            .collect();
+        PathPlan { version, nodes, consts }
+    }
+
+    /// The name of the method that sends `op` at the node of `template`.
+    pub fn leaf_method(&self, template: &PathTemplate, op: &Operation) -> Option<&str> {
+        let node = self.nodes.get(&segment_keys(template))?;
+        let leaf = node.leaves.iter().find(|leaf| leaf.op.name == op.name && leaf.op.method == op.method)?;
+        Some(leaf.method.as_str())
+    }
+
+    /// The method calls from the version's `Client` to the node of `template`, with `values` (one per
+    /// parameter segment or call parameter, in order) as arguments. `None` if the tree lacks the path.
+    pub fn chain(&self, template: &PathTemplate, values: &[String]) -> Option<TokenStream> {
+        let key = segment_keys(template);
+        let mut values = values.iter();
+        let mut calls = TokenStream::new();
+        for depth in 0..key.len() {
+            let parent = self.nodes.get(key.get(..depth)?)?;
+            let child = parent.children.get(key.get(depth)?)?;
+            let method = naming::ident(&child.method);
+            let args: Vec<&String> = child.args.iter().map(|_| values.next()).collect::<Option<_>>()?;
+            calls.extend(quote!(.#method(#(#args),*)));
+        }
+        Some(calls)
+    }
+}
+
+/// The segment keys of a template; call segments keep their text from the raw template when the raw
+/// text splits into the same number of segments.
+pub fn segment_keys(path: &PathTemplate) -> Vec<SegKey> {
+    let pieces: Vec<&str> = path.raw.trim_start_matches('/').split('/').filter(|p| !p.is_empty()).collect();
+    let raw_matches = pieces.len() == path.segments.len();
+    path.segments
+        .iter()
+        .enumerate()
+        .map(|(index, segment)| match segment {
+            PathSegment::Literal { name } => SegKey::Literal(name.clone()),
+            PathSegment::Parameter { name } => SegKey::Param(name.clone()),
+            PathSegment::Cast { namespace, type_name } => SegKey::Cast(format!("{namespace}.{type_name}")),
+            PathSegment::Call { name, arguments } => {
+                let raw = match pieces.get(index) {
+                    Some(piece) if raw_matches => (*piece).to_owned(),
+                    _ => synthesized_call(name, arguments),
+                };
+                let params = arguments.iter().filter_map(|argument| argument.parameter.clone()).collect();
+                SegKey::Call { raw, name: name.clone(), params }
+            }
+        })
+        .collect()
+}
+
+/// `name(a='{a}',b=raw)` for a call segment whose raw text is unavailable.
+fn synthesized_call(name: &str, arguments: &[graph_ir::CallArgument]) -> String {
+    let arguments: Vec<String> = arguments
+        .iter()
+        .map(|argument| match &argument.parameter {
+            Some(parameter) => format!("{}='{{{parameter}}}'", argument.name),
+            None => format!("{}={}", argument.name, argument.raw),
+        })
+        .collect();
+    format!("{name}({})", arguments.join(","))
+}
+
+/// The builder struct name for a key: UpperCamel of the segments, parameters as `Item`, casts as
+/// `As<Type>`.
+fn struct_name(key: &[SegKey]) -> String {
+    key.iter()
+        .map(|segment| match segment {
+            SegKey::Literal(name) => naming::type_name(name),
+            SegKey::Param(_) => "Item".to_owned(),
+            SegKey::Cast(name) => format!("As{}", naming::type_name(short_name(name))),
+            SegKey::Call { name, .. } => naming::type_name(short_name(name)),
+        })
+        .collect()
+}
+
+/// `microsoft.graph.delta` → `delta`: the namespace adds nothing to a method or struct name.
+fn short_name(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn child_method(segment: &SegKey, params_here: usize, scope: &mut Scope) -> Child {
+    match segment {
+        SegKey::Literal(name) => Child { method: scope.claim(&naming::snake_name(name)), args: Vec::new() },
+        SegKey::Param(_) if params_here <= 1 => {
+            Child { method: scope.claim("by_id"), args: vec!["id".to_owned()] }
+        }
+        SegKey::Param(name) => {
+            let arg = naming::snake_name(name);
+            Child { method: scope.claim(&format!("by_{}", naming::unraw(&arg))), args: vec![arg] }
+        }
+        SegKey::Cast(name) => Child {
+            method: scope.claim(&format!("as_{}", naming::unraw(&naming::snake_name(short_name(name))))),
+            args: Vec::new(),
+        },
+        SegKey::Call { name, params, .. } => {
+            let mut arg_scope = Scope::default();
+            let args = params.iter().map(|param| arg_scope.claim(&naming::snake_name(param))).collect();
+            Child { method: scope.claim(&naming::snake_name(short_name(name))), args }
+        }
+    }
+}
+
+/// Names the operation methods of one node: `post`, `get`, … or, when two operations share an HTTP
+/// method here, each operation's own name.
+fn leaf_methods<'a>(list: Vec<(&'a Operation, &'a PathTemplate)>, scope: &mut Scope) -> Vec<Leaf<'a>> {
+    let mut per_method: BTreeMap<HttpMethod, usize> = BTreeMap::new();
+    for (op, _) in &list {
+        *per_method.entry(op.method).or_default() += 1;
+    }
+    list.into_iter()
+        .map(|(op, path)| {
+            let shared = per_method.get(&op.method).copied().unwrap_or_default() > 1;
+            let candidate =
+                if shared { naming::snake_name(&op.name) } else { docs::method_word(op.method).to_owned() };
+            Leaf { op, path, method: scope.claim(&candidate) }
+        })
+        .collect()
+}
+
+/// SCREAMING_SNAKE_CASE const name for an operation.
+fn const_name(op_name: &str) -> String {
+    naming::unraw(&naming::snake_name(op_name)).trim_end_matches('_').to_ascii_uppercase()
+}
+
+/// The body type an operation sends, with model types under `models`.
+pub fn body_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> Option<TokenStream> {
+    match &op.request_body {
+        Some(RequestBody::Resource { type_ref, .. }) => Some(catalog.type_tokens(type_ref, models, false)),
+        Some(RequestBody::Parameters { .. }) => {
+            let (name, _) = catalog.request(&op.name)?;
+            let ident = naming::ident(name);
+            Some(quote!(#models #ident))
+        }
+        None => None,
+    }
+}
+
+/// The type an operation's success response decodes into; `None` when it has no body (204 or none
+/// documented). A primitive result is kept as JSON because Graph wraps it as `{"value": …}`.
+pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> Option<TokenStream> {
+    if op.response.status == 204 {
+        return None;
+    }
+    match op.response.body.as_ref()? {
+        TypeRef::Collection(item) => {
+            let item = catalog.type_tokens(item, models, false);
+            Some(quote!(graph_runtime::odata::Collection<#item>))
+        }
+        TypeRef::Primitive(_) => Some(quote!(serde_json::Value)),
+        named @ TypeRef::Named(_) => Some(catalog.type_tokens(named, models, false)),
+    }
+}
+
+/// The text of a node's path: `/deviceManagement/deviceConfigurations/{deviceConfigurationId}`.
+pub fn key_text(key: &[SegKey]) -> String {
+    if key.is_empty() {
+        return "/".to_owned();
+    }
+    key.iter()
+        .map(|segment| match segment {
+            SegKey::Literal(name) | SegKey::Cast(name) => format!("/{name}"),
+            SegKey::Param(name) => format!("/{{{name}}}"),
+            SegKey::Call { raw, .. } => format!("/{raw}"),
+        })
+        .collect()
+}
+
+/// How a node's methods reach the runtime client and the node's path (differs for the root `Client`).
+pub struct Receiver {
+    pub client: TokenStream,
+    pub path: TokenStream,
+    /// Prefix for builder struct names (`paths::` from the version module, empty inside paths).
+    pub builders: TokenStream,
+    /// Prefix for model names (`models::` from paths and from the version module).
+    pub models: TokenStream,
+    /// Prefix for the `Operation` consts (`paths::` from the version module, empty inside paths).
+    pub consts: TokenStream,
+}
+
+/// The `impl` body of a node: child methods then operation methods.
+pub fn node_methods(
+    plan: &PathPlan<'_>,
+    key: &[SegKey],
+    catalog: &Catalog<'_>,
+    receiver: &Receiver,
+) -> TokenStream {
+    let Some(node) = plan.nodes.get(key) else { return TokenStream::new() };
+    let Receiver { client, path, builders, models, consts } = receiver;
+    let mut out = TokenStream::new();
+    for (segment, child) in &node.children {
+        let mut child_key = key.to_vec();
+        child_key.push(segment.clone());
+        let Some(child_node) = plan.nodes.get(&child_key) else { continue };
+        let child_type = naming::ident(&child_node.struct_name);
+        let method = naming::ident(&child.method);
+        let args: Vec<proc_macro2::Ident> = child.args.iter().map(|arg| naming::ident(arg)).collect();
+        let new_path = match segment {
+            SegKey::Literal(name) | SegKey::Cast(name) => quote!(#path.literal(#name)),
+            SegKey::Param(_) => quote!(#path.param(#(#args)*)),
+            SegKey::Call { raw, params, .. } => {
+                let (format, quoted) = call_format(raw, params);
+                let values = args.iter().zip(quoted).map(|(arg, quoted)| {
+                    if quoted {
+                        quote!(#arg.replace('\'', "''"))
+                    } else {
+                        quote!(#arg)
+                    }
+                });
+                quote!(#path.param(&format!(#format, #(#values),*)))
+            }
+        };
+        let mut doc = Doc::new(format!("The {} path.", code(&key_text(&child_key))));
+        if !args.is_empty() {
+            doc.paragraph("Arguments are sent percent-encoded, each inside its own path segment.");
+        }
+        let doc = doc.outer();
+        out.extend(quote! {
+            #doc
+            pub fn #method(&self #(, #args: &str)*) -> #builders #child_type {
+                #builders #child_type { client: #client.clone(), path: #new_path }
+            }
+        });
+    }
+    for leaf in &node.leaves {
+        let Some(const_name) = plan.consts.get(leaf.op.name.as_str()) else { continue };
+        let op_const = naming::ident(const_name);
+        let method = naming::ident(&leaf.method);
+        let doc = docs::operation_doc(leaf.op, &leaf.path.raw).outer();
+        let body = body_type(leaf.op, catalog, models);
+        let (param, body_arg) = match &body {
+            Some(body) => (quote!(, body: &#body), quote!(Some(body))),
+            None => (TokenStream::new(), quote!(None::<&()>)),
+        };
+        let tokens = match response_type(leaf.op, catalog, models) {
+            Some(response) => quote! {
+                #doc
+                pub async fn #method(&self #param) -> Result<#response, graph_runtime::Error> {
+                    #client.send_json(#consts #op_const, &#path, #body_arg).await
+                }
+            },
+            None => quote! {
+                #doc
+                pub async fn #method(&self #param) -> Result<(), graph_runtime::Error> {
+                    #client.send_no_content(#consts #op_const, &#path, #body_arg).await
+                }
+            },
+        };
+        out.extend(tokens);
+    }
+    out
+}
+
+/// A `format!` string for a call segment (`getReport(period='{}')`, literal braces doubled) and, per
+/// parameter, whether it sits inside quotes (then a `'` in the value is doubled, as OData escapes it).
+pub fn call_format(raw: &str, params: &[String]) -> (String, Vec<bool>) {
+    let mut format = String::new();
+    let mut quoted = Vec::new();
+    let mut rest = raw;
+    'outer: while !rest.is_empty() {
+        for param in params {
+            let placeholder = format!("{{{param}}}");
+            if let Some(after) = rest.strip_prefix(placeholder.as_str()) {
+                quoted.push(format.ends_with('\''));
+                format.push_str("{}");
+                rest = after;
+                continue 'outer;
+            }
+        }
+        let mut chars = rest.chars();
+        match chars.next() {
+            Some('{') => format.push_str("{{"),
+            Some('}') => format.push_str("}}"),
+            Some(c) => format.push(c),
+            None => break,
+        }
+        rest = chars.as_str();
+    }
+    // A parameter named in the arguments but missing from the text is appended, so every method
+    // argument is used.
+    while quoted.len() < params.len() {
+        format.push_str("{}");
+        quoted.push(false);
+    }
+    (format, quoted)
+}
+
+/// The module-level items of the paths module: the `Operation` consts and every builder struct.
+pub fn path_items(
+    plan: &PathPlan<'_>,
+    catalog: &Catalog<'_>,
+) -> (TokenStream, Vec<(Vec<SegKey>, TokenStream)>) {
+    let version = plan.version.as_str();
+    let mut consts = TokenStream::new();
+    let mut ops: Vec<&Operation> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for node in plan.nodes.values() {
+        for leaf in &node.leaves {
+            if seen.insert(leaf.op.name.as_str()) {
+                ops.push(leaf.op);
+            }
+        }
+    }
+    ops.sort_by(|a, b| a.name.cmp(&b.name));
+    for op in ops {
+        let Some(name) = plan.consts.get(op.name.as_str()) else { continue };
+        let ident = naming::ident(name);
+        let method = match op.method {
+            HttpMethod::GET => quote!(Method::Get),
+            HttpMethod::POST => quote!(Method::Post),
+            HttpMethod::PATCH => quote!(Method::Patch),
+            HttpMethod::PUT => quote!(Method::Put),
+            HttpMethod::DELETE => quote!(Method::Delete),
+        };
+        let template = op.paths.first().map(|path| path.raw.as_str()).unwrap_or("/");
+        let doc = Doc::new(format!("The {} operation.", code(&op.name))).outer();
+        consts.extend(quote! {
+            #doc
+            pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
+        });
+    }
+
+    let receiver = Receiver {
+        client: quote!(self.client),
+        path: quote!(self.path),
+        builders: TokenStream::new(),
+        models: quote!(models::),
+        consts: TokenStream::new(),
+    };
+    let mut builders = Vec::new();
+    for (key, node) in &plan.nodes {
+        if key.is_empty() {
+            continue;
+        }
+        let ident = naming::ident(&node.struct_name);
+        let mut doc = Doc::new(format!("Request builder for {}.", code(&key_text(key))));
+        let operations: Vec<String> = node
+            .leaves
+            .iter()
+            .map(|leaf| {
+                format!(
+                    "{} ({})",
+                    code(&format!("{} {}", leaf.op.method.as_str(), leaf.path.raw)),
+                    code(&leaf.method)
+                )
+            })
+            .collect();
+        if !operations.is_empty() {
+            doc.paragraph("Operations here:");
+            doc.list(operations);
+        }
+        let doc = doc.outer();
+        let methods = node_methods(plan, key, catalog, &receiver);
+        builders.push((
+            key.clone(),
+            quote! {
+                #doc
+                #[derive(Debug, Clone)]
+                pub struct #ident {
+                    pub(crate) client: Client,
+                    pub(crate) path: RequestPath,
+                }
+
+                impl #ident {
+                    #methods
+                }
+            },
+        ));
+    }
+    (consts, builders)
+}
