@@ -9,6 +9,7 @@
 //! - 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt
 //! - 003-beta-deviceconfigurationassignment-create.txt
 //! - 004-beta-deviceenrollmentconfiguration-assign.txt
+#![cfg_attr(rustfmt, rustfmt::skip)]
 
 #![deny(missing_docs)]
 /// The hand-written runtime this client sends through: `Client::builder()`, errors, token

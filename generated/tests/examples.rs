@@ -8,6 +8,7 @@
 //! - 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt
 //! - 003-beta-deviceconfigurationassignment-create.txt
 //! - 004-beta-deviceenrollmentconfiguration-assign.txt
+#![cfg_attr(rustfmt, rustfmt::skip)]
 
 use serde_json::Value;
 use graph_runtime::StaticToken;

@@ -5,6 +5,7 @@
 //! those areas that the emitter no longer produces is removed; anything else in the folder (a README,
 //! `target/`) is left alone.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::fs;
@@ -120,14 +121,15 @@ pub fn sync(out: &Path, files: &[GeneratedFile], mode: Mode) -> anyhow::Result<S
             bail!("the emitter produced {} twice", file.path);
         }
         let target = out.join(&relative);
+        let contents = normalise(&file.path, &file.contents);
         let kind = match fs::read(&target) {
-            Ok(on_disk) if same_contents(&on_disk, &file.contents) => continue,
+            Ok(on_disk) if same_contents(&on_disk, &contents) => continue,
             Ok(_) => ChangeKind::Stale,
             Err(error) if error.kind() == io::ErrorKind::NotFound => ChangeKind::Missing,
             Err(error) => return Err(error).with_context(|| format!("reading {}", target.display())),
         };
         changes.push(Change { path: file.path.clone(), kind });
-        to_write.push((target, file));
+        to_write.push((target, contents));
     }
 
     let extras: Vec<String> =
@@ -136,14 +138,35 @@ pub fn sync(out: &Path, files: &[GeneratedFile], mode: Mode) -> anyhow::Result<S
     changes.sort();
 
     if mode == Mode::Write {
-        for (target, file) in to_write {
-            write_atomically(&target, &file.contents)?;
+        for (target, contents) in to_write {
+            write_atomically(&target, &contents)?;
         }
         for path in &extras {
             remove_generated_file(out, path)?;
         }
     }
     Ok(SyncReport { mode, changes })
+}
+
+/// The inner attribute that makes `cargo fmt` leave a file alone (`rustfmt::skip` itself is not allowed
+/// as an inner attribute on stable Rust; under `cfg_attr(rustfmt, …)` only rustfmt sees it).
+pub const RUSTFMT_SKIP: &str = "#![cfg_attr(rustfmt, rustfmt::skip)]";
+
+/// The file as it is written: a Rust file gets [`RUSTFMT_SKIP`] after its leading `//!` lines, unless
+/// it has it already.
+///
+/// Generated Rust is printed by prettyplease (pinned by Cargo.lock), whose layout differs from
+/// rustfmt's; without the marker `cargo fmt --all` would rewrite generated/ and `--check` would then
+/// call it stale.
+pub fn normalise<'a>(path: &str, contents: &'a str) -> Cow<'a, str> {
+    if !path.ends_with(".rs") || contents.lines().any(|line| line.trim() == RUSTFMT_SKIP) {
+        return Cow::Borrowed(contents);
+    }
+    let header_len: usize =
+        contents.split_inclusive('\n').take_while(|line| line.starts_with("//!")).map(str::len).sum();
+    let (header, body) = contents.split_at(header_len);
+    let break_after_header = if header.is_empty() || header.ends_with('\n') { "" } else { "\n" };
+    Cow::Owned(format!("{header}{break_after_header}{RUSTFMT_SKIP}\n{body}"))
 }
 
 /// The emitted path as a relative path that stays inside the output folder: plain names only.
@@ -294,7 +317,10 @@ mod tests {
         assert_eq!(report.changes.len(), 4);
         assert!(report.changes.iter().all(|change| change.kind == ChangeKind::Missing));
         let expected: Vec<_> = {
-            let mut files: Vec<_> = emitted().into_iter().map(|file| (file.path, file.contents)).collect();
+            let mut files: Vec<_> = emitted()
+                .into_iter()
+                .map(|file| (file.path.clone(), normalise(&file.path, &file.contents).into_owned()))
+                .collect();
             files.sort();
             files
         };
@@ -322,7 +348,10 @@ mod tests {
                 change("src/old/deeper/gone.rs", ChangeKind::Extra)
             ]
         );
-        assert_eq!(fs::read_to_string(out.path().join("src/lib.rs"))?, "//! lib\npub mod beta;\n");
+        assert_eq!(
+            fs::read_to_string(out.path().join("src/lib.rs"))?,
+            "//! lib\n#![cfg_attr(rustfmt, rustfmt::skip)]\npub mod beta;\n"
+        );
         assert!(!out.path().join("src/old").exists(), "emptied folders are removed");
         assert!(out.path().join("src").is_dir());
         assert_eq!(fs::read_to_string(out.path().join("README.md"))?, "not generated\n");
@@ -399,7 +428,10 @@ mod tests {
     fn crlf_checkouts_count_as_up_to_date() -> anyhow::Result<()> {
         let out = tempfile::tempdir()?;
         sync(out.path(), &emitted(), Mode::Write)?;
-        fs::write(out.path().join("src/lib.rs"), "//! lib\r\npub mod beta;\r\n")?;
+        fs::write(
+            out.path().join("src/lib.rs"),
+            "//! lib\r\n#![cfg_attr(rustfmt, rustfmt::skip)]\r\npub mod beta;\r\n",
+        )?;
         let report = sync(out.path(), &emitted(), Mode::Check)?;
         assert!(report.changes.is_empty(), "{report}");
         Ok(())
@@ -454,5 +486,28 @@ mod tests {
         let error = sync(out.path(), &files, Mode::Write).err().map(|error| error.to_string());
         assert_eq!(error.as_deref(), Some("the emitter produced src/lib.rs twice"));
         Ok(())
+    }
+
+    #[test]
+    fn rust_files_are_marked_for_rustfmt_to_skip_after_their_inner_docs() {
+        assert_eq!(
+            normalise("src/lib.rs", "//! Generated.\n//!\n//! More.\n\nuse std::fmt;\n"),
+            "//! Generated.\n//!\n//! More.\n#![cfg_attr(rustfmt, rustfmt::skip)]\n\nuse std::fmt;\n"
+        );
+        assert_eq!(
+            normalise("src/a.rs", "pub struct A;\n"),
+            "#![cfg_attr(rustfmt, rustfmt::skip)]\npub struct A;\n"
+        );
+        assert_eq!(
+            normalise("src/a.rs", "//! only docs"),
+            "//! only docs\n#![cfg_attr(rustfmt, rustfmt::skip)]\n"
+        );
+    }
+
+    #[test]
+    fn the_rustfmt_marker_is_added_once_and_only_to_rust_files() {
+        let marked = "//! Generated.\n#![cfg_attr(rustfmt, rustfmt::skip)]\npub struct A;\n";
+        assert_eq!(normalise("src/a.rs", marked), marked);
+        assert_eq!(normalise("Cargo.toml", "[package]\n"), "[package]\n");
     }
 }

@@ -8,6 +8,7 @@
 //! - 001-beta-enrollmentconfigurationassignment-create-stub.txt
 //! - 003-beta-deviceconfigurationassignment-create.txt
 //! - 004-beta-deviceenrollmentconfiguration-assign.txt
+#![cfg_attr(rustfmt, rustfmt::skip)]
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
