@@ -347,7 +347,7 @@ impl Lowering<'_> {
             method,
             paths,
             request_headers: self.request_headers(outline),
-            query_options: self.query_options(outline),
+            query_options: self.query_options(outline, method, &response),
             request_body,
             response,
             permissions: self.permissions(outline),
@@ -485,9 +485,23 @@ impl Lowering<'_> {
         headers
     }
 
-    fn query_options(&mut self, outline: &Outline<'_>) -> Vec<QueryOption> {
+    /// The `$…` options the section names. Pages that only say the method "supports the OData Query
+    /// Parameters" get the standard set for what the method returns: a collection takes all of them,
+    /// a single object `$select` and `$expand`.
+    fn query_options(
+        &mut self,
+        outline: &Outline<'_>,
+        method: HttpMethod,
+        response: &Response,
+    ) -> Vec<QueryOption> {
         let Some(section) = outline.section(|n| n.contains("query parameters")) else { return Vec::new() };
         let mut options: Vec<QueryOption> = Vec::new();
+        let generic = section.blocks.iter().find_map(|b| match b {
+            Block::Paragraph { text, line, .. } if text.to_lowercase().contains("odata query parameters") => {
+                Some(*line)
+            }
+            _ => None,
+        });
         for block in section.blocks {
             let (texts, line): (Vec<&str>, u32) = match block {
                 Block::Paragraph { text, line, .. } => (vec![text.as_str()], *line),
@@ -503,6 +517,18 @@ impl Lowering<'_> {
                     }
                 }
             }
+        }
+        if let (true, Some(line), HttpMethod::GET) = (options.is_empty(), generic, method) {
+            let standard: &[&str] = match response.body {
+                Some(TypeRef::Collection(_)) => {
+                    &["$select", "$expand", "$filter", "$orderby", "$top", "$skip", "$count", "$search"]
+                }
+                _ => &["$select", "$expand"],
+            };
+            options = standard
+                .iter()
+                .map(|name| QueryOption { name: (*name).to_owned(), span: self.span(line) })
+                .collect();
         }
         options
     }
