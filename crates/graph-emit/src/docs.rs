@@ -212,14 +212,26 @@ pub fn field_doc(
     doc
 }
 
-/// Docs for a request builder method: what the operation does, the path this method sends to, every
-/// path the operation has, permissions, response and sources.
-pub fn operation_doc(op: &Operation, this_path: &str) -> Doc {
+/// Docs for a request builder method: what the operation does, the path this method sends to,
+/// permissions, response and sources. Every path of the operation is listed on the method for its
+/// first path; the methods for its other paths point there (`first_path_method`, an intra-doc link
+/// target), so an operation with many paths costs lines linear in its paths.
+pub fn operation_doc(op: &Operation, this_path: &str, first_path_method: Option<&str>) -> Doc {
     let mut doc = described(op.description.as_deref(), format!("{}.", escape(&op.title)));
     doc.paragraph(format!("Sends {}.", code(&format!("{} {}", op.method.as_str(), this_path))));
-    if op.paths.len() > 1 {
-        doc.paragraph("The operation has these paths (each has a method like this one):");
-        doc.list(op.paths.iter().map(|path| code(&format!("{} {}", op.method.as_str(), path.raw))));
+    match first_path_method {
+        _ if op.paths.len() < 2 => {}
+        None => {
+            doc.paragraph("The operation has these paths (each has a method like this one):");
+            doc.list(op.paths.iter().map(|path| code(&format!("{} {}", op.method.as_str(), path.raw))));
+        }
+        Some(target) => {
+            doc.paragraph(format!(
+                "This is one of the operation's {} paths; [{}]({target}) lists them all.",
+                op.paths.len(),
+                code(target)
+            ));
+        }
     }
     permissions_doc(&mut doc, op);
     doc.paragraph(response_sentence(op));

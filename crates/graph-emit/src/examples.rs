@@ -49,18 +49,28 @@ pub struct VersionTests<'p, 'a> {
     pub operations: Vec<&'a Operation>,
 }
 
-/// The tests file's items (after the header) and the pages its examples came from.
-pub struct TestsFile {
-    pub tokens: TokenStream,
-    pub sources: Vec<String>,
-    /// Comments the tokens refer to by [`crate::format::comment`] markers.
+/// The generated tests: shared helpers, then one item per example (its JSON consts and tests).
+pub struct Tests {
+    pub helpers: TokenStream,
+    pub items: Vec<TestItem>,
+    /// Comments the items refer to by [`crate::format::comment`] markers.
     pub comments: Vec<String>,
 }
 
+/// The tests of one example.
+pub struct TestItem {
+    /// The version module (`beta`) the example's operation belongs to.
+    pub version_module: String,
+    /// The words of the operation's first path, for grouping into area modules.
+    pub words: Vec<String>,
+    /// The page the operation came from.
+    pub sources: Vec<String>,
+    pub tokens: TokenStream,
+}
+
 /// Builds the tests of every version; `crate_ident` is the emitted crate's name as a Rust path.
-pub fn tests_file(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]) -> TestsFile {
-    let mut modules = TokenStream::new();
-    let mut sources = Vec::new();
+pub fn tests(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]) -> Tests {
+    let mut items = Vec::new();
     let mut uses_round_trip = false;
     let mut uses_mock = false;
     let mut comments = Vec::new();
@@ -70,14 +80,16 @@ pub fn tests_file(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_,
             quote!(#crate_ident::#module::models::)
         };
         let mut names = Scope::default();
-        let mut items = TokenStream::new();
         for op in &version.operations {
             if op.examples.is_empty() {
                 continue;
             }
-            if let Some(source) = op.sources.first() {
-                sources.push(source.file.clone());
-            }
+            let sources: Vec<String> = op.sources.first().map(|span| span.file.clone()).into_iter().collect();
+            let words: Vec<String> = op
+                .paths
+                .first()
+                .map(|path| segment_keys(path).iter().map(paths::key_word).collect())
+                .unwrap_or_default();
             let op_snake = names.claim(naming::unraw(&naming::snake_name(&op.name)));
             for (index, example) in op.examples.iter().enumerate() {
                 let number = index + 1;
@@ -93,23 +105,16 @@ pub fn tests_file(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_,
                 let out = context.tests(&mut comments);
                 uses_round_trip |= out.round_trip;
                 uses_mock |= out.mock;
-                items.extend(out.tokens);
+                items.push(TestItem {
+                    version_module: version.module.to_string(),
+                    words: words.clone(),
+                    sources: sources.clone(),
+                    tokens: out.tokens,
+                });
             }
         }
-        if !items.is_empty() {
-            let module = &version.module;
-            modules.extend(quote! {
-                mod #module {
-                    use super::*;
-                    #items
-                }
-            });
-        }
     }
-    sources.sort();
-    sources.dedup();
-    let helpers = helpers(uses_round_trip, uses_mock);
-    TestsFile { tokens: quote!(#helpers #modules), sources, comments }
+    Tests { helpers: helpers(uses_round_trip, uses_mock), items, comments }
 }
 
 struct ExampleContext<'c, 'p, 'a> {
@@ -145,32 +150,40 @@ impl ExampleContext<'_, '_, '_> {
             .and_then(|response| response.body.as_ref())
             .map(pretty);
 
-        if let (Some(body_type), Some(json)) = (&body_type, &request_json) {
+        // Each JSON body is embedded once, as a const the tests share.
+        let const_base = format!("{}_EXAMPLE_{}", self.op_snake.to_ascii_uppercase(), self.number);
+        let request_const = format_ident!("{const_base}_REQUEST");
+        let response_const = format_ident!("{const_base}_RESPONSE");
+        let mut uses_request = false;
+        let mut uses_response = false;
+        let mut tests = TokenStream::new();
+
+        if let (Some(body_type), Some(_)) = (&body_type, &request_json) {
             let name = format_ident!("{}_example_{}_request_round_trips", self.op_snake, self.number);
-            let json = raw_string(json);
-            out.tokens.extend(quote! {
+            tests.extend(quote! {
                 #[test]
                 fn #name() {
-                    assert_round_trip::<#body_type>(#json);
+                    assert_round_trip::<#body_type>(#request_const);
                 }
             });
+            uses_request = true;
             out.round_trip = true;
         } else if body_type.is_some() {
             let note = format!(
                 "{} example {}: no request round trip, because the example request has no JSON body.",
                 self.op.name, self.number
             );
-            out.tokens.extend(crate::format::comment(comments, note));
+            tests.extend(crate::format::comment(comments, note));
         }
-        if let (Some(response_type), Some(json)) = (&response_type, &response_json) {
+        if let (Some(response_type), Some(_)) = (&response_type, &response_json) {
             let name = format_ident!("{}_example_{}_response_round_trips", self.op_snake, self.number);
-            let json = raw_string(json);
-            out.tokens.extend(quote! {
+            tests.extend(quote! {
                 #[test]
                 fn #name() {
-                    assert_round_trip::<#response_type>(#json);
+                    assert_round_trip::<#response_type>(#response_const);
                 }
             });
+            uses_response = true;
             out.round_trip = true;
         } else if response_type.is_some() {
             let reason = match &self.example.response {
@@ -183,16 +196,20 @@ impl ExampleContext<'_, '_, '_> {
                 "{} example {}: no response round trip, because {reason}.",
                 self.op.name, self.number
             );
-            out.tokens.extend(crate::format::comment(comments, note));
+            tests.extend(crate::format::comment(comments, note));
         }
+        let request_json_const = request_json.as_ref().map(|_| &request_const);
+        let response_json_const = response_json.as_ref().map(|_| &response_const);
         match self.mock_test(
             body_type.as_ref(),
             response_type.as_ref(),
-            request_json.as_deref(),
-            response_json.as_deref(),
+            request_json_const,
+            response_json_const,
         ) {
             Ok(tokens) => {
-                out.tokens.extend(tokens);
+                tests.extend(tokens);
+                uses_request |= body_type.is_some();
+                uses_response |= response_type.is_some();
                 out.mock = true;
             }
             Err(reason) => {
@@ -200,9 +217,18 @@ impl ExampleContext<'_, '_, '_> {
                     "{} example {}: no mock-server test, because {reason}.",
                     self.op.name, self.number
                 );
-                out.tokens.extend(crate::format::comment(comments, note));
+                tests.extend(crate::format::comment(comments, note));
             }
         }
+        if let (true, Some(json)) = (uses_request, &request_json) {
+            let json = raw_string(json);
+            out.tokens.extend(quote!(const #request_const: &str = #json;));
+        }
+        if let (true, Some(json)) = (uses_response, &response_json) {
+            let json = raw_string(json);
+            out.tokens.extend(quote!(const #response_const: &str = #json;));
+        }
+        out.tokens.extend(tests);
         out
     }
 
@@ -211,8 +237,8 @@ impl ExampleContext<'_, '_, '_> {
         &self,
         body_type: Option<&TokenStream>,
         response_type: Option<&TokenStream>,
-        request_json: Option<&str>,
-        response_json: Option<&str>,
+        request_json: Option<&proc_macro2::Ident>,
+        response_json: Option<&proc_macro2::Ident>,
     ) -> Result<TokenStream, String> {
         let request = self.example.request.as_ref().ok_or("the example has no request")?;
         let response = self.example.response.as_ref().ok_or("the example has no response")?;
@@ -244,33 +270,27 @@ impl ExampleContext<'_, '_, '_> {
         let status = Literal::u16_unsuffixed(response.status);
 
         let (body_setup, body_arg, body_matcher, sends_body) = match (body_type, request_json) {
-            (Some(body_type), Some(json)) => {
-                let json = raw_string(json);
-                (
-                    quote! {
-                        let request_json = #json;
-                        let body: #body_type = serde_json::from_str(request_json).expect("the example request fits the model");
-                    },
-                    quote!(&body),
-                    quote!(.and(JsonBody::new(request_json))),
-                    true,
-                )
-            }
+            (Some(body_type), Some(json)) => (
+                quote! {
+                    let body: #body_type = serde_json::from_str(#json).expect("the example request fits the model");
+                },
+                quote!(&body),
+                quote!(.and(JsonBody::new(#json))),
+                true,
+            ),
             (Some(_), None) => return Err("the example request has no JSON body".to_owned()),
             (None, _) => (TokenStream::new(), TokenStream::new(), TokenStream::new(), false),
         };
         let (respond, call_and_check) = match response_type {
             Some(response_type) => {
                 let json = response_json.ok_or("the example response has no JSON body")?;
-                let json = raw_string(json);
                 (
                     quote! {
-                        let response_json = #json;
-                        let template = ResponseTemplate::new(#status).set_body_raw(response_json, "application/json");
+                        let template = ResponseTemplate::new(#status).set_body_raw(#json, "application/json");
                     },
                     quote! {
                         let response = client #chain (#body_arg).await.expect("the mock server answers the request");
-                        let expected: #response_type = serde_json::from_str(response_json).expect("the example response fits the model");
+                        let expected: #response_type = serde_json::from_str(#json).expect("the example response fits the model");
                         assert_eq!(response, expected);
                     },
                 )

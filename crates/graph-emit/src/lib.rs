@@ -36,17 +36,20 @@ pub struct EmitOptions {
     pub standalone: bool,
 }
 
-/// How the emitted files are cut: above `max_items_per_file` items, a version's models (or paths)
-/// become a folder of area modules named after the leading words of the items they hold.
+/// How the emitted files are cut: when a version's models, paths or example tests would print more
+/// than about `max_file_bytes` of code, they become a folder of area modules named after the leading
+/// words of the items they hold (type-name words for models, path segments for builders and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
-    pub max_items_per_file: usize,
+    /// Measured on the items' token text, which is close to the printed size.
+    pub max_file_bytes: usize,
 }
 
 impl Default for Layout {
-    /// 300 items: a few tens of thousands of lines at most per file for the largest areas.
+    /// 1 MB: about 25,000 printed lines at most per file, except an area that cannot be split further
+    /// by words (one path node with very many operations).
     fn default() -> Layout {
-        Layout { max_items_per_file: 300 }
+        Layout { max_file_bytes: 1_000_000 }
     }
 }
 
@@ -113,17 +116,69 @@ pub fn emit_crate_with(
         });
     }
 
-    let tests = examples::tests_file(&crate_ident, &test_versions);
-    let header = header(
-        &tests.sources,
-        "For every documented example: its JSON bodies round-trip through the typed models, and its \
-         request, sent through the request builders to a mock server, arrives as documented and yields \
-         the documented response.",
-    );
-    let contents = format::format_file("tests/examples.rs", &header, tests.tokens, &tests.comments)?;
-    files.push(GeneratedFile { path: "tests/examples.rs".to_owned(), contents });
+    files.extend(test_files(examples::tests(&crate_ident, &test_versions), layout)?);
 
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// `tests/examples.rs` with one module per version or, above the layout's limit, `tests/examples/main.rs`
+/// (the helpers) plus one file per area.
+fn test_files(tests: examples::Tests, layout: Layout) -> Result<Vec<GeneratedFile>, EmitError> {
+    const DESCRIPTION: &str =
+        "For every documented example: its JSON bodies round-trip through the typed models, and \
+         its request, sent through the request builders to a mock server, arrives as documented and \
+         yields the documented response.";
+    let examples::Tests { helpers, items, comments } = tests;
+    let sources: Vec<String> = items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
+    // The first word is the version module, so even the split files group by version first.
+    let filed: Vec<Filed> = items
+        .into_iter()
+        .map(|item| {
+            let words = std::iter::once(item.version_module).chain(item.words).collect();
+            Filed::new(words, item.sources, item.tokens)
+        })
+        .collect();
+    if filed.iter().map(|item| item.weight).sum::<usize>() <= layout.max_file_bytes {
+        let mut modules: BTreeMap<String, TokenStream> = BTreeMap::new();
+        for item in filed {
+            let version = item.words.first().cloned().unwrap_or_default();
+            modules.entry(version).or_default().extend(item.tokens);
+        }
+        let modules = modules.into_iter().map(|(name, tokens)| {
+            let ident = naming::ident(&name);
+            quote!(mod #ident { use super::*; #tokens })
+        });
+        let path = "tests/examples.rs".to_owned();
+        let contents = format::format_file(
+            &path,
+            &header(&sources, DESCRIPTION),
+            quote!(#helpers #(#modules)*),
+            &comments,
+        )?;
+        return Ok(vec![GeneratedFile { path, contents }]);
+    }
+    let mut files = Vec::new();
+    let mut declarations = TokenStream::new();
+    for (area, area_items) in partition(filed, layout.max_file_bytes) {
+        let ident = naming::ident(&area);
+        declarations.extend(quote!(mod #ident;));
+        let area_sources: Vec<String> =
+            area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
+        let tokens = area_items.iter().map(|item| &item.tokens);
+        let path = format!("tests/examples/{}.rs", naming::unraw(&area));
+        let doc = header(&area_sources, &format!("The examples of the {} area.", code(naming::unraw(&area))));
+        let contents = format::format_file(&path, &doc, quote!(use super::*; #(#tokens)*), &comments)?;
+        files.push(GeneratedFile { path, contents });
+    }
+    let path = "tests/examples/main.rs".to_owned();
+    let contents = format::format_file(
+        &path,
+        &header(&sources, DESCRIPTION),
+        quote!(#helpers #declarations),
+        &comments,
+    )?;
+    files.push(GeneratedFile { path, contents });
     Ok(files)
 }
 
@@ -135,40 +190,32 @@ fn version_module(version: ApiVersion) -> String {
     }
 }
 
-/// The first line every generated file opens with, and the list of pages when there are many.
-fn header_doc(sources: &[String]) -> Doc {
-    let pages: BTreeSet<&str> = sources.iter().map(String::as_str).collect();
-    let listed = pages.iter().copied().collect::<Vec<_>>();
-    let first = match listed.as_slice() {
-        [] => "Generated by `cargo xtask codegen` from no input pages. Do not edit.".to_owned(),
-        [one] => format!("Generated by `cargo xtask codegen` from {one}. Do not edit."),
-        [one, two] => format!("Generated by `cargo xtask codegen` from {one} and {two}. Do not edit."),
-        [one, two, three] => {
-            format!("Generated by `cargo xtask codegen` from {one}, {two} and {three}. Do not edit.")
-        }
-        many => format!(
-            "Generated by `cargo xtask codegen` from {} pages (listed below). Do not edit.",
-            many.len()
-        ),
-    };
-    Doc::new(first)
-}
+/// Above this many pages a header names the count instead of listing them: every item's `Source:`
+/// lines still name its pages, and an aggregating file (lib.rs, a `mod.rs` of areas) would otherwise
+/// open with thousands of lines of file names.
+const PAGE_LIST_LIMIT: usize = 200;
 
-/// Appends the page list to a header whose first line said "listed below".
-fn with_page_list(mut doc: Doc, sources: &[String]) -> Doc {
-    let pages: BTreeSet<&str> = sources.iter().map(String::as_str).collect();
-    if pages.len() > 3 {
+/// A file header: the generated-from line every generated file opens with, a description, and the
+/// page list when there are more than three pages (and at most [`PAGE_LIST_LIMIT`]).
+fn header(sources: &[String], description: &str) -> Doc {
+    let pages: Vec<&str> = sources.iter().map(String::as_str).collect::<BTreeSet<_>>().into_iter().collect();
+    let from = match pages.as_slice() {
+        [] => "no input pages".to_owned(),
+        [one] => (*one).to_owned(),
+        [one, two] => format!("{one} and {two}"),
+        [one, two, three] => format!("{one}, {two} and {three}"),
+        many if many.len() <= PAGE_LIST_LIMIT => format!("{} pages (listed below)", many.len()),
+        many => format!("{} pages", many.len()),
+    };
+    let mut doc = Doc::new(format!("Generated by `cargo xtask codegen` from {from}. Do not edit."));
+    doc.paragraph(description);
+    if pages.len() > 3 && pages.len() <= PAGE_LIST_LIMIT {
         doc.paragraph("Pages:");
         doc.list(pages.into_iter().map(str::to_owned));
+    } else if pages.len() > PAGE_LIST_LIMIT {
+        doc.paragraph("Each item's `Source:` lines name the pages it comes from.");
     }
     doc
-}
-
-/// A header: the generated-from line, a description, then the page list if it is long.
-fn header(sources: &[String], description: &str) -> Doc {
-    let mut doc = header_doc(sources);
-    doc.paragraph(description);
-    with_page_list(doc, sources)
 }
 
 fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
@@ -211,14 +258,13 @@ fn toml_string(value: &str) -> String {
 
 fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>) -> Result<GeneratedFile, EmitError> {
     let sources: Vec<String> = api.pages.iter().map(|page| page.file.clone()).collect();
-    let mut doc = header_doc(&sources);
-    doc.paragraph(
+    let doc = header(
+        &sources,
         "A typed Microsoft Graph client: one module per API version, each with a `Client` whose methods \
          follow the URL path (`client.device_management().device_enrollment_configurations()…`), typed \
          models for every documented type, and request builders documenting each operation's \
          permissions and responses.",
     );
-    let doc = with_page_list(doc, &sources);
     let modules = versions.iter().map(|version| {
         let ident = naming::ident(&version_module(*version));
         let doc = Doc::new(format!("The Microsoft Graph {} API.", code(version.as_str()))).outer();
@@ -244,6 +290,15 @@ struct Filed {
     words: Vec<String>,
     sources: Vec<String>,
     tokens: TokenStream,
+    /// The length of the item's token text, standing in for its printed size.
+    weight: usize,
+}
+
+impl Filed {
+    fn new(words: Vec<String>, sources: Vec<String>, tokens: TokenStream) -> Filed {
+        let weight = tokens.to_string().len();
+        Filed { words, sources, tokens, weight }
+    }
 }
 
 /// `src/<version>/mod.rs`, the models and the paths of one version.
@@ -286,11 +341,7 @@ fn version_files(
     }
     let filed: Vec<Filed> = items
         .into_iter()
-        .map(|item| Filed {
-            words: words_of(&naming::type_name(&item.group_key)),
-            sources: item.sources,
-            tokens: item.tokens,
-        })
+        .map(|item| Filed::new(words_of(&naming::type_name(&item.group_key)), item.sources, item.tokens))
         .collect();
     let description = format!(
         "The typed models of the {} API: one struct per object type, one enum per enum type, an `Any…` \
@@ -301,18 +352,18 @@ fn version_files(
     files.extend(module_files(&format!("src/{module}/models"), &description, uses, filed, layout)?);
 
     // Paths.
-    let (consts, builders) = paths::path_items(plan, catalog);
+    let paths::PathItems { top: consts, builders, has_consts } = paths::path_items(plan, catalog);
     let mut runtime_names: Vec<&str> = Vec::new();
     if !builders.is_empty() {
         runtime_names.extend(["Client", "RequestPath"]);
     }
-    if !consts.is_empty() {
+    if has_consts {
         runtime_names.extend(["Method", "Operation"]);
     }
     runtime_names.sort_unstable();
     let runtime_names = runtime_names.into_iter().map(naming::ident);
     let mut uses = quote!(use graph_runtime::{#(#runtime_names),*};);
-    if builders.is_empty() && consts.is_empty() {
+    if builders.is_empty() && !has_consts {
         uses = TokenStream::new();
     }
     if plan.nodes.values().any(|node| !node.leaves.is_empty()) && models_referenced(plan, catalog) {
@@ -323,10 +374,8 @@ fn version_files(
     uses.extend(consts);
     let filed: Vec<Filed> = builders
         .into_iter()
-        .map(|(key, tokens)| Filed {
-            words: key.iter().map(key_word).collect(),
-            sources: node_sources(plan, &key),
-            tokens,
+        .map(|(key, tokens)| {
+            Filed::new(key.iter().map(paths::key_word).collect(), node_sources(plan, &key), tokens)
         })
         .collect();
     let description = format!(
@@ -398,15 +447,6 @@ fn node_sources(plan: &PathPlan<'_>, key: &[SegKey]) -> Vec<String> {
         .collect()
 }
 
-/// A word for grouping builders by path: the segment's name, `item` for a parameter.
-fn key_word(segment: &SegKey) -> String {
-    match segment {
-        SegKey::Literal(name) | SegKey::Cast(name) => name.clone(),
-        SegKey::Param(_) => "item".to_owned(),
-        SegKey::Call { name, .. } => name.clone(),
-    }
-}
-
 /// The lowercase words of an UpperCamel name: `DeviceEnrollmentConfiguration` → device, enrollment, …
 fn words_of(camel: &str) -> Vec<String> {
     heck::ToSnakeCase::to_snake_case(camel).split('_').filter(|w| !w.is_empty()).map(str::to_owned).collect()
@@ -421,14 +461,14 @@ fn module_files(
     layout: Layout,
 ) -> Result<Vec<GeneratedFile>, EmitError> {
     let all_sources: Vec<String> = items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-    if items.len() <= layout.max_items_per_file {
+    if items.iter().map(|item| item.weight).sum::<usize>() <= layout.max_file_bytes {
         let tokens = items.iter().map(|item| &item.tokens);
         let path = format!("{base}.rs");
         let doc = header(&all_sources, description);
         let contents = format::format_file(&path, &doc, quote!(#uses #(#tokens)*), &[])?;
         return Ok(vec![GeneratedFile { path, contents }]);
     }
-    let areas = partition(items, layout.max_items_per_file);
+    let areas = partition(items, layout.max_file_bytes);
     let mut files = Vec::new();
     let mut declarations = TokenStream::new();
     for (area, area_items) in &areas {
@@ -448,11 +488,11 @@ fn module_files(
     Ok(files)
 }
 
-/// Groups items into areas of at most `max` items by their leading words (one word, then two, …, up
-/// to four), so an area's name says what it holds and adding an item never moves others between
+/// Groups items into areas weighing at most `max` by their leading words (one word, then two, …, up
+/// to six), so an area's name says what it holds and adding an item never moves others between
 /// areas. Areas are named by their words in snake_case, sorted.
 fn partition(items: Vec<Filed>, max: usize) -> Vec<(String, Vec<Filed>)> {
-    const MAX_DEPTH: usize = 4;
+    const MAX_DEPTH: usize = 6;
     fn split(
         prefix: Vec<String>,
         items: Vec<Filed>,
@@ -460,7 +500,7 @@ fn partition(items: Vec<Filed>, max: usize) -> Vec<(String, Vec<Filed>)> {
         depth: usize,
         out: &mut BTreeMap<Vec<String>, Vec<Filed>>,
     ) {
-        if items.len() <= max || depth >= MAX_DEPTH {
+        if items.iter().map(|item| item.weight).sum::<usize>() <= max || depth >= MAX_DEPTH {
             out.entry(prefix).or_default().extend(items);
             return;
         }

@@ -64,6 +64,8 @@ pub struct PathPlan<'a> {
     pub nodes: BTreeMap<Vec<SegKey>, Node<'a>>,
     /// The `Operation` const of each operation that has at least one path, by operation name.
     pub consts: BTreeMap<&'a str, String>,
+    /// `Builder::method` for each operation's first path, by operation name.
+    first_path_methods: BTreeMap<&'a str, String>,
 }
 
 impl<'a> PathPlan<'a> {
@@ -131,7 +133,26 @@ impl<'a> PathPlan<'a> {
             .filter(|op| !op.paths.is_empty())
             .map(|op| (op.name.as_str(), const_scope.claim(&const_name(&op.name))))
             .collect();
-        PathPlan { version, nodes, consts }
+        let mut first_path_methods = BTreeMap::new();
+        for node in nodes.values() {
+            for leaf in &node.leaves {
+                let is_first = leaf.op.paths.first().is_some_and(|first| first.raw == leaf.path.raw);
+                if is_first && !node.struct_name.is_empty() {
+                    let target = format!("{}::{}", node.struct_name, naming::unraw(&leaf.method));
+                    first_path_methods.entry(leaf.op.name.as_str()).or_insert(target);
+                }
+            }
+        }
+        PathPlan { version, nodes, consts, first_path_methods }
+    }
+
+    /// For a leaf that is not at its operation's first path: `Builder::method` of the leaf that is.
+    pub fn first_path_method(&self, leaf: &Leaf<'_>) -> Option<&str> {
+        let first = leaf.op.paths.first()?;
+        if first.raw == leaf.path.raw {
+            return None;
+        }
+        self.first_path_methods.get(leaf.op.name.as_str()).map(String::as_str)
     }
 
     /// The name of the method that sends `op` at the node of `template`.
@@ -285,6 +306,16 @@ pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream
     }
 }
 
+/// A word for grouping builders and tests by path: the segment's name, `item` for a parameter.
+pub fn key_word(segment: &SegKey) -> String {
+    match segment {
+        SegKey::Literal(name) => name.clone(),
+        SegKey::Cast(name) => short_name(name).to_owned(),
+        SegKey::Param(_) => "item".to_owned(),
+        SegKey::Call { name, .. } => short_name(name).to_owned(),
+    }
+}
+
 /// The text of a node's path: `/deviceManagement/deviceConfigurations/{deviceConfigurationId}`.
 pub fn key_text(key: &[SegKey]) -> String {
     if key.is_empty() {
@@ -359,7 +390,7 @@ pub fn node_methods(
         let Some(const_name) = plan.consts.get(leaf.op.name.as_str()) else { continue };
         let op_const = naming::ident(const_name);
         let method = naming::ident(&leaf.method);
-        let doc = docs::operation_doc(leaf.op, &leaf.path.raw).outer();
+        let doc = docs::operation_doc(leaf.op, &leaf.path.raw, plan.first_path_method(leaf)).outer();
         let body = body_type(leaf.op, catalog, models);
         let (param, body_arg) = match &body {
             Some(body) => (quote!(, body: &#body), quote!(Some(body))),
@@ -418,40 +449,73 @@ pub fn call_format(raw: &str, params: &[String]) -> (String, Vec<bool>) {
     (format, quoted)
 }
 
+fn method_tokens(method: HttpMethod) -> TokenStream {
+    match method {
+        HttpMethod::GET => quote!(Method::Get),
+        HttpMethod::POST => quote!(Method::Post),
+        HttpMethod::PATCH => quote!(Method::Patch),
+        HttpMethod::PUT => quote!(Method::Put),
+        HttpMethod::DELETE => quote!(Method::Delete),
+    }
+}
+
+/// The items of a version's paths module.
+pub struct PathItems {
+    /// Items for the module's top: the consts of operations at the root path.
+    pub top: TokenStream,
+    /// One item per builder (with the consts of operations whose first path ends there), by key.
+    pub builders: Vec<(Vec<SegKey>, TokenStream)>,
+    /// Whether any `Operation` const was emitted (the module then imports `Method` and `Operation`).
+    pub has_consts: bool,
+}
+
 /// The module-level items of the paths module: the `Operation` consts and every builder struct.
-pub fn path_items(
-    plan: &PathPlan<'_>,
-    catalog: &Catalog<'_>,
-) -> (TokenStream, Vec<(Vec<SegKey>, TokenStream)>) {
+pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
     let version = plan.version.as_str();
-    let mut consts = TokenStream::new();
-    let mut ops: Vec<&Operation> = Vec::new();
+    // Each operation's const sits beside the builder of its first path (or at the top for the root),
+    // so splitting builders into areas splits the consts with them.
+    let mut consts_at: BTreeMap<Vec<SegKey>, TokenStream> = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    for node in plan.nodes.values() {
+    for (key, node) in &plan.nodes {
         for leaf in &node.leaves {
-            if seen.insert(leaf.op.name.as_str()) {
-                ops.push(leaf.op);
+            let op = leaf.op;
+            let is_first = op.paths.first().is_some_and(|first| first.raw == leaf.path.raw);
+            if !is_first || !seen.insert(op.name.as_str()) {
+                continue;
             }
+            let Some(name) = plan.consts.get(op.name.as_str()) else { continue };
+            let ident = naming::ident(name);
+            let method = method_tokens(op.method);
+            let template = &leaf.path.raw;
+            let doc = Doc::new(format!("The {} operation.", code(&op.name))).outer();
+            consts_at.entry(key.clone()).or_default().extend(quote! {
+                #doc
+                pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
+            });
         }
     }
-    ops.sort_by(|a, b| a.name.cmp(&b.name));
-    for op in ops {
-        let Some(name) = plan.consts.get(op.name.as_str()) else { continue };
-        let ident = naming::ident(name);
-        let method = match op.method {
-            HttpMethod::GET => quote!(Method::Get),
-            HttpMethod::POST => quote!(Method::Post),
-            HttpMethod::PATCH => quote!(Method::Patch),
-            HttpMethod::PUT => quote!(Method::Put),
-            HttpMethod::DELETE => quote!(Method::Delete),
+    let mut consts = consts_at.remove(&Vec::new()).unwrap_or_default();
+    // Not expected (every first path has its leaf), but an operation must never lose its const.
+    for (op_name, name) in &plan.consts {
+        let Some(op) = plan
+            .nodes
+            .values()
+            .flat_map(|node| &node.leaves)
+            .map(|leaf| leaf.op)
+            .find(|op| op.name == *op_name)
+        else {
+            continue;
         };
-        let template = op.paths.first().map(|path| path.raw.as_str()).unwrap_or("/");
-        let doc = Doc::new(format!("The {} operation.", code(&op.name))).outer();
-        consts.extend(quote! {
-            #doc
-            pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
-        });
+        if seen.insert(op.name.as_str()) {
+            let ident = naming::ident(name);
+            let method = method_tokens(op.method);
+            let template = op.paths.first().map(|path| path.raw.as_str()).unwrap_or("/");
+            consts.extend(quote! {
+                pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
+            });
+        }
     }
+    let has_consts = !seen.is_empty();
 
     let receiver = Receiver {
         client: quote!(self.client),
@@ -484,9 +548,12 @@ pub fn path_items(
         }
         let doc = doc.outer();
         let methods = node_methods(plan, key, catalog, &receiver);
+        let consts_here = consts_at.remove(key).unwrap_or_default();
         builders.push((
             key.clone(),
             quote! {
+                #consts_here
+
                 #doc
                 #[derive(Debug, Clone)]
                 pub struct #ident {
@@ -500,5 +567,5 @@ pub fn path_items(
             },
         ));
     }
-    (consts, builders)
+    PathItems { top: consts, builders, has_consts }
 }

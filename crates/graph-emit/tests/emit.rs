@@ -1,5 +1,8 @@
 //! The emitter on real input: the five docs-input pages through the real parser, every emitted file
 //! snapshotted, output stable across runs and page orders, and the area split for large versions.
+//!
+//! Set `GRAPH_EMIT_WRITE_TO=<dir>` to also write the split crate to `<dir>/split` (standalone), to
+//! compile it by hand with `cargo clippy --all-targets -- -D warnings && cargo test`.
 
 use graph_emit::{emit_crate, emit_crate_with, EmitOptions, GeneratedFile, Layout};
 use graph_ir::{Api, PageModel};
@@ -47,6 +50,23 @@ fn squash(text: &str) -> String {
 
 fn file<'f>(files: &'f [GeneratedFile], path: &str) -> &'f str {
     files.iter().find(|file| file.path == path).map(|file| file.contents.as_str()).unwrap_or_default()
+}
+
+/// Writes the crate emitted with a tiny file limit, standalone, for compiling by hand.
+fn write_standalone(api: &Api, dir: &std::path::Path) {
+    let options = EmitOptions {
+        crate_name: "graph-client-split".to_owned(),
+        runtime_path: concat!(env!("CARGO_MANIFEST_DIR"), "/../graph-runtime").to_owned(),
+        standalone: true,
+    };
+    let files = emit_crate_with(api, &options, Layout { max_file_bytes: 2_000 }).unwrap_or_default();
+    for file in files {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(path, &file.contents);
+    }
 }
 
 #[test]
@@ -127,16 +147,21 @@ fn emitting_twice_or_from_reversed_pages_gives_identical_files() {
 }
 
 #[test]
-fn a_small_file_limit_splits_models_and_paths_into_area_modules() {
+fn a_small_file_limit_splits_models_paths_and_tests_into_area_modules() {
     let api = graph_parser::build_api(docs_input_pages());
-    let files = match emit_crate_with(&api, &options(), Layout { max_items_per_file: 2 }) {
+    let files = match emit_crate_with(&api, &options(), Layout { max_file_bytes: 2_000 }) {
         Ok(files) => files,
         Err(error) => panic!("{error}"),
     };
+    if let Some(dir) = std::env::var_os("GRAPH_EMIT_WRITE_TO") {
+        write_standalone(&api, &std::path::Path::new(&dir).join("split"));
+    }
     let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
     assert!(paths.contains(&"src/beta/models/mod.rs"), "{paths:?}");
     assert!(paths.contains(&"src/beta/paths/mod.rs"), "{paths:?}");
     assert!(!paths.contains(&"src/beta/models.rs"), "{paths:?}");
+    assert!(paths.contains(&"tests/examples/main.rs"), "{paths:?}");
+    assert!(!paths.contains(&"tests/examples.rs"), "{paths:?}");
     // Every model of the unsplit file is in exactly one area file, and each area is re-exported.
     let whole = emit(&api);
     let models_mod = file(&files, "src/beta/models/mod.rs");
