@@ -1,0 +1,234 @@
+//! The report on small hand-made pages and a small service CSDL: each kind of disagreement lands in its
+//! class, at the page line (or metadata line) that shows it.
+
+use graph_verify::{verify, Class, Csdl, Metadata, Report};
+
+const SERVICE: &str = r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EnumType Name="assignmentSource">
+        <Member Name="direct" Value="0" />
+        <Member Name="policySets" Value="1" />
+        <Member Name="unknownFutureValue" Value="2" />
+      </EnumType>
+      <EntityType Name="entity" Abstract="true">
+        <Key><PropertyRef Name="id" /></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false" />
+      </EntityType>
+      <EntityType Name="deviceManagement" BaseType="graph.entity">
+        <NavigationProperty Name="profiles" Type="Collection(graph.profile)" ContainsTarget="true" />
+      </EntityType>
+      <EntityType Name="profile" BaseType="graph.entity">
+        <NavigationProperty Name="assignments" Type="Collection(graph.assignment)" ContainsTarget="true" />
+      </EntityType>
+      <EntityType Name="assignment" BaseType="graph.entity">
+        <Property Name="source" Type="graph.assignmentSource" Nullable="false" />
+        <Property Name="sourceId" Type="Edm.String" />
+        <Property Name="priority" Type="Edm.String" />
+        <Property Name="createdBy" Type="Edm.String" />
+      </EntityType>
+      <Action Name="assign" IsBound="true">
+        <Parameter Name="bindingParameter" Type="graph.profile" />
+      </Action>
+      <EntityContainer Name="GraphService">
+        <Singleton Name="deviceManagement" Type="microsoft.graph.deviceManagement" />
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+
+const CREATE_PAGE: &str = r#"---
+title: "Create assignment"
+doc_type: apiPageType
+---
+
+# Create assignment
+
+Namespace: microsoft.graph
+
+Create a new [assignment](../resources/intune-x-assignment.md) object.
+
+## Prerequisites
+|Permission type|Permissions (from least to most privileged)|
+|:---|:---|
+|Application|DeviceManagementConfiguration.ReadWrite.All|
+
+## HTTP Request
+``` http
+POST /deviceManagement/profiles/{profileId}/assignments
+POST /deviceManagement/reports/assignments
+```
+
+## Request body
+In the request body, supply a JSON representation for the assignment object.
+
+## Response
+If successful, this method returns a `201 Created` response code and an [assignment](../resources/intune-x-assignment.md) object in the response body.
+"#;
+
+const RESOURCE_PAGE: &str = r#"---
+title: "assignment resource type"
+doc_type: resourcePageType
+---
+
+# assignment resource type
+
+Namespace: microsoft.graph
+
+An assignment.
+
+## Properties
+|Property|Type|Description|
+|:---|:---|:---|
+|id|String|Key of the assignment|
+|source|[assignmentSource](../resources/intune-x-assignmentsource.md)|Where it came from.|
+|sourceId|String|Identifier of the source|
+|priority|Int32|Its priority|
+|intent|String|What it is for|
+
+## Relationships
+None
+"#;
+
+const ENUM_PAGE: &str = r#"---
+title: "assignmentSource enum type"
+doc_type: enumPageType
+---
+
+# assignmentSource enum type
+
+Namespace: microsoft.graph
+
+Where an assignment came from.
+
+## Members
+|Member|Value|Description|
+|:---|:---|:---|
+|direct|0|Direct.|
+|policySets|1|Through a policy set.|
+|legacy|2|An old kind.|
+"#;
+
+const CREATE: &str = "api-reference/beta/api/intune-x-assignment-create.md";
+const RESOURCE: &str = "api-reference/beta/resources/intune-x-assignment.md";
+const ENUM: &str = "api-reference/beta/resources/intune-x-assignmentsource.md";
+
+/// Parses the three pages, lets `tamper` stand in for a parser that misses something, and verifies.
+fn check(tamper: impl FnOnce(&mut graph_ir::Api)) -> Report {
+    let pages = [(CREATE, CREATE_PAGE), (RESOURCE, RESOURCE_PAGE), (ENUM, ENUM_PAGE)];
+    let mut api = graph_parser::build_api(
+        pages.iter().map(|(path, text)| graph_parser::parse_page(path, text.as_bytes())).collect(),
+    );
+    tamper(&mut api);
+    let csdl = Csdl::parse("beta_metadata.xml", SERVICE);
+    assert!(csdl.is_ok(), "the test service parses: {csdl:?}");
+    let metadata =
+        Metadata { versions: csdl.into_iter().map(|csdl| (graph_ir::ApiVersion::Beta, csdl)).collect() };
+    verify(&api, pages.iter().map(|(path, text)| (*path, text.as_bytes())), &metadata)
+}
+
+/// The report's lines of one class and category, as `file:line message`.
+fn lines(report: &Report, class: Class, category: &str) -> Vec<String> {
+    report
+        .disagreements
+        .iter()
+        .filter(|d| d.class == class && d.category == category)
+        .map(|d| format!("{}:{} {}", d.span.file, d.span.line, d.message))
+        .collect()
+}
+
+fn figure(report: &Report, name: &str) -> (usize, usize) {
+    let summary = report.summary();
+    summary.get("beta").and_then(|figures| figures.get(name)).map_or((0, 0), |f| (f.numerator, f.denominator))
+}
+
+#[test]
+fn a_request_line_the_service_cannot_route_is_doc_only_with_the_failing_segment() {
+    let report = check(|_| {});
+    assert_eq!(figure(&report, "request_lines.resolved"), (1, 2));
+    assert_eq!(
+        lines(&report, Class::DocOnly, "request_lines"),
+        [format!(
+            "{CREATE}:20 `POST /deviceManagement/reports/assignments` does not resolve: segment 2: \
+             microsoft.graph.deviceManagement has no navigation, property, action or function `reports` \
+             (nor its base or derived types); nothing in the metadata has that name"
+        )]
+    );
+}
+
+#[test]
+fn a_request_line_missing_from_the_model_is_parser_missed() {
+    let report = check(|api| {
+        for operation in &mut api.operations {
+            operation.paths.retain(|path| !path.raw.contains("reports"));
+        }
+    });
+    assert_eq!(figure(&report, "request_lines.recall"), (1, 2));
+    let missed = lines(&report, Class::ParserMissed, "request_lines");
+    assert_eq!(missed.len(), 1);
+    assert!(missed.iter().all(|line| line.starts_with(&format!("{CREATE}:20 "))));
+}
+
+#[test]
+fn properties_split_into_doc_only_parser_missed_and_metadata_only() {
+    let report = check(|api| {
+        for def in &mut api.types {
+            def.properties.retain(|property| property.name != "sourceId");
+        }
+    });
+    let doc_only = lines(&report, Class::DocOnly, "properties");
+    assert_eq!(
+        doc_only,
+        [format!("{RESOURCE}:19 `assignment.intent`: the metadata type has no such property")]
+    );
+    let missed = lines(&report, Class::ParserMissed, "properties");
+    assert_eq!(
+        missed,
+        [format!("{RESOURCE}:17 `assignment.sourceId`: the page lists this property, the model lacks it")]
+    );
+    let metadata_only = lines(&report, Class::MetadataOnly, "properties");
+    assert_eq!(metadata_only.len(), 1);
+    assert!(metadata_only.iter().all(|line| line.starts_with("beta_metadata.xml:23 `assignment.createdBy`")));
+}
+
+#[test]
+fn a_property_type_the_metadata_disagrees_with_is_listed() {
+    let report = check(|_| {});
+    assert_eq!(
+        lines(&report, Class::DocOnly, "property_types"),
+        [format!("{RESOURCE}:18 `assignment.priority`: the page says Int32, the metadata Edm.String")]
+    );
+}
+
+#[test]
+fn enum_members_on_one_side_only_are_listed_on_that_side() {
+    let report = check(|_| {});
+    assert_eq!(
+        lines(&report, Class::DocOnly, "enum_members"),
+        [format!("{ENUM}:17 `assignmentSource.legacy`: the metadata enum has no such member")]
+    );
+    let metadata_only = lines(&report, Class::MetadataOnly, "enum_members");
+    assert_eq!(metadata_only.len(), 1);
+    assert!(metadata_only
+        .iter()
+        .all(|line| line.starts_with("beta_metadata.xml:7 `assignmentSource.unknownFutureValue`")));
+    assert_eq!(figure(&report, "enum_members.recall"), (2, 3));
+}
+
+#[test]
+fn a_bound_action_no_page_calls_is_metadata_only() {
+    let report = check(|_| {});
+    assert_eq!(
+        lines(&report, Class::MetadataOnly, "operations"),
+        ["beta_metadata.xml:25 action assign bound to microsoft.graph.profile: no page's path calls it"]
+    );
+}
+
+#[test]
+fn the_printed_report_is_deterministic_and_names_every_figure() {
+    let first = check(|_| {}).to_string();
+    assert_eq!(first, check(|_| {}).to_string());
+    for (name, _) in graph_verify::report::DEFINITIONS {
+        assert!(first.contains(name), "the report prints {name}");
+    }
+}
