@@ -14,6 +14,7 @@ use crate::codegen::{self, Codegen, CodegenReport};
 use crate::diagnostics::{self, SeverityCounts};
 use crate::list;
 use crate::pages::read_input_folder;
+use crate::verify;
 use crate::write::{plural, Mode};
 
 #[derive(Debug, Parser)]
@@ -33,6 +34,8 @@ pub enum Command {
     Codegen(CodegenArgs),
     /// Print every operation as `version METHOD /path -> status type`, sorted.
     List(ListArgs),
+    /// Compare the model with the service CSDL: recall, precision and every disagreement.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +64,25 @@ pub struct ListArgs {
     pub input: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Folder of pages, read recursively [default: docs-input/ in the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub input: Option<PathBuf>,
+    /// Folder holding beta_metadata.xml and/or v1.0_metadata.xml [default: ../shared/graph-metadata]
+    #[arg(long, value_name = "DIR")]
+    pub metadata: Option<PathBuf>,
+    /// Also write the headline figures as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Fail when a figure is below its floor in FILE (JSON: scope → figure → ratio)
+    #[arg(long, value_name = "FILE")]
+    pub floors: Option<PathBuf>,
+    /// Parser threads [default: one per core]
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+}
+
 /// Runs the command line `args` (program name first) and returns the process's exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
@@ -71,6 +93,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let outcome = match cli.command {
         Command::Codegen(args) => run_codegen(&args),
         Command::List(args) => run_list(&args),
+        Command::Verify(args) => run_verify(&args),
     };
     match outcome {
         Ok(code) => code,
@@ -176,6 +199,28 @@ fn run_list(args: &ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let input = args.input.clone().unwrap_or_else(|| Codegen::workspace_default(Mode::Check).input);
+    let metadata = args.metadata.clone().unwrap_or_else(verify::default_metadata);
+    let report = verify::run(&input, &metadata, args.jobs)?;
+    let mut stdout = io::stdout().lock();
+    write!(stdout, "{report}")?;
+    stdout.flush()?;
+    if let Some(summary) = &args.summary {
+        std::fs::write(summary, report.summary_json() + "\n")?;
+    }
+    let Some(floors) = &args.floors else { return Ok(ExitCode::SUCCESS) };
+    let failures = verify::check_floors(&report, floors)?;
+    if failures.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("error: figures below their floors in {}:", floors.display());
+    for failure in failures {
+        eprintln!("  {failure}");
+    }
+    Ok(ExitCode::FAILURE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +269,20 @@ mod tests {
             anyhow::bail!("expected list");
         };
         assert_eq!(args.input, Some(PathBuf::from("pages")));
+        Ok(())
+    }
+
+    #[test]
+    fn verify_takes_folders_a_summary_file_and_floors() -> anyhow::Result<()> {
+        let command =
+            parse(&["verify", "--input", "pages", "--metadata", "csdl", "--floors", "f.json"])?.command;
+        let Command::Verify(args) = command else {
+            anyhow::bail!("expected verify");
+        };
+        assert_eq!(args.input, Some(PathBuf::from("pages")));
+        assert_eq!(args.metadata, Some(PathBuf::from("csdl")));
+        assert_eq!(args.floors, Some(PathBuf::from("f.json")));
+        assert_eq!(args.summary, None);
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! The project's command-line tasks (`cargo xtask codegen`, `cargo xtask list`) as a library, so the
+//! The project's command-line tasks (`cargo xtask codegen`, `list`, `verify`) as a library, so the
 //! tests drive exactly the code the command runs.
 
 pub mod cli;
@@ -6,4 +6,5 @@ pub mod codegen;
 pub mod diagnostics;
 pub mod list;
 pub mod pages;
+pub mod verify;
 pub mod write;
