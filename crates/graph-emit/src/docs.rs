@@ -22,15 +22,23 @@ pub struct Doc {
 impl Doc {
     /// A doc comment starting with `text` (already markdown; not escaped).
     pub fn new(text: impl Into<String>) -> Doc {
-        Doc { lines: vec![text.into()] }
+        let mut doc = Doc::default();
+        doc.paragraph(text);
+        doc
     }
 
-    /// Adds a paragraph of markdown (not escaped) after a blank line.
+    /// Adds a paragraph of markdown (not escaped) after a blank line. Text with line breaks becomes
+    /// several lines: one `#[doc]` attribute must never hold a newline (prettyplease would print it as
+    /// a `/** */` block).
     pub fn paragraph(&mut self, text: impl Into<String>) -> &mut Doc {
         if !self.lines.is_empty() {
             self.lines.push(String::new());
         }
-        self.lines.push(text.into());
+        let text = text.into();
+        self.lines.extend(text.lines().map(|line| line.trim_end().to_owned()));
+        if text.is_empty() {
+            self.lines.push(String::new());
+        }
         self
     }
 
@@ -42,7 +50,7 @@ impl Doc {
                 self.lines.push(String::new());
             }
             first = false;
-            self.lines.push(format!("- {item}"));
+            self.lines.push(format!("- {}", item.replace(['\n', '\r'], " ")));
         }
         self
     }
@@ -55,8 +63,7 @@ impl Doc {
                 self.lines.push(String::new());
             }
             first = false;
-            // Each source on its own paragraph line; a trailing backslash would be a hard break, so
-            // separate lines are joined by the reader's markdown into one paragraph, which is fine.
+            // One line per source: easy to grep in the source, one short paragraph in rustdoc.
             self.lines.push(format!("Source: {}", source(span)));
         }
         self

@@ -18,6 +18,42 @@ use crate::naming::{self, Scope};
 pub const PATHS_RESERVED: &[&str] =
     &["Box", "Client", "Method", "Operation", "Option", "RequestPath", "Result", "String", "Vec"];
 
+/// Method names clippy's `should_implement_trait` reserves for std traits (`clone`, `next`, …): a path
+/// segment with one of these names gets a numeric suffix (`clone2`) instead.
+const TRAIT_METHODS: &[&str] = &[
+    "add",
+    "as_mut",
+    "as_ref",
+    "bitand",
+    "bitor",
+    "bitxor",
+    "borrow",
+    "borrow_mut",
+    "clone",
+    "cmp",
+    "default",
+    "deref",
+    "deref_mut",
+    "div",
+    "drop",
+    "eq",
+    "from_iter",
+    "from_str",
+    "hash",
+    "index",
+    "index_mut",
+    "into_iter",
+    "mul",
+    "neg",
+    "next",
+    "not",
+    "partial_cmp",
+    "rem",
+    "shl",
+    "shr",
+    "sub",
+];
+
 /// One segment of a node's key: what distinguishes two children of a node.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SegKey {
@@ -111,7 +147,7 @@ impl<'a> PathPlan<'a> {
         for (parent, segments) in by_parent {
             let Some(node) = nodes.get_mut(&parent) else { continue };
             let params = segments.iter().filter(|segment| matches!(segment, SegKey::Param(_))).count();
-            let mut methods = Scope::default();
+            let mut methods = Scope::with_reserved(TRAIT_METHODS);
             for segment in segments {
                 let child = child_method(&segment, params, &mut methods);
                 node.children.insert(segment, child);
@@ -123,7 +159,7 @@ impl<'a> PathPlan<'a> {
         }
         for (key, list) in leaves {
             if let Some(node) = nodes.get_mut(&key) {
-                node.leaves = leaf_methods(list, &mut Scope::default());
+                node.leaves = leaf_methods(list, &mut Scope::with_reserved(TRAIT_METHODS));
             }
         }
 
