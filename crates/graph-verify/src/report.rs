@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use graph_ir::{Api, ApiVersion, HttpMethod, Primitive, Span, TypeDef, TypeKind, TypeRef};
+use graph_ir::{Api, ApiVersion, HttpMethod, Primitive, RequestBody, Span, TypeDef, TypeKind, TypeRef};
 use serde::{Deserialize, Serialize};
 
 use crate::csdl::{short_name, Csdl, CsdlTypeRef, StructuredKind, StructuredType};
@@ -17,12 +17,14 @@ use crate::resolve;
 use crate::Metadata;
 
 /// Each figure's name and what its numerator and denominator count, in report order.
-pub const DEFINITIONS: [(&str, &str); 14] = [
+pub const DEFINITIONS: [(&str, &str); 16] = [
     ("request_lines.recall", "request lines in the pages' HTTP request blocks whose method and path the model has / request lines"),
     ("request_lines.resolved", "request lines whose path resolves against the metadata / request lines"),
     ("paths.precision", "distinct path templates of the model that resolve against the metadata / distinct path templates"),
     ("operations.precision", "(method, path) pairs of the model whose resolved target accepts the method / pairs whose path resolves"),
     ("operations.recall", "bound actions and functions (binding type reached by a path or documented) that a model path calls / those actions and functions"),
+    ("operation_parameters.precision", "parameters a model operation lists (a parameters body) that the action or function its path calls declares (best-fitting overload) / those parameters"),
+    ("operation_parameters.recall", "parameters of the actions and functions model operations call (with a parameters body) that the model operation lists / those parameters"),
     ("types.precision", "model types that the metadata has (by name; a differing kind is listed) / model types"),
     ("types.recall", "metadata types next to the documented ones (themselves, their property, base (but `entity`) and derived types, types paths reach) that the model has / those types"),
     ("properties.precision", "properties the model lists on a type that the metadata type (or a base) has / properties of model types found in the metadata"),
@@ -201,7 +203,7 @@ impl fmt::Display for Report {
                 if let Some(figure) = figures.get(name) {
                     writeln!(
                         f,
-                        "  {name:<26} {:>7} / {:<7} {:>7.2}%",
+                        "  {name:<30} {:>7} / {:<7} {:>7.2}%",
                         figure.numerator,
                         figure.denominator,
                         figure.ratio * 100.0
@@ -288,6 +290,7 @@ pub fn verify<'a>(
             figures: BTreeMap::new(),
             lenient: BTreeMap::new(),
             disagreements: Vec::new(),
+            written_paths: BTreeSet::new(),
             reached: BTreeSet::new(),
             called: BTreeSet::new(),
         };
@@ -338,6 +341,8 @@ struct VersionCheck<'a> {
     figures: BTreeMap<String, Figure>,
     lenient: BTreeMap<String, usize>,
     disagreements: Vec<Disagreement>,
+    /// Paths written in the version's request lines (to tell a model path the pages never write).
+    written_paths: BTreeSet<String>,
     /// Qualified entity types that resolved model paths go through.
     reached: BTreeSet<String>,
     /// Actions and functions that resolved model paths call: (qualified name, binding type, collection).
@@ -406,6 +411,7 @@ impl VersionCheck<'_> {
             if extracted_paths.contains(&(line.method, path)) {
                 extracted += 1;
             }
+            self.written_paths.insert(path.to_owned());
             let segments = match graph_parser::paths::parse_path(path) {
                 Ok(segments) => segments,
                 Err(error) => {
@@ -473,8 +479,18 @@ impl VersionCheck<'_> {
         }
         let resolved_paths = outcomes.values().filter(|(outcome, _)| outcome.is_ok()).count();
         self.figure("paths.precision", resolved_paths, outcomes.len());
-        for (outcome, _) in outcomes.values() {
-            let Ok(found) = outcome else { continue };
+        for (raw, (outcome, span)) in &outcomes {
+            let found = match outcome {
+                Ok(found) => found,
+                // A path some request line writes is already explained under request_lines.
+                Err(unresolved) if !self.written_paths.contains(*raw) => {
+                    let message =
+                        format!("`{raw}` is in no page's request lines, and does not resolve: {unresolved}");
+                    self.disagree("paths", Class::ParserWrong, (*span).clone(), message);
+                    continue;
+                }
+                Err(_) => continue,
+            };
             self.reached.extend(found.visited.iter().cloned());
             for (name, binding, collection) in &found.operations {
                 self.called.insert((name.clone(), binding.clone(), *collection));
@@ -497,6 +513,7 @@ impl VersionCheck<'_> {
             }
         }
         self.figure("operations.precision", accepted, resolving);
+        self.operation_parameters(&outcomes);
 
         let documented: BTreeSet<String> = self
             .api
@@ -524,6 +541,100 @@ impl VersionCheck<'_> {
             }
         }
         self.figure("operations.recall", called, universe);
+    }
+
+    /// The parameters of each model operation whose body is "the parameters of the action", against
+    /// the action or function its first resolving path calls.
+    fn operation_parameters(
+        &mut self,
+        outcomes: &BTreeMap<&str, (Result<resolve::Resolved, resolve::Unresolved>, &Span)>,
+    ) {
+        let (mut listed, mut declared_listed, mut declared, mut documented) = (0, 0, 0, 0);
+        let (api, csdl, version) = (self.api, self.csdl, self.version);
+        for operation in api.operations.iter().filter(|o| o.version == version) {
+            let Some(RequestBody::Parameters { parameters, span }) = &operation.request_body else {
+                continue;
+            };
+            let called = operation.paths.iter().find_map(|path| match outcomes.get(path.raw.as_str()) {
+                Some((Ok(found), _)) if matches!(found.target, resolve::Target::Operation { .. }) => {
+                    found.operations.last().cloned()
+                }
+                _ => None,
+            });
+            let Some((name, binding, collection)) = called else { continue };
+            // Of the overloads, the one declaring most of the parameters the page lists.
+            let Some(action) = csdl
+                .operations
+                .iter()
+                .filter(|candidate| {
+                    candidate.name == name
+                        && candidate
+                            .binding
+                            .as_ref()
+                            .is_some_and(|b| b.name == binding && b.collection == collection)
+                })
+                .max_by_key(|candidate| {
+                    let declared =
+                        parameters.iter().filter(|p| candidate.parameters.iter().any(|c| c.name == p.name));
+                    (declared.count(), std::cmp::Reverse(candidate.line))
+                })
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                listed += 1;
+                if action.parameters.iter().any(|p| p.name == parameter.name) {
+                    declared_listed += 1;
+                } else {
+                    let message = format!(
+                        "`{}` parameter `{}`: the {} {} declares ({})",
+                        operation.name,
+                        parameter.name,
+                        action.kind.as_str(),
+                        short_name(&action.name),
+                        action.parameters.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                    );
+                    self.disagree("operation_parameters", Class::DocOnly, parameter.span.clone(), message);
+                }
+            }
+            for parameter in &action.parameters {
+                declared += 1;
+                if parameters.iter().any(|p| p.name == parameter.name) {
+                    documented += 1;
+                    continue;
+                }
+                let listed_at = operation.sources.iter().find_map(|source| {
+                    let line = table_row_line(self.texts.get(&source.file)?, &parameter.name)?;
+                    Some(Span::new(source.file.clone(), line))
+                });
+                let (class, at, message) = match listed_at {
+                    Some(at) => (
+                        Class::ParserMissed,
+                        at,
+                        format!(
+                            "`{}` parameter `{}`: the page lists it, the model lacks it",
+                            operation.name, parameter.name
+                        ),
+                    ),
+                    None => (
+                        Class::MetadataOnly,
+                        self.metadata_span(action.line),
+                        format!(
+                            "{} {} parameter `{}`: the page of `{}` does not list it ({}:{})",
+                            action.kind.as_str(),
+                            short_name(&action.name),
+                            parameter.name,
+                            operation.name,
+                            span.file,
+                            span.line
+                        ),
+                    ),
+                };
+                self.disagree("operation_parameters", class, at, message);
+            }
+        }
+        self.figure("operation_parameters.precision", declared_listed, listed);
+        self.figure("operation_parameters.recall", documented, declared);
     }
 
     /// Types, properties, property types, base types and enum members.
@@ -940,5 +1051,47 @@ fn type_ref_text(type_ref: &TypeRef) -> String {
         TypeRef::Primitive(primitive) => primitive_name(*primitive).to_owned(),
         TypeRef::Named(name) => name.clone(),
         TypeRef::Collection(inner) => format!("Collection({})", type_ref_text(inner)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floors_fail_below_the_ratio_or_when_the_figure_is_missing() {
+        let summary: Summary =
+            [("beta".to_owned(), [("paths.precision".to_owned(), Figure::new(9, 10))].into())].into();
+        let floors = |ratio: f64| -> Floors {
+            [("beta".to_owned(), [("paths.precision".to_owned(), ratio)].into())].into()
+        };
+        assert!(below_floors(&summary, &floors(0.9)).is_empty());
+        assert_eq!(
+            below_floors(&summary, &floors(0.95)),
+            ["beta paths.precision: 0.9000 (9 / 10) is below the floor 0.9500"]
+        );
+        let missing: Floors = [("v1.0".to_owned(), [("paths.precision".to_owned(), 0.5)].into())].into();
+        assert_eq!(below_floors(&summary, &missing), ["v1.0 paths.precision: no such figure in the summary"]);
+        assert_eq!(Figure::new(0, 0).ratio, 1.0, "nothing to count is not a failure");
+    }
+
+    #[test]
+    fn table_rows_are_found_by_their_first_cell_in_markdown_and_plain_text() {
+        let markdown = "|Property|Type|\n|:---|:---|\n|sourceId|String|\n";
+        assert_eq!(table_row_line(markdown, "sourceId"), Some(3));
+        assert_eq!(table_row_line(markdown, "String"), None);
+        assert_eq!(table_row_line("Property Type\nsourceId String Its id\n", "sourceId"), Some(2));
+    }
+
+    #[test]
+    fn page_types_agree_with_metadata_types_by_primitive_name_short_name_and_collection() {
+        let metadata = |name: &str, collection| CsdlTypeRef { name: name.to_owned(), collection };
+        let string = TypeRef::Primitive(Primitive::String);
+        assert!(types_agree(&string, &metadata("Edm.String", false)));
+        assert!(!types_agree(&string, &metadata("Edm.Int32", false)));
+        assert!(!types_agree(&TypeRef::Collection(Box::new(string)), &metadata("Edm.String", false)));
+        let named = TypeRef::Named("assignmentTarget".to_owned());
+        assert!(types_agree(&named, &metadata("microsoft.graph.assignmentTarget", false)));
+        assert!(!types_agree(&named, &metadata("microsoft.graph.other", false)));
     }
 }

@@ -30,6 +30,11 @@ const SERVICE: &str = r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-
       <Action Name="assign" IsBound="true">
         <Parameter Name="bindingParameter" Type="graph.profile" />
       </Action>
+      <Action Name="reorder" IsBound="true">
+        <Parameter Name="bindingParameter" Type="Collection(graph.profile)" />
+        <Parameter Name="profileIds" Type="Collection(Edm.String)" />
+        <Parameter Name="startAt" Type="Edm.Int32" />
+      </Action>
       <EntityContainer Name="GraphService">
         <Singleton Name="deviceManagement" Type="microsoft.graph.deviceManagement" />
       </EntityContainer>
@@ -109,13 +114,50 @@ Where an assignment came from.
 |legacy|2|An old kind.|
 "#;
 
+const REORDER_PAGE: &str = r#"---
+title: "reorder action"
+doc_type: apiPageType
+---
+
+# reorder action
+
+Namespace: microsoft.graph
+
+Reorders the profiles.
+
+## Prerequisites
+|Permission type|Permissions (from least to most privileged)|
+|:---|:---|
+|Application|DeviceManagementConfiguration.ReadWrite.All|
+
+## HTTP Request
+``` http
+POST /deviceManagement/profiles/reorder
+```
+
+## Request body
+In the request body, supply JSON representation of the parameters.
+
+The following table shows the parameters that can be used with this action.
+
+|Property|Type|Description|
+|:---|:---|:---|
+|profileIds|String collection|The new order|
+|dryRun|Boolean|Only check|
+
+## Response
+If successful, this action returns a `204 No Content` response code.
+"#;
+
 const CREATE: &str = "api-reference/beta/api/intune-x-assignment-create.md";
 const RESOURCE: &str = "api-reference/beta/resources/intune-x-assignment.md";
 const ENUM: &str = "api-reference/beta/resources/intune-x-assignmentsource.md";
+const REORDER: &str = "api-reference/beta/api/intune-x-profile-reorder.md";
 
 /// Parses the three pages, lets `tamper` stand in for a parser that misses something, and verifies.
 fn check(tamper: impl FnOnce(&mut graph_ir::Api)) -> Report {
-    let pages = [(CREATE, CREATE_PAGE), (RESOURCE, RESOURCE_PAGE), (ENUM, ENUM_PAGE)];
+    let pages =
+        [(CREATE, CREATE_PAGE), (RESOURCE, RESOURCE_PAGE), (ENUM, ENUM_PAGE), (REORDER, REORDER_PAGE)];
     let mut api = graph_parser::build_api(
         pages.iter().map(|(path, text)| graph_parser::parse_page(path, text.as_bytes())).collect(),
     );
@@ -145,7 +187,7 @@ fn figure(report: &Report, name: &str) -> (usize, usize) {
 #[test]
 fn a_request_line_the_service_cannot_route_is_doc_only_with_the_failing_segment() {
     let report = check(|_| {});
-    assert_eq!(figure(&report, "request_lines.resolved"), (1, 2));
+    assert_eq!(figure(&report, "request_lines.resolved"), (2, 3));
     assert_eq!(
         lines(&report, Class::DocOnly, "request_lines"),
         [format!(
@@ -163,7 +205,7 @@ fn a_request_line_missing_from_the_model_is_parser_missed() {
             operation.paths.retain(|path| !path.raw.contains("reports"));
         }
     });
-    assert_eq!(figure(&report, "request_lines.recall"), (1, 2));
+    assert_eq!(figure(&report, "request_lines.recall"), (2, 3));
     let missed = lines(&report, Class::ParserMissed, "request_lines");
     assert_eq!(missed.len(), 1);
     assert!(missed.iter().all(|line| line.starts_with(&format!("{CREATE}:20 "))));
@@ -222,6 +264,22 @@ fn a_bound_action_no_page_calls_is_metadata_only() {
         lines(&report, Class::MetadataOnly, "operations"),
         ["beta_metadata.xml:25 action assign bound to microsoft.graph.profile: no page's path calls it"]
     );
+}
+
+#[test]
+fn operation_parameters_on_one_side_only_are_listed_on_that_side() {
+    let report = check(|_| {});
+    assert_eq!(figure(&report, "operation_parameters.precision"), (1, 2));
+    let doc_only = lines(&report, Class::DocOnly, "operation_parameters");
+    assert_eq!(doc_only.len(), 1);
+    assert!(doc_only
+        .iter()
+        .all(|line| line.starts_with(&format!("{REORDER}:30 ")) && line.contains("`dryRun`")));
+    let metadata_only = lines(&report, Class::MetadataOnly, "operation_parameters");
+    assert_eq!(metadata_only.len(), 1);
+    assert!(metadata_only
+        .iter()
+        .all(|line| line.starts_with("beta_metadata.xml:28 action reorder parameter `startAt`")));
 }
 
 #[test]
