@@ -17,12 +17,13 @@ use crate::resolve;
 use crate::Metadata;
 
 /// Each figure's name and what its numerator and denominator count, in report order.
-pub const DEFINITIONS: [(&str, &str); 16] = [
+pub const DEFINITIONS: [(&str, &str); 17] = [
     ("request_lines.recall", "request lines in the pages' HTTP request blocks whose method and path the model has / request lines"),
     ("request_lines.resolved", "request lines whose path resolves against the metadata / request lines"),
     ("paths.precision", "distinct path templates of the model that resolve against the metadata / distinct path templates"),
     ("operations.precision", "(method, path) pairs of the model whose resolved target accepts the method / pairs whose path resolves"),
     ("operations.recall", "bound actions and functions (binding type reached by a path or documented) that a model path calls / those actions and functions"),
+    ("responses.precision", "model operations with a response body whose element type is the type the path names (itself, a base or a derived type; an action's or function's return type) / model operations with a response body and a resolving path"),
     ("operation_parameters.precision", "parameters a model operation lists (a parameters body) that the action or function its path calls declares (best-fitting overload) / those parameters"),
     ("operation_parameters.recall", "parameters of the actions and functions model operations call (with a parameters body) that the model operation lists / those parameters"),
     ("types.precision", "model types that the metadata has (by name; a differing kind is listed) / model types"),
@@ -514,6 +515,7 @@ impl VersionCheck<'_> {
         }
         self.figure("operations.precision", accepted, resolving);
         self.operation_parameters(&outcomes);
+        self.responses(&outcomes);
 
         let documented: BTreeSet<String> = self
             .api
@@ -635,6 +637,79 @@ impl VersionCheck<'_> {
         }
         self.figure("operation_parameters.precision", declared_listed, listed);
         self.figure("operation_parameters.recall", documented, declared);
+    }
+
+    /// Each model operation's response body type against what its first resolving path names.
+    fn responses(
+        &mut self,
+        outcomes: &BTreeMap<&str, (Result<resolve::Resolved, resolve::Unresolved>, &Span)>,
+    ) {
+        let (mut compared, mut agreeing) = (0, 0);
+        let (api, csdl, version) = (self.api, self.csdl, self.version);
+        for operation in api.operations.iter().filter(|o| o.version == version) {
+            let Some(body) = &operation.response.body else { continue };
+            let Some(found) = operation.paths.iter().find_map(|path| match outcomes.get(path.raw.as_str()) {
+                Some((Ok(found), _)) => Some(found),
+                _ => None,
+            }) else {
+                continue;
+            };
+            // What each possible target returns; `None` inside for an operation returning nothing.
+            let mut expected: Vec<Option<CsdlTypeRef>> = Vec::new();
+            for target in std::iter::once(&found.target).chain(&found.alternatives) {
+                expected.push(match target {
+                    resolve::Target::Entity { type_name, collection } => {
+                        Some(CsdlTypeRef { name: type_name.clone(), collection: *collection })
+                    }
+                    resolve::Target::Property { type_ref } => Some(type_ref.clone()),
+                    resolve::Target::Operation { return_type, .. } => return_type.clone(),
+                    resolve::Target::System { .. } => continue,
+                });
+            }
+            if expected.is_empty() {
+                continue;
+            }
+            compared += 1;
+            let doc_element = match body {
+                TypeRef::Collection(inner) => inner.as_ref(),
+                other => other,
+            };
+            let agrees = expected.iter().flatten().any(|expected| match doc_element {
+                TypeRef::Named(name) => {
+                    let family =
+                        csdl.base_chain(&expected.name).into_iter().chain(csdl.all_derived(&expected.name));
+                    short_name(&expected.name) == name
+                        || family.into_iter().any(|t| short_name(&t.name) == name)
+                }
+                other => types_agree(other, &CsdlTypeRef { name: expected.name.clone(), collection: false }),
+            });
+            if agrees {
+                agreeing += 1;
+                continue;
+            }
+            let expected_text = expected
+                .iter()
+                .map(|e| e.as_ref().map_or_else(|| "no body".to_owned(), ToString::to_string))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let written = type_ref_text(body);
+            let message = match doc_element {
+                TypeRef::Named(name) if !self.pages_name_type(&operation.sources, name) => (
+                    Class::ParserWrong,
+                    format!(
+                        "`{}`: the model's response is {written}, a type its page never names; the path names {expected_text}",
+                        operation.name
+                    ),
+                ),
+                _ => (
+                    Class::DocOnly,
+                    format!("`{}`: the page's response is {written}; the path names {expected_text}", operation.name),
+                ),
+            };
+            let (class, message) = message;
+            self.disagree("responses", class, operation.response.span.clone(), message);
+        }
+        self.figure("responses.precision", agreeing, compared);
     }
 
     /// Types, properties, property types, base types and enum members.

@@ -104,7 +104,10 @@ impl fmt::Display for Note {
 /// A path that the CSDL routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
+    /// What the path names (the first alternative, derived types in name order).
     pub target: Target,
+    /// What else it may name, when a member found only on derived types leads to different types.
+    pub alternatives: Vec<Target>,
     /// Every entity type the walk went through, in order (for "which types do the docs reach").
     pub visited: Vec<String>,
     pub notes: Vec<Note>,
@@ -208,15 +211,28 @@ pub fn resolve(csdl: &Csdl, segments: &[PathSegment]) -> Result<Resolved, Unreso
         }
         frontier = next;
     }
-    let Some((cursor, trail)) = frontier.into_iter().next() else {
+    let mut walks = frontier.into_iter();
+    let Some((cursor, trail)) = walks.next() else {
         return Err(Unresolved { segment: 0, reason: "the path is empty".into() });
     };
-    let target = match cursor {
-        Cursor::Entity { type_name, collection } => Target::Entity { type_name, collection },
-        Cursor::Property { type_ref } => Target::Property { type_ref },
-        Cursor::Done(target) => target,
-    };
-    Ok(Resolved { target, visited: trail.visited, notes: trail.notes, operations: trail.operations })
+    let alternatives = walks.map(|(cursor, _)| cursor.into_target()).collect();
+    Ok(Resolved {
+        target: cursor.into_target(),
+        alternatives,
+        visited: trail.visited,
+        notes: trail.notes,
+        operations: trail.operations,
+    })
+}
+
+impl Cursor {
+    fn into_target(self) -> Target {
+        match self {
+            Cursor::Entity { type_name, collection } => Target::Entity { type_name, collection },
+            Cursor::Property { type_ref } => Target::Property { type_ref },
+            Cursor::Done(target) => target,
+        }
+    }
 }
 
 /// Every way `segment` continues the walk from `cursor`.

@@ -188,6 +188,8 @@ fn figure(report: &Report, name: &str) -> (usize, usize) {
 fn a_request_line_the_service_cannot_route_is_doc_only_with_the_failing_segment() {
     let report = check(|_| {});
     assert_eq!(figure(&report, "request_lines.resolved"), (2, 3));
+    // The create page's `assignment` response is what the resolving path names.
+    assert_eq!(figure(&report, "responses.precision"), (1, 1));
     assert_eq!(
         lines(&report, Class::DocOnly, "request_lines"),
         [format!(
