@@ -11,13 +11,14 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::field::Empty;
 use tracing::Instrument;
+use url::Url;
 
 use crate::config::{self, Config, NationalCloud, RetryPolicy};
 use crate::error::{DecodeError, GraphError};
 use crate::request::{self, Attempt};
 use crate::response::{self, Outcome};
 use crate::transport::{HttpResponse, ReqwestTransport, Transport};
-use crate::{Error, RequestPath, StaticToken, TokenProvider};
+use crate::{Error, Pager, QueryOptions, RequestPath, StaticToken, TokenProvider};
 
 /// The global Microsoft Graph endpoint.
 pub const GLOBAL_BASE_URL: &str = "https://graph.microsoft.com";
@@ -162,9 +163,25 @@ impl Client {
         B: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let response = self.send(operation, path, body).await?;
-        DecodeError::decode(operation, response.status, &response.headers, &response.body)
-            .map_err(Error::Decode)
+        self.send_json_with(operation, path, &QueryOptions::new(), body).await
+    }
+
+    /// [`Client::send_json`] with query options: `GET …?$select=…` and the like.
+    ///
+    /// For a list operation this returns the first page only; [`Client::pager`] follows the others.
+    pub async fn send_json_with<B, R>(
+        &self,
+        operation: Operation,
+        path: &RequestPath,
+        query: &QueryOptions,
+        body: Option<&B>,
+    ) -> Result<R, Error>
+    where
+        B: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let response = self.send_with(operation, path, query, body).await?;
+        decode(operation, &response)
     }
 
     /// Sends a request whose success response has no body to read (`204 No Content`); any 2xx succeeds.
@@ -177,7 +194,21 @@ impl Client {
     where
         B: Serialize + ?Sized,
     {
-        self.send(operation, path, body).await.map(drop)
+        self.send_no_content_with(operation, path, &QueryOptions::new(), body).await
+    }
+
+    /// [`Client::send_no_content`] with query options.
+    pub async fn send_no_content_with<B>(
+        &self,
+        operation: Operation,
+        path: &RequestPath,
+        query: &QueryOptions,
+        body: Option<&B>,
+    ) -> Result<(), Error>
+    where
+        B: Serialize + ?Sized,
+    {
+        self.send_with(operation, path, query, body).await.map(drop)
     }
 
     /// Sends a request through retries and redirects and returns the final 2xx response.
@@ -190,6 +221,20 @@ impl Client {
     where
         B: Serialize + ?Sized,
     {
+        self.send_with(operation, path, &QueryOptions::new(), body).await
+    }
+
+    /// [`Client::send`] with query options.
+    pub async fn send_with<B>(
+        &self,
+        operation: Operation,
+        path: &RequestPath,
+        query: &QueryOptions,
+        body: Option<&B>,
+    ) -> Result<HttpResponse, Error>
+    where
+        B: Serialize + ?Sized,
+    {
         // Serialised once, so every retry and redirect resends exactly these bytes.
         let body = match body {
             Some(body) => Some(Bytes::from(
@@ -197,6 +242,26 @@ impl Client {
             )),
             None => None,
         };
+        let url = request::operation_url(&self.inner.config.base_url, operation, path, query)?;
+        self.send_url(operation, url, body).await
+    }
+
+    /// A lazy pager over a list operation (response `Collection<T>`): nothing is sent until the first
+    /// page is asked for; each later page is the previous page's `@odata.nextLink`, sent through this
+    /// client (same token provider, retries, redirects and tracing) when it has the base URL's origin.
+    pub fn pager<T>(&self, operation: Operation, path: &RequestPath, query: &QueryOptions) -> Pager<T> {
+        let first = request::operation_url(&self.inner.config.base_url, operation, path, query);
+        Pager::new(self.clone(), operation, first)
+    }
+
+    /// Sends to an absolute URL (the operation's own, or a next link already checked by the caller)
+    /// inside one `graph_request` span.
+    pub(crate) async fn send_url(
+        &self,
+        operation: Operation,
+        url: Url,
+        body: Option<Bytes>,
+    ) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
             "graph_request",
             method = operation.method.as_str(),
@@ -206,24 +271,23 @@ impl Client {
             status = Empty,
             request_id = Empty,
         );
-        self.send_bytes(operation, path, body).instrument(span).await
+        self.send_bytes(operation, url, body).instrument(span).await
+    }
+
+    /// The base URL as configured, parsed: the origin next links must share.
+    pub(crate) fn parsed_base_url(&self) -> &Url {
+        &self.inner.config.base_url
     }
 
     async fn send_bytes(
         &self,
         operation: Operation,
-        path: &RequestPath,
+        url: Url,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
         let Inner { config, transport, tokens } = &*self.inner;
         let span = tracing::Span::current();
-        let mut hop = Attempt {
-            method: operation.method.to_http(),
-            url: request::operation_url(&config.base_url, operation, path)?,
-            token: None,
-            body,
-            retry: 0,
-        };
+        let mut hop = Attempt { method: operation.method.to_http(), url, token: None, body, retry: 0 };
         let mut same_origin = true;
         let mut redirects = 0u32;
         let mut waited = Duration::ZERO;
@@ -309,6 +373,11 @@ const _: () = {
     let _ = shareable::<Client>;
     let _ = error_like::<Error>;
 };
+
+/// Decodes a success response's JSON body as `R`.
+pub(crate) fn decode<R: DeserializeOwned>(operation: Operation, response: &HttpResponse) -> Result<R, Error> {
+    DecodeError::decode(operation, response.status, &response.headers, &response.body).map_err(Error::Decode)
+}
 
 fn graph_error(operation: Operation, response: HttpResponse, attempts: u32) -> Error {
     Error::Graph(Box::new(GraphError::from_response(

@@ -64,6 +64,17 @@ pub enum Error {
         /// Why the redirect was not followed.
         reason: String,
     },
+    /// A list's `@odata.nextLink` was not followed: it points to another origin than the client's
+    /// base URL (the token must not go there), it repeats a page already fetched (a loop), it is not
+    /// a URL, or the pager's page limit was reached. The pages before it were delivered.
+    Paging {
+        /// The list operation.
+        operation: Operation,
+        /// Pages received before paging stopped.
+        pages: u32,
+        /// Why the next page was not fetched.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -108,6 +119,9 @@ impl fmt::Display for Error {
             Error::Graph(error) => error.fmt(f),
             Error::Decode(error) => error.fmt(f),
             Error::Redirect { operation, reason } => write!(f, "{operation}: redirect not followed: {reason}"),
+            Error::Paging { operation, pages, reason } => {
+                write!(f, "{operation}: paging stopped after {pages} page(s): {reason}")
+            }
         }
     }
 }

@@ -9,6 +9,11 @@
 //! is built by pure code, sent by a [`Transport`] (reqwest with rustls by default) and judged by pure
 //! code: 2xx succeeds, 429/503/504 is retried (honouring `Retry-After`), 301/302/303/307/308 is
 //! followed (dropping credentials when the origin changes), anything else is a [`GraphError`].
+//!
+//! The `*_with` variants ([`Client::send_json_with`], …) add typed OData [`QueryOptions`] to the
+//! URL. A list operation (`Collection<T>` response) can be walked with a [`Pager`] from
+//! [`Client::pager`], which follows `@odata.nextLink` only within the base URL's origin; each page
+//! is one `graph_request` span of its own.
 #![deny(missing_docs)]
 
 mod auth;
@@ -16,7 +21,9 @@ mod client;
 pub mod config;
 mod error;
 pub mod odata;
+pub mod paging;
 mod path;
+mod query;
 mod request;
 mod response;
 pub mod transport;
@@ -25,6 +32,8 @@ pub use auth::{StaticToken, TokenFuture, TokenProvider};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
 pub use config::{NationalCloud, RetryPolicy};
 pub use error::{DecodeError, Error, ErrorDetail, GraphError, GraphErrorBody, InnerError};
+pub use paging::{ItemStream, PageStream, Pager};
 pub use path::RequestPath;
+pub use query::QueryOptions;
 pub use request::RETRY_ATTEMPT;
 pub use transport::{Transport, TransportError, TransportErrorKind};

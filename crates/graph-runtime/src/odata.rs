@@ -36,3 +36,29 @@ pub struct Collection<T> {
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
 }
+
+impl<T> Collection<T> {
+    /// `@odata.count`: the number of items in the whole list, when the request asked for it
+    /// (`$count=true`) and the service sent it (on the first page).
+    pub fn count(&self) -> Option<u64> {
+        self.additional_properties.get("@odata.count")?.as_u64()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Collection;
+
+    #[test]
+    fn a_page_reads_its_items_next_link_and_count() {
+        let page: Collection<u8> = serde_json::from_str(
+            r#"{"@odata.context":"ctx","@odata.count":7,"value":[1,2],"@odata.nextLink":"https://x/y"}"#,
+        )
+        .unwrap();
+        assert_eq!(page.value, [1, 2]);
+        assert_eq!(page.next_link.as_deref(), Some("https://x/y"));
+        assert_eq!(page.count(), Some(7));
+        let last: Collection<u8> = serde_json::from_str(r#"{"value":[]}"#).unwrap();
+        assert_eq!((last.count(), last.next_link), (None, None));
+    }
+}

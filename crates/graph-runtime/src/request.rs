@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::transport::HttpRequest;
-use crate::{Error, Operation, RequestPath};
+use crate::{Error, Operation, QueryOptions, RequestPath};
 
 /// The header that tells the service which retry this is (1 for the first retry), as the Graph SDKs send it.
 pub const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
@@ -16,18 +16,27 @@ pub const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
 /// Headers that carry credentials: never sent to a host other than the one the request was meant for.
 const CREDENTIAL_HEADERS: [HeaderName; 3] = [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION];
 
-/// The URL of `operation` at `path`: `<base URL>/<version><path>`.
+/// The URL of `operation` at `path` with `query`: `<base URL>/<version><path>[?<query>]`.
 ///
 /// Fails without sending anything when URL parsing would change the path (a `.` or `..` parameter is
 /// collapsed by every WHATWG URL parser, even percent-encoded), so a caller-supplied id can never
 /// address another resource.
-pub(crate) fn operation_url(base_url: &Url, operation: Operation, path: &RequestPath) -> Result<Url, Error> {
+pub(crate) fn operation_url(
+    base_url: &Url,
+    operation: Operation,
+    path: &RequestPath,
+    query: &QueryOptions,
+) -> Result<Url, Error> {
     let base_path = base_url.path().trim_end_matches('/');
     let expected_path = format!("{base_path}/{}{}", operation.version, path.as_str());
     let mut url = base_url.clone();
     url.set_path(&expected_path);
     if url.path() != expected_path || url.query().is_some() || url.fragment().is_some() {
         return Err(Error::InvalidPath { operation, path: path.as_str().to_owned() });
+    }
+    if !query.is_empty() {
+        // Already encoded down to unreserved characters, so the URL parser keeps it byte for byte.
+        url.set_query(Some(&query.to_query_string()));
     }
     Ok(url)
 }
@@ -117,6 +126,10 @@ mod tests {
         }
     }
 
+    fn no_query() -> QueryOptions {
+        QueryOptions::new()
+    }
+
     fn item_path(id: &str) -> RequestPath {
         RequestPath::root().literal("deviceManagement").literal("items").param(id).literal("assignments")
     }
@@ -124,28 +137,45 @@ mod tests {
     #[test]
     fn the_url_is_base_then_version_then_encoded_path() {
         let url =
-            operation_url(&config("http://127.0.0.1:9/").base_url, CREATE, &item_path("a/b?c")).unwrap();
-        assert_eq!(url.as_str(), "http://127.0.0.1:9/beta/deviceManagement/items/a%2Fb%3Fc/assignments");
-        let proxied =
-            operation_url(&config("https://proxy.example/graph/").base_url, CREATE, &RequestPath::root())
+            operation_url(&config("http://127.0.0.1:9/").base_url, CREATE, &item_path("a/b?c"), &no_query())
                 .unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/beta/deviceManagement/items/a%2Fb%3Fc/assignments");
+        let proxied = operation_url(
+            &config("https://proxy.example/graph/").base_url,
+            CREATE,
+            &RequestPath::root(),
+            &no_query(),
+        )
+        .unwrap();
         assert_eq!(proxied.as_str(), "https://proxy.example/graph/beta");
+    }
+
+    #[test]
+    fn query_options_follow_the_path_exactly_as_encoded() {
+        let query = QueryOptions::new().select(["id", "displayName"]).filter("name eq 'a b'").top(3);
+        let url =
+            operation_url(&config("http://127.0.0.1:9").base_url, CREATE, &item_path("1"), &query).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/beta/deviceManagement/items/1/assignments\
+             ?$select=id,displayName&$filter=name%20eq%20%27a%20b%27&$top=3"
+        );
     }
 
     #[test]
     fn dot_segments_are_refused_instead_of_escaping_the_resource() {
         let base = config("http://127.0.0.1:9").base_url;
         for id in ["..", "."] {
-            let error = operation_url(&base, CREATE, &item_path(id)).unwrap_err();
+            let error = operation_url(&base, CREATE, &item_path(id), &no_query()).unwrap_err();
             assert!(matches!(error, Error::InvalidPath { .. }), "{id}: {error}");
         }
-        assert!(operation_url(&base, CREATE, &item_path("...")).is_ok());
+        assert!(operation_url(&base, CREATE, &item_path("..."), &no_query()).is_ok());
     }
 
     #[test]
     fn a_first_attempt_carries_auth_json_headers_and_defaults_but_no_retry_attempt() {
         let config = config("http://127.0.0.1:9");
-        let url = operation_url(&config.base_url, CREATE, &item_path("1")).unwrap();
+        let url = operation_url(&config.base_url, CREATE, &item_path("1"), &no_query()).unwrap();
         let body = Bytes::from_static(b"{\"a\":1}");
         let request = build(
             &config,

@@ -5,7 +5,9 @@
 
 mod concurrency;
 mod failures;
+mod paging;
 mod paths;
+mod query;
 mod redirects;
 mod responses;
 mod retries;

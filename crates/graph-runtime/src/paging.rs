@@ -1,0 +1,277 @@
+//! Paging through list operations: a [`Pager`] fetches the first page, then follows each page's
+//! `@odata.nextLink` until a page has none.
+//!
+//! A next link is an absolute URL chosen by the server. It is sent as-is through the same client
+//! (token provider, retries, redirects, tracing) only when it has the origin (scheme, host, port) of
+//! the client's base URL: the bearer token never goes to a host the caller did not configure. A link
+//! to a URL already fetched is a loop, and [`Pager::max_pages`] bounds the rest; each of those ends
+//! the pager with [`Error::Paging`] after the pages already received.
+//!
+//! Three ways to read: [`Pager::next_page`] one page at a time, [`Pager::pages`] / [`Pager::items`]
+//! as [`Stream`]s (futures-util's, the de facto standard the rest of the async ecosystem speaks, so
+//! `StreamExt`/`TryStreamExt` combinators and `while let Some(x) = stream.next().await` just work),
+//! or [`Pager::collect_all`] for everything at once.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::marker::PhantomData;
+
+use futures_util::stream::{self, BoxStream};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::client::decode;
+use crate::odata::Collection;
+use crate::response::without_query;
+use crate::{Client, Error, Operation};
+
+pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
+
+/// The pages of a list, as [`Pager::pages`] returns them; ends after the first error.
+pub type PageStream<T> = BoxStream<'static, Result<Collection<T>, Error>>;
+
+/// The items of a list across its pages, as [`Pager::items`] returns them; ends after the first error.
+pub type ItemStream<T> = BoxStream<'static, Result<T, Error>>;
+
+/// Walks the pages of one list operation; made by [`Client::pager`](crate::Client::pager).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), graph_runtime::Error> {
+/// use graph_runtime::paging::TryStreamExt;
+/// use graph_runtime::{Client, Method, Operation, QueryOptions, RequestPath};
+///
+/// const LIST_USERS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/users" };
+/// let client = Client::builder().build()?;
+/// let query = QueryOptions::new().select(["id", "displayName"]).top(100);
+/// let mut users = client
+///     .pager::<serde_json::Value>(LIST_USERS, &RequestPath::root().literal("users"), &query)
+///     .items();
+/// while let Some(user) = users.try_next().await? {
+///     println!("{user}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct Pager<T> {
+    client: Client,
+    operation: Operation,
+    next: Next,
+    /// Every URL a page came from, to recognise a next link that loops back.
+    fetched: BTreeSet<String>,
+    pages: u32,
+    max_pages: Option<u32>,
+    /// `fn() -> T`: the pager yields `T`s but holds none, so it is `Send` and `Sync` whatever `T` is.
+    items: PhantomData<fn() -> T>,
+}
+
+/// What the next call of [`Pager::next_page`] does.
+enum Next {
+    /// Fetch this URL.
+    Url(Url),
+    /// Report this error, then end.
+    Failed(Error),
+    /// Nothing more.
+    Done,
+}
+
+impl<T> fmt::Debug for Pager<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let next = match &self.next {
+            Next::Url(url) => without_query(url),
+            Next::Failed(_) => "(an error)".to_owned(),
+            Next::Done => "(done)".to_owned(),
+        };
+        f.debug_struct("Pager")
+            .field("operation", &self.operation)
+            .field("next", &next)
+            .field("pages", &self.pages)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Pager<T> {
+    /// A pager whose first page is `first` (or that reports `first`'s error when asked for a page).
+    pub(crate) fn new(client: Client, operation: Operation, first: Result<Url, Error>) -> Pager<T> {
+        Pager {
+            client,
+            operation,
+            next: match first {
+                Ok(url) => Next::Url(url),
+                Err(error) => Next::Failed(error),
+            },
+            fetched: BTreeSet::new(),
+            pages: 0,
+            max_pages: None,
+            items: PhantomData,
+        }
+    }
+
+    /// Fetches at most `max_pages` pages: a guard against a server that never stops sending next
+    /// links. When page `max_pages` still has a next link, the pager ends with [`Error::Paging`]
+    /// instead of fetching it. (To read only the first few pages on purpose, `take` from the stream.)
+    /// Without it, paging stops only when a page has no next link or a link repeats.
+    pub fn max_pages(mut self, max_pages: u32) -> Pager<T> {
+        self.max_pages = Some(max_pages);
+        self
+    }
+
+    /// How many pages have been received so far.
+    pub fn pages_received(&self) -> u32 {
+        self.pages
+    }
+
+    fn stopped(&self, reason: String) -> Error {
+        Error::Paging { operation: self.operation, pages: self.pages, reason }
+    }
+}
+
+impl<T: DeserializeOwned> Pager<T> {
+    /// The next page, `None` once the list is complete. After an error the pager is finished and
+    /// returns `None`. Dropping the future before it completes leaves the pager where it was.
+    pub async fn next_page(&mut self) -> Option<Result<Collection<T>, Error>> {
+        let url = match std::mem::replace(&mut self.next, Next::Done) {
+            Next::Done => return None,
+            Next::Failed(error) => return Some(Err(error)),
+            Next::Url(url) => url,
+        };
+        if let Some(max_pages) = self.max_pages.filter(|max_pages| self.pages >= *max_pages) {
+            return Some(Err(
+                self.stopped(format!("the limit of {max_pages} pages was reached and there are more"))
+            ));
+        }
+        if self.pages > 0 {
+            tracing::debug!(page = self.pages + 1, next = %without_query(&url), "following @odata.nextLink");
+        }
+        // Kept until the page arrives, so a cancelled call can be made again.
+        self.next = Next::Url(url.clone());
+        let response = self.client.send_url(self.operation, url.clone(), None).await;
+        self.next = Next::Done;
+        let page: Collection<T> = match response.and_then(|response| decode(self.operation, &response)) {
+            Ok(page) => page,
+            Err(error) => return Some(Err(error)),
+        };
+        self.pages = self.pages.saturating_add(1);
+        self.fetched.insert(url.as_str().to_owned());
+        if let Some(link) = page.next_link.as_deref() {
+            self.next = match next_url(self.client.parsed_base_url(), &url, link, &self.fetched) {
+                Ok(next) => Next::Url(next),
+                Err(reason) => Next::Failed(self.stopped(reason)),
+            };
+        }
+        Some(Ok(page))
+    }
+
+    /// Every item of every page, in order; the first error ends it.
+    pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
+        let mut items = Vec::new();
+        while let Some(page) = self.next_page().await {
+            items.extend(page?.value);
+        }
+        Ok(items)
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Pager<T> {
+    /// The pages as a stream: each page as it arrives, then the error that stopped paging, if any.
+    pub fn pages(self) -> PageStream<T> {
+        stream::unfold(self, |mut pager| async move {
+            let page = pager.next_page().await?;
+            Some((page, pager))
+        })
+        .boxed()
+    }
+
+    /// The items of all pages as one stream, fetching each page when the previous one is used up.
+    pub fn items(self) -> ItemStream<T> {
+        self.pages().map_ok(|page| stream::iter(page.value.into_iter().map(Ok))).try_flatten().boxed()
+    }
+}
+
+/// The URL of the next page: `link` resolved against the page it came from, when it has the base
+/// URL's origin and was not fetched before; otherwise why it is not followed (without its query,
+/// which may carry a skip token).
+fn next_url(base: &Url, current: &Url, link: &str, fetched: &BTreeSet<String>) -> Result<Url, String> {
+    let next = current.join(link).map_err(|error| format!("the next link is not a valid URL: {error}"))?;
+    if next.origin() != base.origin() {
+        return Err(format!(
+            "the next link points to {}, not to the client's base URL origin {}; it was not followed, \
+             so the access token was not sent there",
+            next.origin().ascii_serialization(),
+            base.origin().ascii_serialization()
+        ));
+    }
+    if fetched.contains(next.as_str()) {
+        return Err(format!(
+            "the next link repeats a page already fetched ({}): the service is looping",
+            without_query(&next)
+        ));
+    }
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    fn fetched(urls: &[&str]) -> BTreeSet<String> {
+        urls.iter().map(|text| url(text).as_str().to_owned()).collect()
+    }
+
+    const BASE: &str = "https://graph.example";
+    const PAGE_1: &str = "https://graph.example/v1.0/users?$top=2";
+
+    #[test]
+    fn an_absolute_link_to_the_base_origin_is_followed_as_is() {
+        let next = next_url(
+            &url(BASE),
+            &url(PAGE_1),
+            "https://graph.example/v1.0/users?$top=2&$skiptoken=X%27Y",
+            &fetched(&[PAGE_1]),
+        )
+        .unwrap();
+        assert_eq!(next.as_str(), "https://graph.example/v1.0/users?$top=2&$skiptoken=X%27Y");
+    }
+
+    #[test]
+    fn a_relative_link_resolves_against_the_page_it_came_from() {
+        let next = next_url(&url(BASE), &url(PAGE_1), "users?$skiptoken=2", &fetched(&[PAGE_1])).unwrap();
+        assert_eq!(next.as_str(), "https://graph.example/v1.0/users?$skiptoken=2");
+    }
+
+    #[test]
+    fn a_link_to_another_host_port_or_scheme_is_refused() {
+        for link in [
+            "https://evil.example/v1.0/users?$skiptoken=2",
+            "https://graph.example:8443/v1.0/users",
+            "http://graph.example/v1.0/users",
+            "//evil.example/v1.0/users",
+            "file:///etc/passwd",
+        ] {
+            let reason = next_url(&url(BASE), &url(PAGE_1), link, &fetched(&[PAGE_1])).unwrap_err();
+            assert!(reason.contains("was not followed"), "{link}: {reason}");
+            assert!(reason.contains("origin https://graph.example"), "{link}: {reason}");
+            assert!(!reason.contains("skiptoken"), "{link}: {reason}");
+        }
+    }
+
+    #[test]
+    fn a_link_to_any_page_already_fetched_is_a_loop() {
+        let two = "https://graph.example/v1.0/users?$top=2&$skiptoken=2";
+        for link in [PAGE_1, two, ""] {
+            let reason = next_url(&url(BASE), &url(two), link, &fetched(&[PAGE_1, two])).unwrap_err();
+            assert!(reason.contains("repeats a page already fetched"), "{link:?}: {reason}");
+            assert!(!reason.contains("skiptoken"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn a_link_that_is_not_a_url_is_refused() {
+        let reason = next_url(&url(BASE), &url(PAGE_1), "http://[::1", &fetched(&[PAGE_1])).unwrap_err();
+        assert!(reason.contains("not a valid URL"), "{reason}");
+    }
+}
