@@ -186,7 +186,7 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([1-5]\d\d)(?:\s+[A-Z][A-Za-z]*)*\s+response code").expect("static regex")
 });
 static RESPONSE_BODY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"response code and (?:(?:a|an|the)\s+)?(collection of\s+)?([A-Za-z_][\w.]*)(?:\s+(collection|objects?|object collection))?").expect("static regex")
+    Regex::new(r"response code and (?:(?:a|an|the)\s+)?(?:(?:updated|new|newly created|created)\s+)?(collection of\s+)?([A-Za-z_][\w.]*)(?:\s+(collection|objects?|object collection))?").expect("static regex")
 });
 static JSON_REPRESENTATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"JSON representation (?:of|for) (?:the |an? )?([A-Za-z_][\w.]*)(?: object)?")
@@ -369,8 +369,16 @@ impl Lowering<'_> {
 
     fn http_request(&mut self, outline: &Outline<'_>) -> Option<(HttpMethod, Vec<graph_ir::PathTemplate>)> {
         let section = outline.section(is_http_section);
-        let code = section.and_then(|s| s.blocks.iter().find(|b| matches!(b, Block::Code { .. })));
-        let Some(Block::Code { text, line, .. }) = code else {
+        // Some pages split the request lines over several blocks (one per workload label).
+        let blocks: Vec<(&str, u32)> = section
+            .into_iter()
+            .flat_map(|s| s.blocks)
+            .filter_map(|b| match b {
+                Block::Code { text, line, .. } => Some((text.as_str(), *line)),
+                _ => None,
+            })
+            .collect();
+        let Some(&(_, line)) = blocks.first() else {
             let line = section.map_or_else(|| outline.title().map_or(1, |(_, l)| l), |s| s.line);
             self.diag(
                 line,
@@ -382,8 +390,10 @@ impl Lowering<'_> {
         };
         let mut method = None;
         let mut paths = Vec::new();
-        for (offset, raw) in text.lines().enumerate() {
-            let at = line + 1 + offset as u32;
+        let lines = blocks.iter().flat_map(|&(text, first)| {
+            text.lines().enumerate().map(move |(offset, raw)| (first + 1 + offset as u32, raw))
+        });
+        for (at, raw) in lines {
             let raw = raw.trim();
             if raw.is_empty() {
                 continue;
@@ -453,7 +463,7 @@ impl Lowering<'_> {
             Some(method) if !paths.is_empty() => Some((method, paths)),
             _ => {
                 self.diag(
-                    *line,
+                    line,
                     Severity::Error,
                     DiagnosticCode::NoHttpBlock,
                     "HTTP request block has no readable request line; no operation generated".into(),
@@ -1066,7 +1076,10 @@ impl Lowering<'_> {
             }
             _ => None,
         });
-        if title.to_lowercase().contains("enum") || outline.section(|n| n == "members").is_some() {
+        let enum_page = title.to_lowercase().ends_with("enum type")
+            || field(outline.front_matter(), "doc_type") == Some("enumPageType")
+            || outline.section(|n| n == "members").is_some();
+        if enum_page {
             let mut members = Vec::new();
             for section in outline.sections.iter().filter(|s| s.name == "members") {
                 for (_, rows, _) in tables(section.blocks) {

@@ -362,8 +362,13 @@ fn infer_from_examples(
         }
         if let (Some(response), Some(type_ref)) = (&example.response, &operation.response.body) {
             if let Some(body) = &response.body {
-                match (type_ref, body.get("value")) {
-                    (TypeRef::Collection(_), Some(items)) => inference.walk(items, type_ref, &response.span),
+                // Collections, and values that are not entities, arrive wrapped: `{"value": …}`.
+                let wrapped = body.as_object().is_some_and(|members| {
+                    members.contains_key("value")
+                        && members.keys().all(|k| k == "value" || k.starts_with('@'))
+                });
+                match (wrapped, body.get("value")) {
+                    (true, Some(inner)) => inference.walk(inner, type_ref, &response.span),
                     _ => inference.walk(body, type_ref, &response.span),
                 }
             }
