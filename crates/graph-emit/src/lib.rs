@@ -3,17 +3,18 @@
 //!
 //! Flow per API version: [`catalog`] indexes the types (names, inheritance, polymorphism, boxing) →
 //! [`models`] emits the typed surface → [`paths`] plans and emits the request builders → [`examples`]
-//! emits tests from the documented examples → [`format`] prints every file.
+//! emits tests from the documented examples → [`files`] cuts them into files → [`format`] prints them.
 
 mod catalog;
 mod docs;
 mod examples;
+mod files;
 mod format;
 mod models;
-pub mod naming;
+mod naming;
 mod paths;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use graph_ir::{Api, ApiVersion, Operation};
 use proc_macro2::TokenStream;
@@ -21,7 +22,7 @@ use quote::quote;
 
 use crate::catalog::Catalog;
 use crate::docs::{code, Doc};
-use crate::naming::Scope;
+use crate::files::{header, module_files, test_files, words_of, Filed};
 use crate::paths::{PathPlan, Receiver, SegKey};
 
 /// How to emit the crate.
@@ -122,100 +123,12 @@ pub fn emit_crate_with(
     Ok(files)
 }
 
-/// `tests/examples.rs` with one module per version or, above the layout's limit, `tests/examples/main.rs`
-/// (the helpers) plus one file per area.
-fn test_files(tests: examples::Tests, layout: Layout) -> Result<Vec<GeneratedFile>, EmitError> {
-    const DESCRIPTION: &str =
-        "For every documented example: its JSON bodies round-trip through the typed models, and \
-         its request, sent through the request builders to a mock server, arrives as documented and \
-         yields the documented response.";
-    let examples::Tests { helpers, items, comments } = tests;
-    let sources: Vec<String> = items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-    // The first word is the version module, so even the split files group by version first.
-    let filed: Vec<Filed> = items
-        .into_iter()
-        .map(|item| {
-            let words = std::iter::once(item.version_module).chain(item.words).collect();
-            Filed::new(words, item.sources, item.tokens)
-        })
-        .collect();
-    if filed.iter().map(|item| item.weight).sum::<usize>() <= layout.max_file_bytes {
-        let mut modules: BTreeMap<String, TokenStream> = BTreeMap::new();
-        for item in filed {
-            let version = item.words.first().cloned().unwrap_or_default();
-            modules.entry(version).or_default().extend(item.tokens);
-        }
-        let modules = modules.into_iter().map(|(name, tokens)| {
-            let ident = naming::ident(&name);
-            quote!(mod #ident { use super::*; #tokens })
-        });
-        let path = "tests/examples.rs".to_owned();
-        let contents = format::format_file(
-            &path,
-            &header(&sources, DESCRIPTION),
-            quote!(#helpers #(#modules)*),
-            &comments,
-        )?;
-        return Ok(vec![GeneratedFile { path, contents }]);
-    }
-    let mut files = Vec::new();
-    let mut declarations = TokenStream::new();
-    for (area, area_items) in partition(filed, layout.max_file_bytes) {
-        let ident = naming::ident(&area);
-        declarations.extend(quote!(mod #ident;));
-        let area_sources: Vec<String> =
-            area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-        let tokens = area_items.iter().map(|item| &item.tokens);
-        let path = format!("tests/examples/{}.rs", naming::unraw(&area));
-        let doc = header(&area_sources, &format!("The examples of the {} area.", code(naming::unraw(&area))));
-        let contents = format::format_file(&path, &doc, quote!(use super::*; #(#tokens)*), &comments)?;
-        files.push(GeneratedFile { path, contents });
-    }
-    let path = "tests/examples/main.rs".to_owned();
-    let contents = format::format_file(
-        &path,
-        &header(&sources, DESCRIPTION),
-        quote!(#helpers #declarations),
-        &comments,
-    )?;
-    files.push(GeneratedFile { path, contents });
-    Ok(files)
-}
-
 /// `beta` or `v1_0`.
 fn version_module(version: ApiVersion) -> String {
     match version {
         ApiVersion::Beta => "beta".to_owned(),
         ApiVersion::V1_0 => "v1_0".to_owned(),
     }
-}
-
-/// Above this many pages a header names the count instead of listing them: every item's `Source:`
-/// lines still name its pages, and an aggregating file (lib.rs, a `mod.rs` of areas) would otherwise
-/// open with thousands of lines of file names.
-const PAGE_LIST_LIMIT: usize = 200;
-
-/// A file header: the generated-from line every generated file opens with, a description, and the
-/// page list when there are more than three pages (and at most [`PAGE_LIST_LIMIT`]).
-fn header(sources: &[String], description: &str) -> Doc {
-    let pages: Vec<&str> = sources.iter().map(String::as_str).collect::<BTreeSet<_>>().into_iter().collect();
-    let from = match pages.as_slice() {
-        [] => "no input pages".to_owned(),
-        [one] => (*one).to_owned(),
-        [one, two] => format!("{one} and {two}"),
-        [one, two, three] => format!("{one}, {two} and {three}"),
-        many if many.len() <= PAGE_LIST_LIMIT => format!("{} pages (listed below)", many.len()),
-        many => format!("{} pages", many.len()),
-    };
-    let mut doc = Doc::new(format!("Generated by `cargo xtask codegen` from {from}. Do not edit."));
-    doc.paragraph(description);
-    if pages.len() > 3 && pages.len() <= PAGE_LIST_LIMIT {
-        doc.paragraph("Pages:");
-        doc.list(pages.into_iter().map(str::to_owned));
-    } else if pages.len() > PAGE_LIST_LIMIT {
-        doc.paragraph("Each item's `Source:` lines name the pages it comes from.");
-    }
-    doc
 }
 
 fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
@@ -283,22 +196,6 @@ fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>) -> Result<GeneratedFile, E
         path: "src/lib.rs".to_owned(),
         contents: format::format_file("src/lib.rs", &doc, items, &[])?,
     })
-}
-
-/// One item to file into a module, with the words that choose its area module when splitting.
-struct Filed {
-    words: Vec<String>,
-    sources: Vec<String>,
-    tokens: TokenStream,
-    /// The length of the item's token text, standing in for its printed size.
-    weight: usize,
-}
-
-impl Filed {
-    fn new(words: Vec<String>, sources: Vec<String>, tokens: TokenStream) -> Filed {
-        let weight = tokens.to_string().len();
-        Filed { words, sources, tokens, weight }
-    }
 }
 
 /// `src/<version>/mod.rs`, the models and the paths of one version.
@@ -444,89 +341,5 @@ fn node_sources(plan: &PathPlan<'_>, key: &[SegKey]) -> Vec<String> {
         .take_while(|(other, _)| other.starts_with(key))
         .flat_map(|(_, node)| &node.leaves)
         .filter_map(|leaf| leaf.op.sources.first().map(|span| span.file.clone()))
-        .collect()
-}
-
-/// The lowercase words of an UpperCamel name: `DeviceEnrollmentConfiguration` → device, enrollment, …
-fn words_of(camel: &str) -> Vec<String> {
-    heck::ToSnakeCase::to_snake_case(camel).split('_').filter(|w| !w.is_empty()).map(str::to_owned).collect()
-}
-
-/// Writes items as `<base>.rs`, or, above the layout's limit, as `<base>/mod.rs` plus one file per area.
-fn module_files(
-    base: &str,
-    description: &str,
-    uses: TokenStream,
-    items: Vec<Filed>,
-    layout: Layout,
-) -> Result<Vec<GeneratedFile>, EmitError> {
-    let all_sources: Vec<String> = items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-    if items.iter().map(|item| item.weight).sum::<usize>() <= layout.max_file_bytes {
-        let tokens = items.iter().map(|item| &item.tokens);
-        let path = format!("{base}.rs");
-        let doc = header(&all_sources, description);
-        let contents = format::format_file(&path, &doc, quote!(#uses #(#tokens)*), &[])?;
-        return Ok(vec![GeneratedFile { path, contents }]);
-    }
-    let areas = partition(items, layout.max_file_bytes);
-    let mut files = Vec::new();
-    let mut declarations = TokenStream::new();
-    for (area, area_items) in &areas {
-        let ident = naming::ident(area);
-        declarations.extend(quote!(mod #ident; pub use #ident::*;));
-        let sources: Vec<String> = area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-        let tokens = area_items.iter().map(|item| &item.tokens);
-        let path = format!("{base}/{}.rs", naming::unraw(area));
-        let doc = header(&sources, &format!("The {} area of the parent module.", code(naming::unraw(area))));
-        let contents = format::format_file(&path, &doc, quote!(use super::*; #(#tokens)*), &[])?;
-        files.push(GeneratedFile { path, contents });
-    }
-    let path = format!("{base}/mod.rs");
-    let doc = header(&all_sources, description);
-    let contents = format::format_file(&path, &doc, quote!(#uses #declarations), &[])?;
-    files.push(GeneratedFile { path, contents });
-    Ok(files)
-}
-
-/// Groups items into areas weighing at most `max` by their leading words (one word, then two, …, up
-/// to six), so an area's name says what it holds and adding an item never moves others between
-/// areas. Areas are named by their words in snake_case, sorted.
-fn partition(items: Vec<Filed>, max: usize) -> Vec<(String, Vec<Filed>)> {
-    const MAX_DEPTH: usize = 6;
-    fn split(
-        prefix: Vec<String>,
-        items: Vec<Filed>,
-        max: usize,
-        depth: usize,
-        out: &mut BTreeMap<Vec<String>, Vec<Filed>>,
-    ) {
-        if items.iter().map(|item| item.weight).sum::<usize>() <= max || depth >= MAX_DEPTH {
-            out.entry(prefix).or_default().extend(items);
-            return;
-        }
-        let mut groups: BTreeMap<Option<String>, Vec<Filed>> = BTreeMap::new();
-        for item in items {
-            groups.entry(item.words.get(depth).cloned()).or_default().push(item);
-        }
-        for (word, group) in groups {
-            match word {
-                None => out.entry(prefix.clone()).or_default().extend(group),
-                Some(word) => {
-                    let mut next = prefix.clone();
-                    next.push(word);
-                    split(next, group, max, depth + 1, out);
-                }
-            }
-        }
-    }
-    let mut grouped = BTreeMap::new();
-    split(Vec::new(), items, max, 0, &mut grouped);
-    let mut scope = Scope::with_reserved(&["models", "paths"]);
-    grouped
-        .into_iter()
-        .map(|(words, items)| {
-            let name = if words.is_empty() { "common".to_owned() } else { words.join("_") };
-            (scope.claim(&naming::snake_name(&name)), items)
-        })
         .collect()
 }

@@ -134,11 +134,6 @@ impl Scope {
             counter += 1;
         }
     }
-
-    /// Whether `name` has been claimed or reserved.
-    pub fn contains(&self, name: &str) -> bool {
-        self.taken.contains(unraw(name))
-    }
 }
 
 #[cfg(test)]
@@ -206,7 +201,6 @@ mod tests {
         assert_eq!(scope.claim(&snake_name("odataType")), "odata_type2");
         assert_eq!(scope.claim(&snake_name("type")), "r#type");
         assert_eq!(scope.claim(&snake_name("Type")), "type2");
-        assert!(scope.contains("r#type"));
     }
 
     #[test]
