@@ -315,7 +315,7 @@ fn version_files(
     };
     let doc = header(
         &op_sources,
-        &format!("The Microsoft Graph {} API: [`Client`], [`models`] and [`paths`].", code(version)),
+        &format!("The Microsoft Graph {} API: its `Client`, its `models` and its `paths`.", code(version)),
     );
     let path = format!("src/{module}/mod.rs");
     files.push(GeneratedFile { contents: format::format_file(&path, &doc, items, &[])?, path });
