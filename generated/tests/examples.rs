@@ -105,12 +105,7 @@ async fn assert_one_request(server: &MockServer, sends_body: bool) {
 mod beta {
     use super::*;
 
-    #[test]
-    fn create_device_configuration_assignment_example_1_request_round_trips() {
-        assert_round_trip::<
-            graph_client::beta::models::DeviceConfigurationAssignment,
-        >(
-            r##"{
+    const CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST: &str = r##"{
   "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
   "intent": "remove",
   "source": "policySets",
@@ -121,72 +116,55 @@ mod beta {
     "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
     "deviceAndAppManagementAssignmentFilterType": "include"
   }
-}"##,
-        );
+}"##;
+
+    const CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE: &str = r##"{
+  "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
+  "id": "d59b6342-6342-d59b-4263-9bd542639bd5",
+  "intent": "remove",
+  "source": "policySets",
+  "sourceId": "Source Id value",
+  "target": {
+    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
+    "collectionId": "Collection Id value",
+    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
+    "deviceAndAppManagementAssignmentFilterType": "include"
+  }
+}"##;
+
+    #[test]
+    fn create_device_configuration_assignment_example_1_request_round_trips() {
+        assert_round_trip::<
+            graph_client::beta::models::DeviceConfigurationAssignment,
+        >(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
     }
 
     #[test]
     fn create_device_configuration_assignment_example_1_response_round_trips() {
         assert_round_trip::<
             graph_client::beta::models::DeviceConfigurationAssignment,
-        >(
-            r##"{
-  "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
-  "id": "d59b6342-6342-d59b-4263-9bd542639bd5",
-  "intent": "remove",
-  "source": "policySets",
-  "sourceId": "Source Id value",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value",
-    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
-    "deviceAndAppManagementAssignmentFilterType": "include"
-  }
-}"##,
-        );
+        >(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
     }
 
     #[tokio::test]
     async fn create_device_configuration_assignment_example_1_sends_the_request() {
         let server = MockServer::start().await;
-        let request_json = r##"{
-  "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
-  "intent": "remove",
-  "source": "policySets",
-  "sourceId": "Source Id value",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value",
-    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
-    "deviceAndAppManagementAssignmentFilterType": "include"
-  }
-}"##;
         let body: graph_client::beta::models::DeviceConfigurationAssignment = serde_json::from_str(
-                request_json,
+                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
             )
             .expect("the example request fits the model");
-        let response_json = r##"{
-  "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
-  "id": "d59b6342-6342-d59b-4263-9bd542639bd5",
-  "intent": "remove",
-  "source": "policySets",
-  "sourceId": "Source Id value",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value",
-    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
-    "deviceAndAppManagementAssignmentFilterType": "include"
-  }
-}"##;
         let template = ResponseTemplate::new(201)
-            .set_body_raw(response_json, "application/json");
+            .set_body_raw(
+                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
+                "application/json",
+            );
         Mock::given(method("POST"))
             .and(
                 path(
                     "/beta/deviceManagement/deviceConfigurations/%7BdeviceConfigurationId%7D/assignments",
                 ),
             )
-            .and(JsonBody::new(request_json))
+            .and(JsonBody::new(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST))
             .respond_with(template)
             .mount(&server)
             .await;
@@ -200,36 +178,14 @@ mod beta {
             .await
             .expect("the mock server answers the request");
         let expected: graph_client::beta::models::DeviceConfigurationAssignment = serde_json::from_str(
-                response_json,
+                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
             )
             .expect("the example response fits the model");
         assert_eq!(response, expected);
         assert_one_request(&server, true).await;
     }
 
-    #[test]
-    fn device_enrollment_configurations_assign_example_1_request_round_trips() {
-        assert_round_trip::<
-            graph_client::beta::models::DeviceEnrollmentConfigurationsAssignRequest,
-        >(
-            r##"{
-  "enrollmentConfigurationAssignments": [
-    {
-      "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-      "id": "705b021c-021c-705b-1c02-5b701c025b70",
-      "target": {
-        "@odata.type": "microsoft.graph.deviceAndAppManagementAssignmentTarget"
-      }
-    }
-  ]
-}"##,
-        );
-    }
-
-    #[tokio::test]
-    async fn device_enrollment_configurations_assign_example_1_sends_the_request() {
-        let server = MockServer::start().await;
-        let request_json = r##"{
+    const DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST: &str = r##"{
   "enrollmentConfigurationAssignments": [
     {
       "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
@@ -240,8 +196,19 @@ mod beta {
     }
   ]
 }"##;
+
+    #[test]
+    fn device_enrollment_configurations_assign_example_1_request_round_trips() {
+        assert_round_trip::<
+            graph_client::beta::models::DeviceEnrollmentConfigurationsAssignRequest,
+        >(DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn device_enrollment_configurations_assign_example_1_sends_the_request() {
+        let server = MockServer::start().await;
         let body: graph_client::beta::models::DeviceEnrollmentConfigurationsAssignRequest = serde_json::from_str(
-                request_json,
+                DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST,
             )
             .expect("the example request fits the model");
         let template = ResponseTemplate::new(204);
@@ -251,7 +218,9 @@ mod beta {
                     "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assign",
                 ),
             )
-            .and(JsonBody::new(request_json))
+            .and(
+                JsonBody::new(DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST),
+            )
             .respond_with(template)
             .mount(&server)
             .await;
@@ -267,12 +236,7 @@ mod beta {
         assert_one_request(&server, true).await;
     }
 
-    #[test]
-    fn create_enrollment_configuration_assignment_example_1_request_round_trips() {
-        assert_round_trip::<
-            graph_client::beta::models::EnrollmentConfigurationAssignment,
-        >(
-            r##"{
+    const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST: &str = r##"{
   "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
   "source": "policySets",
   "sourceId": "Source Id value",
@@ -282,69 +246,58 @@ mod beta {
     "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
     "deviceAndAppManagementAssignmentFilterType": "include"
   }
-}"##,
-        );
+}"##;
+
+    const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE: &str = r##"{
+  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
+  "id": "705b021c-021c-705b-1c02-5b701c025b70",
+  "source": "policySets",
+  "sourceId": "Source Id value",
+  "target": {
+    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
+    "collectionId": "Collection Id value",
+    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
+    "deviceAndAppManagementAssignmentFilterType": "include"
+  }
+}"##;
+
+    #[test]
+    fn create_enrollment_configuration_assignment_example_1_request_round_trips() {
+        assert_round_trip::<
+            graph_client::beta::models::EnrollmentConfigurationAssignment,
+        >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
     }
 
     #[test]
     fn create_enrollment_configuration_assignment_example_1_response_round_trips() {
         assert_round_trip::<
             graph_client::beta::models::EnrollmentConfigurationAssignment,
-        >(
-            r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "id": "705b021c-021c-705b-1c02-5b701c025b70",
-  "source": "policySets",
-  "sourceId": "Source Id value",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value",
-    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
-    "deviceAndAppManagementAssignmentFilterType": "include"
-  }
-}"##,
-        );
+        >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
     }
 
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_1_sends_the_request() {
         let server = MockServer::start().await;
-        let request_json = r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "source": "policySets",
-  "sourceId": "Source Id value",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value",
-    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
-    "deviceAndAppManagementAssignmentFilterType": "include"
-  }
-}"##;
         let body: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                request_json,
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
             )
             .expect("the example request fits the model");
-        let response_json = r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "id": "705b021c-021c-705b-1c02-5b701c025b70",
-  "source": "policySets",
-  "sourceId": "Source Id value",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value",
-    "deviceAndAppManagementAssignmentFilterId": "Device And App Management Assignment Filter Id value",
-    "deviceAndAppManagementAssignmentFilterType": "include"
-  }
-}"##;
         let template = ResponseTemplate::new(201)
-            .set_body_raw(response_json, "application/json");
+            .set_body_raw(
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
+                "application/json",
+            );
         Mock::given(method("POST"))
             .and(
                 path(
                     "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
                 ),
             )
-            .and(JsonBody::new(request_json))
+            .and(
+                JsonBody::new(
+                    CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+                ),
+            )
             .respond_with(template)
             .mount(&server)
             .await;
@@ -358,71 +311,65 @@ mod beta {
             .await
             .expect("the mock server answers the request");
         let expected: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                response_json,
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
             )
             .expect("the example response fits the model");
         assert_eq!(response, expected);
         assert_one_request(&server, true).await;
     }
 
-    #[test]
-    fn create_enrollment_configuration_assignment_example_2_request_round_trips() {
-        assert_round_trip::<
-            graph_client::beta::models::EnrollmentConfigurationAssignment,
-        >(
-            r##"{
+    const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST: &str = r##"{
   "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
   "target": {
     "@odata.type": "microsoft.graph.deviceAndAppManagementAssignmentTarget"
   }
-}"##,
-        );
+}"##;
+
+    const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE: &str = r##"{
+  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
+  "id": "8a5cc520-c520-8a5c-20c5-5c8a20c55c8a",
+  "target": {
+    "@odata.type": "microsoft.graph.deviceAndAppManagementAssignmentTarget"
+  }
+}"##;
+
+    #[test]
+    fn create_enrollment_configuration_assignment_example_2_request_round_trips() {
+        assert_round_trip::<
+            graph_client::beta::models::EnrollmentConfigurationAssignment,
+        >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST);
     }
 
     #[test]
     fn create_enrollment_configuration_assignment_example_2_response_round_trips() {
         assert_round_trip::<
             graph_client::beta::models::EnrollmentConfigurationAssignment,
-        >(
-            r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "id": "8a5cc520-c520-8a5c-20c5-5c8a20c55c8a",
-  "target": {
-    "@odata.type": "microsoft.graph.deviceAndAppManagementAssignmentTarget"
-  }
-}"##,
-        );
+        >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE);
     }
 
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_2_sends_the_request() {
         let server = MockServer::start().await;
-        let request_json = r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "target": {
-    "@odata.type": "microsoft.graph.deviceAndAppManagementAssignmentTarget"
-  }
-}"##;
         let body: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                request_json,
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST,
             )
             .expect("the example request fits the model");
-        let response_json = r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "id": "8a5cc520-c520-8a5c-20c5-5c8a20c55c8a",
-  "target": {
-    "@odata.type": "microsoft.graph.deviceAndAppManagementAssignmentTarget"
-  }
-}"##;
         let template = ResponseTemplate::new(201)
-            .set_body_raw(response_json, "application/json");
+            .set_body_raw(
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE,
+                "application/json",
+            );
         Mock::given(method("POST"))
             .and(
                 path(
                     "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
                 ),
             )
-            .and(JsonBody::new(request_json))
+            .and(
+                JsonBody::new(
+                    CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST,
+                ),
+            )
             .respond_with(template)
             .mount(&server)
             .await;
@@ -436,7 +383,7 @@ mod beta {
             .await
             .expect("the mock server answers the request");
         let expected: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                response_json,
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE,
             )
             .expect("the example response fits the model");
         assert_eq!(response, expected);
@@ -447,68 +394,60 @@ mod beta {
 mod v1_0 {
     use super::*;
 
-    #[test]
-    fn create_enrollment_configuration_assignment_example_1_request_round_trips() {
-        assert_round_trip::<
-            graph_client::v1_0::models::EnrollmentConfigurationAssignment,
-        >(
-            r##"{
+    const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST: &str = r##"{
   "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
   "target": {
     "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
     "collectionId": "Collection Id value"
   }
-}"##,
-        );
+}"##;
+
+    const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE: &str = r##"{
+  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
+  "id": "705b021c-021c-705b-1c02-5b701c025b70",
+  "target": {
+    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
+    "collectionId": "Collection Id value"
+  }
+}"##;
+
+    #[test]
+    fn create_enrollment_configuration_assignment_example_1_request_round_trips() {
+        assert_round_trip::<
+            graph_client::v1_0::models::EnrollmentConfigurationAssignment,
+        >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
     }
 
     #[test]
     fn create_enrollment_configuration_assignment_example_1_response_round_trips() {
         assert_round_trip::<
             graph_client::v1_0::models::EnrollmentConfigurationAssignment,
-        >(
-            r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "id": "705b021c-021c-705b-1c02-5b701c025b70",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value"
-  }
-}"##,
-        );
+        >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
     }
 
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_1_sends_the_request() {
         let server = MockServer::start().await;
-        let request_json = r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value"
-  }
-}"##;
         let body: graph_client::v1_0::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                request_json,
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
             )
             .expect("the example request fits the model");
-        let response_json = r##"{
-  "@odata.type": "#microsoft.graph.enrollmentConfigurationAssignment",
-  "id": "705b021c-021c-705b-1c02-5b701c025b70",
-  "target": {
-    "@odata.type": "microsoft.graph.configurationManagerCollectionAssignmentTarget",
-    "collectionId": "Collection Id value"
-  }
-}"##;
         let template = ResponseTemplate::new(201)
-            .set_body_raw(response_json, "application/json");
+            .set_body_raw(
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
+                "application/json",
+            );
         Mock::given(method("POST"))
             .and(
                 path(
                     "/v1.0/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
                 ),
             )
-            .and(JsonBody::new(request_json))
+            .and(
+                JsonBody::new(
+                    CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+                ),
+            )
             .respond_with(template)
             .mount(&server)
             .await;
@@ -522,7 +461,7 @@ mod v1_0 {
             .await
             .expect("the mock server answers the request");
         let expected: graph_client::v1_0::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                response_json,
+                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
             )
             .expect("the example response fits the model");
         assert_eq!(response, expected);

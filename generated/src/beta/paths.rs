@@ -6,27 +6,6 @@
 use graph_runtime::{Client, Method, Operation, RequestPath};
 use super::models;
 
-/// The `createDeviceConfigurationAssignment` operation.
-pub(crate) const CREATE_DEVICE_CONFIGURATION_ASSIGNMENT: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template: "/deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments",
-};
-
-/// The `createEnrollmentConfigurationAssignment` operation.
-pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
-};
-
-/// The `deviceEnrollmentConfigurationsAssign` operation.
-pub(crate) const DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign",
-};
-
 /// Request builder for `/deviceManagement`.
 #[derive(Debug, Clone)]
 pub struct DeviceManagement {
@@ -152,6 +131,13 @@ impl DeviceManagementDeviceConfigurationsItem {
     }
 }
 
+/// The `createDeviceConfigurationAssignment` operation.
+pub(crate) const CREATE_DEVICE_CONFIGURATION_ASSIGNMENT: Operation = Operation {
+    method: Method::Post,
+    version: "beta",
+    template: "/deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments",
+};
+
 /// Request builder for `/deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`.
 ///
 /// Operations here:
@@ -245,18 +231,7 @@ impl DeviceManagementDeviceConfigurationsItemIdentityCertificateAssignments {
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -312,18 +287,7 @@ impl DeviceManagementDeviceConfigurationsItemIdentityCertificateRootCertificateA
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -379,18 +343,7 @@ impl DeviceManagementDeviceConfigurationsItemRootCertificateAssignments {
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -465,18 +418,7 @@ impl DeviceManagementDeviceConfigurationsItemAsIosScepCertificateProfileRootCert
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -561,18 +503,7 @@ impl DeviceManagementDeviceConfigurationsItemAsMacOsWiredNetworkConfigurationIde
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -628,18 +559,7 @@ impl DeviceManagementDeviceConfigurationsItemAsMacOsWiredNetworkConfigurationRoo
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -714,18 +634,7 @@ impl DeviceManagementDeviceConfigurationsItemAsWindowsPhone81VpnConfigurationIde
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -810,18 +719,7 @@ impl DeviceManagementDeviceConfigurationsItemAsWindowsWifiEnterpriseEapConfigura
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -899,18 +797,7 @@ impl DeviceManagementDeviceConfigurationsItemAsWindowsWifiEnterpriseEapConfigura
     ///
     /// Sends `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`.
     ///
-    /// The operation has these paths (each has a method like this one):
-    ///
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/identityCertificate/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.iosScepCertificateProfile/rootCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/rootCertificateForServerValidation/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.macOSWiredNetworkConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/identityCertificateForClientAuthentication/assignments`
-    /// - `POST /deviceManagement/deviceConfigurations/{deviceConfigurationId}/microsoft.graph.windowsWifiEnterpriseEAPConfiguration/rootCertificatesForServerValidation/{windows81TrustedRootCertificateId}/assignments`
+    /// This is one of the operation's 10 paths; [`DeviceManagementDeviceConfigurationsItemAssignments::post`](DeviceManagementDeviceConfigurationsItemAssignments::post) lists them all.
     ///
     /// Permissions (from least to most privileged):
     ///
@@ -977,6 +864,13 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItem {
     }
 }
 
+/// The `deviceEnrollmentConfigurationsAssign` operation.
+pub(crate) const DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN: Operation = Operation {
+    method: Method::Post,
+    version: "beta",
+    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign",
+};
+
 /// Request builder for `/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign`.
 ///
 /// Operations here:
@@ -1017,6 +911,13 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItemAssign {
             .await
     }
 }
+
+/// The `createEnrollmentConfigurationAssignment` operation.
+pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation {
+    method: Method::Post,
+    version: "beta",
+    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
+};
 
 /// Request builder for `/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments`.
 ///

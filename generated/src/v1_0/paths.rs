@@ -6,13 +6,6 @@
 use graph_runtime::{Client, Method, Operation, RequestPath};
 use super::models;
 
-/// The `createEnrollmentConfigurationAssignment` operation.
-pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation {
-    method: Method::Post,
-    version: "v1.0",
-    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
-};
-
 /// Request builder for `/deviceManagement`.
 #[derive(Debug, Clone)]
 pub struct DeviceManagement {
@@ -69,6 +62,13 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItem {
         }
     }
 }
+
+/// The `createEnrollmentConfigurationAssignment` operation.
+pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation {
+    method: Method::Post,
+    version: "v1.0",
+    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
+};
 
 /// Request builder for `/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments`.
 ///
