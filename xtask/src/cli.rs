@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
+use crate::bench::{self, Bench};
 use crate::codegen::{self, Codegen, CodegenReport};
 use crate::diagnostics::{self, SeverityCounts};
 use crate::list;
@@ -36,6 +37,8 @@ pub enum Command {
     List(ListArgs),
     /// Compare the model with the service CSDL: recall, precision and every disagreement.
     Verify(VerifyArgs),
+    /// Time the whole pipeline on a folder of pages beside a bare pulldown-cmark pass (build with --release).
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +86,19 @@ pub struct VerifyArgs {
     pub jobs: Option<NonZeroUsize>,
 }
 
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Folder of pages, read recursively [default: ../shared/graph-docs beside the workspace]
+    #[arg(long, value_name = "DIR")]
+    pub input: Option<PathBuf>,
+    /// Threads for every stage [default: one per core]
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+    /// Times to run each stage; the table shows the minimum and the median
+    #[arg(long, value_name = "N", default_value = "5")]
+    pub runs: NonZeroUsize,
+}
+
 /// Runs the command line `args` (program name first) and returns the process's exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
@@ -94,6 +110,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Codegen(args) => run_codegen(&args),
         Command::List(args) => run_list(&args),
         Command::Verify(args) => run_verify(&args),
+        Command::Bench(args) => run_bench(&args),
     };
     match outcome {
         Ok(code) => code,
@@ -221,6 +238,15 @@ fn run_verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::FAILURE)
 }
 
+fn run_bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let input = args.input.clone().unwrap_or_else(bench::default_input);
+    let report = Bench { input, jobs: args.jobs, runs: args.runs }.run()?;
+    let mut stdout = io::stdout().lock();
+    write!(stdout, "{report}")?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,6 +313,25 @@ mod tests {
     }
 
     #[test]
+    fn bench_defaults_to_the_shared_docs_and_five_runs() -> anyhow::Result<()> {
+        let Command::Bench(args) = parse(&["bench"])?.command else {
+            anyhow::bail!("expected bench");
+        };
+        assert_eq!(args.input, None);
+        assert_eq!(args.jobs, None);
+        assert_eq!(args.runs.get(), 5);
+        assert!(bench::default_input().ends_with("../shared/graph-docs"));
+        let Command::Bench(args) =
+            parse(&["bench", "--input", "pages", "--jobs", "1", "--runs", "3"])?.command
+        else {
+            anyhow::bail!("expected bench");
+        };
+        assert_eq!(args.input, Some(PathBuf::from("pages")));
+        assert_eq!((args.jobs.map(NonZeroUsize::get), args.runs.get()), (Some(1), 3));
+        Ok(())
+    }
+
+    #[test]
     fn bad_usage_is_a_usage_error() {
         for args in [
             &["codegen", "--jobs", "0"][..],
@@ -294,6 +339,7 @@ mod tests {
             &["frobnicate"],
             &[],
             &["list", "--check"],
+            &["bench", "--runs", "0"],
         ] {
             let error = parse(args).err();
             assert_eq!(error.as_ref().map(clap::Error::exit_code), Some(2), "{args:?}");

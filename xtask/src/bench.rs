@@ -1,0 +1,332 @@
+//! `cargo xtask bench`: times the whole pipeline on a folder of pages (read → model → formatted code)
+//! beside a bare pulldown-cmark pass over the same bytes, and reports the peak memory.
+//!
+//! Run it on an optimised build: `cargo run --release -p xtask -- bench` (debug timings say little).
+//! Every page is read into memory first, so the timed stages never touch the disk; each stage runs on
+//! the same rayon pool of `--jobs` threads, `--runs` times, and the table gives the minimum and median.
+
+use std::fmt;
+use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use graph_emit::GeneratedFile;
+use pulldown_cmark::Parser;
+use rayon::prelude::*;
+
+use crate::codegen::{emit_options, parse_pages, workspace_root};
+use crate::pages::{read_input_folder, PageFile};
+use crate::write::plural;
+
+/// The goal for read → formatted code on the whole corpus (issue 4), shown beside the figure.
+const TOTAL_TARGET: Duration = Duration::from_secs(2);
+/// The goal for read → model, as a multiple of the bare pulldown-cmark pass (issue 4).
+const PARSE_TO_BARE_TARGET: f64 = 2.0;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct Bench {
+    pub input: PathBuf,
+    /// Threads for every stage; `None` lets rayon choose (one per core).
+    pub jobs: Option<NonZeroUsize>,
+    pub runs: NonZeroUsize,
+}
+
+/// The durations one stage took, one per run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Samples(Vec<Duration>);
+
+impl Samples {
+    /// The fastest run (the least disturbed by other work on the machine).
+    pub fn min(&self) -> Duration {
+        self.0.iter().min().copied().unwrap_or_default()
+    }
+
+    /// The middle run; for an even count, the faster of the two middle runs.
+    pub fn median(&self) -> Duration {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or_default()
+    }
+
+    fn push(&mut self, duration: Duration) {
+        self.0.push(duration);
+    }
+}
+
+/// The measurements of one bench run.
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    pub pages: usize,
+    pub input_bytes: usize,
+    pub threads: usize,
+    /// Reading every page from disk, once, before anything is timed.
+    pub read: Duration,
+    /// pulldown-cmark alone: every page decoded and all its events consumed, with the parser's options.
+    pub bare: Samples,
+    /// Pages → one model: `parse_page` per page on the pool, then `build_api`.
+    pub parse: Samples,
+    /// Model → formatted files in memory: `graph_emit::emit_crate`.
+    pub emit: Samples,
+    /// Parse and emit as one span.
+    pub total: Samples,
+    pub operations: usize,
+    pub types: usize,
+    pub output_files: usize,
+    pub output_bytes: usize,
+    /// The process's peak resident memory (`VmHWM`), where the platform tells it.
+    pub peak_memory: Option<u64>,
+}
+
+impl BenchReport {
+    /// read → model over the bare pulldown-cmark pass, on medians.
+    pub fn parse_to_bare(&self) -> f64 {
+        ratio(self.parse.median(), self.bare.median())
+    }
+}
+
+impl Bench {
+    /// Reads the input folder once, then measures every stage `runs` times on a pool of `jobs` threads.
+    ///
+    /// Fails when the folder cannot be read, a page panics the parser, the emitter fails, or two runs
+    /// produce different files (the output must depend on nothing but the pages).
+    pub fn run(&self) -> anyhow::Result<BenchReport> {
+        let started = Instant::now();
+        let inputs = read_input_folder(&self.input)?;
+        let read = started.elapsed();
+        if inputs.pages.is_empty() {
+            bail!("no pages under {}", self.input.display());
+        }
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(jobs) = self.jobs {
+            pool = pool.num_threads(jobs.get());
+        }
+        let pool = pool.build().context("starting the bench threads")?;
+        let mut report = pool.install(|| measure(&inputs.pages, self.runs))?;
+        report.read = read;
+        report.threads = pool.current_num_threads();
+        report.peak_memory = peak_memory();
+        Ok(report)
+    }
+}
+
+/// The folder `cargo xtask bench` reads by default: the full docs beside the workspace.
+pub fn default_input() -> PathBuf {
+    workspace_root().join("../shared/graph-docs")
+}
+
+/// Every stage `runs` times on the current rayon pool.
+fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport> {
+    // The options only name the runtime's path in Cargo.toml; nothing is written.
+    let options = emit_options(&workspace_root(), &workspace_root().join("target/bench-client"))?;
+    let mut report = BenchReport {
+        pages: pages.len(),
+        input_bytes: pages.iter().map(|page| page.bytes.len()).sum(),
+        threads: 0,
+        read: Duration::ZERO,
+        bare: Samples::default(),
+        parse: Samples::default(),
+        emit: Samples::default(),
+        total: Samples::default(),
+        operations: 0,
+        types: 0,
+        output_files: 0,
+        output_bytes: 0,
+        peak_memory: None,
+    };
+    let mut first_fingerprint = None;
+    for _ in 0..runs.get() {
+        let started = Instant::now();
+        std::hint::black_box(bare_pulldown_cmark(pages));
+        report.bare.push(started.elapsed());
+
+        let started = Instant::now();
+        let api = parse_pages(pages, None)?;
+        let parsed = Instant::now();
+        let files = graph_emit::emit_crate(&api, &options).context("the emitter failed")?;
+        let emitted = Instant::now();
+        report.parse.push(parsed - started);
+        report.emit.push(emitted - parsed);
+        report.total.push(emitted - started);
+
+        let fingerprint = fingerprint(&files);
+        if *first_fingerprint.get_or_insert(fingerprint) != fingerprint {
+            bail!("two runs on the same pages emitted different files: the output is not deterministic");
+        }
+        report.operations = api.operations.len();
+        report.types = api.types.len();
+        report.output_files = files.len();
+        report.output_bytes = files.iter().map(|file| file.contents.len()).sum();
+    }
+    Ok(report)
+}
+
+/// The floor any markdown reader pays: each page decoded as the parser decodes it and every
+/// pulldown-cmark event (with offsets, as the parser asks for them) pulled, in parallel per page.
+/// Returns the event count so the work cannot be optimised away.
+fn bare_pulldown_cmark(pages: &[PageFile]) -> usize {
+    pages
+        .par_iter()
+        .map(|page| {
+            let text = String::from_utf8_lossy(&page.bytes);
+            Parser::new_ext(&text, graph_parser::markdown::options()).into_offset_iter().count()
+        })
+        .sum()
+}
+
+/// A digest of the emitted files, to tell whether two runs agree without keeping both in memory.
+fn fingerprint(files: &[GeneratedFile]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for file in files {
+        file.path.hash(&mut hasher);
+        file.contents.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The peak resident set size of this process in bytes, from `VmHWM` in `/proc/self/status`.
+#[cfg(target_os = "linux")]
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    vm_hwm(&status)
+}
+
+/// The peak resident set size: not available on this platform without a dependency.
+#[cfg(not(target_os = "linux"))]
+pub fn peak_memory() -> Option<u64> {
+    None
+}
+
+/// Bytes from the `VmHWM:  123456 kB` line of a `/proc/<pid>/status` text.
+pub fn vm_hwm(status: &str) -> Option<u64> {
+    let line = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?;
+    let kilobytes = line.trim().strip_suffix("kB")?.trim().parse::<u64>().ok()?;
+    kilobytes.checked_mul(1024)
+}
+
+fn ratio(numerator: Duration, denominator: Duration) -> f64 {
+    if denominator.is_zero() {
+        return f64::NAN;
+    }
+    numerator.as_secs_f64() / denominator.as_secs_f64()
+}
+
+fn megabytes(bytes: u64) -> f64 {
+    #[allow(clippy::cast_precision_loss)] // sizes far below 2^52
+    let bytes = bytes as f64;
+    bytes / 1_000_000.0
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}s", duration.as_secs_f64())
+}
+
+impl fmt::Display for BenchReport {
+    /// A compact table: one row per stage with min and median, then the ratio, output and memory.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let runs = self.total.0.len();
+        writeln!(
+            f,
+            "bench: {}, {:.1} MB, read in {}; {}, {}",
+            plural(self.pages, "page"),
+            megabytes(self.input_bytes as u64),
+            seconds(self.read),
+            plural(self.threads, "thread"),
+            plural(runs, "run"),
+        )?;
+        writeln!(f, "{:<32} {:>8} {:>8}", "stage", "min", "median")?;
+        let rows = [
+            ("bare pulldown-cmark pass", &self.bare, String::new()),
+            (
+                "read → model (parse + merge)",
+                &self.parse,
+                format!("{:.2}× bare (target ≤ {PARSE_TO_BARE_TARGET:.0}×)", self.parse_to_bare()),
+            ),
+            ("model → formatted code", &self.emit, String::new()),
+            ("total read → code", &self.total, format!("target < {}", seconds(TOTAL_TARGET))),
+        ];
+        for (stage, samples, note) in rows {
+            let line =
+                format!("{stage:<32} {:>8} {:>8}  {note}", seconds(samples.min()), seconds(samples.median()));
+            writeln!(f, "{}", line.trim_end())?;
+        }
+        writeln!(
+            f,
+            "output: {}, {}, {}, {:.1} MB",
+            plural(self.operations, "operation"),
+            plural(self.types, "type"),
+            plural(self.output_files, "file"),
+            megabytes(self.output_bytes as u64),
+        )?;
+        match self.peak_memory {
+            Some(bytes) => writeln!(f, "peak memory: {:.1} MB (VmHWM)", megabytes(bytes)),
+            None => writeln!(f, "peak memory: unavailable on this platform"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples(millis: &[u64]) -> Samples {
+        Samples(millis.iter().map(|&ms| Duration::from_millis(ms)).collect())
+    }
+
+    #[test]
+    fn min_and_median_ignore_the_order_of_the_runs() {
+        let odd = samples(&[30, 10, 20]);
+        assert_eq!((odd.min(), odd.median()), (Duration::from_millis(10), Duration::from_millis(20)));
+        let even = samples(&[40, 10, 30, 20]);
+        assert_eq!((even.min(), even.median()), (Duration::from_millis(10), Duration::from_millis(20)));
+        assert_eq!(Samples::default().median(), Duration::ZERO);
+    }
+
+    #[test]
+    fn peak_memory_is_read_from_the_vm_hwm_line() {
+        let status = "Name:\txtask\nVmPeak:\t  999 kB\nVmHWM:\t   2048 kB\nVmRSS:\t  1024 kB\n";
+        assert_eq!(vm_hwm(status), Some(2048 * 1024));
+        assert_eq!(vm_hwm("VmHWM:\t lots\n"), None);
+        assert_eq!(vm_hwm("VmRSS:\t 1 kB\n"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_has_a_peak_memory_on_linux() {
+        assert!(peak_memory().is_some_and(|bytes| bytes > 0));
+    }
+
+    #[test]
+    fn the_seed_pages_bench_with_every_stage_timed_and_the_table_printed() -> anyhow::Result<()> {
+        let bench = Bench {
+            input: workspace_root().join("docs-input"),
+            jobs: NonZeroUsize::new(2),
+            runs: NonZeroUsize::MIN.saturating_add(1),
+        };
+        let report = bench.run()?;
+        assert_eq!(report.pages, 5);
+        assert_eq!(report.threads, 2);
+        for samples in [&report.bare, &report.parse, &report.emit, &report.total] {
+            assert_eq!(samples.0.len(), 2);
+        }
+        assert!(report.total.min() >= report.parse.min());
+        assert!(report.operations > 0 && report.output_files > 0);
+        let table = report.to_string();
+        assert!(table.starts_with("bench: 5 pages, "), "{table}");
+        assert!(table.contains("\nread → model (parse + merge) "), "{table}");
+        assert!(table.contains("× bare (target ≤ 2×)"), "{table}");
+        assert!(table.contains("\npeak memory: "), "{table}");
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_folder_is_an_error() -> anyhow::Result<()> {
+        let input = tempfile::tempdir()?;
+        let bench = Bench { input: input.path().to_path_buf(), jobs: None, runs: NonZeroUsize::MIN };
+        let error = bench.run().err().map(|error| error.to_string());
+        assert_eq!(error, Some(format!("no pages under {}", input.path().display())));
+        Ok(())
+    }
+}
