@@ -245,7 +245,7 @@ impl fmt::Display for BenchReport {
                 format!("{:.2}× bare (target ≤ {PARSE_TO_BARE_TARGET:.0}×)", self.parse_to_bare()),
             ),
             ("model → formatted code", &self.emit, String::new()),
-            ("total read → code", &self.total, format!("target < {}", seconds(TOTAL_TARGET))),
+            ("total read → code (in memory)", &self.total, format!("target < {}", seconds(TOTAL_TARGET))),
         ];
         for (stage, samples, note) in rows {
             let line =
