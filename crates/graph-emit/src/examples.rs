@@ -9,7 +9,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use graph_ir::{Example, Operation};
+use graph_ir::{Example, Operation, TypeRef};
 
 use crate::catalog::Catalog;
 use crate::naming::{self, Scope};
@@ -142,13 +142,35 @@ impl ExampleContext<'_, '_, '_> {
         let request_json =
             self.example.request.as_ref().and_then(|request| request.body.as_ref()).map(pretty);
         // An error status's body is an error, not the response type: it is not round-tripped.
-        let response_json = self
+        let response_body = self
             .example
             .response
             .as_ref()
             .filter(|response| (200..300).contains(&response.status))
-            .and_then(|response| response.body.as_ref())
-            .map(pretty);
+            .and_then(|response| response.body.as_ref());
+        let mut tests = TokenStream::new();
+        // Some pages show a single object wrapped as `{"value": {…}}` for an operation that returns
+        // that object itself; the tests use the object inside and say so.
+        let response_body = match (response_body, &self.op.response.body) {
+            (Some(body), Some(TypeRef::Named(name)))
+                if !catalog.fields(name).iter().any(|field| field.property.name == "value") =>
+            {
+                match single_value_wrapper(body) {
+                    Some(inner) => {
+                        let note = format!(
+                        "{} example {}: the documented response wraps the object as `{{\"value\": {{…}}}}`; \
+                         the tests use the object inside, which is what the operation returns.",
+                        self.op.name, self.number
+                    );
+                        tests.extend(crate::format::comment(comments, note));
+                        Some(inner)
+                    }
+                    None => Some(body),
+                }
+            }
+            (body, _) => body,
+        };
+        let response_json = response_body.map(pretty);
 
         // Each JSON body is embedded once, as a const the tests share.
         let const_base = format!("{}_EXAMPLE_{}", self.op_snake.to_ascii_uppercase(), self.number);
@@ -156,7 +178,6 @@ impl ExampleContext<'_, '_, '_> {
         let response_const = format_ident!("{const_base}_RESPONSE");
         let mut uses_request = false;
         let mut uses_response = false;
-        let mut tests = TokenStream::new();
 
         if let (Some(body_type), Some(_)) = (&body_type, &request_json) {
             let name = format_ident!("{}_example_{}_request_round_trips", self.op_snake, self.number);
@@ -252,15 +273,19 @@ impl ExampleContext<'_, '_, '_> {
         if !(200..300).contains(&response.status) {
             return Err(format!("the example's response status is {}", response.status));
         }
-        let (chain, encoded_path) = self
+        let (chain, send, encoded_path) = self
             .op
             .paths
             .iter()
             .find_map(|template| {
                 let matched = match_path(template, &request.path)?;
                 let chain = self.version.plan.chain(template, &matched.values)?;
-                let leaf = naming::ident(self.version.plan.leaf_method(template, self.op)?);
-                Some((quote!(#chain.#leaf), matched.encoded))
+                let leaf = self.version.plan.leaf(template, self.op)?;
+                let method = naming::ident(&leaf.method);
+                // A method returning a request struct sends with `.send()`; the example's query
+                // string is not applied (wiremock's path matcher ignores the query).
+                let send = leaf.request.as_ref().map(|_| quote!(.send()));
+                Some((quote!(#chain.#method), send, matched.encoded))
             })
             .ok_or_else(|| format!("its path `{}` matches none of the operation's paths", request.path))?;
         let full_path = format!("/{}{encoded_path}", self.op.version.as_str());
@@ -289,7 +314,7 @@ impl ExampleContext<'_, '_, '_> {
                         let template = ResponseTemplate::new(#status).set_body_raw(#json, "application/json");
                     },
                     quote! {
-                        let response = client #chain (#body_arg).await.expect("the mock server answers the request");
+                        let response = client #chain (#body_arg) #send.await.expect("the mock server answers the request");
                         let expected: #response_type = serde_json::from_str(#json).expect("the example response fits the model");
                         assert_eq!(response, expected);
                     },
@@ -298,7 +323,7 @@ impl ExampleContext<'_, '_, '_> {
             None => (
                 quote!(let template = ResponseTemplate::new(#status);),
                 quote! {
-                    let () = client #chain (#body_arg).await.expect("the mock server answers the request");
+                    let () = client #chain (#body_arg) #send.await.expect("the mock server answers the request");
                 },
             ),
         };
@@ -438,6 +463,16 @@ fn encode_param(value: &str) -> String {
 }
 
 /// The example JSON pretty-printed (serde_json's stable key order), for embedding in the tests.
+/// The object inside `{"value": {…}}` (other members only `@odata.*` annotations), if `body` is that.
+fn single_value_wrapper(body: &Value) -> Option<&Value> {
+    let object = body.as_object()?;
+    let mut members = object.iter().filter(|(key, _)| !key.starts_with("@odata."));
+    match (members.next(), members.next()) {
+        (Some((key, inner @ Value::Object(_))), None) if key == "value" => Some(inner),
+        _ => None,
+    }
+}
+
 fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }

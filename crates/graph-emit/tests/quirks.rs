@@ -236,6 +236,10 @@ fn quirks() -> Api {
         example(HttpMethod::GET, "/elsewhere/{id}", None, 200, Some(json!({"id": "x"}))),
         example(HttpMethod::GET, "/nodes/{node-id}", None, 404, Some(json!({"error": {"code": "NotFound"}}))),
     ];
+    get_node.query_options = ["$select", "$expand", "$top", "$count", "$deltatoken"]
+        .iter()
+        .map(|name| QueryOption { name: (*name).to_owned(), span: span(45) })
+        .collect();
     let mut update_node =
         operation("updateNode", HttpMethod::PATCH, vec![path("/nodes/{node-id}", node_key())], 204, None);
     update_node.request_body =
@@ -471,6 +475,31 @@ fn builders_cover_calls_two_keys_and_shared_methods() {
         "- Delegated (work or school account), Onboarding: `Nodes.ReadWrite.All`, `Nodes.Read.All`"
     ));
     assert!(paths.contains("- Application: not stated in the docs"));
+}
+
+#[test]
+fn query_options_become_typed_setters_and_lists_page() {
+    let paths = file(&emit(), "src/beta/paths.rs");
+    // getNode lists five options: one setter each, `$deltatoken` through the by-name parameter.
+    assert!(squashed_contains(&paths, "pub fn get(&self) -> NodesItemGetRequest {"), "{paths}");
+    for setter in [
+        "pub fn select<I, S>(mut self, items: I) -> Self",
+        "pub fn expand<I, S>(mut self, items: I) -> Self",
+        "pub fn top(mut self, count: u32) -> Self",
+        "pub fn count(mut self, include: bool) -> Self",
+        "pub fn deltatoken(mut self, value: impl Into<String>) -> Self { self.query = self.query.param(\"$deltatoken\", value);",
+    ] {
+        assert!(squashed_contains(&paths, setter), "missing {setter}");
+    }
+    // A GET of a collection pages even without options; a PATCH without options stays a plain call.
+    assert!(squashed_contains(&paths, "pub fn pager(self) -> graph_runtime::Pager<models::AnyNode>"));
+    assert!(squashed_contains(&paths, "pub fn items(self) -> graph_runtime::ItemStream<models::AnyNode>"));
+    assert!(squashed_contains(
+        &paths,
+        "pub async fn patch(&self, body: &models::AnyNode) -> Result<(), graph_runtime::Error>"
+    ));
+    // Only the list has a pager: a single get has `send` and the setters.
+    assert_eq!(squash(&paths).matches("pubfnpager(self)").count(), 1, "{paths}");
 }
 
 #[test]
