@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use graph_ir::{Api, Primitive, TypeRef};
+use graph_ir::{Api, TypeRef};
 
 /// The listing of every operation's paths, sorted by version, method and path, without duplicates.
 pub fn operation_lines(api: &Api) -> Vec<String> {
@@ -28,33 +28,9 @@ pub fn operation_lines(api: &Api) -> Vec<String> {
 /// A type as the docs write it: `deviceConfiguration`, `Collection(String)`.
 pub fn type_name(type_ref: &TypeRef) -> String {
     match type_ref {
-        TypeRef::Primitive(primitive) => primitive_name(*primitive).to_owned(),
+        TypeRef::Primitive(primitive) => primitive.edm_name().to_owned(),
         TypeRef::Named(name) => name.clone(),
         TypeRef::Collection(item) => format!("Collection({})", type_name(item)),
-    }
-}
-
-/// The Edm name of a primitive, without the `Edm.` namespace.
-pub fn primitive_name(primitive: Primitive) -> &'static str {
-    match primitive {
-        Primitive::String => "String",
-        Primitive::Boolean => "Boolean",
-        Primitive::Byte => "Byte",
-        Primitive::SByte => "SByte",
-        Primitive::Int16 => "Int16",
-        Primitive::Int32 => "Int32",
-        Primitive::Int64 => "Int64",
-        Primitive::Single => "Single",
-        Primitive::Double => "Double",
-        Primitive::Decimal => "Decimal",
-        Primitive::Guid => "Guid",
-        Primitive::DateTimeOffset => "DateTimeOffset",
-        Primitive::Date => "Date",
-        Primitive::TimeOfDay => "TimeOfDay",
-        Primitive::Duration => "Duration",
-        Primitive::Binary => "Binary",
-        Primitive::Stream => "Stream",
-        Primitive::Json => "Untyped",
     }
 }
 
@@ -62,8 +38,8 @@ pub fn primitive_name(primitive: Primitive) -> &'static str {
 mod tests {
     use super::*;
     use graph_ir::{
-        ApiVersion, HttpMethod, Operation, OperationKind, PathTemplate, Permissions, PrivilegeOrder,
-        Response, Span,
+        ApiVersion, HttpMethod, Operation, OperationKind, PathTemplate, Permissions, Primitive,
+        PrivilegeOrder, Response, Span,
     };
 
     fn operation(

@@ -272,6 +272,32 @@ pub enum Primitive {
     Json,
 }
 
+impl Primitive {
+    /// The Edm name without the `Edm.` namespace (`String`, `DateTimeOffset`); `Untyped` for [`Primitive::Json`].
+    pub fn edm_name(self) -> &'static str {
+        match self {
+            Primitive::String => "String",
+            Primitive::Boolean => "Boolean",
+            Primitive::Byte => "Byte",
+            Primitive::SByte => "SByte",
+            Primitive::Int16 => "Int16",
+            Primitive::Int32 => "Int32",
+            Primitive::Int64 => "Int64",
+            Primitive::Single => "Single",
+            Primitive::Double => "Double",
+            Primitive::Decimal => "Decimal",
+            Primitive::Guid => "Guid",
+            Primitive::DateTimeOffset => "DateTimeOffset",
+            Primitive::Date => "Date",
+            Primitive::TimeOfDay => "TimeOfDay",
+            Primitive::Duration => "Duration",
+            Primitive::Binary => "Binary",
+            Primitive::Stream => "Stream",
+            Primitive::Json => "Untyped",
+        }
+    }
+}
+
 /// A property of a type, or a parameter of an action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Property {

@@ -1090,40 +1090,15 @@ fn types_agree(doc: &TypeRef, metadata: &CsdlTypeRef) -> bool {
         TypeRef::Primitive(Primitive::Json) => {
             metadata.name == "Edm.Untyped" || metadata.name == "microsoft.graph.Json"
         }
-        TypeRef::Primitive(primitive) => {
-            metadata.name.strip_prefix("Edm.") == Some(primitive_name(*primitive))
-        }
+        TypeRef::Primitive(primitive) => metadata.name.strip_prefix("Edm.") == Some(primitive.edm_name()),
         TypeRef::Named(name) => short_name(&metadata.name) == name && !metadata.name.starts_with("Edm."),
         TypeRef::Collection(_) => false,
     }
 }
 
-fn primitive_name(primitive: Primitive) -> &'static str {
-    match primitive {
-        Primitive::String => "String",
-        Primitive::Boolean => "Boolean",
-        Primitive::Byte => "Byte",
-        Primitive::SByte => "SByte",
-        Primitive::Int16 => "Int16",
-        Primitive::Int32 => "Int32",
-        Primitive::Int64 => "Int64",
-        Primitive::Single => "Single",
-        Primitive::Double => "Double",
-        Primitive::Decimal => "Decimal",
-        Primitive::Guid => "Guid",
-        Primitive::DateTimeOffset => "DateTimeOffset",
-        Primitive::Date => "Date",
-        Primitive::TimeOfDay => "TimeOfDay",
-        Primitive::Duration => "Duration",
-        Primitive::Binary => "Binary",
-        Primitive::Stream => "Stream",
-        Primitive::Json => "Untyped",
-    }
-}
-
 fn type_ref_text(type_ref: &TypeRef) -> String {
     match type_ref {
-        TypeRef::Primitive(primitive) => primitive_name(*primitive).to_owned(),
+        TypeRef::Primitive(primitive) => primitive.edm_name().to_owned(),
         TypeRef::Named(name) => name.clone(),
         TypeRef::Collection(inner) => format!("Collection({})", type_ref_text(inner)),
     }
