@@ -5,72 +5,82 @@
 //! position, so adding an item never moves other items between files.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::docs::{code, Doc};
+use crate::format::{token_text, Formatter};
 use crate::naming::{self, Scope};
-use crate::{examples, format, EmitError, GeneratedFile, Layout};
+use crate::{examples, Layout};
 
 /// `tests/examples.rs` with one module per version or, above the layout's limit, `tests/examples/main.rs`
 /// (the helpers) plus one file per area.
-pub fn test_files(tests: examples::Tests, layout: Layout) -> Result<Vec<GeneratedFile>, EmitError> {
+pub fn test_files(tests: examples::Tests, layout: Layout, formatter: &Formatter) {
     const DESCRIPTION: &str =
         "For every documented example: its JSON bodies round-trip through the typed models, and \
          its request, sent through the request builders to a mock server, arrives as documented and \
          yields the documented response.";
     let examples::Tests { helpers, items, comments } = tests;
+    let comments: Arc<[String]> = comments.into();
     let sources: Vec<String> = items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
     // The first word is the version module, so even the split files group by version first.
     let filed: Vec<Filed> = items
         .into_iter()
         .map(|item| {
             let words = std::iter::once(item.version_module).chain(item.words).collect();
-            Filed::new(words, item.sources, item.tokens)
+            Filed::new(words, item.sources, &item.tokens)
         })
         .collect();
-    if filed.iter().map(|item| item.weight).sum::<usize>() <= layout.max_file_bytes {
-        let mut modules: BTreeMap<String, TokenStream> = BTreeMap::new();
+    if filed.iter().map(|item| item.weight()).sum::<usize>() <= layout.max_file_bytes {
+        let mut modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for item in filed {
             let version = item.words.first().cloned().unwrap_or_default();
-            modules.entry(version).or_default().extend(item.tokens);
+            modules.entry(version).or_default().push(item.text);
         }
-        let modules = modules.into_iter().map(|(name, tokens)| {
+        let mut source = token_text(&helpers);
+        for (name, texts) in modules {
             let ident = naming::ident(&name);
-            quote!(mod #ident { use super::*; #tokens })
-        });
-        let path = "tests/examples.rs".to_owned();
-        let contents = format::format_file(
-            &path,
+            let open = token_text(&quote!(mod #ident));
+            source.push_str(&format!(" {open} {{ use super :: * ; {} }}", texts.join(" ")));
+        }
+        formatter.submit_with_comments(
+            "tests/examples.rs".to_owned(),
             &header(&sources, DESCRIPTION),
-            quote!(#helpers #(#modules)*),
+            source,
             &comments,
-        )?;
-        return Ok(vec![GeneratedFile { path, contents }]);
+        );
+        return;
     }
-    let mut files = Vec::new();
     let mut declarations = TokenStream::new();
     for (area, area_items) in partition(filed, layout.max_file_bytes) {
         let ident = naming::ident(&area);
         declarations.extend(quote!(mod #ident;));
         let area_sources: Vec<String> =
             area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-        let tokens = area_items.iter().map(|item| &item.tokens);
         let path = format!("tests/examples/{}.rs", naming::unraw(&area));
         let doc = header(&area_sources, &format!("The examples of the {} area.", code(naming::unraw(&area))));
-        let contents = format::format_file(&path, &doc, quote!(use super::*; #(#tokens)*), &comments)?;
-        files.push(GeneratedFile { path, contents });
+        formatter.submit_with_comments(path, &doc, joined("use super :: * ;", &area_items), &comments);
     }
-    let path = "tests/examples/main.rs".to_owned();
-    let contents = format::format_file(
-        &path,
+    formatter.submit_with_comments(
+        "tests/examples/main.rs".to_owned(),
         &header(&sources, DESCRIPTION),
-        quote!(#helpers #declarations),
+        token_text(&quote!(#helpers #declarations)),
         &comments,
-    )?;
-    files.push(GeneratedFile { path, contents });
-    Ok(files)
+    );
+}
+
+/// `first` then the text of every item, space-separated.
+fn joined(first: &str, items: &[Filed]) -> String {
+    let mut out =
+        String::with_capacity(first.len() + items.iter().map(|item| item.text.len() + 1).sum::<usize>());
+    out.push_str(first);
+    for item in items {
+        out.push(' ');
+        out.push_str(&item.text);
+    }
+    out
 }
 
 /// Above this many pages a header names the count instead of listing them: every item's `Source:`
@@ -105,15 +115,18 @@ pub fn header(sources: &[String], description: &str) -> Doc {
 pub struct Filed {
     pub words: Vec<String>,
     pub sources: Vec<String>,
-    pub tokens: TokenStream,
-    /// The length of the item's token text, standing in for its printed size.
-    pub weight: usize,
+    /// The item's token text (what the formatter parses).
+    pub text: String,
 }
 
 impl Filed {
-    pub fn new(words: Vec<String>, sources: Vec<String>, tokens: TokenStream) -> Filed {
-        let weight = tokens.to_string().len();
-        Filed { words, sources, tokens, weight }
+    pub fn new(words: Vec<String>, sources: Vec<String>, tokens: &TokenStream) -> Filed {
+        Filed { words, sources, text: token_text(tokens) }
+    }
+
+    /// The length of the item's token text, standing in for its printed size.
+    pub fn weight(&self) -> usize {
+        self.text.len()
     }
 }
 
@@ -129,33 +142,26 @@ pub fn module_files(
     uses: TokenStream,
     items: Vec<Filed>,
     layout: Layout,
-) -> Result<Vec<GeneratedFile>, EmitError> {
+    formatter: &Formatter,
+) {
     let all_sources: Vec<String> = items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-    if items.iter().map(|item| item.weight).sum::<usize>() <= layout.max_file_bytes {
-        let tokens = items.iter().map(|item| &item.tokens);
-        let path = format!("{base}.rs");
+    if items.iter().map(Filed::weight).sum::<usize>() <= layout.max_file_bytes {
         let doc = header(&all_sources, description);
-        let contents = format::format_file(&path, &doc, quote!(#uses #(#tokens)*), &[])?;
-        return Ok(vec![GeneratedFile { path, contents }]);
+        formatter.submit(format!("{base}.rs"), &doc, joined(&token_text(&uses), &items));
+        return;
     }
     let areas = partition(items, layout.max_file_bytes);
-    let mut files = Vec::new();
     let mut declarations = TokenStream::new();
     for (area, area_items) in &areas {
         let ident = naming::ident(area);
         declarations.extend(quote!(mod #ident; pub use #ident::*;));
         let sources: Vec<String> = area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
-        let tokens = area_items.iter().map(|item| &item.tokens);
         let path = format!("{base}/{}.rs", naming::unraw(area));
         let doc = header(&sources, &format!("The {} area of the parent module.", code(naming::unraw(area))));
-        let contents = format::format_file(&path, &doc, quote!(use super::*; #(#tokens)*), &[])?;
-        files.push(GeneratedFile { path, contents });
+        formatter.submit(path, &doc, joined("use super :: * ;", area_items));
     }
-    let path = format!("{base}/mod.rs");
     let doc = header(&all_sources, description);
-    let contents = format::format_file(&path, &doc, quote!(#uses #declarations), &[])?;
-    files.push(GeneratedFile { path, contents });
-    Ok(files)
+    formatter.submit(format!("{base}/mod.rs"), &doc, token_text(&quote!(#uses #declarations)));
 }
 
 /// Groups items into areas weighing at most `max` by their leading words (one word, then two, …, up
@@ -170,7 +176,7 @@ fn partition(items: Vec<Filed>, max: usize) -> Vec<(String, Vec<Filed>)> {
         depth: usize,
         out: &mut BTreeMap<Vec<String>, Vec<Filed>>,
     ) {
-        if items.iter().map(|item| item.weight).sum::<usize>() <= max || depth >= MAX_DEPTH {
+        if items.iter().map(Filed::weight).sum::<usize>() <= max || depth >= MAX_DEPTH {
             out.entry(prefix).or_default().extend(items);
             return;
         }

@@ -3,12 +3,19 @@
 //!
 //! Comments are not tokens, so an emitter that wants a `//` comment in the output places a
 //! [`comment`] marker item and this module swaps it for the text after printing.
+//!
+//! Printing dominates emitting, and files print independently: a [`Formatter`] takes each file as
+//! token text (token streams cannot cross threads) and parses and prints it on worker threads while
+//! the caller builds the next file. Results are sorted by path, so the output never depends on
+//! which thread finished first.
+
+use std::sync::{mpsc, Arc, Mutex};
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::docs::Doc;
-use crate::EmitError;
+use crate::{EmitError, GeneratedFile};
 
 /// The marker macro name; no generated item is ever called this.
 const COMMENT_MARKER: &str = "__graph_emit_comment";
@@ -22,7 +29,98 @@ pub fn comment(comments: &mut Vec<String>, text: String) -> TokenStream {
     quote!(#marker!(#index);)
 }
 
+/// One file waiting to be parsed and printed.
+struct Job {
+    path: String,
+    text: String,
+    comments: Arc<[String]>,
+}
+
+/// Prints files on worker threads as they are submitted; [`Formatter::finish`] gathers them.
+pub struct Formatter {
+    jobs: mpsc::Sender<Job>,
+    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    results: mpsc::Receiver<Result<GeneratedFile, EmitError>>,
+    results_sender: mpsc::Sender<Result<GeneratedFile, EmitError>>,
+}
+
+impl Formatter {
+    /// Starts one worker per core but one inside `scope`: the caller's thread is busy building the
+    /// files meanwhile, and joins the workers in [`Formatter::finish`].
+    pub fn start<'scope>(scope: &'scope std::thread::Scope<'scope, '_>) -> Formatter {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        let (results_sender, results) = mpsc::channel();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        for _ in 1..cores {
+            let queue = Arc::clone(&queue);
+            let results = results_sender.clone();
+            scope.spawn(move || work(&queue, &results));
+        }
+        Formatter { jobs, queue, results, results_sender }
+    }
+
+    /// Queues one Rust file: `header` as the module docs, then `source` (token text, see
+    /// [`token_text`]).
+    pub fn submit(&self, path: String, header: &Doc, source: String) {
+        self.submit_with_comments(path, header, source, &Arc::from(Vec::new()));
+    }
+
+    /// [`Formatter::submit`] with `comments` for the [`comment`] markers in `source`.
+    pub fn submit_with_comments(&self, path: String, header: &Doc, source: String, comments: &Arc<[String]>) {
+        let mut text = header.inner().to_string();
+        text.push(' ');
+        text.push_str(&source);
+        // The queue lives as long as `self`, so sending cannot fail.
+        let _ = self.jobs.send(Job { path, text, comments: Arc::clone(comments) });
+    }
+
+    /// Formats what is left on this thread too, then returns the files sorted by path, or the error
+    /// of the first failing path.
+    pub fn finish(self) -> Result<Vec<GeneratedFile>, EmitError> {
+        let Formatter { jobs, queue, results, results_sender } = self;
+        drop(jobs);
+        work(&queue, &results_sender);
+        drop(results_sender);
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        // Ends when every worker has finished (each holds a results sender until then).
+        for result in results {
+            match result {
+                Ok(file) => files.push(file),
+                Err(error) => errors.push(error),
+            }
+        }
+        if let Some(error) = errors.into_iter().min_by(|a, b| a.file.cmp(&b.file)) {
+            return Err(error);
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+}
+
+/// Formats queued files until the queue is closed and empty.
+fn work(queue: &Mutex<mpsc::Receiver<Job>>, results: &mpsc::Sender<Result<GeneratedFile, EmitError>>) {
+    loop {
+        // A poisoned lock means another worker panicked; the queue itself is still sound.
+        let job = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok(Job { path, text, comments }) = job else { return };
+        let result = format_text(&path, &text, &comments).map(|contents| GeneratedFile { path, contents });
+        // The receiver lives until `finish` has collected every result.
+        let _ = results.send(result);
+    }
+}
+
+/// The text of tokens, as [`Formatter::submit`] takes it; texts join with a space.
+pub fn token_text(tokens: &TokenStream) -> String {
+    tokens.to_string()
+}
+
 /// Prints one Rust file: `header` as the module docs (`//!` lines), then `items`.
+#[cfg(test)]
 pub fn format_file(
     path: &str,
     header: &Doc,
@@ -30,11 +128,13 @@ pub fn format_file(
     comments: &[String],
 ) -> Result<String, EmitError> {
     let header = header.inner();
-    let tokens = quote!(#header #items);
-    let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|error| EmitError {
-        file: path.to_owned(),
-        message: describe_parse_error(&tokens, &error),
-    })?;
+    format_text(path, &quote!(#header #items).to_string(), comments)
+}
+
+/// Parses token text as a file and prints it.
+fn format_text(path: &str, text: &str, comments: &[String]) -> Result<String, EmitError> {
+    let file = syn::parse_file(text)
+        .map_err(|error| EmitError { file: path.to_owned(), message: describe_parse_error(text, &error) })?;
     let printed = prettyplease::unparse(&file);
     Ok(separate_items(&replace_comment_markers(&printed, comments)))
 }
@@ -79,16 +179,13 @@ fn separate_items(printed: &str) -> String {
     out
 }
 
-/// The syn error plus the tokens from the point it names. Tokens built by quote carry no positions,
-/// so the tokens are printed and parsed again as text to find the offending column.
-fn describe_parse_error(tokens: &TokenStream, error: &syn::Error) -> String {
-    let text = tokens.to_string();
-    let located = match syn::parse_str::<syn::File>(&text) {
-        Err(located) => located,
-        Ok(_) => return format!("{error}; tokens start: {}", excerpt(&text, 0, 0)),
-    };
-    let start = located.span().start();
-    format!("{error}; at tokens: {}", excerpt(&text, start.line, start.column))
+/// The syn error plus the tokens from the point it names (the text was parsed with positions).
+fn describe_parse_error(text: &str, error: &syn::Error) -> String {
+    let start = error.span().start();
+    if start.line == 0 {
+        return format!("{error}; tokens start: {}", excerpt(text, 0, 0));
+    }
+    format!("{error}; at tokens: {}", excerpt(text, start.line, start.column))
 }
 
 /// Up to 160 characters of `text` from 1-based `line`, 0-based `column` (from the start if `line` is 0).

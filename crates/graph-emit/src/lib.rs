@@ -23,6 +23,7 @@ use quote::quote;
 use crate::catalog::Catalog;
 use crate::docs::{code, Doc};
 use crate::files::{header, module_files, test_files, words_of, Filed};
+use crate::format::{token_text, Formatter};
 use crate::paths::{PathPlan, Receiver, SegKey};
 
 /// How to emit the crate.
@@ -91,9 +92,25 @@ pub fn emit_crate_with(
     let versions: BTreeSet<ApiVersion> =
         api.operations.iter().map(|op| op.version).chain(api.types.iter().map(|def| def.version)).collect();
     let crate_ident = naming::ident(&options.crate_name.replace('-', "_"));
+    let mut files = std::thread::scope(|scope| {
+        let formatter = Formatter::start(scope);
+        emit_sources(api, &versions, &crate_ident, layout, &formatter);
+        formatter.finish()
+    })?;
+    files.push(GeneratedFile { path: "Cargo.toml".to_owned(), contents: cargo_toml(api, options) });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
 
-    let mut files = vec![GeneratedFile { path: "Cargo.toml".to_owned(), contents: cargo_toml(api, options) }];
-    files.push(lib_rs(api, &versions)?);
+/// Builds every Rust file of the crate and submits it to `formatter`.
+fn emit_sources(
+    api: &Api,
+    versions: &BTreeSet<ApiVersion>,
+    crate_ident: &proc_macro2::Ident,
+    layout: Layout,
+    formatter: &Formatter,
+) {
+    lib_rs(api, versions, formatter);
 
     let mut test_versions = Vec::new();
     let catalogs: Vec<(ApiVersion, Catalog<'_>, Vec<&Operation>)> = versions
@@ -108,7 +125,7 @@ pub fn emit_crate_with(
         catalogs.iter().map(|(version, _, operations)| PathPlan::new(*version, operations)).collect();
     for ((version, catalog, operations), plan) in catalogs.iter().zip(&plans) {
         let module = version_module(*version);
-        files.extend(version_files(&module, catalog, plan, operations, layout)?);
+        version_files(&module, catalog, plan, operations, layout, formatter);
         test_versions.push(examples::VersionTests {
             module: naming::ident(&module),
             catalog,
@@ -117,10 +134,7 @@ pub fn emit_crate_with(
         });
     }
 
-    files.extend(test_files(examples::tests(&crate_ident, &test_versions), layout)?);
-
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    test_files(examples::tests(crate_ident, &test_versions), layout, formatter);
 }
 
 /// `beta` or `v1_0`.
@@ -169,7 +183,7 @@ fn toml_string(value: &str) -> String {
     out
 }
 
-fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>) -> Result<GeneratedFile, EmitError> {
+fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>, formatter: &Formatter) {
     let sources: Vec<String> = api.pages.iter().map(|page| page.file.clone()).collect();
     let doc = header(
         &sources,
@@ -192,10 +206,7 @@ fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>) -> Result<GeneratedFile, E
 
         #(#modules)*
     };
-    Ok(GeneratedFile {
-        path: "src/lib.rs".to_owned(),
-        contents: format::format_file("src/lib.rs", &doc, items, &[])?,
-    })
+    formatter.submit("src/lib.rs".to_owned(), &doc, token_text(&items));
 }
 
 /// `src/<version>/mod.rs`, the models and the paths of one version.
@@ -205,12 +216,11 @@ fn version_files(
     plan: &PathPlan<'_>,
     operations: &[&Operation],
     layout: Layout,
-) -> Result<Vec<GeneratedFile>, EmitError> {
+    formatter: &Formatter,
+) {
     let version = catalog.version.as_str();
     let op_sources: Vec<String> =
         operations.iter().filter_map(|op| op.sources.first()).map(|span| span.file.clone()).collect();
-    let mut files = Vec::new();
-
     // Models.
     let items = models::model_items(catalog);
     let has_struct = catalog.types().any(catalog::is_object) || catalog.requests().next().is_some();
@@ -238,7 +248,7 @@ fn version_files(
     }
     let filed: Vec<Filed> = items
         .into_iter()
-        .map(|item| Filed::new(words_of(&naming::type_name(&item.group_key)), item.sources, item.tokens))
+        .map(|item| Filed::new(words_of(&naming::type_name(&item.group_key)), item.sources, &item.tokens))
         .collect();
     let description = format!(
         "The typed models of the {} API: one struct per object type, one enum per enum type, an `Any…` \
@@ -246,7 +256,7 @@ fn version_files(
          parameters.",
         code(version)
     );
-    files.extend(module_files(&format!("src/{module}/models"), &description, uses, filed, layout)?);
+    module_files(&format!("src/{module}/models"), &description, uses, filed, layout, formatter);
 
     // Paths.
     let paths::PathItems { top: consts, builders, has_consts } = paths::path_items(plan, catalog);
@@ -272,7 +282,7 @@ fn version_files(
     let filed: Vec<Filed> = builders
         .into_iter()
         .map(|(key, tokens)| {
-            Filed::new(key.iter().map(paths::key_word).collect(), node_sources(plan, &key), tokens)
+            Filed::new(key.iter().map(paths::key_word).collect(), node_sources(plan, &key), &tokens)
         })
         .collect();
     let description = format!(
@@ -280,7 +290,7 @@ fn version_files(
          named after the path segments; operations are `async` methods at the end of a path.",
         code(version)
     );
-    files.extend(module_files(&format!("src/{module}/paths"), &description, uses, filed, layout)?);
+    module_files(&format!("src/{module}/paths"), &description, uses, filed, layout, formatter);
 
     // The version module.
     let receiver = Receiver {
@@ -317,9 +327,7 @@ fn version_files(
         &op_sources,
         &format!("The Microsoft Graph {} API: its `Client`, its `models` and its `paths`.", code(version)),
     );
-    let path = format!("src/{module}/mod.rs");
-    files.push(GeneratedFile { contents: format::format_file(&path, &doc, items, &[])?, path });
-    Ok(files)
+    formatter.submit(format!("src/{module}/mod.rs"), &doc, token_text(&items));
 }
 
 /// Whether any operation method names a model type (a body or response that is not plain JSON).
