@@ -1055,6 +1055,35 @@ impl Lowering<'_> {
         }
     }
 
+    /// The `## JSON Representation` block lists the same members as the tables; each one missing on either
+    /// side is a diagnostic (navigation properties are not in the JSON, so only the JSON side is checked
+    /// against the tables, and the properties table against the JSON).
+    fn check_json_representation(&mut self, outline: &Outline<'_>, type_name: &str, properties: &[Property]) {
+        let Some(section) = outline.section(|n| n == "json representation") else { return };
+        let Some((text, line)) = section.blocks.iter().find_map(|b| match b {
+            Block::Code { text, line, .. } => Some((text.as_str(), *line)),
+            _ => None,
+        }) else {
+            return;
+        };
+        let value = serde_json::from_str::<Value>(text)
+            .or_else(|_| serde_json::from_str::<Value>(&crate::json_repair::repair(text)));
+        let Ok(Value::Object(members)) = value else {
+            self.diag(
+                line,
+                Severity::Note,
+                DiagnosticCode::InvalidJson,
+                format!("JSON representation of `{type_name}` is not a JSON object; not checked"),
+            );
+            return;
+        };
+        for member in members.keys().filter(|k| !k.starts_with('@')) {
+            if !properties.iter().any(|p| &p.name == member) {
+                self.diag(line, Severity::Warning, DiagnosticCode::Conflict, format!("`{member}` is in the JSON representation of `{type_name}` but not in its properties table"));
+            }
+        }
+    }
+
     /// A resource page: `## Properties` (+ `## Relationships`) → an object type; a members table → an enum.
     fn resource(&mut self, version: ApiVersion, title: &str, outline: &Outline<'_>) -> Vec<TypeDef> {
         let title_line = outline.title().map_or(1, |(_, l)| l);
@@ -1125,6 +1154,7 @@ impl Lowering<'_> {
                 properties.extend(self.property_rows(header, rows, &mut types, version));
             }
         }
+        self.check_json_representation(outline, name, &properties);
         let mut object = object_type(version, name, properties, self.span(title_line));
         object.description = description;
         object.base_type = base_type.filter(|b| b != name);

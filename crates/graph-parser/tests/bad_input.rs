@@ -108,3 +108,13 @@ proptest! {
         graph_parser::build_api(vec![model]);
     }
 }
+
+#[test]
+fn a_json_representation_member_missing_from_the_properties_table_is_diagnosed() {
+    let page = "---\ndoc_type: resourcePageType\n---\n# thing resource type\n\nA thing.\n\n## Properties\n|Property|Type|Description|\n|:---|:---|:---|\n|id|String|Key.|\n\n## JSON Representation\n``` json\n{\n  \"@odata.type\": \"#microsoft.graph.thing\",\n  \"id\": \"String\",\n  \"extra\": \"String\"\n}\n```\n";
+    let model = graph_parser::parse_page("api-reference/beta/resources/thing.md", page.as_bytes());
+    let conflicts: Vec<_> = model.diagnostics.iter().filter(|d| d.code == DiagnosticCode::Conflict).collect();
+    assert_eq!(conflicts.len(), 1, "{:?}", model.diagnostics);
+    assert!(conflicts[0].message.contains("`extra`"));
+    assert_eq!(conflicts[0].span.line, 14);
+}
