@@ -102,7 +102,10 @@ pub fn tests(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]
                     op_snake: &op_snake,
                     number,
                 };
-                let out = context.tests(&mut comments);
+                let mut out = context.tests(&mut comments);
+                let mut tokens = version.plan.op_marker(op);
+                tokens.extend(out.tokens);
+                out.tokens = tokens;
                 uses_round_trip |= out.round_trip;
                 uses_mock |= out.mock;
                 items.push(TestItem {
@@ -153,7 +156,10 @@ impl ExampleContext<'_, '_, '_> {
         // that object itself; the tests use the object inside and say so.
         let response_body = match (response_body, &self.op.response.body) {
             (Some(body), Some(TypeRef::Named(name)))
-                if !catalog.fields(name).iter().any(|field| field.property.name == "value") =>
+                if !catalog.fields(name).iter().any(|field| {
+                    field.property.name == "value"
+                        && !matches!(field.property.type_ref, TypeRef::Primitive(_))
+                }) =>
             {
                 match single_value_wrapper(body) {
                     Some(inner) => {

@@ -17,7 +17,7 @@ use crate::{examples, Layout};
 
 /// `tests/examples.rs` with one module per version or, above the layout's limit, `tests/examples/main.rs`
 /// (the helpers) plus one file per area.
-pub fn test_files(tests: examples::Tests, layout: Layout, formatter: &Formatter) {
+pub fn test_files(tests: examples::Tests, preamble: &str, layout: Layout, formatter: &Formatter) {
     const DESCRIPTION: &str =
         "For every documented example: its JSON bodies round-trip through the typed models, and \
          its request, sent through the request builders to a mock server, arrives as documented and \
@@ -39,7 +39,7 @@ pub fn test_files(tests: examples::Tests, layout: Layout, formatter: &Formatter)
             let version = item.words.first().cloned().unwrap_or_default();
             modules.entry(version).or_default().push(item.text);
         }
-        let mut source = token_text(&helpers);
+        let mut source = format!("{preamble} {}", token_text(&helpers));
         for (name, texts) in modules {
             let ident = naming::ident(&name);
             let open = token_text(&quote!(mod #ident));
@@ -61,12 +61,13 @@ pub fn test_files(tests: examples::Tests, layout: Layout, formatter: &Formatter)
             area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
         let path = format!("tests/examples/{}.rs", naming::unraw(&area));
         let doc = header(&area_sources, &format!("The examples of the {} area.", code(naming::unraw(&area))));
-        formatter.submit_with_comments(path, &doc, joined("use super :: * ;", &area_items), &comments);
+        let first = format!("{preamble} use super :: * ;");
+        formatter.submit_with_comments(path, &doc, joined(&first, &area_items), &comments);
     }
     formatter.submit_with_comments(
         "tests/examples/main.rs".to_owned(),
         &header(&sources, DESCRIPTION),
-        token_text(&quote!(#helpers #declarations)),
+        format!("{preamble} {}", token_text(&quote!(#helpers #declarations))),
         &comments,
     );
 }
@@ -139,6 +140,7 @@ pub fn words_of(camel: &str) -> Vec<String> {
 pub fn module_files(
     base: &str,
     description: &str,
+    preamble: &str,
     uses: TokenStream,
     items: Vec<Filed>,
     layout: Layout,
@@ -147,7 +149,11 @@ pub fn module_files(
     let all_sources: Vec<String> = items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
     if items.iter().map(Filed::weight).sum::<usize>() <= layout.max_file_bytes {
         let doc = header(&all_sources, description);
-        formatter.submit(format!("{base}.rs"), &doc, joined(&token_text(&uses), &items));
+        formatter.submit(
+            format!("{base}.rs"),
+            &doc,
+            joined(&format!("{preamble} {}", token_text(&uses)), &items),
+        );
         return;
     }
     let areas = partition(items, layout.max_file_bytes);
@@ -158,10 +164,14 @@ pub fn module_files(
         let sources: Vec<String> = area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
         let path = format!("{base}/{}.rs", naming::unraw(area));
         let doc = header(&sources, &format!("The {} area of the parent module.", code(naming::unraw(area))));
-        formatter.submit(path, &doc, joined("use super :: * ;", area_items));
+        formatter.submit(path, &doc, joined(&format!("{preamble} use super :: * ;"), area_items));
     }
     let doc = header(&all_sources, description);
-    formatter.submit(format!("{base}/mod.rs"), &doc, token_text(&quote!(#uses #declarations)));
+    formatter.submit(
+        format!("{base}/mod.rs"),
+        &doc,
+        format!("{preamble} {}", token_text(&quote!(#uses #declarations))),
+    );
 }
 
 /// Groups items into areas weighing at most `max` by their leading words (one word, then two, …, up

@@ -133,10 +133,56 @@ pub fn format_file(
 
 /// Parses token text as a file and prints it.
 fn format_text(path: &str, text: &str, comments: &[String]) -> Result<String, EmitError> {
-    let file = syn::parse_file(text)
+    let mut file = syn::parse_file(text)
         .map_err(|error| EmitError { file: path.to_owned(), message: describe_parse_error(text, &error) })?;
+    apply_cfg_markers(&mut file.items);
     let printed = prettyplease::unparse(&file);
     Ok(separate_items(&replace_comment_markers(&printed, comments)))
+}
+
+/// Replaces each [`crate::areas`] marker by a `#[cfg(…)]` on the items after it (up to the next
+/// marker), after their doc comments; inline modules are walked too. Comment markers stay ungated.
+fn apply_cfg_markers(items: &mut Vec<syn::Item>) {
+    let mut current: Option<syn::Attribute> = None;
+    let mut kept = Vec::with_capacity(items.len());
+    for mut item in items.drain(..) {
+        if let syn::Item::Macro(syn::ItemMacro { mac, .. }) = &item {
+            if mac.path.is_ident(crate::areas::CFG_MARKER) {
+                let predicate = &mac.tokens;
+                current = (!predicate.is_empty()).then(|| syn::parse_quote!(#[cfg(#predicate)]));
+                continue;
+            }
+            if mac.path.is_ident(COMMENT_MARKER) {
+                kept.push(item);
+                continue;
+            }
+        }
+        if let syn::Item::Mod(syn::ItemMod { content: Some((_, inner)), .. }) = &mut item {
+            apply_cfg_markers(inner);
+        }
+        if let (Some(attribute), Some(attrs)) = (&current, item_attrs(&mut item)) {
+            let after_docs = attrs.iter().take_while(|attr| attr.path().is_ident("doc")).count();
+            attrs.insert(after_docs, attribute.clone());
+        }
+        kept.push(item);
+    }
+    *items = kept;
+}
+
+/// The attributes of the item kinds the emitter gates.
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    match item {
+        syn::Item::Const(item) => Some(&mut item.attrs),
+        syn::Item::Enum(item) => Some(&mut item.attrs),
+        syn::Item::Fn(item) => Some(&mut item.attrs),
+        syn::Item::Impl(item) => Some(&mut item.attrs),
+        syn::Item::Mod(item) => Some(&mut item.attrs),
+        syn::Item::Static(item) => Some(&mut item.attrs),
+        syn::Item::Struct(item) => Some(&mut item.attrs),
+        syn::Item::Type(item) => Some(&mut item.attrs),
+        syn::Item::Use(item) => Some(&mut item.attrs),
+        _ => None,
+    }
 }
 
 /// Line starts that open an item (or an item's docs and attributes).

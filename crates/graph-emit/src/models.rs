@@ -15,6 +15,8 @@ use crate::naming;
 pub struct ModelItem {
     /// The wire name of the type this item belongs to (the base type for an `AnyT`), for grouping.
     pub group_key: String,
+    /// Whether the item is an action's parameter struct (`group_key` is then the operation's name).
+    pub is_request: bool,
     pub sources: Vec<String>,
     pub tokens: TokenStream,
 }
@@ -31,10 +33,16 @@ pub fn model_items(catalog: &Catalog<'_>) -> Vec<ModelItem> {
         } else {
             enum_type(def, rust_name)
         };
-        items.push(ModelItem { group_key: def.name.clone(), sources: sources.clone(), tokens });
+        items.push(ModelItem {
+            group_key: def.name.clone(),
+            is_request: false,
+            sources: sources.clone(),
+            tokens,
+        });
         if let Some(any_name) = catalog.any_name(&def.name) {
             items.push(ModelItem {
                 group_key: def.name.clone(),
+                is_request: false,
                 sources,
                 tokens: any_enum(catalog, &def.name, any_name),
             });
@@ -49,6 +57,7 @@ pub fn model_items(catalog: &Catalog<'_>) -> Vec<ModelItem> {
         }
         items.push(ModelItem {
             group_key: op_name.to_owned(),
+            is_request: true,
             sources,
             tokens: object_struct(catalog, rust_name, &doc, fields, "parameter"),
         });

@@ -10,6 +10,7 @@ use graph_ir::{ApiVersion, HttpMethod, Operation, PathSegment, PathTemplate, Req
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::areas::{AreaSet, Areas};
 use crate::catalog::Catalog;
 use crate::docs::{self, code, Doc};
 use crate::naming::{self, Scope};
@@ -105,6 +106,9 @@ pub struct PathPlan<'a> {
     pub consts: BTreeMap<&'a str, String>,
     /// `Builder::method` for each operation's first path, by operation name.
     first_path_methods: BTreeMap<&'a str, String>,
+    /// The areas of the input, and of each node (the areas of the operations at or below it).
+    areas: Areas,
+    node_areas: BTreeMap<Vec<SegKey>, AreaSet>,
 }
 
 impl<'a> PathPlan<'a> {
@@ -191,7 +195,59 @@ impl<'a> PathPlan<'a> {
                 }
             }
         }
-        PathPlan { version, nodes, consts, first_path_methods }
+        PathPlan {
+            version,
+            nodes,
+            consts,
+            first_path_methods,
+            areas: Areas::default(),
+            node_areas: BTreeMap::new(),
+        }
+    }
+
+    /// Gates nodes and operations by the areas of `areas` (nothing is gated when it has none).
+    pub fn with_areas(mut self, areas: &Areas) -> PathPlan<'a> {
+        self.areas = areas.clone();
+        if areas.gated() {
+            for (key, node) in &self.nodes {
+                for leaf in &node.leaves {
+                    let area = areas.of(leaf.op);
+                    for depth in 0..=key.len() {
+                        let prefix = key.get(..depth).unwrap_or_default().to_vec();
+                        self.node_areas.entry(prefix).or_default().insert(area.clone());
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// `#[cfg(…)]` for the builder of `key` and the methods reaching it.
+    pub fn node_attribute(&self, key: &[SegKey]) -> TokenStream {
+        self.areas.attribute(self.node_areas.get(key).unwrap_or(&AreaSet::new()))
+    }
+
+    /// The areas of the builder of `key`.
+    fn node_set(&self, key: &[SegKey]) -> AreaSet {
+        self.node_areas.get(key).cloned().unwrap_or_default()
+    }
+
+    /// The area set of one operation (empty when ungated).
+    pub fn op_set(&self, op: &Operation) -> AreaSet {
+        match self.areas.gated() {
+            true => std::iter::once(self.areas.of(op)).collect(),
+            false => AreaSet::new(),
+        }
+    }
+
+    /// `#[cfg(…)]` for an operation's method.
+    fn op_attribute(&self, op: &Operation) -> TokenStream {
+        self.areas.attribute(&self.op_set(op))
+    }
+
+    /// A marker gating the top-level items after it to an operation's area.
+    pub fn op_marker(&self, op: &Operation) -> TokenStream {
+        self.areas.marker(&self.op_set(op))
     }
 
     /// For a leaf that is not at its operation's first path: `Builder::method` of the leaf that is.
@@ -426,8 +482,10 @@ pub fn node_methods(
             doc.paragraph("Arguments are sent percent-encoded, each inside its own path segment.");
         }
         let doc = doc.outer();
+        let cfg = plan.node_attribute(&child_key);
         out.extend(quote! {
             #doc
+            #cfg
             pub fn #method(&self #(, #args: &str)*) -> #builders #child_type {
                 #builders #child_type { client: #client.clone(), path: #new_path }
             }
@@ -439,6 +497,7 @@ pub fn node_methods(
         let method = naming::ident(&leaf.method);
         let doc = docs::operation_doc(leaf.op, &leaf.path.raw, plan.first_path_method(leaf));
         let body = body_type(leaf.op, catalog, models);
+        let cfg = plan.op_attribute(leaf.op);
         if let Some(request) = &leaf.request {
             let request = naming::ident(request);
             let mut doc = doc;
@@ -459,6 +518,7 @@ pub fn node_methods(
             out.extend(match &body {
                 Some(body) => quote! {
                     #doc
+                    #cfg
                     pub fn #method<'body>(&self, body: &'body #body) -> #builders #request<'body> {
                         #builders #request {
                             client: #client.clone(),
@@ -470,6 +530,7 @@ pub fn node_methods(
                 },
                 None => quote! {
                     #doc
+                    #cfg
                     pub fn #method(&self) -> #builders #request {
                         #builders #request {
                             client: #client.clone(),
@@ -489,12 +550,14 @@ pub fn node_methods(
         let tokens = match response_type(leaf.op, catalog, models) {
             Some(response) => quote! {
                 #doc
+                #cfg
                 pub async fn #method(&self #param) -> Result<#response, graph_runtime::Error> {
                     #client.send_json(#consts #op_const, &#path, #body_arg).await
                 }
             },
             None => quote! {
                 #doc
+                #cfg
                 pub async fn #method(&self #param) -> Result<(), graph_runtime::Error> {
                     #client.send_no_content(#consts #op_const, &#path, #body_arg).await
                 }
@@ -672,6 +735,7 @@ fn request_structs(plan: &PathPlan<'_>, node: &Node<'_>, catalog: &Catalog<'_>) 
             code(if node.struct_name.is_empty() { "Client" } else { &node.struct_name })
         ))
         .outer();
+        out.extend(plan.op_marker(op));
         out.extend(quote! {
             #doc
             #[derive(Debug, Clone)]
@@ -766,7 +830,9 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
             let method = method_tokens(op.method);
             let template = &leaf.path.raw;
             let doc = Doc::new(format!("The {} operation.", code(&op.name))).outer();
+            let marker = plan.op_marker(op);
             consts_at.entry(key.clone()).or_default().extend(quote! {
+                #marker
                 #doc
                 pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
             });
@@ -791,7 +857,9 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
             let ident = naming::ident(name);
             let method = method_tokens(op.method);
             let template = op.paths.first().map(|path| path.raw.as_str()).unwrap_or("/");
+            let marker = plan.op_marker(op);
             consts.extend(quote! {
+                #marker
                 pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
             });
         }
@@ -831,10 +899,12 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
         let methods = node_methods(plan, key, catalog, &receiver);
         let requests = request_structs(plan, node, catalog);
         let consts_here = consts_at.remove(key).unwrap_or_default();
+        let node_marker = plan.areas.marker(&plan.node_set(key));
         builders.push((
             key.clone(),
             quote! {
                 #consts_here
+                #node_marker
 
                 #doc
                 #[derive(Debug, Clone)]

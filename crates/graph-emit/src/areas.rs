@@ -1,0 +1,221 @@
+//! Cargo features per area: an operation's area comes from its primary page's file name
+//! (`intune-onboarding-…` → `onboarding`); a type belongs to every area whose operations reach it
+//! (bodies, responses, properties, derived and base types, transitively); a builder to every area of
+//! the operations at or below it.
+//!
+//! Input without area names (the `000-…` sample pages) has no features and no `cfg` at all. With
+//! areas, each gated item gets `#[cfg(any(feature = "a", …))]`: top-level items through a
+//! [`marker`] that the formatter turns into attributes on the items after it (the items are built
+//! as tokens by several emitters; the marker keeps the gating in one place), methods directly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use graph_ir::{Api, Operation, RequestBody, TypeRef};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::catalog::Catalog;
+
+/// The marker macro name; no generated item is ever called this.
+pub const CFG_MARKER: &str = "__graph_emit_cfg";
+
+/// The feature that enables every area (and the types no operation reaches).
+pub const FULL: &str = "full";
+
+/// The area of operations whose page name does not say one, when other pages do.
+const OTHER: &str = "other";
+
+/// A set of area names.
+pub type AreaSet = BTreeSet<String>;
+
+/// The area of an operation: `onboarding` for `…/intune-onboarding-x-create.md`.
+pub fn page_area(file: &str) -> Option<String> {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let rest = name.strip_prefix("intune-")?;
+    let area = rest.split('-').next().filter(|area| !area.is_empty())?;
+    let valid = area.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| area.to_ascii_lowercase())
+}
+
+/// The areas of the whole input (empty: no gating).
+#[derive(Debug, Clone, Default)]
+pub struct Areas {
+    pub names: AreaSet,
+}
+
+impl Areas {
+    pub fn new(api: &Api) -> Areas {
+        let found: Vec<Option<String>> = api.operations.iter().map(op_page_area).collect();
+        let mut names: AreaSet = found.iter().flatten().cloned().collect();
+        if !names.is_empty() && found.iter().any(Option::is_none) {
+            names.insert(OTHER.to_owned());
+        }
+        names.remove(FULL);
+        Areas { names }
+    }
+
+    pub fn gated(&self) -> bool {
+        !self.names.is_empty()
+    }
+
+    /// The area of one operation (only meaningful when [`Areas::gated`]).
+    pub fn of(&self, op: &Operation) -> String {
+        op_page_area(op).filter(|area| area != FULL).unwrap_or_else(|| OTHER.to_owned())
+    }
+
+    /// `#[cfg(…)]` for an item needed by `set` (an empty set: only `full`); nothing when ungated.
+    pub fn attribute(&self, set: &AreaSet) -> TokenStream {
+        match self.predicate(set) {
+            Some(predicate) => quote!(#[cfg(#predicate)]),
+            None => TokenStream::new(),
+        }
+    }
+
+    /// A [`marker`] gating the items after it by `set`; nothing when ungated.
+    pub fn marker(&self, set: &AreaSet) -> TokenStream {
+        match self.predicate(set) {
+            Some(predicate) => marker(predicate),
+            None => TokenStream::new(),
+        }
+    }
+
+    fn predicate(&self, set: &AreaSet) -> Option<TokenStream> {
+        if !self.gated() {
+            return None;
+        }
+        let features: Vec<&str> = match set.is_empty() {
+            true => vec![FULL],
+            false => set.iter().map(String::as_str).collect(),
+        };
+        Some(match features.as_slice() {
+            [one] => quote!(feature = #one),
+            many => quote!(any(#(feature = #many),*)),
+        })
+    }
+
+    /// The crate-level inner attribute of a gated file: with only some areas enabled, imports and
+    /// helpers that only other areas use are expected; with `full`, every lint applies.
+    pub fn file_preamble(&self) -> String {
+        match self.gated() {
+            true => {
+                format!("# ! [cfg_attr (not (feature = \"{FULL}\") , allow (dead_code , unused_imports))]")
+            }
+            false => String::new(),
+        }
+    }
+
+    /// The `[features]` table: `default = []`, `full` = every area, one empty feature per area.
+    pub fn cargo_features(&self) -> String {
+        if !self.gated() {
+            return String::new();
+        }
+        let mut out = String::from("\n[features]\ndefault = []\n");
+        let all: Vec<String> = self.names.iter().map(|name| format!("\"{name}\"")).collect();
+        out.push_str(&format!("{FULL} = [{}]\n", all.join(", ")));
+        for name in &self.names {
+            out.push_str(&format!("{name} = []\n"));
+        }
+        out
+    }
+}
+
+fn op_page_area(op: &Operation) -> Option<String> {
+    op.sources.first().and_then(|span| page_area(&span.file))
+}
+
+/// `__graph_emit_cfg!(predicate);`: the formatter gives the items after it `#[cfg(predicate)]`.
+fn marker(predicate: TokenStream) -> TokenStream {
+    let name = proc_macro2::Ident::new(CFG_MARKER, proc_macro2::Span::call_site());
+    quote!(#name!(#predicate);)
+}
+
+/// A marker that ends gating: the items after it are always compiled.
+pub fn ungated_marker(areas: &Areas) -> TokenStream {
+    match areas.gated() {
+        true => marker(TokenStream::new()),
+        false => TokenStream::new(),
+    }
+}
+
+/// Which areas need each type of one version, by wire name (types no operation reaches are absent).
+pub fn type_areas<'a>(
+    areas: &Areas,
+    catalog: &Catalog<'a>,
+    operations: &[&'a Operation],
+) -> BTreeMap<String, AreaSet> {
+    let mut roots: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    if !areas.gated() {
+        return BTreeMap::new();
+    }
+    for op in operations {
+        let area = roots.entry(areas.of(op)).or_default();
+        let mut refs: Vec<&TypeRef> = op.response.body.iter().collect();
+        match &op.request_body {
+            Some(RequestBody::Resource { type_ref, .. }) => refs.push(type_ref),
+            Some(RequestBody::Parameters { .. }) => {
+                if let Some((_, fields)) = catalog.request(&op.name) {
+                    refs.extend(fields.iter().map(|field| &field.property.type_ref));
+                }
+            }
+            None => {}
+        }
+        area.extend(refs.into_iter().filter_map(named));
+    }
+    let mut out: BTreeMap<String, AreaSet> = BTreeMap::new();
+    for (area, names) in roots {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack = names;
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            stack.extend(catalog.fields(name).iter().filter_map(|field| named(&field.property.type_ref)));
+            stack.extend(catalog.variants(name).iter().copied());
+            if let Some(base) = catalog.get(name).and_then(|def| def.base_type.as_deref()) {
+                stack.push(base);
+            }
+        }
+        for name in seen {
+            out.entry(name.to_owned()).or_default().insert(area.clone());
+        }
+    }
+    out
+}
+
+/// The named type inside a reference (through collections).
+fn named(type_ref: &TypeRef) -> Option<&str> {
+    match type_ref {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Collection(item) => named(item),
+        TypeRef::Primitive(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_area_is_the_word_after_intune() {
+        assert_eq!(
+            page_area("api-reference/beta/api/intune-onboarding-x-create.md").as_deref(),
+            Some("onboarding")
+        );
+        assert_eq!(page_area("intune-deviceconfigv2-y-list.md").as_deref(), Some("deviceconfigv2"));
+        assert_eq!(page_area("000-beta-create.txt"), None);
+        assert_eq!(page_area("intune--x.md"), None);
+    }
+
+    #[test]
+    fn features_list_every_area_under_full() {
+        let areas = Areas { names: ["b".to_owned(), "a".to_owned()].into_iter().collect() };
+        assert_eq!(
+            areas.cargo_features(),
+            "\n[features]\ndefault = []\nfull = [\"a\", \"b\"]\na = []\nb = []\n"
+        );
+        let one: AreaSet = ["a".to_owned()].into_iter().collect();
+        assert_eq!(areas.attribute(&one).to_string(), "# [cfg (feature = \"a\")]");
+        assert_eq!(areas.attribute(&AreaSet::new()).to_string(), "# [cfg (feature = \"full\")]");
+        assert!(Areas::default().attribute(&one).is_empty());
+    }
+}

@@ -1,0 +1,171 @@
+//! Area features on a small hand-made model: two pages named `intune-a-…` and `intune-b-…` whose
+//! operations share one type, and a type no operation reaches.
+
+use graph_emit::{emit_crate, EmitOptions, GeneratedFile};
+use graph_ir::*;
+
+fn span() -> Span {
+    Span::new("areas.md", 1)
+}
+
+fn entity(name: &str, properties: Vec<Property>) -> TypeDef {
+    TypeDef {
+        version: ApiVersion::Beta,
+        name: name.to_owned(),
+        namespace: "microsoft.graph".to_owned(),
+        kind: TypeKind::Entity,
+        description: None,
+        base_type: None,
+        derived_types: Vec::new(),
+        is_abstract: false,
+        properties,
+        members: Vec::new(),
+        origin: Origin::Documented,
+        sources: vec![span()],
+    }
+}
+
+fn operation(
+    name: &str,
+    page: &str,
+    method: HttpMethod,
+    path: &str,
+    body: Option<&str>,
+    response: TypeRef,
+) -> Operation {
+    Operation {
+        version: ApiVersion::Beta,
+        name: name.to_owned(),
+        kind: OperationKind::Other,
+        title: name.to_owned(),
+        description: None,
+        method,
+        paths: vec![PathTemplate {
+            raw: path.to_owned(),
+            segments: vec![PathSegment::Literal { name: path.trim_start_matches('/').to_owned() }],
+            span: span(),
+        }],
+        request_headers: Vec::new(),
+        query_options: Vec::new(),
+        request_body: body.map(|name| RequestBody::Resource {
+            type_ref: TypeRef::Named(name.to_owned()),
+            properties: Vec::new(),
+            span: span(),
+        }),
+        response: Response { status: 200, body: Some(response), span: span() },
+        permissions: Permissions {
+            order: PrivilegeOrder::Unstated,
+            entries: Vec::new(),
+            include: None,
+            span: None,
+        },
+        examples: Vec::new(),
+        national_clouds: Vec::new(),
+        sources: vec![Span::new(page, 1)],
+    }
+}
+
+fn emit() -> Vec<GeneratedFile> {
+    let shared_field = Property {
+        name: "shared".to_owned(),
+        type_ref: TypeRef::Named("sharedThing".to_owned()),
+        description: None,
+        read_only: false,
+        required: None,
+        possible_values: Vec::new(),
+        origin: Origin::Documented,
+        span: span(),
+    };
+    let api = Api {
+        pages: Vec::new(),
+        operations: vec![
+            operation(
+                "createOnlyA",
+                "api/intune-alpha-onlya-create.md",
+                HttpMethod::POST,
+                "/onlyAs",
+                Some("onlyA"),
+                TypeRef::Named("onlyA".to_owned()),
+            ),
+            operation(
+                "listShared",
+                "api/intune-beta-sharedthing-list.md",
+                HttpMethod::GET,
+                "/sharedThings",
+                None,
+                TypeRef::Collection(Box::new(TypeRef::Named("sharedThing".to_owned()))),
+            ),
+        ],
+        types: vec![
+            entity("onlyA", vec![shared_field]),
+            entity("orphan", Vec::new()),
+            entity("sharedThing", Vec::new()),
+        ],
+        diagnostics: Vec::new(),
+    };
+    let options = EmitOptions {
+        crate_name: "areas-client".to_owned(),
+        runtime_path: "../graph-runtime".to_owned(),
+        standalone: true,
+    };
+    match emit_crate(&api, &options) {
+        Ok(files) => files,
+        Err(error) => panic!("{error}"),
+    }
+}
+
+fn file(files: &[GeneratedFile], path: &str) -> String {
+    files.iter().find(|file| file.path == path).map(|file| file.contents.clone()).unwrap_or_default()
+}
+
+/// The `#[cfg(…)]` line right above `needle` (skipping `#[derive…]`/`#[must_use…]` lines).
+fn cfg_above(text: &str, needle: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(at) = lines.iter().position(|line| line.contains(needle)) else { return format!("no {needle}") };
+    lines
+        .iter()
+        .take(at)
+        .rev()
+        .map(|line| line.trim())
+        .find(|line| {
+            !line.starts_with("#[derive") && !line.starts_with("#[must_use") && !line.starts_with("#[serde")
+        })
+        .filter(|line| line.starts_with("#[cfg("))
+        .unwrap_or("(none)")
+        .to_owned()
+}
+
+#[test]
+fn cargo_features_list_each_area_under_full_and_enable_nothing_by_default() {
+    let cargo = file(&emit(), "Cargo.toml");
+    assert!(
+        cargo.contains("[features]\ndefault = []\nfull = [\"alpha\", \"beta\"]\nalpha = []\nbeta = []\n"),
+        "{cargo}"
+    );
+}
+
+#[test]
+fn types_are_gated_by_the_areas_that_reach_them() {
+    let models = file(&emit(), "src/beta/models.rs");
+    assert_eq!(cfg_above(&models, "pub struct OnlyA "), "#[cfg(feature = \"alpha\")]");
+    // Reached from alpha through a property and from beta as a response.
+    assert_eq!(
+        cfg_above(&models, "pub struct SharedThing "),
+        "#[cfg(any(feature = \"alpha\", feature = \"beta\"))]"
+    );
+    // No operation reaches it: only `full` compiles it.
+    assert_eq!(cfg_above(&models, "pub struct Orphan "), "#[cfg(feature = \"full\")]");
+    assert!(models.contains("#![cfg_attr(not(feature = \"full\"), allow(dead_code, unused_imports))]"));
+}
+
+#[test]
+fn builders_methods_and_consts_are_gated_by_their_operations() {
+    let files = emit();
+    let paths = file(&files, "src/beta/paths.rs");
+    assert_eq!(cfg_above(&paths, "pub struct OnlyAs "), "#[cfg(feature = \"alpha\")]");
+    assert_eq!(cfg_above(&paths, "pub(crate) const CREATE_ONLY_A"), "#[cfg(feature = \"alpha\")]");
+    assert_eq!(cfg_above(&paths, "pub struct SharedThingsGetRequest"), "#[cfg(feature = \"beta\")]");
+    let root = file(&files, "src/beta/mod.rs");
+    assert_eq!(cfg_above(&root, "pub fn only_as("), "#[cfg(feature = \"alpha\")]");
+    assert_eq!(cfg_above(&root, "pub fn shared_things("), "#[cfg(feature = \"beta\")]");
+}
