@@ -312,7 +312,8 @@ fn version_files(
         .collect();
     let description = format!(
         "Request builders for the {} API: one struct per path node, reached from `Client` by methods \
-         named after the path segments; operations are `async` methods at the end of a path.",
+         named after the path segments; operations are methods at the end of a path: `async` calls \
+         or, for operations with query options or paging, request values to `send`.",
         code(version)
     );
     module_files(&format!("src/{module}/paths"), &description, &preamble, uses, filed, layout, formatter);
