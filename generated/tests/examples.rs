@@ -132,6 +132,7 @@ mod beta {
   }
 }"##;
 
+    /// Example at 003-beta-deviceconfigurationassignment-create.txt:76.
     #[test]
     fn create_device_configuration_assignment_example_1_request_round_trips() {
         assert_round_trip::<
@@ -139,6 +140,7 @@ mod beta {
         >(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
     }
 
+    /// Example at 003-beta-deviceconfigurationassignment-create.txt:76.
     #[test]
     fn create_device_configuration_assignment_example_1_response_round_trips() {
         assert_round_trip::<
@@ -146,6 +148,7 @@ mod beta {
         >(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
     }
 
+    /// Example at 003-beta-deviceconfigurationassignment-create.txt:76.
     #[tokio::test]
     async fn create_device_configuration_assignment_example_1_sends_the_request() {
         let server = MockServer::start().await;
@@ -197,6 +200,7 @@ mod beta {
   ]
 }"##;
 
+    /// Example at 004-beta-deviceenrollmentconfiguration-assign.txt:68.
     #[test]
     fn device_enrollment_configurations_assign_example_1_request_round_trips() {
         assert_round_trip::<
@@ -204,6 +208,7 @@ mod beta {
         >(DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST);
     }
 
+    /// Example at 004-beta-deviceenrollmentconfiguration-assign.txt:68.
     #[tokio::test]
     async fn device_enrollment_configurations_assign_example_1_sends_the_request() {
         let server = MockServer::start().await;
@@ -261,6 +266,7 @@ mod beta {
   }
 }"##;
 
+    /// Example at 000-beta-enrollmentconfigurationassignment-create.txt:63.
     #[test]
     fn create_enrollment_configuration_assignment_example_1_request_round_trips() {
         assert_round_trip::<
@@ -268,6 +274,7 @@ mod beta {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
     }
 
+    /// Example at 000-beta-enrollmentconfigurationassignment-create.txt:63.
     #[test]
     fn create_enrollment_configuration_assignment_example_1_response_round_trips() {
         assert_round_trip::<
@@ -275,6 +282,7 @@ mod beta {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
     }
 
+    /// Example at 000-beta-enrollmentconfigurationassignment-create.txt:63.
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_1_sends_the_request() {
         let server = MockServer::start().await;
@@ -333,6 +341,7 @@ mod beta {
   }
 }"##;
 
+    /// Example at 001-beta-enrollmentconfigurationassignment-create-stub.txt:64.
     #[test]
     fn create_enrollment_configuration_assignment_example_2_request_round_trips() {
         assert_round_trip::<
@@ -340,6 +349,7 @@ mod beta {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST);
     }
 
+    /// Example at 001-beta-enrollmentconfigurationassignment-create-stub.txt:64.
     #[test]
     fn create_enrollment_configuration_assignment_example_2_response_round_trips() {
         assert_round_trip::<
@@ -347,6 +357,7 @@ mod beta {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE);
     }
 
+    /// Example at 001-beta-enrollmentconfigurationassignment-create-stub.txt:64.
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_2_sends_the_request() {
         let server = MockServer::start().await;
@@ -411,6 +422,7 @@ mod v1_0 {
   }
 }"##;
 
+    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53.
     #[test]
     fn create_enrollment_configuration_assignment_example_1_request_round_trips() {
         assert_round_trip::<
@@ -418,6 +430,7 @@ mod v1_0 {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
     }
 
+    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53.
     #[test]
     fn create_enrollment_configuration_assignment_example_1_response_round_trips() {
         assert_round_trip::<
@@ -425,6 +438,7 @@ mod v1_0 {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
     }
 
+    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53.
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_1_sends_the_request() {
         let server = MockServer::start().await;

@@ -137,8 +137,28 @@ struct ExampleTests {
 }
 
 impl ExampleContext<'_, '_, '_> {
+    /// `/// Example at file:line.` for the generated tests (the request block, else the response).
+    fn place(&self) -> TokenStream {
+        let span = match (&self.example.request, &self.example.response) {
+            (Some(request), _) => &request.span,
+            (None, Some(response)) => &response.span,
+            (None, None) => return TokenStream::new(),
+        };
+        crate::docs::Doc::new(format!("Example at {}:{}.", span.file, span.line)).outer()
+    }
+
     fn tests(&self, comments: &mut Vec<String>) -> ExampleTests {
         let mut out = ExampleTests { tokens: TokenStream::new(), round_trip: false, mock: false };
+        let place = self.place();
+        if let Some((place, reason)) = known_bad(self.example) {
+            let note = format!(
+                "{} example {}: no tests, because its JSON contradicts the documented types ({place}: {reason}; \
+                 listed in crates/graph-emit/known-bad-examples.txt).",
+                self.op.name, self.number
+            );
+            out.tokens.extend(crate::format::comment(comments, note));
+            return out;
+        }
         let catalog = self.version.catalog;
         let body_type = paths::body_type(self.op, catalog, self.models);
         let response_type = paths::response_type(self.op, catalog, self.models);
@@ -188,6 +208,7 @@ impl ExampleContext<'_, '_, '_> {
         if let (Some(body_type), Some(_)) = (&body_type, &request_json) {
             let name = format_ident!("{}_example_{}_request_round_trips", self.op_snake, self.number);
             tests.extend(quote! {
+                #place
                 #[test]
                 fn #name() {
                     assert_round_trip::<#body_type>(#request_const);
@@ -205,6 +226,7 @@ impl ExampleContext<'_, '_, '_> {
         if let (Some(response_type), Some(_)) = (&response_type, &response_json) {
             let name = format_ident!("{}_example_{}_response_round_trips", self.op_snake, self.number);
             tests.extend(quote! {
+                #place
                 #[test]
                 fn #name() {
                     assert_round_trip::<#response_type>(#response_const);
@@ -269,6 +291,7 @@ impl ExampleContext<'_, '_, '_> {
     ) -> Result<TokenStream, String> {
         let request = self.example.request.as_ref().ok_or("the example has no request")?;
         let response = self.example.response.as_ref().ok_or("the example has no response")?;
+        let place = self.place();
         if request.method != self.op.method {
             return Err(format!(
                 "the example sends {} to a {} operation",
@@ -335,6 +358,7 @@ impl ExampleContext<'_, '_, '_> {
         };
         let name = format_ident!("{}_example_{}_sends_the_request", self.op_snake, self.number);
         Ok(quote! {
+            #place
             #[tokio::test]
             async fn #name() {
                 let server = MockServer::start().await;
@@ -469,6 +493,35 @@ fn encode_param(value: &str) -> String {
 }
 
 /// The example JSON pretty-printed (serde_json's stable key order), for embedding in the tests.
+/// Reviewed examples whose JSON contradicts the documented types, one `file:line reason` per line
+/// (`#` starts a comment): overrides are data, kept beside the emitter and compiled in.
+const KNOWN_BAD_EXAMPLES: &str = include_str!("../known-bad-examples.txt");
+
+/// The `file:line` and reason of an example listed in [`KNOWN_BAD_EXAMPLES`] (by its request's or
+/// its response's place).
+fn known_bad(example: &Example) -> Option<(String, &'static str)> {
+    known_bad_in(KNOWN_BAD_EXAMPLES, example)
+}
+
+/// [`known_bad`] against the list `list`.
+fn known_bad_in<'l>(list: &'l str, example: &Example) -> Option<(String, &'l str)> {
+    let places: Vec<String> = [
+        example.request.as_ref().map(|request| &request.span),
+        example.response.as_ref().map(|response| &response.span),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|span| format!("{}:{}", span.file, span.line))
+    .collect();
+    list.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).find_map(|line| {
+        let (place, reason) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        places
+            .iter()
+            .find(|candidate| candidate.as_str() == place)
+            .map(|place| (place.clone(), reason.trim()))
+    })
+}
+
 /// The object inside `{"value": {…}}` (other members only `@odata.*` annotations), if `body` is that.
 fn single_value_wrapper(body: &Value) -> Option<&Value> {
     let object = body.as_object()?;
@@ -681,6 +734,24 @@ mod tests {
                 encoded: "/reports/getReport(period='D''7',top=5)".to_owned(),
             })
         );
+    }
+
+    #[test]
+    fn known_bad_examples_match_by_request_or_response_place() {
+        let response = graph_ir::ExampleResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: None,
+            truncated: false,
+            span: Span::new("a/p.md", 40),
+        };
+        let example = Example { name: None, request: None, response: Some(response) };
+        let list = "# reviewed\na/p.md:4 wrong line\na/p.md:40 a string where an object is documented\n";
+        assert_eq!(
+            known_bad_in(list, &example),
+            Some(("a/p.md:40".to_owned(), "a string where an object is documented"))
+        );
+        assert_eq!(known_bad_in("a/p.md:41 other", &example), None);
     }
 
     #[test]
