@@ -177,8 +177,10 @@ impl ExampleContext<'_, '_, '_> {
         let response_body = match (response_body, &self.op.response.body) {
             (Some(body), Some(TypeRef::Named(name)))
                 if !catalog.fields(name).iter().any(|field| {
-                    field.property.name == "value"
-                        && !matches!(field.property.type_ref, TypeRef::Primitive(_))
+                    // Only an object-typed `value` property could hold that inner object itself.
+                    let TypeRef::Named(inner) = &field.property.type_ref else { return false };
+                    let is_enum = catalog.get(inner).is_some_and(|def| def.kind == graph_ir::TypeKind::Enum);
+                    field.property.name == "value" && !is_enum
                 }) =>
             {
                 match single_value_wrapper(body) {

@@ -394,7 +394,7 @@ pub fn body_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) ->
 }
 
 /// The type an operation's success response decodes into; `None` when it has no body (204 or none
-/// documented). A primitive result is kept as JSON because Graph wraps it as `{"value": …}`.
+/// documented). A primitive or enum result is kept as JSON because Graph wraps it as `{"value": …}`.
 pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> Option<TokenStream> {
     if op.response.status == 204 {
         return None;
@@ -405,6 +405,9 @@ pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream
             Some(quote!(graph_runtime::odata::Collection<#item>))
         }
         TypeRef::Primitive(_) => Some(quote!(serde_json::Value)),
+        TypeRef::Named(name) if catalog.get(name).is_some_and(|def| def.kind == graph_ir::TypeKind::Enum) => {
+            Some(quote!(serde_json::Value))
+        }
         named @ TypeRef::Named(_) => Some(catalog.type_tokens(named, models, false)),
     }
 }
