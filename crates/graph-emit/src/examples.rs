@@ -304,7 +304,7 @@ impl ExampleContext<'_, '_, '_> {
         if !(200..300).contains(&response.status) {
             return Err(format!("the example's response status is {}", response.status));
         }
-        let (chain, send, encoded_path) = self
+        let (chain, encoded_path) = self
             .op
             .paths
             .iter()
@@ -313,10 +313,8 @@ impl ExampleContext<'_, '_, '_> {
                 let chain = self.version.plan.chain(template, &matched.values)?;
                 let leaf = self.version.plan.leaf(template, self.op)?;
                 let method = naming::ident(&leaf.method);
-                // A method returning a request struct sends with `.send()`; the example's query
-                // string is not applied (wiremock's path matcher ignores the query).
-                let send = leaf.request.as_ref().map(|_| quote!(.send()));
-                Some((quote!(#chain.#method), send, matched.encoded))
+                // The example's query string is not applied (wiremock's path matcher ignores it).
+                Some((quote!(#chain.#method), matched.encoded))
             })
             .ok_or_else(|| format!("its path `{}` matches none of the operation's paths", request.path))?;
         let full_path = format!("/{}{encoded_path}", self.op.version.as_str());
@@ -345,7 +343,7 @@ impl ExampleContext<'_, '_, '_> {
                         let template = ResponseTemplate::new(#status).set_body_raw(#json, "application/json");
                     },
                     quote! {
-                        let response = client #chain (#body_arg) #send.await.expect("the mock server answers the request");
+                        let response = client #chain (#body_arg).await.expect("the mock server answers the request");
                         let expected: #response_type = serde_json::from_str(#json).expect("the example response fits the model");
                         assert_eq!(response, expected);
                     },
@@ -354,7 +352,7 @@ impl ExampleContext<'_, '_, '_> {
             None => (
                 quote!(let template = ResponseTemplate::new(#status);),
                 quote! {
-                    let () = client #chain (#body_arg) #send.await.expect("the mock server answers the request");
+                    let () = client #chain (#body_arg).await.expect("the mock server answers the request");
                 },
             ),
         };

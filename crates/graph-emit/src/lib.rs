@@ -15,6 +15,7 @@ mod files;
 mod format;
 mod models;
 mod naming;
+mod options;
 mod paths;
 
 use std::collections::BTreeSet;
@@ -165,7 +166,7 @@ fn cargo_toml(api: &Api, options: &EmitOptions, areas: &Areas) -> String {
     out.push_str("version = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n");
     out.push_str("[dependencies]\n");
     out.push_str(&format!("graph-runtime = {{ path = {} }}\n", toml_string(&options.runtime_path)));
-    out.push_str("serde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n\n");
+    out.push_str("serde = \"1\"\nserde_json = \"1\"\n\n");
     out.push_str("[dev-dependencies]\n");
     out.push_str(
         "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\nwiremock = \"0.6\"\n",
@@ -206,6 +207,19 @@ fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>, formatter: &Formatter) {
         let doc = Doc::new(format!("The Microsoft Graph {} API.", code(version.as_str()))).outer();
         quote!(#doc pub mod #ident;)
     });
+    let options = match options::any(api) {
+        true => {
+            let markers = options::options_items(api);
+            quote! {
+                /// Which query options each operation takes: one marker per set of options a page
+                /// lists, unlocking the matching setters of `graph_runtime::Request`.
+                pub mod options {
+                    #markers
+                }
+            }
+        }
+        false => TokenStream::new(),
+    };
     let items = quote! {
         #![deny(missing_docs)]
 
@@ -214,6 +228,8 @@ fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>, formatter: &Formatter) {
         pub use graph_runtime as runtime;
 
         #(#modules)*
+
+        #options
     };
     formatter.submit("src/lib.rs".to_owned(), &doc, token_text(&items));
 }
@@ -236,24 +252,18 @@ fn version_files(
     // Models.
     let items = models::model_items(catalog);
     let has_struct = catalog.types().any(catalog::is_object) || catalog.requests().next().is_some();
-    let has_custom_serde =
-        catalog.types().any(|def| !catalog::is_object(def) || catalog.any_name(&def.name).is_some());
     let mut uses = TokenStream::new();
+    // Every model implements both traits by hand (structs, enums and `Any…` enums alike).
     if !items.is_empty() {
-        uses.extend(match has_custom_serde {
-            true => quote!(
-                use serde::{Deserialize, Deserializer, Serialize, Serializer};
-            ),
-            false => quote!(
-                use serde::{Deserialize, Serialize};
-            ),
-        });
+        uses.extend(quote!(
+            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        ));
     }
     if has_struct {
         uses.extend(quote!(
             use serde_json::{Map, Value};
         ));
-    } else if has_custom_serde && catalog.types().any(|def| catalog.any_name(&def.name).is_some()) {
+    } else if catalog.types().any(|def| catalog.any_name(&def.name).is_some()) {
         uses.extend(quote!(
             use serde_json::Value;
         ));
@@ -312,8 +322,8 @@ fn version_files(
         .collect();
     let description = format!(
         "Request builders for the {} API: one struct per path node, reached from `Client` by methods \
-         named after the path segments; operations are methods at the end of a path: `async` calls \
-         or, for operations with query options or paging, request values to `send`.",
+         named after the path segments; operations are methods at the end of a path returning a \
+         `graph_runtime::Request` to set query options on and `.await`.",
         code(version)
     );
     module_files(&format!("src/{module}/paths"), &description, &preamble, uses, filed, layout, formatter);

@@ -67,6 +67,10 @@ pub fn model_items(catalog: &Catalog<'_>) -> Vec<ModelItem> {
 
 /// A struct with every field optional, the `@odata.type` annotation, and a catch-all map so unknown
 /// properties survive a round trip.
+///
+/// Its `Serialize` and `Deserialize` are one graph-runtime `ObjectWriter`/`ObjectReader` call per
+/// property rather than serde's derives: the derived visitors are most of what a model costs to
+/// compile, and a Graph crate has thousands of models with hundreds of properties.
 fn object_struct(
     catalog: &Catalog<'_>,
     rust_name: &str,
@@ -77,33 +81,45 @@ fn object_struct(
     let ident = naming::ident(rust_name);
     let doc = doc.outer();
     let empty = TokenStream::new();
-    let fields = fields.iter().map(|field| {
-        let name = naming::ident(&field.rust_name);
+    let names: Vec<proc_macro2::Ident> = fields.iter().map(|field| naming::ident(&field.rust_name)).collect();
+    let wires: Vec<&str> = fields.iter().map(|field| field.property.name.as_str()).collect();
+    let definitions = fields.iter().zip(&names).map(|(field, name)| {
         let ty = catalog.type_tokens(&field.property.type_ref, &empty, field.boxed);
         let field_doc = docs::field_doc(field.property, field.inherited_from, noun, catalog).outer();
-        let wire = &field.property.name;
-        let serde = if naming::unraw(&field.rust_name) == wire {
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
-        } else {
-            quote!(#[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")])
-        };
         quote! {
             #field_doc
-            #serde
             pub #name: Option<#ty>,
         }
     });
     quote! {
         #doc
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #ident {
             /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-            #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
             pub odata_type: Option<String>,
-            #(#fields)*
+            #(#definitions)*
             /// Properties this model does not declare, kept as they came so they round-trip.
-            #[serde(flatten)]
             pub additional_properties: Map<String, Value>,
+        }
+
+        impl Serialize for #ident {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+                object.field("@odata.type", &self.odata_type)?;
+                #(object.field(#wires, &self.#names)?;)*
+                object.end(&self.additional_properties)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #ident {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+                Ok(#ident {
+                    odata_type: object.take("@odata.type")?,
+                    #(#names: object.take(#wires)?,)*
+                    additional_properties: object.rest(),
+                })
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Request builders: a tree of path nodes built from every path of every operation of a version, one
-//! struct per node, one method per child segment and one `async` method per operation ending there.
+//! struct per node, one method per child segment and one method per operation ending there, returning
+//! a `graph_runtime::Request` (query options typed by an [`options`] marker) that is sent on `.await`.
 //!
 //! The tree is planned first ([`PathPlan`]: node names, method names) and emitted second, so the
 //! generated example tests walk exactly the method chain the builders offer.
@@ -14,6 +15,7 @@ use crate::areas::{AreaSet, Areas};
 use crate::catalog::Catalog;
 use crate::docs::{self, code, Doc};
 use crate::naming::{self, Scope};
+use crate::options;
 
 /// Names the paths module imports; a builder that would shadow one gets a suffix.
 pub const PATHS_RESERVED: &[&str] =
@@ -84,9 +86,6 @@ pub struct Leaf<'a> {
     pub op: &'a Operation,
     pub path: &'a PathTemplate,
     pub method: String,
-    /// The request struct the method returns when the operation takes query options or pages
-    /// ([`needs_request`]); `None` for a plain `async fn`.
-    pub request: Option<String>,
 }
 
 /// One node of the tree: the root (the version's `Client`) or a builder struct.
@@ -167,15 +166,6 @@ impl<'a> PathPlan<'a> {
         for (key, list) in leaves {
             if let Some(node) = nodes.get_mut(&key) {
                 node.leaves = leaf_methods(list, &mut Scope::with_reserved(TRAIT_METHODS));
-            }
-        }
-        // Request structs are named after every builder, so adding one never renames a builder.
-        for node in nodes.values_mut() {
-            let owner =
-                if node.struct_name.is_empty() { "Root".to_owned() } else { node.struct_name.clone() };
-            for leaf in node.leaves.iter_mut().filter(|leaf| needs_request(leaf.op)) {
-                let method = naming::type_name(naming::unraw(&leaf.method));
-                leaf.request = Some(types.claim(&format!("{owner}{method}Request")));
             }
         }
 
@@ -370,7 +360,7 @@ fn leaf_methods<'a>(list: Vec<(&'a Operation, &'a PathTemplate)>, scope: &mut Sc
             let shared = per_method.get(&op.method).copied().unwrap_or_default() > 1;
             let candidate =
                 if shared { naming::snake_name(&op.name) } else { docs::method_word(op.method).to_owned() };
-            Leaf { op, path, method: scope.claim(&candidate), request: None }
+            Leaf { op, path, method: scope.claim(&candidate) }
         })
         .collect()
 }
@@ -409,6 +399,21 @@ pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream
             Some(quote!(serde_json::Value))
         }
         named @ TypeRef::Named(_) => Some(catalog.type_tokens(named, models, false)),
+    }
+}
+
+/// The `E` of an operation's `graph_runtime::Request`: `Paged<T>` for a list, `Json<T>` for another
+/// response body, `NoContent` for none.
+fn expect_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> TokenStream {
+    match (&op.response.body, is_paged(op)) {
+        (Some(TypeRef::Collection(item)), true) => {
+            let item = catalog.type_tokens(item, models, false);
+            quote!(graph_runtime::Paged<#item>)
+        }
+        _ => match response_type(op, catalog, models) {
+            Some(response) => quote!(graph_runtime::Json<#response>),
+            None => quote!(graph_runtime::NoContent),
+        },
     }
 }
 
@@ -489,6 +494,7 @@ pub fn node_methods(
         out.extend(quote! {
             #doc
             #cfg
+            #[inline]
             pub fn #method(&self #(, #args: &str)*) -> #builders #child_type {
                 #builders #child_type { client: #client.clone(), path: #new_path }
             }
@@ -498,83 +504,49 @@ pub fn node_methods(
         let Some(const_name) = plan.consts.get(leaf.op.name.as_str()) else { continue };
         let op_const = naming::ident(const_name);
         let method = naming::ident(&leaf.method);
-        let doc = docs::operation_doc(leaf.op, &leaf.path.raw, plan.first_path_method(leaf));
-        let body = body_type(leaf.op, catalog, models);
-        let cfg = plan.op_attribute(leaf.op);
-        if let Some(request) = &leaf.request {
-            let request = naming::ident(request);
-            let mut doc = doc;
+        let mut doc = docs::operation_doc(leaf.op, &leaf.path.raw, plan.first_path_method(leaf));
+        let takes_options = !leaf.op.query_options.is_empty();
+        if takes_options || is_paged(leaf.op) {
             doc.paragraph(format!(
-                "Returns a request: set its query options, then {}{}.",
-                code(".send().await"),
-                if is_paged(leaf.op) {
-                    ", or page through the list with `.pager()` or `.items()`"
+                "Returns a request: {}{}.",
+                if takes_options {
+                    "set its query options, then `.await` it"
                 } else {
-                    ""
-                }
+                    "`.await` it for the first page"
+                },
+                if is_paged(leaf.op) { ", or walk the whole list with `.pager()` or `.items()`" } else { "" }
             ));
-            let doc = doc.outer();
-            let path_value = match path.to_string().as_str() {
-                "self . path" => quote!(self.path.clone()),
-                _ => quote!(#path),
-            };
-            out.extend(match &body {
-                Some(body) => quote! {
-                    #doc
-                    #cfg
-                    pub fn #method<'body>(&self, body: &'body #body) -> #builders #request<'body> {
-                        #builders #request {
-                            client: #client.clone(),
-                            path: #path_value,
-                            query: graph_runtime::QueryOptions::new(),
-                            body,
-                        }
-                    }
-                },
-                None => quote! {
-                    #doc
-                    #cfg
-                    pub fn #method(&self) -> #builders #request {
-                        #builders #request {
-                            client: #client.clone(),
-                            path: #path_value,
-                            query: graph_runtime::QueryOptions::new(),
-                        }
-                    }
-                },
-            });
-            continue;
         }
         let doc = doc.outer();
-        let (param, body_arg) = match &body {
-            Some(body) => (quote!(, body: &#body), quote!(Some(body))),
-            None => (TokenStream::new(), quote!(None::<&()>)),
+        let cfg = plan.op_attribute(leaf.op);
+        let expect = expect_type(leaf.op, catalog, models);
+        let options = options::options_type(leaf.op);
+        let path_value = match path.to_string().as_str() {
+            "self . path" => quote!(self.path.clone()),
+            _ => quote!(#path),
         };
-        let tokens = match response_type(leaf.op, catalog, models) {
-            Some(response) => quote! {
+        let new_request = quote!(graph_runtime::Request::new(&#client, #consts #op_const, #path_value));
+        // `#[inline]`: each method only builds a value, so its code is generated where it is called.
+        out.extend(match body_type(leaf.op, catalog, models) {
+            Some(body) => quote! {
                 #doc
                 #cfg
-                pub async fn #method(&self #param) -> Result<#response, graph_runtime::Error> {
-                    #client.send_json(#consts #op_const, &#path, #body_arg).await
+                #[inline]
+                pub fn #method<'body>(&self, body: &'body #body) -> graph_runtime::Request<'body, #expect, #options, #body> {
+                    #new_request.body(body)
                 }
             },
             None => quote! {
                 #doc
                 #cfg
-                pub async fn #method(&self #param) -> Result<(), graph_runtime::Error> {
-                    #client.send_no_content(#consts #op_const, &#path, #body_arg).await
+                #[inline]
+                pub fn #method(&self) -> graph_runtime::Request<'static, #expect, #options> {
+                    #new_request
                 }
             },
-        };
-        out.extend(tokens);
+        });
     }
     out
-}
-
-/// Whether an operation's method returns a request struct instead of sending at once: it takes query
-/// options, or it is a `GET` of a collection (which pages through `@odata.nextLink`).
-pub fn needs_request(op: &Operation) -> bool {
-    !op.query_options.is_empty() || is_paged(op)
 }
 
 /// A `GET` whose success response is a collection: the list pages.
@@ -582,182 +554,6 @@ fn is_paged(op: &Operation) -> bool {
     op.method == HttpMethod::GET
         && op.response.status != 204
         && matches!(op.response.body, Some(TypeRef::Collection(_)))
-}
-
-/// How one query option is set: the setter's name, its parameters and the `QueryOptions` call.
-struct QuerySetter {
-    name: String,
-    doc: String,
-    tokens: TokenStream,
-}
-
-/// The setter for a query option the page lists; options graph-runtime has no typed setter for are
-/// sent by name through `QueryOptions::param`.
-fn query_setter(option: &str) -> QuerySetter {
-    let bare = option.trim_start_matches('$').to_ascii_lowercase();
-    let list = |field: &str, what: &str| {
-        let method = naming::ident(field);
-        QuerySetter {
-            name: field.to_owned(),
-            doc: format!("{}: {what} (adds to earlier calls).", code(option)),
-            tokens: quote! {
-                <I, S>(mut self, items: I) -> Self
-                where
-                    I: IntoIterator<Item = S>,
-                    S: AsRef<str>,
-                {
-                    self.query = self.query.#method(items);
-                    self
-                }
-            },
-        }
-    };
-    let text = |field: &str, what: &str| {
-        let method = naming::ident(field);
-        QuerySetter {
-            name: field.to_owned(),
-            doc: format!("{}: {what}", code(option)),
-            tokens: quote! {
-                (mut self, value: impl Into<String>) -> Self {
-                    self.query = self.query.#method(value);
-                    self
-                }
-            },
-        }
-    };
-    let number = |field: &str, what: &str| {
-        let method = naming::ident(field);
-        QuerySetter {
-            name: field.to_owned(),
-            doc: format!("{}: {what}", code(option)),
-            tokens: quote! {
-                (mut self, count: u32) -> Self {
-                    self.query = self.query.#method(count);
-                    self
-                }
-            },
-        }
-    };
-    match bare.as_str() {
-        "select" => list("select", "the properties to return"),
-        "expand" => list("expand", "the navigation properties to include inline"),
-        "orderby" => list("orderby", "sort keys, each a property optionally followed by ` asc` or ` desc`"),
-        "filter" => text("filter", "an OData filter expression."),
-        "search" => text("search", "a search expression, sent as given (Graph expects it in double quotes)."),
-        "skiptoken" => text("skip_token", "a paging token (paging normally follows `@odata.nextLink`)."),
-        "format" => text("format", "the media type of the response."),
-        "top" => number("top", "the page size."),
-        "skip" => number("skip", "how many items to skip."),
-        "count" => QuerySetter {
-            name: "count".to_owned(),
-            doc: format!("{}: whether the response includes the total count.", code(option)),
-            tokens: quote! {
-                (mut self, include: bool) -> Self {
-                    self.query = self.query.count(include);
-                    self
-                }
-            },
-        },
-        _ => QuerySetter {
-            name: naming::snake_name(if bare.is_empty() { "param" } else { &bare }),
-            doc: format!("{}: sent as given.", code(option)),
-            tokens: quote! {
-                (mut self, value: impl Into<String>) -> Self {
-                    self.query = self.query.param(#option, value);
-                    self
-                }
-            },
-        },
-    }
-}
-
-/// The request structs of a node's operations that take query options or page.
-fn request_structs(plan: &PathPlan<'_>, node: &Node<'_>, catalog: &Catalog<'_>) -> TokenStream {
-    let models = quote!(models::);
-    let mut out = TokenStream::new();
-    for leaf in &node.leaves {
-        let (Some(request), Some(const_name)) = (&leaf.request, plan.consts.get(leaf.op.name.as_str()))
-        else {
-            continue;
-        };
-        let op = leaf.op;
-        let ident = naming::ident(request);
-        let op_const = naming::ident(const_name);
-        let body = body_type(op, catalog, &models);
-        let (lifetime, body_field, body_arg) = match &body {
-            Some(body) => (quote!(<'body>), quote!(pub(crate) body: &'body #body,), quote!(Some(self.body))),
-            None => (TokenStream::new(), TokenStream::new(), quote!(None::<&()>)),
-        };
-        let mut scope = Scope::with_reserved(&["send", "pager", "items"]);
-        let setters = op.query_options.iter().map(|option| {
-            let setter = query_setter(&option.name);
-            let name = naming::ident(&scope.claim(&setter.name));
-            let doc = Doc::new(setter.doc).outer();
-            let tokens = setter.tokens;
-            quote! {
-                #doc
-                pub fn #name #tokens
-            }
-        });
-        let send = match response_type(op, catalog, &models) {
-            Some(response) => quote! {
-                /// Sends the request and decodes the response body (for a list: the first page only).
-                pub async fn send(self) -> Result<#response, graph_runtime::Error> {
-                    self.client.send_json_with(#op_const, &self.path, &self.query, #body_arg).await
-                }
-            },
-            None => quote! {
-                /// Sends the request; the response has no body.
-                pub async fn send(self) -> Result<(), graph_runtime::Error> {
-                    self.client.send_no_content_with(#op_const, &self.path, &self.query, #body_arg).await
-                }
-            },
-        };
-        let paging = match (&op.response.body, is_paged(op)) {
-            (Some(TypeRef::Collection(item)), true) => {
-                let item = catalog.type_tokens(item, &models, false);
-                quote! {
-                    /// A lazy pager over the whole list: nothing is sent until the first page is asked
-                    /// for; each later page follows the previous page's `@odata.nextLink`.
-                    pub fn pager(self) -> graph_runtime::Pager<#item> {
-                        self.client.pager(#op_const, &self.path, &self.query)
-                    }
-
-                    /// The items of the whole list, page after page, as a stream.
-                    pub fn items(self) -> graph_runtime::ItemStream<#item> {
-                        self.pager().items()
-                    }
-                }
-            }
-            _ => TokenStream::new(),
-        };
-        let doc = Doc::new(format!(
-            "A {} request ({} on {}): set query options, then send it.",
-            code(&format!("{} {}", op.method.as_str(), leaf.path.raw)),
-            code(&leaf.method),
-            code(if node.struct_name.is_empty() { "Client" } else { &node.struct_name })
-        ))
-        .outer();
-        out.extend(plan.op_marker(op));
-        out.extend(quote! {
-            #doc
-            #[derive(Debug, Clone)]
-            #[must_use = "a request does nothing until it is sent"]
-            pub struct #ident #lifetime {
-                pub(crate) client: Client,
-                pub(crate) path: RequestPath,
-                pub(crate) query: graph_runtime::QueryOptions,
-                #body_field
-            }
-
-            impl #lifetime #ident #lifetime {
-                #(#setters)*
-                #send
-                #paging
-            }
-        });
-    }
-    out
 }
 
 /// A `format!` string for a call segment (`getReport(period='{}')`, literal braces doubled) and, per
@@ -842,9 +638,6 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
         }
     }
     let mut consts = consts_at.remove(&Vec::new()).unwrap_or_default();
-    if let Some(root) = plan.nodes.get(&Vec::new()) {
-        consts.extend(request_structs(plan, root, catalog));
-    }
     // Not expected (every first path has its leaf), but an operation must never lose its const.
     for (op_name, name) in &plan.consts {
         let Some(op) = plan
@@ -900,7 +693,6 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
         }
         let doc = doc.outer();
         let methods = node_methods(plan, key, catalog, &receiver);
-        let requests = request_structs(plan, node, catalog);
         let consts_here = consts_at.remove(key).unwrap_or_default();
         let node_marker = plan.areas.marker(&plan.node_set(key));
         builders.push((
@@ -919,8 +711,6 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
                 impl #ident {
                     #methods
                 }
-
-                #requests
             },
         ));
     }

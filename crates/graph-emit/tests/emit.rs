@@ -118,7 +118,7 @@ fn the_required_builder_chain_exists() {
         "pub fn by_id(&self, id: &str) -> DeviceManagementDeviceEnrollmentConfigurationsItem",
         "pub fn assignments(&self) -> DeviceManagementDeviceEnrollmentConfigurationsItemAssignments",
         "pub fn as_ios_scep_certificate_profile(&self)",
-        "pub async fn post(",
+        "pub fn post<'body>(&self, body: &'body models::EnrollmentConfigurationAssignment)",
     ] {
         assert!(paths.contains(&squash(signature)), "missing `{signature}` in paths.rs");
     }
@@ -131,7 +131,7 @@ fn one_operation_with_ten_paths_shares_its_types() {
     let paths = file(&files, "src/beta/paths.rs");
     assert_eq!(models.matches("pub struct DeviceConfigurationAssignment {").count(), 1);
     // Ten thin methods, all naming the same model types and the same operation const.
-    assert_eq!(paths.matches("body: &models::DeviceConfigurationAssignment,").count(), 10, "{paths}");
+    assert_eq!(paths.matches("body: &'body models::DeviceConfigurationAssignment,").count(), 10, "{paths}");
     assert_eq!(paths.matches("CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,").count(), 10);
 }
 

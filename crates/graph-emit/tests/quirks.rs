@@ -437,8 +437,10 @@ fn awkward_property_names_become_distinct_fields() {
     ] {
         assert!(models.contains(field), "missing `{field}`");
     }
-    assert!(models.contains("rename = \"self\""));
-    assert!(!models.contains("rename = \"type\""), "a raw identifier needs no rename");
+    // Each field is read and written under its wire name.
+    assert!(models.contains("self_: object.take(\"self\")?"));
+    assert!(models.contains("object.field(\"self\", &self.self_)?;"));
+    assert!(models.contains("r#type: object.take(\"type\")?"));
     // The derived type redeclares `type` as Int64: its own declaration wins, once.
     let deep = models.split("pub struct DeepLeafNode").nth(1).unwrap_or_default();
     let deep = deep.split("pub struct").next().unwrap_or_default();
@@ -463,13 +465,17 @@ fn builders_cover_calls_two_keys_and_shared_methods() {
     assert!(paths.contains("pub fn by_node_id(&self, node_id: &str)"));
     assert!(squashed_contains(&paths, "pub fn clone2(&self) -> NodesItemClone"));
     assert!(paths.contains("pub fn by_node_name(&self, node_name: &str)"));
-    assert!(paths.contains("pub async fn delete_node(&self)"));
-    assert!(paths.contains("pub async fn purge_node(&self)"));
+    // Every operation method returns the runtime's `Request`, typed by response, options and body.
     let squashed = squash(&paths);
-    let patch = "pub async fn patch(&self, body: &models::AnyNode) -> Result<(), graph_runtime::Error>";
-    assert!(squashed.contains(&squash(patch)));
-    let list = "-> Result<graph_runtime::odata::Collection<models::AnyNode>, graph_runtime::Error>";
-    assert!(squashed.contains(&squash(list)));
+    let no_content =
+        "-> graph_runtime::Request<'static, graph_runtime::NoContent, graph_runtime::options::NoOptions>";
+    for method in ["pub fn delete_node(&self)", "pub fn purge_node(&self)"] {
+        assert!(squashed.contains(&squash(&format!("{method} {no_content}"))), "{method}: {paths}");
+    }
+    let patch = "pub fn patch<'body>(&self, body: &'body models::AnyNode) -> graph_runtime::Request<'body, \
+                 graph_runtime::NoContent, graph_runtime::options::NoOptions, models::AnyNode>";
+    assert!(squashed.contains(&squash(patch)), "{paths}");
+    assert!(squashed.contains(&squash("graph_runtime::Paged<models::AnyNode>")));
     assert!(paths.contains("Permissions (from most to least privileged):"));
     assert!(paths.contains(
         "- Delegated (work or school account), Onboarding: `Nodes.ReadWrite.All`, `Nodes.Read.All`"
@@ -479,27 +485,35 @@ fn builders_cover_calls_two_keys_and_shared_methods() {
 
 #[test]
 fn query_options_become_typed_setters_and_lists_page() {
-    let paths = file(&emit(), "src/beta/paths.rs");
-    // getNode lists five options: one setter each, `$deltatoken` through the by-name parameter.
-    assert!(squashed_contains(&paths, "pub fn get(&self) -> NodesItemGetRequest {"), "{paths}");
-    for setter in [
-        "pub fn select<I, S>(mut self, items: I) -> Self",
-        "pub fn expand<I, S>(mut self, items: I) -> Self",
-        "pub fn top(mut self, count: u32) -> Self",
-        "pub fn count(mut self, include: bool) -> Self",
-        "pub fn deltatoken(mut self, value: impl Into<String>) -> Self { self.query = self.query.param(\"$deltatoken\", value);",
-    ] {
-        assert!(squashed_contains(&paths, setter), "missing {setter}");
-    }
-    // A GET of a collection pages even without options; a PATCH without options stays a plain call.
-    assert!(squashed_contains(&paths, "pub fn pager(self) -> graph_runtime::Pager<models::AnyNode>"));
-    assert!(squashed_contains(&paths, "pub fn items(self) -> graph_runtime::ItemStream<models::AnyNode>"));
-    assert!(squashed_contains(
-        &paths,
-        "pub async fn patch(&self, body: &models::AnyNode) -> Result<(), graph_runtime::Error>"
-    ));
-    // Only the list has a pager: a single get has `send` and the setters.
-    assert_eq!(squash(&paths).matches("pubfnpager(self)").count(), 1, "{paths}");
+    let files = emit();
+    let paths = file(&files, "src/beta/paths.rs");
+    let lib = file(&files, "src/lib.rs");
+    // getNode lists five options: its request's marker unlocks those setters and nothing else,
+    // `$deltatoken` through the by-name parameter.
+    let marker = "SelectExpandTopCountParamsDeltatoken";
+    let get = format!(
+        "pub fn get(&self) -> graph_runtime::Request<'static, graph_runtime::Json<models::AnyNode>, \
+         crate::options::{marker}>"
+    );
+    assert!(squashed_contains(&paths, &get), "{paths}");
+    assert!(lib.contains(&format!("pub enum {marker} {{}}")), "{lib}");
+    let impls: Vec<&str> =
+        lib.lines().map(str::trim).filter(|line| line.contains(&format!("for {marker} {{}}"))).collect();
+    assert_eq!(
+        impls,
+        ["Select", "Expand", "Top", "Count", "Params"]
+            .map(|option| format!("impl graph_runtime::options::{option} for {marker} {{}}"))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "{lib}"
+    );
+    assert!(lib.contains("`$deltatoken` (with `param`)"), "{lib}");
+    // A GET of a collection pages even without options; nothing else does.
+    let list = "-> graph_runtime::Request<'static, graph_runtime::Paged<models::AnyNode>, \
+                graph_runtime::options::NoOptions>";
+    assert!(squashed_contains(&paths, list), "{paths}");
+    assert_eq!(squash(&paths).matches("graph_runtime::Paged<").count(), 1, "{paths}");
 }
 
 #[test]

@@ -2,8 +2,12 @@
 //! request paths, errors, retries, redirects and the OData helpers the generated models use.
 //!
 //! Generated code only calls into this crate; everything that is not derived from the docs lives here.
+//! Every generated operation method returns a [`Request`]: query options are set on it (only those
+//! its page lists, by the [`options`] marker traits) and `.await` sends it; a list also offers
+//! [`Request::pager`] and [`Request::items`]. Generated models read and write JSON through
+//! [`odata::ObjectReader`] and [`odata::ObjectWriter`].
 //!
-//! One call of [`Client::send_json`] or [`Client::send_no_content`] is one `graph_request` tracing
+//! One call of [`Client::send_json`] or [`Client::send_no_content`] (or one awaited [`Request`]) is one `graph_request` tracing
 //! span (method, path template, version, attempt, status, request-id; never the token, the path's
 //! ids or a body) around up to `1 + max_retries` attempts and `max_redirects` redirect hops. Each hop
 //! is built by pure code, sent by a [`Transport`] (reqwest with rustls by default) and judged by pure
@@ -17,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod call;
 mod client;
 pub mod config;
 mod error;
@@ -29,6 +34,7 @@ mod response;
 pub mod transport;
 
 pub use auth::{StaticToken, TokenFuture, TokenProvider};
+pub use call::{options, Expect, Json, NoContent, Paged, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
 pub use config::{NationalCloud, RetryPolicy};
 pub use error::{DecodeError, Error, ErrorDetail, GraphError, GraphErrorBody, InnerError};

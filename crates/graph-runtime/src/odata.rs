@@ -1,5 +1,7 @@
 //! OData helpers the generated models use: `@odata.type` discrimination and collection pages.
 
+use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -45,9 +47,119 @@ impl<T> Collection<T> {
     }
 }
 
+/// Reads a JSON object into a generated model: its `Deserialize` takes each declared property out by
+/// wire name and keeps the rest as `additional_properties`.
+///
+/// One small call per property instead of serde's derived visitor keeps the generated crate quick to
+/// compile; the object is buffered as a `serde_json` map first, as `#[serde(flatten)]` would buffer it.
+#[derive(Debug)]
+pub struct ObjectReader {
+    object: Map<String, Value>,
+}
+
+impl ObjectReader {
+    /// Reads the whole object; anything but a JSON object is an error.
+    pub fn new<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ObjectReader, D::Error> {
+        Ok(ObjectReader { object: Map::deserialize(deserializer)? })
+    }
+
+    /// Takes out the property `name`: `None` when it is absent or `null`; an error naming the property
+    /// when its value does not fit `T`.
+    pub fn take<T: DeserializeOwned, E: de::Error>(&mut self, name: &str) -> Result<Option<T>, E> {
+        match self.object.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => {
+                T::deserialize(value).map(Some).map_err(|error| E::custom(format!("{name}: {error}")))
+            }
+        }
+    }
+
+    /// The properties not taken.
+    pub fn rest(self) -> Map<String, Value> {
+        self.object
+    }
+}
+
+/// Writes a generated model as a JSON object: each property that is set, then the additional ones.
+#[derive(Debug)]
+pub struct ObjectWriter<M> {
+    object: M,
+}
+
+impl<M: SerializeMap> ObjectWriter<M> {
+    /// Starts the object.
+    pub fn new<S: Serializer<SerializeMap = M>>(serializer: S) -> Result<ObjectWriter<M>, S::Error> {
+        Ok(ObjectWriter { object: serializer.serialize_map(None)? })
+    }
+
+    /// Writes the property `name` when it is set; a `None` is left out, not sent as `null`.
+    pub fn field<T: Serialize>(&mut self, name: &str, value: &Option<T>) -> Result<(), M::Error> {
+        match value {
+            Some(value) => self.object.serialize_entry(name, value),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the additional properties and ends the object.
+    pub fn end(mut self, rest: &Map<String, Value>) -> Result<M::Ok, M::Error> {
+        for (name, value) in rest {
+            self.object.serialize_entry(name, value)?;
+        }
+        self.object.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Collection;
+    use super::{ObjectReader, ObjectWriter};
+    use serde_json::{json, Map, Value};
+
+    /// A model as the generator writes one: two declared properties and the rest.
+    #[derive(Debug, PartialEq)]
+    struct Model {
+        display_name: Option<String>,
+        count: Option<u32>,
+        additional_properties: Map<String, Value>,
+    }
+
+    impl serde::Serialize for Model {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut object = ObjectWriter::new(serializer)?;
+            object.field("displayName", &self.display_name)?;
+            object.field("count", &self.count)?;
+            object.end(&self.additional_properties)
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Model {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let mut object = ObjectReader::new(deserializer)?;
+            Ok(Model {
+                display_name: object.take("displayName")?,
+                count: object.take("count")?,
+                additional_properties: object.rest(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_model_reads_its_properties_keeps_the_rest_and_writes_only_what_is_set() {
+        let model: Model =
+            serde_json::from_value(json!({"displayName": "a", "count": null, "extra": [1]})).unwrap();
+        assert_eq!(model.display_name.as_deref(), Some("a"));
+        assert_eq!(model.count, None);
+        assert_eq!(model.additional_properties.get("extra"), Some(&json!([1])));
+        assert_eq!(serde_json::to_value(&model).unwrap(), json!({"displayName": "a", "extra": [1]}));
+    }
+
+    #[test]
+    fn a_property_of_the_wrong_type_is_an_error_naming_it_and_a_non_object_is_refused() {
+        let error = serde_json::from_value::<Model>(json!({"count": "seven"})).unwrap_err();
+        assert!(error.to_string().starts_with("count: invalid type: string"), "{error}");
+        let error = serde_json::from_str::<Model>("[1, 2]").unwrap_err();
+        assert!(error.to_string().contains("expected a map"), "{error}");
+    }
 
     #[test]
     fn a_page_reads_its_items_next_link_and_count() {

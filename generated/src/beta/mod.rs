@@ -18,6 +18,7 @@ impl Client {
     }
 
     /// The `/deviceManagement` path.
+    #[inline]
     pub fn device_management(&self) -> paths::DeviceManagement {
         paths::DeviceManagement {
             client: self.0.clone(),

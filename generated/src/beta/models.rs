@@ -18,43 +18,64 @@ use serde_json::{Map, Value};
 /// Graph type (entity or complex: the pages do not say) `microsoft.graph.configurationManagerCollectionAssignmentTarget`, derived from `deviceAndAppManagementAssignmentTarget`. Known only from example JSON, not from a resource page.
 ///
 /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:63
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigurationManagerCollectionAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// The `collectionId` property.
     ///
     /// Known only from example JSON.
     ///
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:63
-    #[serde(rename = "collectionId", default, skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
     /// The `deviceAndAppManagementAssignmentFilterId` property.
     ///
     /// Known only from example JSON.
     ///
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:63
-    #[serde(
-        rename = "deviceAndAppManagementAssignmentFilterId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub device_and_app_management_assignment_filter_id: Option<String>,
     /// The `deviceAndAppManagementAssignmentFilterType` property.
     ///
     /// Known only from example JSON.
     ///
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:63
-    #[serde(
-        rename = "deviceAndAppManagementAssignmentFilterType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub device_and_app_management_assignment_filter_type: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for ConfigurationManagerCollectionAssignmentTarget {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object.field("collectionId", &self.collection_id)?;
+        object
+            .field(
+                "deviceAndAppManagementAssignmentFilterId",
+                &self.device_and_app_management_assignment_filter_id,
+            )?;
+        object
+            .field(
+                "deviceAndAppManagementAssignmentFilterType",
+                &self.device_and_app_management_assignment_filter_type,
+            )?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigurationManagerCollectionAssignmentTarget {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(ConfigurationManagerCollectionAssignmentTarget {
+            odata_type: object.take("@odata.type")?,
+            collection_id: object.take("collectionId")?,
+            device_and_app_management_assignment_filter_id: object
+                .take("deviceAndAppManagementAssignmentFilterId")?,
+            device_and_app_management_assignment_filter_type: object
+                .take("deviceAndAppManagementAssignmentFilterType")?,
+            additional_properties: object.rest(),
+        })
+    }
 }
 
 /// The `deviceAndAppManagementAssignmentSource` type.
@@ -112,14 +133,30 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentSource {
 /// Graph type (entity or complex: the pages do not say) `microsoft.graph.deviceAndAppManagementAssignmentTarget`. Known only from example JSON, not from a resource page.
 ///
 /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:63
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAndAppManagementAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for DeviceAndAppManagementAssignmentTarget {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(DeviceAndAppManagementAssignmentTarget {
+            odata_type: object.take("@odata.type")?,
+            additional_properties: object.rest(),
+        })
+    }
 }
 
 /// A `deviceAndAppManagementAssignmentTarget` or any type derived from it, chosen by the object's `@odata.type`.
@@ -240,43 +277,64 @@ impl<'de> Deserialize<'de> for DeviceConfigAssignmentIntent {
 /// Graph entity type `microsoft.graph.deviceConfigurationAssignment`.
 ///
 /// Source: 003-beta-deviceconfigurationassignment-create.txt:53
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceConfigurationAssignment {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// The key of the assignment.
     ///
     /// Source: 003-beta-deviceconfigurationassignment-create.txt:60
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The admin intent to apply or remove the profile. Possible values are: apply, remove.
     ///
     /// Source: 003-beta-deviceconfigurationassignment-create.txt:64
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<DeviceConfigAssignmentIntent>,
     /// The assignment source for the device configuration, direct or parcel/policySet. This property is read-only. Possible values are: direct, policySets.
     ///
     /// Read-only: the service ignores it in requests.
     ///
     /// Source: 003-beta-deviceconfigurationassignment-create.txt:62
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<DeviceAndAppManagementAssignmentSource>,
     /// The identifier of the source of the assignment. This property is read-only.
     ///
     /// Read-only: the service ignores it in requests.
     ///
     /// Source: 003-beta-deviceconfigurationassignment-create.txt:63
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// The assignment target for the device configuration.
     ///
     /// Source: 003-beta-deviceconfigurationassignment-create.txt:61
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<AnyDeviceAndAppManagementAssignmentTarget>,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for DeviceConfigurationAssignment {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object.field("id", &self.id)?;
+        object.field("intent", &self.intent)?;
+        object.field("source", &self.source)?;
+        object.field("sourceId", &self.source_id)?;
+        object.field("target", &self.target)?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceConfigurationAssignment {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(DeviceConfigurationAssignment {
+            odata_type: object.take("@odata.type")?,
+            id: object.take("id")?,
+            intent: object.take("intent")?,
+            source: object.take("source")?,
+            source_id: object.take("sourceId")?,
+            target: object.take("target")?,
+            additional_properties: object.rest(),
+        })
+    }
 }
 
 /// The `enrollmentConfigurationAssignment` type.
@@ -285,56 +343,94 @@ pub struct DeviceConfigurationAssignment {
 ///
 /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:41
 /// Source: 001-beta-enrollmentconfigurationassignment-create-stub.txt:40
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnrollmentConfigurationAssignment {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// Key of the enrollment configuration assignment
     ///
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:48
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Type of resource used for deployment to a group, direct or policySet. Possible values are: direct, policySets.
     ///
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:50
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<DeviceAndAppManagementAssignmentSource>,
     /// Identifier for resource used for deployment to a group
     ///
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:51
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Represents an assignment to managed devices in the tenant
     ///
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:49
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<AnyDeviceAndAppManagementAssignmentTarget>,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for EnrollmentConfigurationAssignment {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object.field("id", &self.id)?;
+        object.field("source", &self.source)?;
+        object.field("sourceId", &self.source_id)?;
+        object.field("target", &self.target)?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for EnrollmentConfigurationAssignment {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(EnrollmentConfigurationAssignment {
+            odata_type: object.take("@odata.type")?,
+            id: object.take("id")?,
+            source: object.take("source")?,
+            source_id: object.take("sourceId")?,
+            target: object.take("target")?,
+            additional_properties: object.rest(),
+        })
+    }
 }
 
 /// The parameters of the `deviceEnrollmentConfigurationsAssign` action, sent as its JSON body.
 ///
 /// Source: 004-beta-deviceenrollmentconfiguration-assign.txt:56
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceEnrollmentConfigurationsAssignRequest {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// The `enrollmentConfigurationAssignments` parameter.
     ///
     /// Source: 004-beta-deviceenrollmentconfiguration-assign.txt:56
-    #[serde(
-        rename = "enrollmentConfigurationAssignments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub enrollment_configuration_assignments: Option<
         Vec<EnrollmentConfigurationAssignment>,
     >,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for DeviceEnrollmentConfigurationsAssignRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object
+            .field(
+                "enrollmentConfigurationAssignments",
+                &self.enrollment_configuration_assignments,
+            )?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceEnrollmentConfigurationsAssignRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(DeviceEnrollmentConfigurationsAssignRequest {
+            odata_type: object.take("@odata.type")?,
+            enrollment_configuration_assignments: object
+                .take("enrollmentConfigurationAssignments")?,
+            additional_properties: object.rest(),
+        })
+    }
 }

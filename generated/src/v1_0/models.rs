@@ -11,21 +11,38 @@ use serde_json::{Map, Value};
 /// Graph type (entity or complex: the pages do not say) `microsoft.graph.configurationManagerCollectionAssignmentTarget`, derived from `deviceAndAppManagementAssignmentTarget`. Known only from example JSON, not from a resource page.
 ///
 /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigurationManagerCollectionAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// The `collectionId` property.
     ///
     /// Known only from example JSON.
     ///
     /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53
-    #[serde(rename = "collectionId", default, skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for ConfigurationManagerCollectionAssignmentTarget {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object.field("collectionId", &self.collection_id)?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfigurationManagerCollectionAssignmentTarget {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(ConfigurationManagerCollectionAssignmentTarget {
+            odata_type: object.take("@odata.type")?,
+            collection_id: object.take("collectionId")?,
+            additional_properties: object.rest(),
+        })
+    }
 }
 
 /// The `deviceAndAppManagementAssignmentTarget` type.
@@ -33,14 +50,30 @@ pub struct ConfigurationManagerCollectionAssignmentTarget {
 /// Graph type (entity or complex: the pages do not say) `microsoft.graph.deviceAndAppManagementAssignmentTarget`. Known only from example JSON, not from a resource page.
 ///
 /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAndAppManagementAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for DeviceAndAppManagementAssignmentTarget {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(DeviceAndAppManagementAssignmentTarget {
+            odata_type: object.take("@odata.type")?,
+            additional_properties: object.rest(),
+        })
+    }
 }
 
 /// A `deviceAndAppManagementAssignmentTarget` or any type derived from it, chosen by the object's `@odata.type`.
@@ -112,22 +145,40 @@ impl<'de> Deserialize<'de> for AnyDeviceAndAppManagementAssignmentTarget {
 /// Graph entity type `microsoft.graph.enrollmentConfigurationAssignment`.
 ///
 /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:32
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnrollmentConfigurationAssignment {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
     /// Key of the enrollment configuration assignment
     ///
     /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:39
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Represents an assignment to managed devices in the tenant
     ///
     /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:40
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<AnyDeviceAndAppManagementAssignmentTarget>,
     /// Properties this model does not declare, kept as they came so they round-trip.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl Serialize for EnrollmentConfigurationAssignment {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        object.field("@odata.type", &self.odata_type)?;
+        object.field("id", &self.id)?;
+        object.field("target", &self.target)?;
+        object.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for EnrollmentConfigurationAssignment {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        Ok(EnrollmentConfigurationAssignment {
+            odata_type: object.take("@odata.type")?,
+            id: object.take("id")?,
+            target: object.take("target")?,
+            additional_properties: object.rest(),
+        })
+    }
 }

@@ -9,6 +9,7 @@ mod paging;
 mod paths;
 mod query;
 mod redirects;
+mod requests;
 mod responses;
 mod retries;
 mod secrets;

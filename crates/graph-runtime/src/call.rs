@@ -1,0 +1,352 @@
+//! [`Request`]: what every generated operation method returns, an operation call prepared but not
+//! yet sent. Set the query options its page lists, then `.await` it (or `.send().await`); a list can
+//! also be walked page by page with [`Request::pager`] or item by item with [`Request::items`].
+//!
+//! One generic type serves every operation on purpose: the generated crate then holds no per-operation
+//! request structs and no `async fn` bodies, so it compiles quickly, and the serde code for a model is
+//! only instantiated in the crate that sends it. Which query options an operation takes is still
+//! checked at compile time: the `O` parameter is a marker type the generated crate defines per set of
+//! documented options, implementing the [`options`] traits that unlock the setters.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::client::decode;
+use crate::odata::Collection;
+use crate::paging::{ItemStream, Pager};
+use crate::transport::HttpResponse;
+use crate::{Client, Error, Operation, QueryOptions, RequestPath};
+
+/// The query options an operation's page lists, as marker traits: a request whose `O` implements
+/// [`options::Select`] has [`Request::select`], and so on. [`options::NoOptions`] implements none.
+pub mod options {
+    /// Unlocks [`Request::select`](crate::Request::select) (`$select`).
+    pub trait Select {}
+    /// Unlocks [`Request::expand`](crate::Request::expand) (`$expand`).
+    pub trait Expand {}
+    /// Unlocks [`Request::filter`](crate::Request::filter) (`$filter`).
+    pub trait Filter {}
+    /// Unlocks [`Request::search`](crate::Request::search) (`$search`).
+    pub trait Search {}
+    /// Unlocks [`Request::orderby`](crate::Request::orderby) (`$orderby`).
+    pub trait OrderBy {}
+    /// Unlocks [`Request::top`](crate::Request::top) (`$top`).
+    pub trait Top {}
+    /// Unlocks [`Request::skip`](crate::Request::skip) (`$skip`).
+    pub trait Skip {}
+    /// Unlocks [`Request::skip_token`](crate::Request::skip_token) (`$skiptoken`).
+    pub trait SkipToken {}
+    /// Unlocks [`Request::count`](crate::Request::count) (`$count`).
+    pub trait Count {}
+    /// Unlocks [`Request::format`](crate::Request::format) (`$format`).
+    pub trait Format {}
+    /// Unlocks [`Request::param`](crate::Request::param): the page lists query parameters that are
+    /// not OData system options (the marker's documentation names them).
+    pub trait Params {}
+
+    /// An operation whose page lists no query options.
+    #[derive(Debug, Clone, Copy)]
+    pub enum NoOptions {}
+}
+
+/// What a successful response holds, as a [`Request`]'s `E` parameter: [`Json`], [`Paged`] or
+/// [`NoContent`].
+pub trait Expect {
+    /// What `.await` yields on success.
+    type Output;
+
+    /// Reads the success response of `operation`.
+    fn read(operation: Operation, response: &HttpResponse) -> Result<Self::Output, Error>;
+}
+
+/// A JSON body decoded into `T`.
+pub struct Json<T>(PhantomData<fn() -> T>);
+
+/// A list: `.await` yields the first page; [`Request::pager`] and [`Request::items`] follow
+/// `@odata.nextLink` through the rest.
+pub struct Paged<T>(PhantomData<fn() -> T>);
+
+/// No body to read (`204 No Content`); any 2xx succeeds.
+pub enum NoContent {}
+
+impl<T: DeserializeOwned> Expect for Json<T> {
+    type Output = T;
+
+    fn read(operation: Operation, response: &HttpResponse) -> Result<T, Error> {
+        decode(operation, response)
+    }
+}
+
+impl<T: DeserializeOwned> Expect for Paged<T> {
+    type Output = Collection<T>;
+
+    fn read(operation: Operation, response: &HttpResponse) -> Result<Collection<T>, Error> {
+        decode(operation, response)
+    }
+}
+
+impl Expect for NoContent {
+    type Output = ();
+
+    fn read(_: Operation, _: &HttpResponse) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// One operation call, prepared: its operation, path, query options and borrowed body.
+///
+/// - `E`: what the response holds ([`Json`], [`Paged`] or [`NoContent`]);
+/// - `O`: which query options the operation takes (a marker implementing [`options`] traits);
+/// - `B`: the request body's type (`()` when the operation sends none).
+///
+/// Nothing is sent until the request is awaited; a request can be cloned and sent again.
+///
+/// A setter compiles only when the operation's marker allows it:
+///
+/// ```
+/// use graph_runtime::{options, Client, Json, Method, Operation, Request, RequestPath};
+///
+/// enum SelectOnly {}
+/// impl options::Select for SelectOnly {}
+///
+/// const GET_ME: Operation = Operation { method: Method::Get, version: "v1.0", template: "/me" };
+/// let client = Client::builder().build()?;
+/// let request: Request<'static, Json<serde_json::Value>, SelectOnly> =
+///     Request::new(&client, GET_ME, RequestPath::root().literal("me"));
+/// assert_eq!(request.select(["id"]).query().to_query_string(), "$select=id");
+/// # Ok::<(), graph_runtime::Error>(())
+/// ```
+///
+/// ```compile_fail
+/// # use graph_runtime::{options, Client, Json, Method, Operation, Request, RequestPath};
+/// # enum SelectOnly {}
+/// # impl options::Select for SelectOnly {}
+/// # const GET_ME: Operation = Operation { method: Method::Get, version: "v1.0", template: "/me" };
+/// # let client = Client::builder().build()?;
+/// let request: Request<'static, Json<serde_json::Value>, SelectOnly> =
+///     Request::new(&client, GET_ME, RequestPath::root().literal("me"));
+/// request.filter("id eq '1'"); // the page lists no `$filter`: error[E0277]
+/// # Ok::<(), graph_runtime::Error>(())
+/// ```
+#[must_use = "a request does nothing until it is awaited"]
+pub struct Request<'b, E, O = options::NoOptions, B: ?Sized = ()> {
+    client: Client,
+    operation: Operation,
+    path: RequestPath,
+    query: QueryOptions,
+    body: Option<&'b B>,
+    /// `fn() -> (E, O)`: the request holds neither, so it is `Send` and `Sync` whatever they are.
+    marker: PhantomData<fn() -> (E, O)>,
+}
+
+impl<E, O> Request<'static, E, O, ()> {
+    /// A request without a body; generated methods call this, then [`Request::body`] if they send one.
+    pub fn new(client: &Client, operation: Operation, path: RequestPath) -> Self {
+        Request {
+            client: client.clone(),
+            operation,
+            path,
+            query: QueryOptions::new(),
+            body: None,
+            marker: PhantomData,
+        }
+    }
+
+    /// The same request with a JSON body, serialised when the request is sent.
+    pub fn body<B: ?Sized>(self, body: &B) -> Request<'_, E, O, B> {
+        Request {
+            client: self.client,
+            operation: self.operation,
+            path: self.path,
+            query: self.query,
+            body: Some(body),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
+    /// The operation this request sends.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The path it sends to, percent-encoded, below the version segment.
+    pub fn path(&self) -> &RequestPath {
+        &self.path
+    }
+
+    /// The query options set so far.
+    pub fn query(&self) -> &QueryOptions {
+        &self.query
+    }
+
+    fn with_query(mut self, set: impl FnOnce(QueryOptions) -> QueryOptions) -> Self {
+        self.query = set(self.query);
+        self
+    }
+
+    /// `$select`: the properties to return (adds to earlier calls).
+    pub fn select<I, S>(self, properties: I) -> Self
+    where
+        O: options::Select,
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.with_query(|query| query.select(properties))
+    }
+
+    /// `$expand`: the navigation properties to include inline (adds to earlier calls).
+    pub fn expand<I, S>(self, properties: I) -> Self
+    where
+        O: options::Expand,
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.with_query(|query| query.expand(properties))
+    }
+
+    /// `$filter`: an OData filter expression (see [`QueryOptions::filter`]).
+    pub fn filter(self, expression: impl Into<String>) -> Self
+    where
+        O: options::Filter,
+    {
+        self.with_query(|query| query.filter(expression))
+    }
+
+    /// `$search`: a search expression, sent as given (see [`QueryOptions::search`]).
+    pub fn search(self, expression: impl Into<String>) -> Self
+    where
+        O: options::Search,
+    {
+        self.with_query(|query| query.search(expression))
+    }
+
+    /// `$orderby`: sort keys, each a property optionally followed by ` asc` or ` desc` (adds to
+    /// earlier calls).
+    pub fn orderby<I, S>(self, keys: I) -> Self
+    where
+        O: options::OrderBy,
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.with_query(|query| query.orderby(keys))
+    }
+
+    /// `$top`: the page size.
+    pub fn top(self, count: u32) -> Self
+    where
+        O: options::Top,
+    {
+        self.with_query(|query| query.top(count))
+    }
+
+    /// `$skip`: how many items to skip.
+    pub fn skip(self, count: u32) -> Self
+    where
+        O: options::Skip,
+    {
+        self.with_query(|query| query.skip(count))
+    }
+
+    /// `$skiptoken`: a paging token (paging normally follows `@odata.nextLink`).
+    pub fn skip_token(self, token: impl Into<String>) -> Self
+    where
+        O: options::SkipToken,
+    {
+        self.with_query(|query| query.skip_token(token))
+    }
+
+    /// `$count`: whether the response includes the total count.
+    pub fn count(self, include: bool) -> Self
+    where
+        O: options::Count,
+    {
+        self.with_query(|query| query.count(include))
+    }
+
+    /// `$format`: the media type of the response.
+    pub fn format(self, format: impl Into<String>) -> Self
+    where
+        O: options::Format,
+    {
+        self.with_query(|query| query.format(format))
+    }
+
+    /// A query parameter the page lists that is not an OData system option, sent by name (see
+    /// [`QueryOptions::param`]).
+    pub fn param(self, name: impl Into<String>, value: impl Into<String>) -> Self
+    where
+        O: options::Params,
+    {
+        self.with_query(|query| query.param(name, value))
+    }
+}
+
+impl<'b, E: Expect, O, B: Serialize + ?Sized> Request<'b, E, O, B> {
+    /// Sends the request (through retries and redirects) and reads the response; for a list, the
+    /// first page only. `.await` on the request does the same.
+    pub async fn send(self) -> Result<E::Output, Error> {
+        let response = self.client.send_with(self.operation, &self.path, &self.query, self.body).await?;
+        E::read(self.operation, &response)
+    }
+}
+
+impl<'b, E, O, B> IntoFuture for Request<'b, E, O, B>
+where
+    E: Expect + 'b,
+    O: 'b,
+    B: Serialize + Sync + ?Sized,
+{
+    type Output = Result<E::Output, Error>;
+    // Boxed because the `async fn`'s future has no name; one allocation next to an HTTP round trip.
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'b>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+impl<T, O> Request<'static, Paged<T>, O, ()> {
+    /// A lazy pager over the whole list: nothing is sent until the first page is asked for; each later
+    /// page follows the previous page's `@odata.nextLink`.
+    pub fn pager(self) -> Pager<T> {
+        self.client.pager(self.operation, &self.path, &self.query)
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static, O> Request<'static, Paged<T>, O, ()> {
+    /// The items of the whole list, page after page, as a stream.
+    pub fn items(self) -> ItemStream<T> {
+        self.pager().items()
+    }
+}
+
+impl<E, O, B: ?Sized> Clone for Request<'_, E, O, B> {
+    fn clone(&self) -> Self {
+        Request {
+            client: self.client.clone(),
+            operation: self.operation,
+            path: self.path.clone(),
+            query: self.query.clone(),
+            body: self.body,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<E, O, B: ?Sized> fmt::Debug for Request<'_, E, O, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The path's ids and the body are left out, as the tracing spans leave them out.
+        f.debug_struct("Request")
+            .field("operation", &self.operation)
+            .field("query", &self.query)
+            .field("has_body", &self.body.is_some())
+            .finish_non_exhaustive()
+    }
+}

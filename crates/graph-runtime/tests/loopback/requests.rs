@@ -1,0 +1,110 @@
+//! `Request`, the value generated operation methods return: awaited it sends once with the options
+//! set on it and reads the response as its `Expect` says; a `Paged` request walks the next links.
+
+use graph_runtime::paging::TryStreamExt;
+use graph_runtime::{options, Json, Method, NoContent, Operation, Paged, Request, RequestPath};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+const LIST_ITEMS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/items" };
+const UPDATE_ITEM: Operation = Operation { method: Method::Patch, version: "v1.0", template: "/items/{id}" };
+
+/// A marker as the generated crate defines one for a page listing `$select` and `$top`.
+enum SelectTop {}
+impl options::Select for SelectTop {}
+impl options::Top for SelectTop {}
+
+#[tokio::test]
+async fn an_awaited_request_sends_its_options_and_decodes_the_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/7"))
+        .and(query_param("$select", "id,name"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7", "name": "seven"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+
+    let request: Request<'static, Json<Value>, SelectTop> =
+        Request::new(&client, GET_ITEM, RequestPath::root().literal("items").param("7"));
+    let request = request.select(["id"]).select(["name"]);
+    assert_eq!(request.query().to_query_string(), "$select=id,name");
+    let item = request.await.unwrap();
+
+    assert_eq!(item, json!({"id": "7", "name": "seven"}));
+}
+
+#[tokio::test]
+async fn a_body_is_sent_as_json_and_no_content_reads_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/items/7"))
+        .and(body_json(json!({"name": "renamed"})))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let body = json!({"name": "renamed"});
+
+    let request: Request<'_, NoContent, options::NoOptions, Value> =
+        Request::new(&client, UPDATE_ITEM, RequestPath::root().literal("items").param("7")).body(&body);
+    // A request is a value: a clone sends the same call again.
+    let () = request.clone().send().await.unwrap();
+    let () = request.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_paged_request_yields_the_first_page_or_every_item_across_next_links() {
+    let server = MockServer::start().await;
+    let next = format!("{}/v1.0/items?$skiptoken=2", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items"))
+        .and(query_param("$skiptoken", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [3]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items"))
+        .and(query_param("$top", "2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"value": [1, 2], "@odata.nextLink": next})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let list = || -> Request<'static, Paged<u32>, SelectTop> {
+        Request::new(&client, LIST_ITEMS, RequestPath::root().literal("items")).top(2)
+    };
+
+    let first = list().await.unwrap();
+    assert_eq!((first.value, first.next_link.as_deref()), (vec![1, 2], Some(next.as_str())));
+    let all: Vec<u32> = list().items().try_collect().await.unwrap();
+    assert_eq!(all, [1, 2, 3]);
+    assert_eq!(list().pager().collect_all().await.unwrap(), [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn a_service_error_from_an_awaited_request_names_the_operation() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": {"code": "ResourceNotFound", "message": "no item 9"}})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+
+    let request: Request<'static, Json<Value>> =
+        Request::new(&client, GET_ITEM, RequestPath::root().literal("items").param("9"));
+    let error = request.await.unwrap_err();
+
+    let graph = error.as_graph().expect("a Graph error");
+    assert_eq!(graph.code(), Some("ResourceNotFound"));
+    assert!(error.to_string().contains("GET /v1.0/items/{id}"), "{error}");
+}
