@@ -63,15 +63,19 @@ impl ObjectReader {
         Ok(ObjectReader { object: Map::deserialize(deserializer)? })
     }
 
-    /// Takes out the property `name`: `None` when it is absent or `null`; an error naming the property
-    /// when its value does not fit `T`.
+    /// Takes out the property `name`: `None` when it is absent or `null`; when its value does not fit
+    /// `T`, an error naming the property and the path inside it (`assignments[0]: target: …`).
     pub fn take<T: DeserializeOwned, E: de::Error>(&mut self, name: &str) -> Result<Option<T>, E> {
-        match self.object.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => {
-                T::deserialize(value).map(Some).map_err(|error| E::custom(format!("{name}: {error}")))
+        let Some(value) = self.object.remove(name).filter(|value| !value.is_null()) else { return Ok(None) };
+        serde_path_to_error::deserialize(value).map(Some).map_err(|error| {
+            let inside = error.path().to_string();
+            let error = error.into_inner();
+            match inside.as_str() {
+                "." => E::custom(format!("{name}: {error}")),
+                index if index.starts_with('[') => E::custom(format!("{name}{index}: {error}")),
+                path => E::custom(format!("{name}.{path}: {error}")),
             }
-        }
+        })
     }
 
     /// The properties not taken.
@@ -143,6 +147,20 @@ mod tests {
         }
     }
 
+    /// A model whose one property is a list of models.
+    #[derive(Debug)]
+    struct Listing {
+        #[allow(dead_code)] // Read only through Debug when a test fails.
+        models: Option<Vec<Model>>,
+    }
+
+    impl<'de> serde::Deserialize<'de> for Listing {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let mut object = ObjectReader::new(deserializer)?;
+            Ok(Listing { models: object.take("models")? })
+        }
+    }
+
     #[test]
     fn a_model_reads_its_properties_keeps_the_rest_and_writes_only_what_is_set() {
         let model: Model =
@@ -157,6 +175,9 @@ mod tests {
     fn a_property_of_the_wrong_type_is_an_error_naming_it_and_a_non_object_is_refused() {
         let error = serde_json::from_value::<Model>(json!({"count": "seven"})).unwrap_err();
         assert!(error.to_string().starts_with("count: invalid type: string"), "{error}");
+        // Inside a property, the path to the value that failed is kept, array indexes included.
+        let error = serde_json::from_value::<Listing>(json!({"models": [{}, {"count": -1}]})).unwrap_err();
+        assert!(error.to_string().starts_with("models[1]: count: invalid value: integer `-1`"), "{error}");
         let error = serde_json::from_str::<Model>("[1, 2]").unwrap_err();
         assert!(error.to_string().contains("expected a map"), "{error}");
     }
