@@ -332,6 +332,7 @@ fn version_files(
     let receiver = Receiver {
         client: quote!(self.0),
         path: quote!(graph_runtime::RequestPath::root()),
+        owned_path: quote!(graph_runtime::RequestPath::root()),
         builders: quote!(paths::),
         models: quote!(models::),
         consts: quote!(paths::),

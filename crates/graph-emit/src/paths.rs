@@ -444,7 +444,10 @@ pub fn key_text(key: &[SegKey]) -> String {
 /// How a node's methods reach the runtime client and the node's path (differs for the root `Client`).
 pub struct Receiver {
     pub client: TokenStream,
+    /// The node's path, borrowed for `literal`/`param` (`self.path`).
     pub path: TokenStream,
+    /// The node's path as an owned value for an operation's request (`self.path.clone()`).
+    pub owned_path: TokenStream,
     /// Prefix for builder struct names (`paths::` from the version module, empty inside paths).
     pub builders: TokenStream,
     /// Prefix for model names (`models::` from paths and from the version module).
@@ -461,7 +464,7 @@ pub fn node_methods(
     receiver: &Receiver,
 ) -> TokenStream {
     let Some(node) = plan.nodes.get(key) else { return TokenStream::new() };
-    let Receiver { client, path, builders, models, consts } = receiver;
+    let Receiver { client, path, owned_path, builders, models, consts } = receiver;
     let mut out = TokenStream::new();
     for (segment, child) in &node.children {
         let mut child_key = key.to_vec();
@@ -521,11 +524,7 @@ pub fn node_methods(
         let cfg = plan.op_attribute(leaf.op);
         let expect = expect_type(leaf.op, catalog, models);
         let options = options::options_type(leaf.op);
-        let path_value = match path.to_string().as_str() {
-            "self . path" => quote!(self.path.clone()),
-            _ => quote!(#path),
-        };
-        let new_request = quote!(graph_runtime::Request::new(&#client, #consts #op_const, #path_value));
+        let new_request = quote!(graph_runtime::Request::new(&#client, #consts #op_const, #owned_path));
         // `#[inline]`: each method only builds a value, so its code is generated where it is called.
         out.extend(match body_type(leaf.op, catalog, models) {
             Some(body) => quote! {
@@ -665,6 +664,7 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
     let receiver = Receiver {
         client: quote!(self.client),
         path: quote!(self.path),
+        owned_path: quote!(self.path.clone()),
         builders: TokenStream::new(),
         models: quote!(models::),
         consts: TokenStream::new(),
