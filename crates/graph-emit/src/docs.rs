@@ -1,5 +1,5 @@
 //! Rustdoc text for generated items: descriptions, paths, permissions, responses and source spans,
-//! printed as one `#[doc = " …"]` attribute per line.
+//! printed as one `#[doc = r#" …"#]` attribute per line.
 //!
 //! Page text is flattened to one line per paragraph and lightly escaped, so nothing a page says can turn
 //! into a doctest, an HTML tag, a broken intra-doc link or a list that clippy's doc lints reject.
@@ -8,10 +8,11 @@ use graph_ir::{
     HttpMethod, Operation, Origin, PermissionKind, PermissionScopes, PrivilegeOrder, Property, Span, TypeDef,
     TypeKind,
 };
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use crate::catalog::Catalog;
+use crate::format::raw_str;
 
 /// A doc comment under construction: paragraphs separated by blank lines.
 #[derive(Debug, Default, Clone)]
@@ -69,13 +70,13 @@ impl Doc {
         self
     }
 
-    /// `#[doc = " line"]` attributes.
+    /// `#[doc = r#" line"#]` attributes.
     pub fn outer(&self) -> TokenStream {
         let lines = self.lines.iter().map(|line| doc_string(line));
         quote!(#(#[doc = #lines])*)
     }
 
-    /// `#![doc = " line"]` attributes (module docs).
+    /// `#![doc = r#" line"#]` attributes (module docs).
     pub fn inner(&self) -> TokenStream {
         let lines = self.lines.iter().map(|line| doc_string(line));
         quote!(#(#![doc = #lines])*)
@@ -83,11 +84,11 @@ impl Doc {
 }
 
 /// A doc line as prettyplease prints it after `///`: one leading space, unless the line is empty.
-fn doc_string(line: &str) -> String {
+fn doc_string(line: &str) -> Literal {
     if line.is_empty() {
-        String::new()
+        raw_str("")
     } else {
-        format!(" {line}")
+        raw_str(&format!(" {line}"))
     }
 }
 
@@ -347,8 +348,7 @@ mod tests {
         doc.paragraph("Second.");
         doc.list(["a".to_owned()]);
         let printed = doc.outer().to_string();
-        let expected =
-            r#"# [doc = " First."] # [doc = ""] # [doc = " Second."] # [doc = ""] # [doc = " - a"]"#;
+        let expected = r##"# [doc = r#" First."#] # [doc = r#""#] # [doc = r#" Second."#] # [doc = r#""#] # [doc = r#" - a"#]"##;
         assert_eq!(printed, expected);
     }
 }

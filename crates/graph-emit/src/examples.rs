@@ -12,6 +12,7 @@ use serde_json::Value;
 use graph_ir::{Example, Operation, TypeRef};
 
 use crate::catalog::Catalog;
+use crate::format::raw_str;
 use crate::naming::{self, Scope};
 use crate::paths::{self, call_format, segment_keys, PathPlan, SegKey};
 
@@ -272,11 +273,11 @@ impl ExampleContext<'_, '_, '_> {
             }
         }
         if let (true, Some(json)) = (uses_request, &request_json) {
-            let json = raw_string(json);
+            let json = raw_str(json);
             out.tokens.extend(quote!(const #request_const: &str = #json;));
         }
         if let (true, Some(json)) = (uses_response, &response_json) {
-            let json = raw_string(json);
+            let json = raw_str(json);
             out.tokens.extend(quote!(const #response_const: &str = #json;));
         }
         out.tokens.extend(tests);
@@ -536,31 +537,6 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
-/// A raw string literal with enough `#`s that no `"#…` inside can end it.
-fn raw_string(text: &str) -> TokenStream {
-    let mut longest = 0;
-    let mut run: Option<usize> = None;
-    for c in text.chars() {
-        run = match (c, run) {
-            ('"', _) => Some(0),
-            ('#', Some(count)) => Some(count + 1),
-            _ => None,
-        };
-        if let Some(count) = run {
-            longest = longest.max(count);
-        }
-    }
-    let hashes = "#".repeat(longest + 1);
-    let literal: Result<Literal, _> = format!("r{hashes}\"{text}\"{hashes}").parse();
-    match literal {
-        Ok(literal) => quote!(#literal),
-        Err(_) => {
-            let literal = Literal::string(text);
-            quote!(#literal)
-        }
-    }
-}
-
 /// The shared helpers, only those some test uses (an unused helper would be a warning).
 fn helpers(round_trip: bool, mock: bool) -> TokenStream {
     let mut uses = TokenStream::new();
@@ -752,11 +728,5 @@ mod tests {
             Some(("a/p.md:40".to_owned(), "a string where an object is documented"))
         );
         assert_eq!(known_bad_in("a/p.md:41 other", &example), None);
-    }
-
-    #[test]
-    fn raw_strings_outlast_quote_hash_runs_in_the_text() {
-        assert_eq!(raw_string("{\"a\": 1}").to_string(), "r#\"{\"a\": 1}\"#");
-        assert_eq!(raw_string("\"## x").to_string(), "r###\"\"## x\"###");
     }
 }
