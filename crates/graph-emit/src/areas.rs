@@ -22,6 +22,12 @@ pub const CFG_MARKER: &str = "__graph_emit_cfg";
 /// The feature that enables every area (and the types no operation reaches).
 pub const FULL: &str = "full";
 
+/// The feature that turns HTTP/2 on in the runtime; every generated crate has it.
+pub const HTTP2: &str = "http2";
+
+/// Feature names the crate defines for itself: a page area spelled like one counts as no area.
+const RESERVED: [&str; 3] = ["default", FULL, HTTP2];
+
 /// The area of operations whose page name does not say one, when other pages do.
 const OTHER: &str = "other";
 
@@ -34,7 +40,8 @@ pub fn page_area(file: &str) -> Option<String> {
     let rest = name.strip_prefix("intune-")?;
     let area = rest.split('-').next().filter(|area| !area.is_empty())?;
     let valid = area.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    valid.then(|| area.to_ascii_lowercase())
+    let area = area.to_ascii_lowercase();
+    (valid && !RESERVED.contains(&area.as_str())).then_some(area)
 }
 
 /// The areas of the whole input (empty: no gating).
@@ -50,7 +57,6 @@ impl Areas {
         if !names.is_empty() && found.iter().any(Option::is_none) {
             names.insert(OTHER.to_owned());
         }
-        names.remove(FULL);
         Areas { names }
     }
 
@@ -60,7 +66,7 @@ impl Areas {
 
     /// The area of one operation (only meaningful when [`Areas::gated`]).
     pub fn of(&self, op: &Operation) -> String {
-        op_page_area(op).filter(|area| area != FULL).unwrap_or_else(|| OTHER.to_owned())
+        op_page_area(op).unwrap_or_else(|| OTHER.to_owned())
     }
 
     /// `#[cfg(…)]` for an item needed by `set` (an empty set: only `full`); nothing when ungated.
@@ -104,12 +110,13 @@ impl Areas {
         }
     }
 
-    /// The `[features]` table: `default = []`, `full` = every area, one empty feature per area.
+    /// The `[features]` table: `default = []`, `http2` (passed on to the runtime), and when gated
+    /// `full` = every area and one empty feature per area.
     pub fn cargo_features(&self) -> String {
+        let mut out = format!("\n[features]\ndefault = []\n{HTTP2} = [\"graph-runtime/{HTTP2}\"]\n");
         if !self.gated() {
-            return String::new();
+            return out;
         }
-        let mut out = String::from("\n[features]\ndefault = []\n");
         let all: Vec<String> = self.names.iter().map(|name| format!("\"{name}\"")).collect();
         out.push_str(&format!("{FULL} = [{}]\n", all.join(", ")));
         for name in &self.names {
@@ -204,6 +211,9 @@ mod tests {
         assert_eq!(page_area("intune-deviceconfigv2-y-list.md").as_deref(), Some("deviceconfigv2"));
         assert_eq!(page_area("000-beta-create.txt"), None);
         assert_eq!(page_area("intune--x.md"), None);
+        // Names the crate's own features use are no area.
+        assert_eq!(page_area("intune-full-x-get.md"), None);
+        assert_eq!(page_area("intune-HTTP2-x-get.md"), None);
     }
 
     #[test]
@@ -211,7 +221,11 @@ mod tests {
         let areas = Areas { names: ["b".to_owned(), "a".to_owned()].into_iter().collect() };
         assert_eq!(
             areas.cargo_features(),
-            "\n[features]\ndefault = []\nfull = [\"a\", \"b\"]\na = []\nb = []\n"
+            "\n[features]\ndefault = []\nhttp2 = [\"graph-runtime/http2\"]\nfull = [\"a\", \"b\"]\na = []\nb = []\n"
+        );
+        assert_eq!(
+            Areas::default().cargo_features(),
+            "\n[features]\ndefault = []\nhttp2 = [\"graph-runtime/http2\"]\n"
         );
         let one: AreaSet = ["a".to_owned()].into_iter().collect();
         assert_eq!(areas.attribute(&one).to_string(), "# [cfg (feature = \"a\")]");

@@ -7,9 +7,10 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use http::{HeaderMap, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
+use crate::odata::ObjectReader;
 use crate::transport::TransportError;
 use crate::Operation;
 
@@ -170,62 +171,100 @@ pub struct GraphError {
 }
 
 /// The `error` object of a Graph error response.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GraphErrorBody {
     /// A machine-readable code, e.g. `Request_ResourceNotFound`.
-    #[serde(default)]
     pub code: String,
     /// A human-readable message.
-    #[serde(default)]
     pub message: String,
     /// The target of the error, when the service names one.
-    #[serde(default)]
     pub target: Option<String>,
     /// The service's diagnostic details (`innerError`, any casing Graph uses).
-    #[serde(default, rename = "innerError", alias = "innererror", alias = "InnerError")]
     pub inner_error: Option<InnerError>,
     /// Further errors, e.g. one per invalid property.
-    #[serde(default)]
     pub details: Vec<ErrorDetail>,
 }
 
 /// Diagnostic details of a Graph error: what to quote to Microsoft support.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InnerError {
     /// The request id the service assigned.
-    #[serde(default, rename = "request-id")]
     pub request_id: Option<String>,
     /// The `client-request-id` the request carried, echoed back.
-    #[serde(default, rename = "client-request-id")]
     pub client_request_id: Option<String>,
     /// When the service handled the request.
-    #[serde(default)]
     pub date: Option<String>,
     /// Any other members (`code`, nested `innerError`, …), kept as they came.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
 }
 
 /// One entry of a Graph error's `details`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// A machine-readable code.
-    #[serde(default)]
     pub code: String,
     /// A human-readable message.
-    #[serde(default)]
     pub message: String,
     /// The target of this detail, e.g. a property name.
-    #[serde(default)]
     pub target: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: GraphErrorBody,
+// Read by hand through `ObjectReader`, like the generated models: the runtime links no derive macro,
+// so a from-scratch build of a client compiles no serde_derive (and its syn) for it. Absent or
+// `null` members take their defaults; a member of the wrong type makes the whole body unparsed (kept
+// raw in `raw_body`).
+
+impl<'de> Deserialize<'de> for GraphErrorBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = ObjectReader::new(deserializer)?;
+        let inner_error = match object.take("innerError")? {
+            Some(inner) => Some(inner),
+            // The casings Graph services use besides `innerError`.
+            None => match object.take("innererror")? {
+                Some(inner) => Some(inner),
+                None => object.take("InnerError")?,
+            },
+        };
+        Ok(GraphErrorBody {
+            code: object.take("code")?.unwrap_or_default(),
+            message: object.take("message")?.unwrap_or_default(),
+            target: object.take("target")?,
+            inner_error,
+            details: object.take("details")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for InnerError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = ObjectReader::new(deserializer)?;
+        Ok(InnerError {
+            request_id: object.take("request-id")?,
+            client_request_id: object.take("client-request-id")?,
+            date: object.take("date")?,
+            additional_properties: object.rest(),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorDetail {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = ObjectReader::new(deserializer)?;
+        Ok(ErrorDetail {
+            code: object.take("code")?.unwrap_or_default(),
+            message: object.take("message")?.unwrap_or_default(),
+            target: object.take("target")?,
+        })
+    }
+}
+
+/// The `{"error": {…}}` envelope of an error response.
+fn error_body(body: &[u8]) -> Option<GraphErrorBody> {
+    let mut envelope: Map<String, Value> = serde_json::from_slice(body).ok()?;
+    serde_json::from_value(envelope.remove("error")?).ok()
 }
 
 impl GraphError {
@@ -237,7 +276,7 @@ impl GraphError {
         body: &[u8],
         attempts: u32,
     ) -> GraphError {
-        let parsed = serde_json::from_slice::<ErrorEnvelope>(body).ok().map(|envelope| envelope.error);
+        let parsed = error_body(body);
         GraphError {
             operation,
             status,

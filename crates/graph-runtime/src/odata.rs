@@ -1,5 +1,8 @@
 //! OData helpers the generated models use: `@odata.type` discrimination and collection pages.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
@@ -27,16 +30,63 @@ pub fn serialize_with_type<T: Serialize, S: Serializer>(
 }
 
 /// One page of a collection response: `{"value": [...], "@odata.nextLink": "..."}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Collection<T> {
     /// The items of this page.
     pub value: Vec<T>,
     /// The URL of the next page, if there is one.
-    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
     /// Any other members (`@odata.context`, `@odata.count`, …), kept as they came.
-    #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+/// `value` first, then `@odata.nextLink` when there is one, then the other members.
+impl<T: Serialize> Serialize for Collection<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut page = ObjectWriter::new(serializer)?;
+        page.object.serialize_entry("value", &self.value)?;
+        page.field("@odata.nextLink", &self.next_link)?;
+        page.end(&self.additional_properties)
+    }
+}
+
+/// A page without `value` is an error; everything else but `@odata.nextLink` is kept as it came.
+///
+/// Streamed member by member rather than buffered like a model (see [`ObjectReader`]): a page can
+/// hold hundreds of items, and a decode error keeps its path into them (`value[3].id`).
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Collection<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(CollectionVisitor(PhantomData))
+    }
+}
+
+struct CollectionVisitor<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> de::Visitor<'de> for CollectionVisitor<T> {
+    type Value = Collection<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a collection page (an object with `value`)")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Collection<T>, A::Error> {
+        let mut value = None;
+        let mut next_link = None;
+        let mut additional_properties = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "value" if value.is_none() => value = Some(map.next_value()?),
+                "value" => return Err(de::Error::duplicate_field("value")),
+                "@odata.nextLink" => next_link = map.next_value()?,
+                _ => {
+                    let member = map.next_value()?;
+                    additional_properties.insert(key, member);
+                }
+            }
+        }
+        let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
+        Ok(Collection { value, next_link, additional_properties })
+    }
 }
 
 impl<T> Collection<T> {
@@ -193,5 +243,21 @@ mod tests {
         assert_eq!(page.count(), Some(7));
         let last: Collection<u8> = serde_json::from_str(r#"{"value":[]}"#).unwrap();
         assert_eq!((last.count(), last.next_link), (None, None));
+        let error = serde_json::from_str::<Collection<u8>>(r#"{"values":[]}"#).unwrap_err();
+        assert!(error.to_string().starts_with("missing field `value`"), "{error}");
+        let error = serde_json::from_str::<Collection<u8>>(r#"{"value":[1,"x"]}"#).unwrap_err();
+        assert!(error.to_string().starts_with("invalid type: string"), "{error}");
+    }
+
+    #[test]
+    fn a_page_writes_value_then_next_link_then_the_rest() {
+        let page: Collection<u8> =
+            serde_json::from_str(r#"{"@odata.context":"ctx","value":[1],"@odata.nextLink":"n"}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&page).unwrap(),
+            r#"{"value":[1],"@odata.nextLink":"n","@odata.context":"ctx"}"#
+        );
+        let last = Collection::<u8> { value: vec![], next_link: None, additional_properties: Map::new() };
+        assert_eq!(serde_json::to_string(&last).unwrap(), r#"{"value":[]}"#);
     }
 }
