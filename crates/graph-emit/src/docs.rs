@@ -14,6 +14,12 @@ use quote::quote;
 use crate::catalog::Catalog;
 use crate::format::raw_str;
 
+/// Opens the value of a `#[doc]` attribute that holds a whole doc comment (see [`Doc::outer`]).
+pub const DOC_BLOCK: char = '\u{1e}';
+
+/// Separates the lines inside such a value.
+pub const DOC_LINE_BREAK: char = '\u{1f}';
+
 /// A doc comment under construction: paragraphs separated by blank lines.
 #[derive(Debug, Default, Clone)]
 pub struct Doc {
@@ -70,13 +76,31 @@ impl Doc {
         self
     }
 
-    /// `#[doc = r#" line"#]` attributes.
+    /// One `#[doc]` attribute holding every line, which the formatter prints as `///` lines.
+    ///
+    /// Doc lines are a third of the generated code. One attribute per item instead of one per line
+    /// saves syn and prettyplease the bulk of their work on them; the value is one line to
+    /// prettyplease ([`DOC_BLOCK`], then the lines joined by [`DOC_LINE_BREAK`]), so it prints as one
+    /// `///` line, ending the line as every doc comment does, and the layout around it is unchanged.
     pub fn outer(&self) -> TokenStream {
-        let lines = self.lines.iter().map(|line| doc_string(line));
-        quote!(#(#[doc = #lines])*)
+        if self.lines.is_empty() {
+            return TokenStream::new();
+        }
+        let mut value =
+            String::with_capacity(self.lines.iter().map(|line| line.len() + 1).sum::<usize>() + 1);
+        value.push(DOC_BLOCK);
+        for (index, line) in self.lines.iter().enumerate() {
+            if index > 0 {
+                value.push(DOC_LINE_BREAK);
+            }
+            // Page text never holds these controls; were one there, it must not split or open a block.
+            value.extend(line.chars().map(|c| if c == DOC_BLOCK || c == DOC_LINE_BREAK { ' ' } else { c }));
+        }
+        let value = raw_str(&value);
+        quote!(#[doc = #value])
     }
 
-    /// `#![doc = r#" line"#]` attributes (module docs).
+    /// `#![doc = r#" line"#]` attributes, one per line (module docs: a few lines per file).
     pub fn inner(&self) -> TokenStream {
         let lines = self.lines.iter().map(|line| doc_string(line));
         quote!(#(#![doc = #lines])*)
@@ -347,8 +371,11 @@ mod tests {
         let mut doc = Doc::new("First.");
         doc.paragraph("Second.");
         doc.list(["a".to_owned()]);
-        let printed = doc.outer().to_string();
-        let expected = r##"# [doc = r#" First."#] # [doc = r#""#] # [doc = r#" Second."#] # [doc = r#""#] # [doc = r#" - a"#]"##;
+        let printed = doc.inner().to_string();
+        let expected = r##"# ! [doc = r#" First."#] # ! [doc = r#""#] # ! [doc = r#" Second."#] # ! [doc = r#""#] # ! [doc = r#" - a"#]"##;
         assert_eq!(printed, expected);
+        let block = doc.outer().to_string();
+        assert_eq!(block, "# [doc = r#\"\u{1e}First.\u{1f}\u{1f}Second.\u{1f}\u{1f}- a\"#]");
+        assert!(Doc::default().outer().is_empty());
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::docs::{code, Doc};
+use crate::docs::{code, Doc, DOC_LINE_BREAK};
 use crate::format::{token_text, Formatter};
 use crate::naming::{self, Scope};
 use crate::{examples, Layout};
@@ -118,16 +118,21 @@ pub struct Filed {
     pub sources: Vec<String>,
     /// The item's token text (what the formatter parses).
     pub text: String,
+    weight: usize,
 }
 
 impl Filed {
     pub fn new(words: Vec<String>, sources: Vec<String>, tokens: &TokenStream) -> Filed {
-        Filed { words, sources, text: token_text(tokens) }
+        let text = token_text(tokens);
+        // A doc block holds its lines one separator apart; each prints with its indent and `/// `.
+        const DOC_LINE_PRINTED_EXTRA: usize = 8;
+        let doc_lines = text.matches(DOC_LINE_BREAK).count();
+        Filed { words, sources, weight: text.len() + doc_lines * DOC_LINE_PRINTED_EXTRA, text }
     }
 
-    /// The length of the item's token text, standing in for its printed size.
+    /// The item's token text length, standing in for its printed size.
     pub fn weight(&self) -> usize {
-        self.text.len()
+        self.weight
     }
 }
 

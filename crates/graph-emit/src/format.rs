@@ -14,7 +14,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use crate::docs::Doc;
+use crate::docs::{Doc, DOC_BLOCK, DOC_LINE_BREAK};
 use crate::{EmitError, GeneratedFile};
 
 /// The marker macro name; no generated item is ever called this.
@@ -160,7 +160,7 @@ fn format_text(path: &str, text: &str, comments: &[String]) -> Result<String, Em
         .map_err(|error| EmitError { file: path.to_owned(), message: describe_parse_error(text, &error) })?;
     apply_cfg_markers(&mut file.items);
     let printed = prettyplease::unparse(&file);
-    Ok(separate_items(&replace_comment_markers(&printed, comments)))
+    Ok(separate_items(&expand_markers(&printed, comments)))
 }
 
 /// Replaces each [`crate::areas`] marker by a `#[cfg(…)]` on the items after it (up to the next
@@ -274,19 +274,35 @@ fn excerpt(text: &str) -> String {
     text.chars().take(160).collect()
 }
 
-fn replace_comment_markers(printed: &str, comments: &[String]) -> String {
-    let mut out = String::with_capacity(printed.len());
+/// Expands what prettyplease printed as one line: a [`comment`] marker into `//` lines, a doc block
+/// ([`Doc::outer`]) into `///` lines as prettyplease prints single-line doc attributes (no trailing
+/// spaces, a bare `///` for a blank line).
+fn expand_markers(printed: &str, comments: &[String]) -> String {
+    let mut out = String::with_capacity(printed.len() + printed.len() / 8);
     for line in printed.lines() {
         let trimmed = line.trim_start();
-        let index = trimmed
+        let indent = line.get(..line.len() - trimmed.len()).unwrap_or_default();
+        if let Some(block) = trimmed.strip_prefix("///").and_then(|rest| rest.strip_prefix(DOC_BLOCK)) {
+            for doc_line in block.split(DOC_LINE_BREAK) {
+                let doc_line = doc_line.trim_end_matches(' ');
+                out.push_str(indent);
+                out.push_str("///");
+                if !doc_line.is_empty() {
+                    out.push(' ');
+                    out.push_str(doc_line);
+                }
+                out.push('\n');
+            }
+            continue;
+        }
+        let comment = trimmed
             .strip_prefix(COMMENT_MARKER)
             .and_then(|rest| rest.strip_prefix("!("))
             .and_then(|rest| rest.strip_suffix(");"))
             .and_then(|index| index.parse::<usize>().ok())
             .and_then(|index| comments.get(index));
-        match index {
+        match comment {
             Some(text) => {
-                let indent = line.get(..line.len() - trimmed.len()).unwrap_or_default();
                 for comment_line in text.lines() {
                     out.push_str(indent);
                     out.push_str("// ");
@@ -322,6 +338,18 @@ mod tests {
         assert_eq!(raw_str("{\"a\": 1}").to_string(), "r#\"{\"a\": 1}\"#");
         assert_eq!(raw_str("\"## x").to_string(), "r###\"\"## x\"###");
         assert_eq!(raw_str("a\rb").to_string(), "\"a\\rb\"");
+    }
+
+    #[test]
+    fn a_doc_block_prints_as_doc_lines_at_its_items_depth() {
+        let mut doc = Doc::new("First.");
+        doc.paragraph("Second:");
+        doc.list(["a  ".to_owned()]);
+        let docs = doc.outer();
+        let printed = format_file("x.rs", &Doc::new("Header."), quote!(mod m { #docs pub struct S; }), &[]);
+        let expected =
+            "//! Header.\n\nmod m {\n    /// First.\n    ///\n    /// Second:\n    ///\n    /// - a\n    pub struct S;\n}\n";
+        assert_eq!(printed.ok().as_deref(), Some(expected));
     }
 
     #[test]
