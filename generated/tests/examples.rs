@@ -59,6 +59,11 @@ fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(json: &s
     assert_eq!(normalise(actual), normalise(expected));
 }
 
+/// A documented JSON body read into its model.
+fn example<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    serde_json::from_str(json).expect("the example fits the model")
+}
+
 /// Matches a request whose JSON body equals the example's, compared after [`normalise`].
 struct JsonBody(Value);
 
@@ -75,30 +80,86 @@ impl wiremock::Match for JsonBody {
     }
 }
 
-/// A runtime client that sends to `server` with the token `test-token`.
-fn client_for(server: &MockServer) -> graph_runtime::Client {
-    graph_runtime::Client::builder()
-        .base_url(server.uri())
-        .token_provider(StaticToken::new("test-token"))
-        .build()
-        .expect("the client builds")
+/// A documented exchange served by a mock server: it answers a request with the example's
+/// method, path and (when it has one) JSON body with the example's status and JSON body.
+struct Exchange {
+    server: MockServer,
+    sends_body: bool,
 }
 
-/// Asserts the server received exactly one request, with the bearer token and, when a body
-/// was sent, the JSON content type.
-async fn assert_one_request(server: &MockServer, sends_body: bool) {
-    let requests = server.received_requests().await.expect("request recording is on");
-    assert_eq!(requests.len(), 1, "requests received: {requests:?}");
-    let header = |name: &str| {
-        requests
-            .first()
-            .and_then(|request| request.headers.get(name))
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    };
-    assert_eq!(header("authorization").as_deref(), Some("Bearer test-token"));
-    if sends_body {
-        assert_eq!(header("content-type").as_deref(), Some("application/json"));
+impl Exchange {
+    async fn start(
+        http_method: &str,
+        url_path: &str,
+        request: Option<&str>,
+        status: u16,
+        response: Option<&str>,
+    ) -> Exchange {
+        let server = MockServer::start().await;
+        let mut template = ResponseTemplate::new(status);
+        if let Some(json) = response {
+            template = template.set_body_raw(json, "application/json");
+        }
+        let mut mock = Mock::given(method(http_method)).and(path(url_path));
+        if let Some(json) = request {
+            mock = mock.and(JsonBody::new(json));
+        }
+        mock.respond_with(template).mount(&server).await;
+        Exchange {
+            server,
+            sends_body: request.is_some(),
+        }
+    }
+
+    /// A runtime client that sends to the server with the token `test-token`.
+    fn client(&self) -> graph_runtime::Client {
+        graph_runtime::Client::builder()
+            .base_url(self.server.uri())
+            .token_provider(StaticToken::new("test-token"))
+            .build()
+            .expect("the client builds")
+    }
+
+    /// Asserts the client returned the documented response and the server saw one request.
+    async fn assert_answered<T>(
+        &self,
+        response: Result<T, graph_runtime::Error>,
+        expected: &str,
+    )
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let response = response.expect("the mock server answers the request");
+        assert_eq!(response, example:: < T > (expected));
+        self.assert_one_request().await;
+    }
+
+    /// Asserts the client returned `()` for the bodiless answer and the server saw one request.
+    async fn assert_no_content(&self, response: Result<(), graph_runtime::Error>) {
+        let () = response.expect("the mock server answers the request");
+        self.assert_one_request().await;
+    }
+
+    /// Asserts the server received exactly one request, with the bearer token and, when a
+    /// body was sent, the JSON content type.
+    async fn assert_one_request(&self) {
+        let requests = self
+            .server
+            .received_requests()
+            .await
+            .expect("request recording is on");
+        assert_eq!(requests.len(), 1, "requests received: {requests:?}");
+        let header = |name: &str| {
+            requests
+                .first()
+                .and_then(|request| request.headers.get(name))
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("authorization").as_deref(), Some("Bearer test-token"));
+        if self.sends_body {
+            assert_eq!(header("content-type").as_deref(), Some("application/json"));
+        }
     }
 }
 
@@ -151,41 +212,31 @@ mod beta {
     /// Example at 003-beta-deviceconfigurationassignment-create.txt:76.
     #[tokio::test]
     async fn create_device_configuration_assignment_example_1_sends_the_request() {
-        let server = MockServer::start().await;
-        let body: graph_client::beta::models::DeviceConfigurationAssignment = serde_json::from_str(
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        let exchange = Exchange::start(
+                "POST",
+                "/beta/deviceManagement/deviceConfigurations/%7BdeviceConfigurationId%7D/assignments",
+                Some(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST),
+                201,
+                Some(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE),
             )
-            .expect("the example request fits the model");
-        let template = ResponseTemplate::new(201)
-            .set_body_raw(
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
-                "application/json",
-            );
-        Mock::given(method("POST"))
-            .and(
-                path(
-                    "/beta/deviceManagement/deviceConfigurations/%7BdeviceConfigurationId%7D/assignments",
-                ),
-            )
-            .and(JsonBody::new(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST))
-            .respond_with(template)
-            .mount(&server)
             .await;
-        let client = graph_client::beta::Client::new(client_for(&server));
+        let client = graph_client::beta::Client::new(exchange.client());
+        let body: graph_client::beta::models::DeviceConfigurationAssignment = example(
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        );
         let response = client
             .device_management()
             .device_configurations()
             .by_id("{deviceConfigurationId}")
             .assignments()
             .post(&body)
-            .await
-            .expect("the mock server answers the request");
-        let expected: graph_client::beta::models::DeviceConfigurationAssignment = serde_json::from_str(
+            .await;
+        exchange
+            .assert_answered(
+                response,
                 CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
             )
-            .expect("the example response fits the model");
-        assert_eq!(response, expected);
-        assert_one_request(&server, true).await;
+            .await;
     }
 
     const DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST: &str = r##"{
@@ -211,34 +262,26 @@ mod beta {
     /// Example at 004-beta-deviceenrollmentconfiguration-assign.txt:68.
     #[tokio::test]
     async fn device_enrollment_configurations_assign_example_1_sends_the_request() {
-        let server = MockServer::start().await;
-        let body: graph_client::beta::models::DeviceEnrollmentConfigurationsAssignRequest = serde_json::from_str(
-                DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST,
+        let exchange = Exchange::start(
+                "POST",
+                "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assign",
+                Some(DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST),
+                204,
+                None,
             )
-            .expect("the example request fits the model");
-        let template = ResponseTemplate::new(204);
-        Mock::given(method("POST"))
-            .and(
-                path(
-                    "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assign",
-                ),
-            )
-            .and(
-                JsonBody::new(DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST),
-            )
-            .respond_with(template)
-            .mount(&server)
             .await;
-        let client = graph_client::beta::Client::new(client_for(&server));
-        let () = client
+        let client = graph_client::beta::Client::new(exchange.client());
+        let body: graph_client::beta::models::DeviceEnrollmentConfigurationsAssignRequest = example(
+            DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST,
+        );
+        let response = client
             .device_management()
             .device_enrollment_configurations()
             .by_id("{deviceEnrollmentConfigurationId}")
             .assign()
             .post(&body)
-            .await
-            .expect("the mock server answers the request");
-        assert_one_request(&server, true).await;
+            .await;
+        exchange.assert_no_content(response).await;
     }
 
     const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST: &str = r##"{
@@ -285,45 +328,31 @@ mod beta {
     /// Example at 000-beta-enrollmentconfigurationassignment-create.txt:63.
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_1_sends_the_request() {
-        let server = MockServer::start().await;
-        let body: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        let exchange = Exchange::start(
+                "POST",
+                "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
+                Some(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST),
+                201,
+                Some(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE),
             )
-            .expect("the example request fits the model");
-        let template = ResponseTemplate::new(201)
-            .set_body_raw(
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
-                "application/json",
-            );
-        Mock::given(method("POST"))
-            .and(
-                path(
-                    "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
-                ),
-            )
-            .and(
-                JsonBody::new(
-                    CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
-                ),
-            )
-            .respond_with(template)
-            .mount(&server)
             .await;
-        let client = graph_client::beta::Client::new(client_for(&server));
+        let client = graph_client::beta::Client::new(exchange.client());
+        let body: graph_client::beta::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        );
         let response = client
             .device_management()
             .device_enrollment_configurations()
             .by_id("{deviceEnrollmentConfigurationId}")
             .assignments()
             .post(&body)
-            .await
-            .expect("the mock server answers the request");
-        let expected: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
+            .await;
+        exchange
+            .assert_answered(
+                response,
                 CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
             )
-            .expect("the example response fits the model");
-        assert_eq!(response, expected);
-        assert_one_request(&server, true).await;
+            .await;
     }
 
     const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST: &str = r##"{
@@ -360,45 +389,31 @@ mod beta {
     /// Example at 001-beta-enrollmentconfigurationassignment-create-stub.txt:64.
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_2_sends_the_request() {
-        let server = MockServer::start().await;
-        let body: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST,
+        let exchange = Exchange::start(
+                "POST",
+                "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
+                Some(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST),
+                201,
+                Some(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE),
             )
-            .expect("the example request fits the model");
-        let template = ResponseTemplate::new(201)
-            .set_body_raw(
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE,
-                "application/json",
-            );
-        Mock::given(method("POST"))
-            .and(
-                path(
-                    "/beta/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
-                ),
-            )
-            .and(
-                JsonBody::new(
-                    CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST,
-                ),
-            )
-            .respond_with(template)
-            .mount(&server)
             .await;
-        let client = graph_client::beta::Client::new(client_for(&server));
+        let client = graph_client::beta::Client::new(exchange.client());
+        let body: graph_client::beta::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST,
+        );
         let response = client
             .device_management()
             .device_enrollment_configurations()
             .by_id("{deviceEnrollmentConfigurationId}")
             .assignments()
             .post(&body)
-            .await
-            .expect("the mock server answers the request");
-        let expected: graph_client::beta::models::EnrollmentConfigurationAssignment = serde_json::from_str(
+            .await;
+        exchange
+            .assert_answered(
+                response,
                 CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE,
             )
-            .expect("the example response fits the model");
-        assert_eq!(response, expected);
-        assert_one_request(&server, true).await;
+            .await;
     }
 }
 
@@ -441,44 +456,30 @@ mod v1_0 {
     /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53.
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_1_sends_the_request() {
-        let server = MockServer::start().await;
-        let body: graph_client::v1_0::models::EnrollmentConfigurationAssignment = serde_json::from_str(
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        let exchange = Exchange::start(
+                "POST",
+                "/v1.0/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
+                Some(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST),
+                201,
+                Some(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE),
             )
-            .expect("the example request fits the model");
-        let template = ResponseTemplate::new(201)
-            .set_body_raw(
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
-                "application/json",
-            );
-        Mock::given(method("POST"))
-            .and(
-                path(
-                    "/v1.0/deviceManagement/deviceEnrollmentConfigurations/%7BdeviceEnrollmentConfigurationId%7D/assignments",
-                ),
-            )
-            .and(
-                JsonBody::new(
-                    CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
-                ),
-            )
-            .respond_with(template)
-            .mount(&server)
             .await;
-        let client = graph_client::v1_0::Client::new(client_for(&server));
+        let client = graph_client::v1_0::Client::new(exchange.client());
+        let body: graph_client::v1_0::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        );
         let response = client
             .device_management()
             .device_enrollment_configurations()
             .by_id("{deviceEnrollmentConfigurationId}")
             .assignments()
             .post(&body)
-            .await
-            .expect("the mock server answers the request");
-        let expected: graph_client::v1_0::models::EnrollmentConfigurationAssignment = serde_json::from_str(
+            .await;
+        exchange
+            .assert_answered(
+                response,
                 CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
             )
-            .expect("the example response fits the model");
-        assert_eq!(response, expected);
-        assert_one_request(&server, true).await;
+            .await;
     }
 }

@@ -72,8 +72,7 @@ pub struct TestItem {
 /// Builds the tests of every version; `crate_ident` is the emitted crate's name as a Rust path.
 pub fn tests(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]) -> Tests {
     let mut items = Vec::new();
-    let mut uses_round_trip = false;
-    let mut uses_mock = false;
+    let mut uses = HelperUses::default();
     let mut comments = Vec::new();
     for version in versions {
         let models = {
@@ -107,8 +106,7 @@ pub fn tests(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]
                 let mut tokens = version.plan.op_marker(op);
                 tokens.extend(out.tokens);
                 out.tokens = tokens;
-                uses_round_trip |= out.round_trip;
-                uses_mock |= out.mock;
+                uses.add(out.uses);
                 items.push(TestItem {
                     version_module: version.module.to_string(),
                     words: words.clone(),
@@ -118,7 +116,7 @@ pub fn tests(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]
             }
         }
     }
-    Tests { helpers: helpers(uses_round_trip, uses_mock), items, comments }
+    Tests { helpers: helpers(uses), items, comments }
 }
 
 struct ExampleContext<'c, 'p, 'a> {
@@ -133,8 +131,33 @@ struct ExampleContext<'c, 'p, 'a> {
 
 struct ExampleTests {
     tokens: TokenStream,
+    uses: HelperUses,
+}
+
+/// Which shared test helpers the tests call: the helpers file holds only those (an unused helper
+/// would be a warning).
+#[derive(Debug, Clone, Copy, Default)]
+struct HelperUses {
+    /// `assert_round_trip`.
     round_trip: bool,
+    /// `Exchange` (every mock-server test).
     mock: bool,
+    /// `example`: a documented JSON body read into its model.
+    decode: bool,
+    /// `Exchange::assert_answered`: a response compared with the documented one.
+    answer: bool,
+    /// `Exchange::assert_no_content`.
+    no_content: bool,
+}
+
+impl HelperUses {
+    fn add(&mut self, other: HelperUses) {
+        self.round_trip |= other.round_trip;
+        self.mock |= other.mock;
+        self.decode |= other.decode;
+        self.answer |= other.answer;
+        self.no_content |= other.no_content;
+    }
 }
 
 impl ExampleContext<'_, '_, '_> {
@@ -149,7 +172,7 @@ impl ExampleContext<'_, '_, '_> {
     }
 
     fn tests(&self, comments: &mut Vec<String>) -> ExampleTests {
-        let mut out = ExampleTests { tokens: TokenStream::new(), round_trip: false, mock: false };
+        let mut out = ExampleTests { tokens: TokenStream::new(), uses: HelperUses::default() };
         let place = self.place();
         if let Some((place, reason)) = known_bad(self.example) {
             let note = format!(
@@ -218,7 +241,7 @@ impl ExampleContext<'_, '_, '_> {
                 }
             });
             uses_request = true;
-            out.round_trip = true;
+            out.uses.round_trip = true;
         } else if body_type.is_some() {
             let note = format!(
                 "{} example {}: no request round trip, because the example request has no JSON body.",
@@ -236,7 +259,7 @@ impl ExampleContext<'_, '_, '_> {
                 }
             });
             uses_response = true;
-            out.round_trip = true;
+            out.uses.round_trip = true;
         } else if response_type.is_some() {
             let reason = match &self.example.response {
                 Some(response) if !(200..300).contains(&response.status) => {
@@ -262,7 +285,10 @@ impl ExampleContext<'_, '_, '_> {
                 tests.extend(tokens);
                 uses_request |= body_type.is_some();
                 uses_response |= response_type.is_some();
-                out.mock = true;
+                out.uses.mock = true;
+                out.uses.decode |= body_type.is_some() || response_type.is_some();
+                out.uses.answer |= response_type.is_some();
+                out.uses.no_content |= response_type.is_none();
             }
             Err(reason) => {
                 let note = format!(
@@ -324,56 +350,30 @@ impl ExampleContext<'_, '_, '_> {
         let http_method = self.op.method.as_str();
         let status = Literal::u16_unsuffixed(response.status);
 
-        let (body_setup, body_arg, body_matcher, sends_body) = match (body_type, request_json) {
-            (Some(body_type), Some(json)) => (
-                quote! {
-                    let body: #body_type = serde_json::from_str(#json).expect("the example request fits the model");
-                },
-                quote!(&body),
-                quote!(.and(JsonBody::new(#json))),
-                true,
-            ),
-            (Some(_), None) => return Err("the example request has no JSON body".to_owned()),
-            (None, _) => (TokenStream::new(), TokenStream::new(), TokenStream::new(), false),
-        };
-        let (respond, call_and_check) = match response_type {
-            Some(response_type) => {
-                let json = response_json.ok_or("the example response has no JSON body")?;
-                (
-                    quote! {
-                        let template = ResponseTemplate::new(#status).set_body_raw(#json, "application/json");
-                    },
-                    quote! {
-                        let response = client #chain (#body_arg).await.expect("the mock server answers the request");
-                        let expected: #response_type = serde_json::from_str(#json).expect("the example response fits the model");
-                        assert_eq!(response, expected);
-                    },
-                )
+        let (body_setup, body_arg, request) = match (body_type, request_json) {
+            (Some(body_type), Some(json)) => {
+                (quote!(let body: #body_type = example(#json);), quote!(&body), quote!(Some(#json)))
             }
-            None => (
-                quote!(let template = ResponseTemplate::new(#status);),
-                quote! {
-                    let () = client #chain (#body_arg).await.expect("the mock server answers the request");
-                },
-            ),
+            (Some(_), None) => return Err("the example request has no JSON body".to_owned()),
+            (None, _) => (TokenStream::new(), TokenStream::new(), quote!(None)),
+        };
+        let (response_json, check) = match response_type {
+            Some(_) => {
+                let json = response_json.ok_or("the example response has no JSON body")?;
+                (quote!(Some(#json)), quote!(exchange.assert_answered(response, #json).await;))
+            }
+            None => (quote!(None), quote!(exchange.assert_no_content(response).await;)),
         };
         let name = format_ident!("{}_example_{}_sends_the_request", self.op_snake, self.number);
         Ok(quote! {
             #place
             #[tokio::test]
             async fn #name() {
-                let server = MockServer::start().await;
+                let exchange = Exchange::start(#http_method, #full_path, #request, #status, #response_json).await;
+                let client = #crate_ident::#module::Client::new(exchange.client());
                 #body_setup
-                #respond
-                Mock::given(method(#http_method))
-                    .and(path(#full_path))
-                    #body_matcher
-                    .respond_with(template)
-                    .mount(&server)
-                    .await;
-                let client = #crate_ident::#module::Client::new(client_for(&server));
-                #call_and_check
-                assert_one_request(&server, #sends_body).await;
+                let response = client #chain (#body_arg).await;
+                #check
             }
         })
     }
@@ -538,11 +538,11 @@ fn pretty(value: &Value) -> String {
 }
 
 /// The shared helpers, only those some test uses (an unused helper would be a warning).
-fn helpers(round_trip: bool, mock: bool) -> TokenStream {
-    let mut uses = TokenStream::new();
+fn helpers(uses: HelperUses) -> TokenStream {
+    let mut imports = TokenStream::new();
     let mut out = TokenStream::new();
-    if round_trip || mock {
-        uses.extend(quote!(
+    if uses.round_trip || uses.mock {
+        imports.extend(quote!(
             use serde_json::Value;
         ));
         out.extend(quote! {
@@ -579,7 +579,7 @@ fn helpers(round_trip: bool, mock: bool) -> TokenStream {
             }
         });
     }
-    if round_trip {
+    if uses.round_trip {
         out.extend(quote! {
             /// Deserialises `json` into `T`, serialises it back, and asserts nothing was lost or added.
             fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) {
@@ -590,12 +590,43 @@ fn helpers(round_trip: bool, mock: bool) -> TokenStream {
             }
         });
     }
-    if mock {
-        uses.extend(quote! {
+    if uses.decode {
+        out.extend(quote! {
+            /// A documented JSON body read into its model.
+            fn example<T: serde::de::DeserializeOwned>(json: &str) -> T {
+                serde_json::from_str(json).expect("the example fits the model")
+            }
+        });
+    }
+    if uses.mock {
+        imports.extend(quote! {
             use graph_runtime::StaticToken;
             use wiremock::matchers::{method, path};
             use wiremock::{Mock, MockServer, ResponseTemplate};
         });
+        let mut checks = TokenStream::new();
+        if uses.answer {
+            checks.extend(quote! {
+                /// Asserts the client returned the documented response and the server saw one request.
+                async fn assert_answered<T>(&self, response: Result<T, graph_runtime::Error>, expected: &str)
+                where
+                    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+                {
+                    let response = response.expect("the mock server answers the request");
+                    assert_eq!(response, example::<T>(expected));
+                    self.assert_one_request().await;
+                }
+            });
+        }
+        if uses.no_content {
+            checks.extend(quote! {
+                /// Asserts the client returned `()` for the bodiless answer and the server saw one request.
+                async fn assert_no_content(&self, response: Result<(), graph_runtime::Error>) {
+                    let () = response.expect("the mock server answers the request");
+                    self.assert_one_request().await;
+                }
+            });
+        }
         out.extend(quote! {
             /// Matches a request whose JSON body equals the example's, compared after [`normalise`].
             struct JsonBody(Value);
@@ -612,35 +643,66 @@ fn helpers(round_trip: bool, mock: bool) -> TokenStream {
                 }
             }
 
-            /// A runtime client that sends to `server` with the token `test-token`.
-            fn client_for(server: &MockServer) -> graph_runtime::Client {
-                graph_runtime::Client::builder()
-                    .base_url(server.uri())
-                    .token_provider(StaticToken::new("test-token"))
-                    .build()
-                    .expect("the client builds")
+            /// A documented exchange served by a mock server: it answers a request with the example's
+            /// method, path and (when it has one) JSON body with the example's status and JSON body.
+            struct Exchange {
+                server: MockServer,
+                sends_body: bool,
             }
 
-            /// Asserts the server received exactly one request, with the bearer token and, when a body
-            /// was sent, the JSON content type.
-            async fn assert_one_request(server: &MockServer, sends_body: bool) {
-                let requests = server.received_requests().await.expect("request recording is on");
-                assert_eq!(requests.len(), 1, "requests received: {requests:?}");
-                let header = |name: &str| {
-                    requests
-                        .first()
-                        .and_then(|request| request.headers.get(name))
-                        .and_then(|value| value.to_str().ok())
-                        .map(str::to_owned)
-                };
-                assert_eq!(header("authorization").as_deref(), Some("Bearer test-token"));
-                if sends_body {
-                    assert_eq!(header("content-type").as_deref(), Some("application/json"));
+            impl Exchange {
+                async fn start(
+                    http_method: &str,
+                    url_path: &str,
+                    request: Option<&str>,
+                    status: u16,
+                    response: Option<&str>,
+                ) -> Exchange {
+                    let server = MockServer::start().await;
+                    let mut template = ResponseTemplate::new(status);
+                    if let Some(json) = response {
+                        template = template.set_body_raw(json, "application/json");
+                    }
+                    let mut mock = Mock::given(method(http_method)).and(path(url_path));
+                    if let Some(json) = request {
+                        mock = mock.and(JsonBody::new(json));
+                    }
+                    mock.respond_with(template).mount(&server).await;
+                    Exchange { server, sends_body: request.is_some() }
+                }
+
+                /// A runtime client that sends to the server with the token `test-token`.
+                fn client(&self) -> graph_runtime::Client {
+                    graph_runtime::Client::builder()
+                        .base_url(self.server.uri())
+                        .token_provider(StaticToken::new("test-token"))
+                        .build()
+                        .expect("the client builds")
+                }
+
+                #checks
+
+                /// Asserts the server received exactly one request, with the bearer token and, when a
+                /// body was sent, the JSON content type.
+                async fn assert_one_request(&self) {
+                    let requests = self.server.received_requests().await.expect("request recording is on");
+                    assert_eq!(requests.len(), 1, "requests received: {requests:?}");
+                    let header = |name: &str| {
+                        requests
+                            .first()
+                            .and_then(|request| request.headers.get(name))
+                            .and_then(|value| value.to_str().ok())
+                            .map(str::to_owned)
+                    };
+                    assert_eq!(header("authorization").as_deref(), Some("Bearer test-token"));
+                    if self.sends_body {
+                        assert_eq!(header("content-type").as_deref(), Some("application/json"));
+                    }
                 }
             }
         });
     }
-    quote!(#uses #out)
+    quote!(#imports #out)
 }
 
 #[cfg(test)]

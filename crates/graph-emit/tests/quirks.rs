@@ -527,7 +527,7 @@ fn examples_that_cannot_be_tests_leave_a_comment() {
     ));
     assert!(tests.contains("fn get_node_example_1_sends_the_request()"));
     assert!(tests.contains(r#".by_node_id("a/b c")"#));
-    assert!(tests.contains(r#"path("/beta/nodes/a%2Fb%20c")"#));
+    assert!(tests.contains(r#""/beta/nodes/a%2Fb%20c","#), "{tests}");
     assert!(tests.contains(r#".get_report("D'7", "5")"#));
     assert!(tests.contains(
         "// nodesWeigh example 1: no mock-server test, because the example response has no JSON body."
