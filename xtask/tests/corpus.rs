@@ -141,5 +141,13 @@ fn codegen_writes_the_same_bytes_on_one_thread_and_on_two() -> anyhow::Result<()
         .map(|((path, _), _)| path.display().to_string())
         .collect();
     assert!(differing.is_empty(), "one thread and two write different bytes in: {differing:?}");
+    // Doc comments travel through the formatter as one line with control separators (graph-emit's
+    // docs.rs); every one must come out expanded into `///` lines.
+    let unexpanded: Vec<_> = one_thread
+        .iter()
+        .filter(|(_, bytes)| bytes.iter().any(|&byte| byte == 0x1e || byte == 0x1f))
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert!(unexpanded.is_empty(), "doc-block separators left in: {unexpanded:?}");
     Ok(())
 }
