@@ -3,10 +3,11 @@
 //! (bodies, responses, properties, derived and base types, transitively); a builder to every area of
 //! the operations at or below it.
 //!
-//! Input without area names (the `000-…` sample pages) has no features and no `cfg` at all. With
-//! areas, each gated item gets `#[cfg(any(feature = "a", …))]`: top-level items through a
-//! [`marker`] that the formatter turns into attributes on the items after it (the items are built
-//! as tokens by several emitters; the marker keeps the gating in one place), methods directly.
+//! Input without area names (the `000-…` sample pages) has no area features and no `cfg` at all; every
+//! crate has the `http2` feature, passed on to the runtime. With areas, each gated item gets
+//! `#[cfg(any(feature = "a", …))]`: top-level items through a [`marker`] that the formatter turns into
+//! attributes on the items after it (the items are built as tokens by several emitters; the marker
+//! keeps the gating in one place), methods directly.
 
 use std::collections::{BTreeMap, BTreeSet};
 
