@@ -54,7 +54,7 @@ impl<T: Serialize> Serialize for Collection<T> {
 ///
 /// Streamed member by member rather than buffered like a model (see [`ObjectReader`]): a page can
 /// hold hundreds of items, and a decode error keeps its path into them (`value[3].id`).
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Collection<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(CollectionVisitor(PhantomData))
     }
@@ -62,7 +62,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Collection<T> {
 
 struct CollectionVisitor<T>(PhantomData<T>);
 
-impl<'de, T: DeserializeOwned> de::Visitor<'de> for CollectionVisitor<T> {
+impl<'de, T: Deserialize<'de>> de::Visitor<'de> for CollectionVisitor<T> {
     type Value = Collection<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -243,6 +243,9 @@ mod tests {
         assert_eq!(page.count(), Some(7));
         let last: Collection<u8> = serde_json::from_str(r#"{"value":[]}"#).unwrap();
         assert_eq!((last.count(), last.next_link), (None, None));
+        // Items may borrow from the input, as with a derived impl.
+        let borrowed: Collection<&str> = serde_json::from_str(r#"{"value":["a","b"]}"#).unwrap();
+        assert_eq!(borrowed.value, ["a", "b"]);
         let error = serde_json::from_str::<Collection<u8>>(r#"{"values":[]}"#).unwrap_err();
         assert!(error.to_string().starts_with("missing field `value`"), "{error}");
         let error = serde_json::from_str::<Collection<u8>>(r#"{"value":[1,"x"]}"#).unwrap_err();
