@@ -1,5 +1,6 @@
 //! Rustdoc text for generated items: descriptions, paths, permissions, responses and source spans,
-//! printed as one `#[doc = r#" …"#]` attribute per line.
+//! carried as one `#[doc]` attribute per item that the formatter expands into `///` lines (module docs:
+//! one `#![doc]` attribute per line).
 //!
 //! Page text is flattened to one line per paragraph and lightly escaped, so nothing a page says can turn
 //! into a doctest, an HTML tag, a broken intra-doc link or a list that clippy's doc lints reject.

@@ -1,8 +1,9 @@
 //! Token streams to source text: syn parses, prettyplease prints, and a failure becomes an
-//! [`EmitError`] naming the file and quoting the tokens where syn stopped.
+//! [`EmitError`] naming the file and quoting the first item syn rejects.
 //!
 //! Comments are not tokens, so an emitter that wants a `//` comment in the output places a
-//! [`comment`] marker item and this module swaps it for the text after printing.
+//! [`comment`] marker item and this module swaps it for the text after printing. Likewise an item's doc
+//! comment arrives as one doc block ([`Doc::outer`]) and leaves as its `///` lines.
 //!
 //! Printing dominates emitting, and files print independently: a [`Formatter`] takes each file as
 //! token text (token streams cannot cross threads) and parses and prints it on worker threads while
