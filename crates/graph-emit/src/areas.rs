@@ -4,7 +4,8 @@
 //! the operations at or below it.
 //!
 //! Input without area names (the `000-…` sample pages) has no area features and no `cfg` at all; every
-//! crate has the `http2` feature, passed on to the runtime. With areas, each gated item gets
+//! crate has the runtime's transport features (`http2`, and the TLS stack: `rustls` by default or
+//! `native-tls`), passed on to it. With areas, each gated item gets
 //! `#[cfg(any(feature = "a", …))]`: top-level items through a [`marker`] that the formatter turns into
 //! attributes on the items after it (the items are built as tokens by several emitters; the marker
 //! keeps the gating in one place), methods directly.
@@ -23,11 +24,14 @@ pub const CFG_MARKER: &str = "__graph_emit_cfg";
 /// The feature that enables every area (and the types no operation reaches).
 pub const FULL: &str = "full";
 
-/// The feature that turns HTTP/2 on in the runtime; every generated crate has it.
-pub const HTTP2: &str = "http2";
+/// The runtime's transport features every generated crate passes on: HTTP/2, and the two TLS stacks.
+const RUNTIME_FEATURES: [&str; 3] = ["http2", "rustls", "native-tls"];
+
+/// The TLS stack a crate built with default features uses.
+const DEFAULT_TLS: &str = "rustls";
 
 /// Feature names the crate defines for itself: a page area spelled like one counts as no area.
-const RESERVED: [&str; 3] = ["default", FULL, HTTP2];
+const RESERVED: [&str; 5] = ["default", FULL, "http2", "rustls", "native-tls"];
 
 /// The area of operations whose page name does not say one, when other pages do.
 const OTHER: &str = "other";
@@ -111,10 +115,13 @@ impl Areas {
         }
     }
 
-    /// The `[features]` table: `default = []`, `http2` (passed on to the runtime), and when gated
-    /// `full` = every area and one empty feature per area.
+    /// The `[features]` table: `default = ["rustls"]`, the runtime's transport features passed on
+    /// to it, and when gated `full` = every area and one empty feature per area.
     pub fn cargo_features(&self) -> String {
-        let mut out = format!("\n[features]\ndefault = []\n{HTTP2} = [\"graph-runtime/{HTTP2}\"]\n");
+        let mut out = format!("\n[features]\ndefault = [\"{DEFAULT_TLS}\"]\n");
+        for feature in RUNTIME_FEATURES {
+            out.push_str(&format!("{feature} = [\"graph-runtime/{feature}\"]\n"));
+        }
         if !self.gated() {
             return out;
         }
@@ -215,19 +222,18 @@ mod tests {
         // Names the crate's own features use are no area.
         assert_eq!(page_area("intune-full-x-get.md"), None);
         assert_eq!(page_area("intune-HTTP2-x-get.md"), None);
+        assert_eq!(page_area("intune-rustls-x-get.md"), None);
     }
+
+    /// What every crate's `[features]` table starts with.
+    const RUNTIME: &str = "\n[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
+                           rustls = [\"graph-runtime/rustls\"]\nnative-tls = [\"graph-runtime/native-tls\"]\n";
 
     #[test]
     fn features_list_every_area_under_full() {
         let areas = Areas { names: ["b".to_owned(), "a".to_owned()].into_iter().collect() };
-        assert_eq!(
-            areas.cargo_features(),
-            "\n[features]\ndefault = []\nhttp2 = [\"graph-runtime/http2\"]\nfull = [\"a\", \"b\"]\na = []\nb = []\n"
-        );
-        assert_eq!(
-            Areas::default().cargo_features(),
-            "\n[features]\ndefault = []\nhttp2 = [\"graph-runtime/http2\"]\n"
-        );
+        assert_eq!(areas.cargo_features(), format!("{RUNTIME}full = [\"a\", \"b\"]\na = []\nb = []\n"));
+        assert_eq!(Areas::default().cargo_features(), RUNTIME);
         let one: AreaSet = ["a".to_owned()].into_iter().collect();
         assert_eq!(areas.attribute(&one).to_string(), "# [cfg (feature = \"a\")]");
         assert_eq!(areas.attribute(&AreaSet::new()).to_string(), "# [cfg (feature = \"full\")]");

@@ -165,7 +165,11 @@ fn cargo_toml(api: &Api, options: &EmitOptions, areas: &Areas) -> String {
     out.push_str(&format!("name = {}\n", toml_string(&options.crate_name)));
     out.push_str("version = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n");
     out.push_str("[dependencies]\n");
-    out.push_str(&format!("graph-runtime = {{ path = {} }}\n", toml_string(&options.runtime_path)));
+    // The runtime's TLS features are chosen through this crate's own (see `Areas::cargo_features`).
+    out.push_str(&format!(
+        "graph-runtime = {{ path = {}, default-features = false }}\n",
+        toml_string(&options.runtime_path)
+    ));
     out.push_str("serde = \"1\"\nserde_json = \"1\"\n\n");
     out.push_str("[dev-dependencies]\n");
     out.push_str(

@@ -134,9 +134,10 @@ fn cfg_above(text: &str, needle: &str) -> String {
 }
 
 #[test]
-fn cargo_features_list_each_area_under_full_and_enable_nothing_by_default() {
+fn cargo_features_list_each_area_under_full_and_enable_only_the_tls_stack_by_default() {
     let cargo = file(&emit(), "Cargo.toml");
-    let features = "[features]\ndefault = []\nhttp2 = [\"graph-runtime/http2\"]\n\
+    let features = "[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
+                    rustls = [\"graph-runtime/rustls\"]\nnative-tls = [\"graph-runtime/native-tls\"]\n\
                     full = [\"alpha\", \"beta\"]\nalpha = []\nbeta = []\n";
     assert!(cargo.contains(features), "{cargo}");
 }

@@ -18,7 +18,7 @@ type TypeKey = (ApiVersion, String);
 pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     pages.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
     let mut api = Api::default();
-    let files: BTreeSet<&str> = pages.iter().map(|p| p.summary.file.as_str()).collect();
+    let files = InputFiles::new(&pages);
     let mut diagnostics = Vec::new();
     for page in &pages {
         check_links(page, &files, &mut diagnostics);
@@ -69,14 +69,31 @@ fn operation_order(op: &Operation) -> (ApiVersion, String, graph_ir::HttpMethod)
     (op.version, op.paths.first().map(|p| p.raw.clone()).unwrap_or_default(), op.method)
 }
 
+/// The input's file names, for answering links: exactly, or ignoring ASCII case (the docs site
+/// serves either spelling).
+struct InputFiles<'a> {
+    exact: BTreeSet<&'a str>,
+    lowercase: BTreeSet<String>,
+}
+
+impl<'a> InputFiles<'a> {
+    fn new(pages: &'a [PageModel]) -> InputFiles<'a> {
+        let exact: BTreeSet<&str> = pages.iter().map(|p| p.summary.file.as_str()).collect();
+        let lowercase = exact.iter().map(|file| file.to_ascii_lowercase()).collect();
+        InputFiles { exact, lowercase }
+    }
+
+    fn contains(&self, file: &str) -> bool {
+        self.exact.contains(file) || self.lowercase.contains(&file.to_ascii_lowercase())
+    }
+}
+
 /// One diagnostic per page and distinct relative link target that no input page answers.
-fn check_links(page: &PageModel, files: &BTreeSet<&str>, diagnostics: &mut Vec<Diagnostic>) {
+fn check_links(page: &PageModel, files: &InputFiles<'_>, diagnostics: &mut Vec<Diagnostic>) {
     let mut reported = BTreeSet::new();
     for link in &page.links {
         let resolved = resolve_relative(&page.summary.file, &link.target);
-        let found = resolved
-            .as_deref()
-            .is_some_and(|r| files.contains(r) || files.iter().any(|f| f.eq_ignore_ascii_case(r)));
+        let found = resolved.as_deref().is_some_and(|r| files.contains(r));
         if !found && reported.insert(link.target.clone()) {
             diagnostics.push(Diagnostic {
                 span: link.span.clone(),

@@ -118,3 +118,21 @@ fn a_json_representation_member_missing_from_the_properties_table_is_diagnosed()
     assert!(conflicts[0].message.contains("`extra`"));
     assert_eq!(conflicts[0].span.line, 14);
 }
+
+#[test]
+fn links_resolve_against_the_input_ignoring_case_and_the_rest_are_diagnosed_once() {
+    let page = "# Get thing\n\nReturns a [thing](../resources/Thing.md), a [widget](../resources/widget.md) \
+                and [another widget](../resources/widget.md).\n\n## HTTP request\n``` http\nGET /things/{id}\n```\n";
+    let thing = "# thing resource type\n\nA thing.\n";
+    let api = graph_parser::build_api(vec![
+        graph_parser::parse_page("beta/api/thing-get.md", page.as_bytes()),
+        graph_parser::parse_page("beta/resources/thing.md", thing.as_bytes()),
+    ]);
+    let unresolved: Vec<&str> = api
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == DiagnosticCode::UnresolvedLink)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(unresolved, ["link to `../resources/widget.md`, which is not in the input"]);
+}

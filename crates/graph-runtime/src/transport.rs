@@ -2,7 +2,8 @@
 //!
 //! Everything before (building URL, headers and body) and after (retries, redirects, errors) is pure
 //! code in this crate, so a test or a user can plug in another sender without touching that logic.
-//! The default sender is [`ReqwestTransport`]: reqwest over rustls, one connection pool per client.
+//! The default sender is [`ReqwestTransport`]: reqwest over the TLS stack the crate's features pick
+//! (rustls by default, or `native-tls`), one connection pool per client.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -142,7 +143,8 @@ impl StdError for TransportError {
     }
 }
 
-/// The default [`Transport`]: reqwest with rustls, redirects off (the client follows them itself so it
+/// The default [`Transport`]: reqwest over rustls (or the platform's TLS with only the `native-tls`
+/// feature), redirects off (the client follows them itself so it
 /// can drop credentials on a host change), one connection pool shared by every clone.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
@@ -152,8 +154,7 @@ pub struct ReqwestTransport {
 impl ReqwestTransport {
     /// A transport with its own connection pool.
     pub fn new() -> Result<ReqwestTransport, TransportError> {
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
+        let http = tls_backend(reqwest::Client::builder())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(TransportError::from_reqwest)?;
@@ -168,6 +169,21 @@ impl ReqwestTransport {
         ReqwestTransport { http }
     }
 }
+
+/// rustls whenever its feature is on, even beside `native-tls` (reqwest would pick native-tls).
+#[cfg(feature = "rustls")]
+fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder.use_rustls_tls()
+}
+
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder.use_native_tls()
+}
+
+// Graph is HTTPS only: a build without a TLS stack could not send a single request.
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+compile_error!("graph-runtime needs a TLS stack: enable its `rustls` (default) or `native-tls` feature");
 
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
