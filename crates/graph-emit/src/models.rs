@@ -99,6 +99,9 @@ fn object_struct(
             pub odata_type: Option<String>,
             #(#definitions)*
             /// Properties this model does not declare, kept as they came so they round-trip.
+            ///
+            /// A declared property left `None` is not sent at all. To send one as `null` (an update
+            /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
             pub additional_properties: Map<String, Value>,
         }
 

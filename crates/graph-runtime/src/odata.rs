@@ -146,7 +146,8 @@ impl<M: SerializeMap> ObjectWriter<M> {
         Ok(ObjectWriter { object: serializer.serialize_map(None)? })
     }
 
-    /// Writes the property `name` when it is set; a `None` is left out, not sent as `null`.
+    /// Writes the property `name` when it is set; a `None` is left out, not sent as `null` (a model
+    /// sends an explicit `null` through its additional properties: see [`ObjectWriter::end`]).
     pub fn field<T: Serialize>(&mut self, name: &str, value: &Option<T>) -> Result<(), M::Error> {
         match value {
             Some(value) => self.object.serialize_entry(name, value),
@@ -154,7 +155,8 @@ impl<M: SerializeMap> ObjectWriter<M> {
         }
     }
 
-    /// Writes the additional properties and ends the object.
+    /// Writes the additional properties and ends the object. A `null` among them for a declared
+    /// property that is `None` is how a model clears that property in an update.
     pub fn end(mut self, rest: &Map<String, Value>) -> Result<M::Ok, M::Error> {
         for (name, value) in rest {
             self.object.serialize_entry(name, value)?;
@@ -170,7 +172,7 @@ mod tests {
     use serde_json::{json, Map, Value};
 
     /// A model as the generator writes one: two declared properties and the rest.
-    #[derive(Debug, PartialEq)]
+    #[derive(Debug, Default, PartialEq)]
     struct Model {
         display_name: Option<String>,
         count: Option<u32>,
@@ -219,6 +221,14 @@ mod tests {
         assert_eq!(model.count, None);
         assert_eq!(model.additional_properties.get("extra"), Some(&json!([1])));
         assert_eq!(serde_json::to_value(&model).unwrap(), json!({"displayName": "a", "extra": [1]}));
+    }
+
+    #[test]
+    fn an_unset_property_is_sent_as_null_only_through_the_additional_properties() {
+        let mut update = Model { display_name: Some("b".into()), ..Model::default() };
+        assert_eq!(serde_json::to_value(&update).unwrap(), json!({"displayName": "b"}));
+        update.additional_properties.insert("count".into(), Value::Null);
+        assert_eq!(serde_json::to_value(&update).unwrap(), json!({"displayName": "b", "count": null}));
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct ConfigurationManagerCollectionAssignmentTarget {
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:63
     pub device_and_app_management_assignment_filter_type: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -138,6 +141,9 @@ pub struct DeviceAndAppManagementAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
     pub odata_type: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -306,6 +312,9 @@ pub struct DeviceConfigurationAssignment {
     /// Source: 003-beta-deviceconfigurationassignment-create.txt:61
     pub target: Option<AnyDeviceAndAppManagementAssignmentTarget>,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -364,6 +373,9 @@ pub struct EnrollmentConfigurationAssignment {
     /// Source: 000-beta-enrollmentconfigurationassignment-create.txt:49
     pub target: Option<AnyDeviceAndAppManagementAssignmentTarget>,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -407,6 +419,9 @@ pub struct DeviceEnrollmentConfigurationsAssignRequest {
         Vec<EnrollmentConfigurationAssignment>,
     >,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 

@@ -22,6 +22,9 @@ pub struct ConfigurationManagerCollectionAssignmentTarget {
     /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53
     pub collection_id: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -55,6 +58,9 @@ pub struct DeviceAndAppManagementAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
     pub odata_type: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -158,6 +164,9 @@ pub struct EnrollmentConfigurationAssignment {
     /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:40
     pub target: Option<AnyDeviceAndAppManagementAssignmentTarget>,
     /// Properties this model does not declare, kept as they came so they round-trip.
+    ///
+    /// A declared property left `None` is not sent at all. To send one as `null` (an update
+    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
     pub additional_properties: Map<String, Value>,
 }
 
