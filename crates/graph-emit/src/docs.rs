@@ -152,6 +152,7 @@ pub fn escape(text: &str) -> String {
                 .replace(']', "\\]")
                 .replace('\t', " ")
         })
+        .map(|paragraph| link_bare_urls(&paragraph))
         .map(|paragraph| {
             // A paragraph must not start as a heading, quote, list or table in rustdoc's eyes.
             match paragraph.chars().next() {
@@ -161,6 +162,36 @@ pub fn escape(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n\n")
+}
+
+/// Every bare `http://` or `https://` URL in escaped text wrapped as an autolink (`<…>`): rustdoc
+/// warns about bare URLs. A URL ends before whitespace, an escape or a quote, and trailing
+/// punctuation (`.` `,` `)` …) stays outside it.
+fn link_bare_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = ["https://", "http://"].iter().filter_map(|scheme| rest.find(scheme)).min() {
+        let (before, from_url) = rest.split_at(start);
+        out.push_str(before);
+        let end = from_url
+            .find(|c: char| c.is_whitespace() || matches!(c, '\\' | '<' | '>' | '"' | '`'))
+            .unwrap_or(from_url.len());
+        let (candidate, after) = from_url.split_at(end);
+        let url = candidate.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '*', '_']);
+        let scheme_only = !url.contains("://") || url.ends_with("://");
+        match scheme_only {
+            true => out.push_str(candidate),
+            false => {
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                out.push_str(candidate.get(url.len()..).unwrap_or_default());
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Text for an inline code span: backticks removed so the span cannot end early.
@@ -365,6 +396,18 @@ mod tests {
         assert_eq!(escape("```rust\nfn x() {}\n```"), "`rust fn x() {} `");
         assert_eq!(escape("- item\nmore\n\n# heading"), "\\- item more\n\n\\# heading");
         assert_eq!(escape("  "), "");
+    }
+
+    #[test]
+    fn bare_urls_become_autolinks_without_their_trailing_punctuation() {
+        assert_eq!(
+            escape("See https://docs.microsoft.com/intune/x for more. Or (http://a.b/c?d=1)."),
+            "See <https://docs.microsoft.com/intune/x> for more. Or (<http://a.b/c?d=1>)."
+        );
+        // A link written as markdown keeps its (escaped) text; its target becomes the autolink.
+        assert_eq!(escape("[docs](https://a.b/c)"), "\\[docs\\](<https://a.b/c>)");
+        assert_eq!(escape("https:// and http://"), "https:// and http://");
+        assert_eq!(escape("url: https://a.b/\\c"), "url: <https://a.b/>\\\\c");
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Turns the graph-ir model into a formatted Rust client crate: token streams built with quote,
 //! parsed by syn, printed by prettyplease. No I/O: the caller (xtask) writes the files.
 //!
-//! Flow per API version: [`catalog`] indexes the types (names, inheritance, polymorphism, boxing) →
-//! [`models`] emits the typed surface → [`paths`] plans and emits the request builders → [`examples`]
-//! emits tests from the documented examples → [`files`] cuts them into files → [`format`] prints them
-//! (on worker threads). When page names carry areas (`intune-<area>-…`), [`areas`] gates every item
+//! Flow per API version: `catalog` indexes the types (names, inheritance, polymorphism, boxing) →
+//! `models` emits the typed surface → `paths` plans and emits the request builders → `examples`
+//! emits tests from the documented examples → `files` cuts them into files → `format` prints them
+//! (on worker threads). When page names carry areas (`intune-<area>-…`), `areas` gates every item
 //! behind the Cargo features of the areas that need it.
 
 mod areas;
