@@ -169,11 +169,12 @@ fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport
 }
 
 /// The floor any markdown reader pays: each page decoded as the parser decodes it and every
-/// pulldown-cmark event (with offsets, as the parser asks for them) pulled, in parallel per page.
-/// Returns the event count so the work cannot be optimised away.
+/// pulldown-cmark event (with offsets, as the parser asks for them) pulled, in parallel per page,
+/// cut into tasks as the parser's are. Returns the event count so the work cannot be optimised away.
 fn bare_pulldown_cmark(pages: &[PageFile]) -> usize {
     pages
         .par_iter()
+        .with_max_len(crate::codegen::PAGES_PER_TASK)
         .map(|page| {
             let text = String::from_utf8_lossy(&page.bytes);
             Parser::new_ext(&text, graph_parser::markdown::options()).into_offset_iter().count()

@@ -87,12 +87,20 @@ impl Codegen {
     }
 }
 
+/// The most pages one parallel task takes. Left to itself, rayon cuts a slice into a few pieces per
+/// thread and splits one further only when another thread steals from it: with 2 threads, one
+/// thread was left parsing the last quarter of the corpus alone while the other idled (seen in a
+/// profile). Pages of one area sit together and cost alike, so small tasks keep both busy.
+pub const PAGES_PER_TASK: usize = 8;
+
 /// Parses every page (in parallel, on `jobs` threads when given) and merges them into one model.
 ///
 /// A parser panic is a parser bug, not a fact about the input: every page that panics is named, and
 /// the run fails without writing anything.
 pub fn parse_pages(pages: &[PageFile], jobs: Option<NonZeroUsize>) -> anyhow::Result<Api> {
-    let parse_all = || -> Vec<Result<PageModel, String>> { pages.par_iter().map(parse_one).collect() };
+    let parse_all = || -> Vec<Result<PageModel, String>> {
+        pages.par_iter().with_max_len(PAGES_PER_TASK).map(parse_one).collect()
+    };
     let results = match jobs {
         Some(jobs) => rayon::ThreadPoolBuilder::new()
             .num_threads(jobs.get())

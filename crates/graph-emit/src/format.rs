@@ -8,7 +8,8 @@
 //! Printing dominates emitting, and files print independently: a [`Formatter`] takes each file as
 //! token text (token streams cannot cross threads) and parses and prints it on worker threads while
 //! the caller builds the next file. Results are sorted by path, so the output never depends on
-//! which thread finished first.
+//! which thread finished first. Before the first file is ready there is nothing to print, so a
+//! module's items are built on every core ([`build_on_all_cores`], in order) as text.
 
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -136,6 +137,49 @@ pub fn raw_str(text: &str) -> Literal {
     }
     let hashes = "#".repeat(longest + 1);
     format!("r{hashes}\"{text}\"{hashes}").parse().unwrap_or_else(|_| Literal::string(text))
+}
+
+/// `build` applied to every item on every core, results in the items' order (the same as a
+/// sequential map whatever the thread count or timing).
+///
+/// For building a module's items before any of its files can be submitted (the file cut needs every
+/// item's size), while the [`Formatter`]'s workers have nothing to do yet. `build` returns what can
+/// cross threads: item text, not token streams.
+pub fn build_on_all_cores<T: Sync, R: Send>(items: &[T], build: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    // Small tasks taken in turn: items cost very differently (a configuration type with hundreds of
+    // properties beside a two-member enum), so fixed halves would leave a core idle.
+    const ITEMS_PER_TASK: usize = 8;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores == 1 || items.len() <= ITEMS_PER_TASK {
+        return items.iter().map(build).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut built = Vec::new();
+        loop {
+            let start = next.fetch_add(ITEMS_PER_TASK, std::sync::atomic::Ordering::Relaxed);
+            let Some(task) = items.get(start..(start + ITEMS_PER_TASK).min(items.len())) else { break };
+            if task.is_empty() {
+                break;
+            }
+            built.extend(task.iter().enumerate().map(|(offset, item)| (start + offset, build(item))));
+        }
+        built
+    };
+    let mut built: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..cores).map(|_| scope.spawn(work)).collect();
+        let mut built = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(more) => built.extend(more),
+                // A panic in `build` is a bug in the emitter: let it surface as it would have.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        built
+    });
+    built.sort_unstable_by_key(|(index, _)| *index);
+    built.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The text of tokens, as [`Formatter::submit`] takes it; texts join with a space.
@@ -323,6 +367,25 @@ fn expand_markers(printed: &str, comments: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn building_on_all_cores_keeps_the_items_order() {
+        // Uneven costs, so tasks finish out of order on several cores.
+        let items: Vec<u64> = (0..1000).collect();
+        let built = build_on_all_cores(&items, |&n| (0..(n % 7) * 1000).fold(n, |acc, i| acc ^ i) ^ n);
+        let expected: Vec<u64> =
+            items.iter().map(|&n| (0..(n % 7) * 1000).fold(n, |acc, i| acc ^ i) ^ n).collect();
+        assert_eq!(built, expected);
+        assert_eq!(build_on_all_cores(&items[..3], |n| n + 1), [1, 2, 3]);
+        assert!(build_on_all_cores(&[] as &[u8], |n| *n).is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "item 500")]
+    fn a_panic_while_building_on_all_cores_reaches_the_caller() {
+        let items: Vec<usize> = (0..1000).collect();
+        build_on_all_cores(&items, |&n| if n == 500 { panic!("item {n}") } else { n });
+    }
 
     #[test]
     fn tokens_syn_rejects_become_an_error_quoting_them() {

@@ -18,7 +18,7 @@ mod naming;
 mod options;
 mod paths;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use graph_ir::{Api, ApiVersion, Operation};
 use proc_macro2::TokenStream;
@@ -28,7 +28,7 @@ use crate::areas::{AreaSet, Areas};
 use crate::catalog::Catalog;
 use crate::docs::{code, Doc};
 use crate::files::{header, module_files, test_files, words_of, Filed};
-use crate::format::{token_text, Formatter};
+use crate::format::{build_on_all_cores, token_text, Formatter};
 use crate::paths::{PathPlan, Receiver, SegKey};
 
 /// How to emit the crate.
@@ -253,12 +253,22 @@ fn version_files(
     let version = catalog.version.as_str();
     let op_sources: Vec<String> =
         operations.iter().filter_map(|op| op.sources.first()).map(|span| span.file.clone()).collect();
-    // Models.
-    let items = models::model_items(catalog);
+    // Models, built on every core: none of the version's model files can be cut (and handed to the
+    // formatter) before all of them are built.
+    let filed: Vec<Filed> = build_on_all_cores(&models::model_sources(catalog), |source| {
+        let items = models::model_items(catalog, source);
+        items
+            .into_iter()
+            .map(|item| model_filed(item, plan, operations, areas, &type_areas))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect::<Vec<Filed>>();
     let has_struct = catalog.types().any(catalog::is_object) || catalog.requests().next().is_some();
     let mut uses = TokenStream::new();
     // Every model implements both traits by hand (structs, enums and `Any…` enums alike).
-    if !items.is_empty() {
+    if !filed.is_empty() {
         uses.extend(quote!(
             use serde::{Deserialize, Deserializer, Serialize, Serializer};
         ));
@@ -272,22 +282,6 @@ fn version_files(
             use serde_json::Value;
         ));
     }
-    let filed: Vec<Filed> = items
-        .into_iter()
-        .map(|item| {
-            let set = match item.is_request {
-                true => operations
-                    .iter()
-                    .find(|op| op.name == item.group_key)
-                    .map(|op| plan.op_set(op))
-                    .unwrap_or_default(),
-                false => type_areas.get(&item.group_key).cloned().unwrap_or_else(AreaSet::new),
-            };
-            let mut tokens = areas.marker(&set);
-            tokens.extend(item.tokens);
-            Filed::new(words_of(&naming::type_name(&item.group_key)), item.sources, &tokens)
-        })
-        .collect();
     let description = format!(
         "The typed models of the {} API: one struct per object type, one enum per enum type, an `Any…` \
          enum per type with derived types (chosen by `@odata.type`), and one struct per action's \
@@ -381,6 +375,27 @@ fn models_referenced(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> bool {
             paths::response_type(leaf.op, catalog, &probe).map(|t| t.to_string()).unwrap_or_default();
         body.contains(&probe_text) || response.contains(&probe_text)
     })
+}
+
+/// A model item filed under its type's words, behind the features of the areas that need it.
+fn model_filed(
+    item: models::ModelItem,
+    plan: &PathPlan<'_>,
+    operations: &[&Operation],
+    areas: &Areas,
+    type_areas: &BTreeMap<String, AreaSet>,
+) -> Filed {
+    let set = match item.is_request {
+        true => operations
+            .iter()
+            .find(|op| op.name == item.group_key)
+            .map(|op| plan.op_set(op))
+            .unwrap_or_default(),
+        false => type_areas.get(&item.group_key).cloned().unwrap_or_else(AreaSet::new),
+    };
+    let mut tokens = areas.marker(&set);
+    tokens.extend(item.tokens);
+    Filed::new(words_of(&naming::type_name(&item.group_key)), item.sources, &tokens)
 }
 
 /// The pages behind a builder node: those of the operations at or below it.

@@ -7,6 +7,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use graph_ir::TypeDef;
+
 use crate::catalog::{is_object, Catalog, Field};
 use crate::docs::{self, code, Doc};
 use crate::naming;
@@ -21,48 +23,65 @@ pub struct ModelItem {
     pub tokens: TokenStream,
 }
 
-/// Every model item of the catalog's version, in a stable order (types by wire name, then requests).
-pub fn model_items(catalog: &Catalog<'_>) -> Vec<ModelItem> {
-    let mut items = Vec::new();
-    for def in catalog.types() {
-        let Some(rust_name) = catalog.rust_name(&def.name) else { continue };
-        let sources: Vec<String> = def.sources.iter().map(|span| span.file.clone()).collect();
-        let tokens = if is_object(def) {
-            let doc = docs::type_doc(def);
-            object_struct(catalog, rust_name, &doc, catalog.fields(&def.name), "property")
-        } else {
-            enum_type(def, rust_name)
-        };
-        items.push(ModelItem {
-            group_key: def.name.clone(),
-            is_request: false,
-            sources: sources.clone(),
-            tokens,
-        });
-        if let Some(any_name) = catalog.any_name(&def.name) {
-            items.push(ModelItem {
-                group_key: def.name.clone(),
-                is_request: false,
+/// What model items are built from: a type (its struct or enum, and its `AnyT` when it has derived
+/// types) or an action's parameter list.
+pub enum ModelSource<'c, 'a> {
+    Type(&'a TypeDef),
+    Request { op_name: &'c str, rust_name: &'c str, fields: &'c [Field<'a>] },
+}
+
+/// What the catalog's version has models for, in a stable order (types by wire name, then requests).
+/// Each source builds on its own ([`model_items`]), so the caller can build them on several threads.
+pub fn model_sources<'c, 'a>(catalog: &'c Catalog<'a>) -> Vec<ModelSource<'c, 'a>> {
+    let types = catalog.types().filter(|def| catalog.rust_name(&def.name).is_some()).map(ModelSource::Type);
+    let requests = catalog.requests().map(|(op_name, rust_name, fields)| ModelSource::Request {
+        op_name,
+        rust_name,
+        fields,
+    });
+    types.chain(requests).collect()
+}
+
+/// The model items of one source, in order.
+pub fn model_items(catalog: &Catalog<'_>, source: &ModelSource<'_, '_>) -> Vec<ModelItem> {
+    match *source {
+        ModelSource::Type(def) => {
+            let Some(rust_name) = catalog.rust_name(&def.name) else { return Vec::new() };
+            let sources: Vec<String> = def.sources.iter().map(|span| span.file.clone()).collect();
+            let tokens = if is_object(def) {
+                let doc = docs::type_doc(def);
+                object_struct(catalog, rust_name, &doc, catalog.fields(&def.name), "property")
+            } else {
+                enum_type(def, rust_name)
+            };
+            let mut items = Vec::with_capacity(2);
+            if let Some(any_name) = catalog.any_name(&def.name) {
+                let tokens = any_enum(catalog, &def.name, any_name);
+                items.push(ModelItem {
+                    group_key: def.name.clone(),
+                    is_request: false,
+                    sources: sources.clone(),
+                    tokens,
+                });
+            }
+            items.insert(0, ModelItem { group_key: def.name.clone(), is_request: false, sources, tokens });
+            items
+        }
+        ModelSource::Request { op_name, rust_name, fields } => {
+            let sources: Vec<String> = fields.iter().map(|field| field.property.span.file.clone()).collect();
+            let mut doc =
+                Doc::new(format!("The parameters of the {} action, sent as its JSON body.", code(op_name)));
+            if let Some(first) = fields.first() {
+                doc.sources([&first.property.span]);
+            }
+            vec![ModelItem {
+                group_key: op_name.to_owned(),
+                is_request: true,
                 sources,
-                tokens: any_enum(catalog, &def.name, any_name),
-            });
+                tokens: object_struct(catalog, rust_name, &doc, fields, "parameter"),
+            }]
         }
     }
-    for (op_name, rust_name, fields) in catalog.requests() {
-        let sources: Vec<String> = fields.iter().map(|field| field.property.span.file.clone()).collect();
-        let mut doc =
-            Doc::new(format!("The parameters of the {} action, sent as its JSON body.", code(op_name)));
-        if let Some(first) = fields.first() {
-            doc.sources([&first.property.span]);
-        }
-        items.push(ModelItem {
-            group_key: op_name.to_owned(),
-            is_request: true,
-            sources,
-            tokens: object_struct(catalog, rust_name, &doc, fields, "parameter"),
-        });
-    }
-    items
 }
 
 /// A struct with every field optional, the `@odata.type` annotation, and a catch-all map so unknown
