@@ -49,7 +49,7 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     link_derived_types(&mut types);
     drop_inherited_properties(&mut types);
     report_undefined_types(&operations, &types, &mut diagnostics);
-    operations.sort_by_key(operation_order);
+    operations.sort_by(|a, b| operation_order(a).cmp(&operation_order(b)));
     make_names_unique(&mut operations, &mut diagnostics);
 
     api.operations = operations;
@@ -65,8 +65,8 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     api
 }
 
-fn operation_order(op: &Operation) -> (ApiVersion, String, graph_ir::HttpMethod) {
-    (op.version, op.paths.first().map(|p| p.raw.clone()).unwrap_or_default(), op.method)
+fn operation_order(op: &Operation) -> (ApiVersion, &str, graph_ir::HttpMethod) {
+    (op.version, op.paths.first().map_or("", |p| p.raw.as_str()), op.method)
 }
 
 /// The input's file names, for answering links: exactly, or ignoring ASCII case (the docs site
@@ -133,7 +133,8 @@ fn merge_operations(
         (placeholder_counts.get(&file).copied().unwrap_or(0), file)
     };
     let mut ordered = operations;
-    ordered.sort_by_key(|op| rank(op));
+    // Cached: the key clones a file name and looks it up, and a sort asks for keys n log n times.
+    ordered.sort_by_cached_key(|op| rank(op));
     let mut merged: Vec<Operation> = Vec::new();
     let mut by_key: BTreeMap<(ApiVersion, graph_ir::HttpMethod, String, String), usize> = BTreeMap::new();
     for op in ordered {
@@ -451,17 +452,15 @@ impl Inference<'_> {
 
     /// The declared type of `property` on `type_name` or one of its base types.
     fn find_property(&self, type_name: &str, property: &str) -> Option<TypeRef> {
-        let mut current = Some(type_name.to_owned());
-        let mut seen = BTreeSet::new();
-        while let Some(name) = current {
-            if !seen.insert(name.clone()) {
-                break;
-            }
-            let def = self.types.get(&(self.version, name))?;
+        // Base chains in the docs are a few types long; the bound only stops a cycle of base types.
+        const MAX_DEPTH: usize = 64;
+        let mut key = (self.version, type_name.to_owned());
+        for _ in 0..MAX_DEPTH {
+            let def = self.types.get(&key)?;
             if let Some(p) = def.properties.iter().find(|p| p.name == property) {
                 return Some(p.type_ref.clone());
             }
-            current = def.base_type.clone();
+            key.1.clone_from(def.base_type.as_ref()?);
         }
         None
     }
