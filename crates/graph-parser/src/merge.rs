@@ -31,7 +31,10 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
         })
         .collect();
 
-    let mut operations = Vec::new();
+    // Reserved up front: an operation is large, and growing by doubling copied them again and again.
+    let mut operations = Vec::with_capacity(pages.len());
+    api.pages.reserve(pages.len());
+    diagnostics.reserve(pages.iter().map(|page| page.diagnostics.len()).sum());
     let mut types: BTreeMap<TypeKey, TypeDef> = BTreeMap::new();
     for page in pages {
         api.pages.push(page.summary);
