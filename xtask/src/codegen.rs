@@ -90,7 +90,8 @@ impl Codegen {
 /// The most pages one parallel task takes. Left to itself, rayon cuts a slice into a few pieces per
 /// thread and splits one further only when another thread steals from it: with 2 threads, one
 /// thread was left parsing the last quarter of the corpus alone while the other idled (seen in a
-/// profile). Pages of one area sit together and cost alike, so small tasks keep both busy.
+/// profile). Pages sorted by path put an area's similar pages together, so two pieces can cost very
+/// differently; small tasks keep both threads busy to the end.
 pub const PAGES_PER_TASK: usize = 8;
 
 /// Parses every page (in parallel, on `jobs` threads when given) and merges them into one model.

@@ -30,8 +30,11 @@ const RUNTIME_FEATURES: [&str; 3] = ["http2", "rustls", "native-tls"];
 /// The TLS stack a crate built with default features uses.
 const DEFAULT_TLS: &str = "rustls";
 
-/// Feature names the crate defines for itself: a page area spelled like one counts as no area.
-const RESERVED: [&str; 5] = ["default", FULL, "http2", "rustls", "native-tls"];
+/// Whether a feature name is one the crate defines for itself: a page area spelled like one counts
+/// as no area.
+fn reserved(name: &str) -> bool {
+    name == "default" || name == FULL || RUNTIME_FEATURES.contains(&name)
+}
 
 /// The area of operations whose page name does not say one, when other pages do.
 const OTHER: &str = "other";
@@ -46,7 +49,7 @@ pub fn page_area(file: &str) -> Option<String> {
     let area = rest.split('-').next().filter(|area| !area.is_empty())?;
     let valid = area.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let area = area.to_ascii_lowercase();
-    (valid && !RESERVED.contains(&area.as_str())).then_some(area)
+    (valid && !reserved(&area)).then_some(area)
 }
 
 /// The areas of the whole input (empty: no gating).

@@ -7,10 +7,11 @@
 //! [`Request::pager`] and [`Request::items`]. Generated models read and write JSON through
 //! [`odata::ObjectReader`] and [`odata::ObjectWriter`].
 //!
-//! One call of [`Client::send_json`] or [`Client::send_no_content`] (or one awaited [`Request`]) is one `graph_request` tracing
-//! span (method, path template, version, attempt, status, request-id; never the token, the path's
-//! ids or a body) around up to `1 + max_retries` attempts and `max_redirects` redirect hops. Each hop
-//! is built by pure code, sent by a [`Transport`] (reqwest with rustls by default, the platform's TLS with `native-tls`) and judged by pure
+//! One call of [`Client::send_json`] or [`Client::send_no_content`] (or one awaited [`Request`]) is
+//! one `graph_request` tracing span (method, path template, version, attempt, status, request-id;
+//! never the token, the path's ids or a body) around up to `1 + max_retries` attempts and
+//! `max_redirects` redirect hops. Each hop is built by pure code, sent by a [`Transport`] (reqwest
+//! with rustls by default, the platform's TLS with the `native-tls` feature) and judged by pure
 //! code: 2xx succeeds, 429/503/504 is retried (honouring `Retry-After`), 301/302/303/307/308 is
 //! followed (dropping credentials when the origin changes), anything else is a [`GraphError`].
 //!

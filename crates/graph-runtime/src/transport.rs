@@ -143,9 +143,9 @@ impl StdError for TransportError {
     }
 }
 
-/// The default [`Transport`]: reqwest over rustls (or the platform's TLS with only the `native-tls`
-/// feature), redirects off (the client follows them itself so it
-/// can drop credentials on a host change), one connection pool shared by every clone.
+/// The default [`Transport`]: reqwest over rustls (or the platform's TLS when only the `native-tls`
+/// feature is on), redirects off (the client follows them itself so it can drop credentials on a
+/// host change), one connection pool shared by every clone.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
