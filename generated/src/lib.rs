@@ -2,6 +2,12 @@
 //!
 //! A typed Microsoft Graph client: one module per API version, each with a `Client` whose methods follow the URL path (`client.device_management().device_enrollment_configurations()…`), typed models for every documented type, and request builders documenting each operation's permissions and responses.
 //!
+//! Cargo features:
+//!
+//! - `rustls` (default): TLS by rustls, trusting Mozilla's root certificates.
+//! - `native-tls`: the platform's TLS and trust store instead (OpenSSL on Linux); build with `default-features = false`.
+//! - `http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).
+//!
 //! Pages:
 //!
 //! - 000-beta-enrollmentconfigurationassignment-create.txt

@@ -137,6 +137,35 @@ impl Areas {
     }
 }
 
+/// The crate's Cargo features, one documentation line each, for the crate's own docs: the transport
+/// features, then `full` and every area with the operations it enables.
+pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
+    let mut lines = vec![
+        format!("`{DEFAULT_TLS}` (default): TLS by rustls, trusting Mozilla's root certificates."),
+        "`native-tls`: the platform's TLS and trust store instead (OpenSSL on Linux); build with \
+         `default-features = false`."
+            .to_owned(),
+        "`http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).".to_owned(),
+    ];
+    if !areas.gated() {
+        return lines;
+    }
+    let mut operations: BTreeMap<String, usize> = BTreeMap::new();
+    for op in &api.operations {
+        *operations.entry(areas.of(op)).or_default() += 1;
+    }
+    lines.push(format!("`{FULL}`: every area below (no area is on by default)."));
+    for name in &areas.names {
+        let count = operations.get(name).copied().unwrap_or(0);
+        let pages = match name.as_str() {
+            OTHER => "pages whose names carry no area".to_owned(),
+            _ => format!("the `intune-{name}-…` pages"),
+        };
+        lines.push(format!("`{name}`: the operations of {pages} ({count}) and the types they use."));
+    }
+    lines
+}
+
 fn op_page_area(op: &Operation) -> Option<String> {
     op.sources.first().and_then(|span| page_area(&span.file))
 }

@@ -117,7 +117,7 @@ fn emit_sources(
     layout: Layout,
     formatter: &Formatter,
 ) {
-    lib_rs(api, versions, formatter);
+    lib_rs(api, versions, areas, formatter);
 
     let mut test_versions = Vec::new();
     let catalogs: Vec<(ApiVersion, Catalog<'_>, Vec<&Operation>)> = versions
@@ -197,15 +197,18 @@ fn toml_string(value: &str) -> String {
     out
 }
 
-fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>, formatter: &Formatter) {
+fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>, areas: &Areas, formatter: &Formatter) {
     let sources: Vec<String> = api.pages.iter().map(|page| page.file.clone()).collect();
-    let doc = header(
-        &sources,
+    let features: Vec<String> =
+        areas::feature_docs(areas, api).iter().map(|line| format!("- {line}")).collect();
+    let description = format!(
         "A typed Microsoft Graph client: one module per API version, each with a `Client` whose methods \
          follow the URL path (`client.device_management().device_enrollment_configurations()…`), typed \
          models for every documented type, and request builders documenting each operation's \
-         permissions and responses.",
+         permissions and responses.\n\nCargo features:\n\n{}",
+        features.join("\n")
     );
+    let doc = header(&sources, &description);
     let modules = versions.iter().map(|version| {
         let ident = naming::ident(&version_module(*version));
         let doc = Doc::new(format!("The Microsoft Graph {} API.", code(version.as_str()))).outer();

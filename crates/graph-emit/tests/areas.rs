@@ -143,6 +143,20 @@ fn cargo_features_list_each_area_under_full_and_enable_only_the_tls_stack_by_def
 }
 
 #[test]
+fn the_crate_docs_list_each_feature_with_what_it_enables() {
+    let lib = file(&emit(), "src/lib.rs");
+    let expected = "//! Cargo features:\n//!\n\
+                    //! - `rustls` (default): TLS by rustls, trusting Mozilla's root certificates.\n\
+                    //! - `native-tls`: the platform's TLS and trust store instead (OpenSSL on Linux); build with \
+                    `default-features = false`.\n\
+                    //! - `http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).\n\
+                    //! - `full`: every area below (no area is on by default).\n\
+                    //! - `alpha`: the operations of the `intune-alpha-…` pages (1) and the types they use.\n\
+                    //! - `beta`: the operations of the `intune-beta-…` pages (1) and the types they use.\n";
+    assert!(lib.contains(expected), "{lib}");
+}
+
+#[test]
 fn types_are_gated_by_the_areas_that_reach_them() {
     let models = file(&emit(), "src/beta/models.rs");
     assert_eq!(cfg_above(&models, "pub struct OnlyA "), "#[cfg(feature = \"alpha\")]");
