@@ -11,6 +11,7 @@
 //! which thread finished first. Before the first file is ready there is nothing to print, so a
 //! module's items are built on every core ([`build_on_all_cores`], in order) as text.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use proc_macro2::{Literal, TokenStream};
@@ -153,18 +154,18 @@ pub fn build_on_all_cores<T: Sync, R: Send>(items: &[T], build: impl Fn(&T) -> R
     if cores == 1 || items.len() <= ITEMS_PER_TASK {
         return items.iter().map(build).collect();
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
     let work = || {
         let mut built = Vec::new();
         loop {
-            let start = next.fetch_add(ITEMS_PER_TASK, std::sync::atomic::Ordering::Relaxed);
-            let Some(task) = items.get(start..(start + ITEMS_PER_TASK).min(items.len())) else { break };
-            if task.is_empty() {
-                break;
+            let start = next.fetch_add(ITEMS_PER_TASK, Ordering::Relaxed);
+            match items.get(start..(start + ITEMS_PER_TASK).min(items.len())) {
+                Some(task) if !task.is_empty() => {
+                    built.extend(task.iter().enumerate().map(|(offset, item)| (start + offset, build(item))));
+                }
+                _ => return built,
             }
-            built.extend(task.iter().enumerate().map(|(offset, item)| (start + offset, build(item))));
         }
-        built
     };
     let mut built: Vec<(usize, R)> = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..cores).map(|_| scope.spawn(work)).collect();

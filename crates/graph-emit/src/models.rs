@@ -4,10 +4,9 @@
 //! Each item is emitted on its own, tagged with the name it is filed under, so the caller can put all
 //! of them in one file or split them into area modules.
 
+use graph_ir::TypeDef;
 use proc_macro2::TokenStream;
 use quote::quote;
-
-use graph_ir::TypeDef;
 
 use crate::catalog::{is_object, Catalog, Field};
 use crate::docs::{self, code, Doc};
@@ -54,18 +53,17 @@ pub fn model_items(catalog: &Catalog<'_>, source: &ModelSource<'_, '_>) -> Vec<M
             } else {
                 enum_type(def, rust_name)
             };
-            let mut items = Vec::with_capacity(2);
-            if let Some(any_name) = catalog.any_name(&def.name) {
-                let tokens = any_enum(catalog, &def.name, any_name);
-                items.push(ModelItem {
-                    group_key: def.name.clone(),
-                    is_request: false,
-                    sources: sources.clone(),
-                    tokens,
-                });
+            let item = |sources, tokens| ModelItem {
+                group_key: def.name.clone(),
+                is_request: false,
+                sources,
+                tokens,
+            };
+            let any = catalog.any_name(&def.name).map(|any_name| any_enum(catalog, &def.name, any_name));
+            match any {
+                Some(any) => vec![item(sources.clone(), tokens), item(sources, any)],
+                None => vec![item(sources, tokens)],
             }
-            items.insert(0, ModelItem { group_key: def.name.clone(), is_request: false, sources, tokens });
-            items
         }
         ModelSource::Request { op_name, rust_name, fields } => {
             let sources: Vec<String> = fields.iter().map(|field| field.property.span.file.clone()).collect();
