@@ -177,7 +177,7 @@ fn link_bare_urls(text: &str) -> String {
             .find(|c: char| c.is_whitespace() || matches!(c, '\\' | '<' | '>' | '"' | '`'))
             .unwrap_or(from_url.len());
         let (candidate, after) = from_url.split_at(end);
-        let url = candidate.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '*', '_']);
+        let url = url_without_trailing_punctuation(candidate);
         let scheme_only = !url.contains("://") || url.ends_with("://");
         match scheme_only {
             true => out.push_str(candidate),
@@ -192,6 +192,21 @@ fn link_bare_urls(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A URL candidate without the punctuation that ends the sentence around it; a closing parenthesis
+/// stays when the URL opened one (`…/wiki/Name_(disambiguation)`).
+fn url_without_trailing_punctuation(candidate: &str) -> &str {
+    let mut url = candidate;
+    loop {
+        let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*', '_']);
+        let unbalanced =
+            trimmed.ends_with(')') && trimmed.matches(')').count() > trimmed.matches('(').count();
+        url = match unbalanced {
+            true => trimmed.strip_suffix(')').unwrap_or(trimmed),
+            false => return trimmed,
+        };
+    }
 }
 
 /// Text for an inline code span: backticks removed so the span cannot end early.
@@ -407,6 +422,10 @@ mod tests {
         // A link written as markdown keeps its (escaped) text; its target becomes the autolink.
         assert_eq!(escape("[docs](https://a.b/c)"), "\\[docs\\](<https://a.b/c>)");
         assert_eq!(escape("https:// and http://"), "https:// and http://");
+        assert_eq!(
+            escape("(see https://w.org/wiki/A_(b)), then https://c.d/e)."),
+            "(see <https://w.org/wiki/A_(b)>), then <https://c.d/e>)."
+        );
         assert_eq!(escape("url: https://a.b/\\c"), "url: <https://a.b/>\\\\c");
     }
 
