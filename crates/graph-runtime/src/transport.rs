@@ -154,10 +154,7 @@ pub struct ReqwestTransport {
 impl ReqwestTransport {
     /// A transport with its own connection pool.
     pub fn new() -> Result<ReqwestTransport, TransportError> {
-        let http = tls_backend(reqwest::Client::builder())
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(TransportError::from_reqwest)?;
+        let http = client_builder().build().map_err(TransportError::from_reqwest)?;
         Ok(ReqwestTransport { http })
     }
 
@@ -168,6 +165,17 @@ impl ReqwestTransport {
     pub fn from_client(http: reqwest::Client) -> ReqwestTransport {
         ReqwestTransport { http }
     }
+}
+
+/// How [`ReqwestTransport::new`] configures reqwest: the TLS stack of the crate's features,
+/// redirects left to the client, and HTTP/1.1 only unless the `http2` feature is on.
+fn client_builder() -> reqwest::ClientBuilder {
+    let builder = tls_backend(reqwest::Client::builder()).redirect(reqwest::redirect::Policy::none());
+    // Said explicitly: reqwest's native-tls offers `h2` by ALPN even when it cannot speak HTTP/2,
+    // and a server that accepts it (Graph does) made hyper panic ("http2 feature is not enabled").
+    #[cfg(not(feature = "http2"))]
+    let builder = builder.http1_only();
+    builder
 }
 
 /// rustls whenever its feature is on, even beside `native-tls` (reqwest would pick native-tls).
@@ -202,5 +210,87 @@ impl Transport for ReqwestTransport {
             let body = response.bytes().await.map_err(TransportError::from_reqwest)?;
             Ok(HttpResponse { status, headers, body })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A TLS server on loopback that prefers HTTP/2 (as Graph's servers do) and returns the protocol
+    /// it agreed by ALPN, after answering one request when that is HTTP/1.1.
+    async fn tls_server_preferring_h2() -> (String, tokio::task::JoinHandle<Option<Vec<u8>>>) {
+        let cert = CertificateDer::from_pem_slice(include_bytes!("../tests/fixtures/loopback-cert.pem"));
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("../tests/fixtures/loopback-key.pem"));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.unwrap()], key.unwrap())
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://localhost:{}/v1.0/me", listener.local_addr().unwrap().port());
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut tls = acceptor.accept(tcp).await.unwrap();
+            let agreed = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+            if agreed.as_deref() != Some(b"http/1.1") {
+                return agreed;
+            }
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") {
+                match tls.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return agreed,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+            let _ = tls.write_all(answer).await;
+            let _ = tls.shutdown().await;
+            agreed
+        });
+        (url, server)
+    }
+
+    /// The transport's reqwest client, trusting the test certificate.
+    fn client() -> reqwest::Client {
+        let cert =
+            reqwest::Certificate::from_pem(include_bytes!("../tests/fixtures/loopback-cert.pem")).unwrap();
+        // Bounded: with `h2` agreed but not spoken, the connection task panicked and the request
+        // never finished.
+        super::client_builder()
+            .add_root_certificate(cert)
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap()
+    }
+
+    #[cfg(not(feature = "http2"))]
+    #[tokio::test]
+    async fn without_http2_the_transport_offers_only_http_1_1_to_a_server_preferring_h2() {
+        let (url, server) = tls_server_preferring_h2().await;
+        let response = client().get(url).send().await.unwrap();
+        assert_eq!((response.status().as_u16(), response.version()), (200, http::Version::HTTP_11));
+        assert_eq!(response.bytes().await.unwrap(), "{}");
+        assert_eq!(server.await.unwrap().as_deref(), Some(&b"http/1.1"[..]));
+    }
+
+    #[cfg(feature = "http2")]
+    #[tokio::test]
+    async fn with_http2_the_transport_agrees_h2_with_a_server_preferring_it() {
+        let (url, server) = tls_server_preferring_h2().await;
+        // The server only agrees the protocol (it speaks no HTTP/2): ALPN is what is checked.
+        let request = tokio::spawn(client().get(url).send());
+        assert_eq!(server.await.unwrap().as_deref(), Some(&b"h2"[..]));
+        request.abort();
     }
 }
