@@ -161,7 +161,9 @@ impl ReqwestTransport {
     /// A transport over a reqwest client configured elsewhere (proxy, certificates, …).
     ///
     /// Build it with `redirect(reqwest::redirect::Policy::none())`: otherwise reqwest follows
-    /// redirects itself and the client's redirect limit and credential rules do not apply.
+    /// redirects itself and the client's redirect limit and credential rules do not apply. Without
+    /// reqwest's `http2` feature, also `http1_only()`: reqwest's native-tls would otherwise offer
+    /// HTTP/2 to the server and fail when it accepts.
     pub fn from_client(http: reqwest::Client) -> ReqwestTransport {
         ReqwestTransport { http }
     }
