@@ -16,7 +16,7 @@ use graph_emit::GeneratedFile;
 use pulldown_cmark::Parser;
 use rayon::prelude::*;
 
-use crate::codegen::{emit_options, parse_pages, workspace_root};
+use crate::codegen::{emit_options, parse_each, workspace_root};
 use crate::pages::{read_input_folder, PageFile};
 use crate::write::plural;
 
@@ -68,6 +68,10 @@ pub struct BenchReport {
     pub bare: Samples,
     /// Pages → one model: `parse_page` per page on the pool, then `build_api`.
     pub parse: Samples,
+    /// The first part of `parse`: every page parsed on its own, on every thread of the pool.
+    pub parse_pages: Samples,
+    /// The rest of `parse`: `build_api` merging the pages' models, on one thread.
+    pub merge: Samples,
     /// Model → formatted files in memory: `graph_emit::emit_crate`.
     pub emit: Samples,
     /// Parse and emit as one span.
@@ -133,6 +137,8 @@ fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport
         read: Duration::ZERO,
         bare: Samples::default(),
         parse: Samples::default(),
+        parse_pages: Samples::default(),
+        merge: Samples::default(),
         emit: Samples::default(),
         total: Samples::default(),
         operations: 0,
@@ -148,10 +154,14 @@ fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport
         report.bare.push(started.elapsed());
 
         let started = Instant::now();
-        let api = parse_pages(pages, None)?;
+        let models = parse_each(pages, None)?;
+        let pages_parsed = Instant::now();
+        let api = graph_parser::build_api(models);
         let parsed = Instant::now();
         let files = graph_emit::emit_crate(&api, &options).context("the emitter failed")?;
         let emitted = Instant::now();
+        report.parse_pages.push(pages_parsed - started);
+        report.merge.push(parsed - pages_parsed);
         report.parse.push(parsed - started);
         report.emit.push(emitted - parsed);
         report.total.push(emitted - started);
@@ -250,6 +260,8 @@ impl fmt::Display for BenchReport {
                 &self.parse,
                 format!("{:.2}× bare (target ≤ {PARSE_TO_BARE_TARGET:.0}×)", self.parse_to_bare()),
             ),
+            ("  pages, on every thread", &self.parse_pages, String::new()),
+            ("  merge, on one thread", &self.merge, String::new()),
             ("model → formatted code", &self.emit, String::new()),
             (
                 "total read → code (in memory)",
@@ -319,14 +331,22 @@ mod tests {
         let report = bench.run()?;
         assert_eq!(report.pages, 5);
         assert_eq!(report.threads, 2);
-        for samples in [&report.bare, &report.parse, &report.emit, &report.total] {
+        for samples in
+            [&report.bare, &report.parse, &report.parse_pages, &report.merge, &report.emit, &report.total]
+        {
             assert_eq!(samples.0.len(), 2);
         }
         assert!(report.total.min() >= report.parse.min());
+        // Each run's parse is its two parts back to back.
+        for run in 0..2 {
+            assert_eq!(report.parse.0[run], report.parse_pages.0[run] + report.merge.0[run]);
+        }
         assert!(report.operations > 0 && report.output_files > 0);
         let table = report.to_string();
         assert!(table.starts_with("bench: 5 pages, "), "{table}");
         assert!(table.contains("\nread → model (parse + merge) "), "{table}");
+        assert!(table.contains("\n  pages, on every thread "), "{table}");
+        assert!(table.contains("\n  merge, on one thread "), "{table}");
         assert!(table.contains("× bare (target ≤ 2×)"), "{table}");
         assert!(table.contains("× bare; target < 2.000s"), "{table}");
         assert!(table.contains("\npeak memory: "), "{table}");

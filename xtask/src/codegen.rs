@@ -99,6 +99,12 @@ pub const PAGES_PER_TASK: usize = 8;
 /// A parser panic is a parser bug, not a fact about the input: every page that panics is named, and
 /// the run fails without writing anything.
 pub fn parse_pages(pages: &[PageFile], jobs: Option<NonZeroUsize>) -> anyhow::Result<Api> {
+    Ok(graph_parser::build_api(parse_each(pages, jobs)?))
+}
+
+/// Parses every page on its own (in parallel, on `jobs` threads when given), in the pages' order;
+/// [`parse_pages`] then merges them.
+pub fn parse_each(pages: &[PageFile], jobs: Option<NonZeroUsize>) -> anyhow::Result<Vec<PageModel>> {
     let parse_all = || -> Vec<Result<PageModel, String>> {
         pages.par_iter().with_max_len(PAGES_PER_TASK).map(parse_one).collect()
     };
@@ -125,7 +131,7 @@ pub fn parse_pages(pages: &[PageFile], jobs: Option<NonZeroUsize>) -> anyhow::Re
             panics.join("\n")
         );
     }
-    Ok(graph_parser::build_api(models))
+    Ok(models)
 }
 
 /// Parses one page, turning a panic into its message.
