@@ -9,13 +9,13 @@
 //! token text (token streams cannot cross threads) and parses and prints it on worker threads while
 //! the caller builds the next file. Results are sorted by path, so the output never depends on
 //! which thread finished first. Before the first file is ready there is nothing to print, so a
-//! module's items are built on every core ([`build_on_all_cores`], in order) as text.
+//! module's items are built on every core ([`build_on_all_cores`], on rayon's pool, in order) as text.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
+use rayon::prelude::*;
 
 use crate::docs::{Doc, DOC_BLOCK, DOC_LINE_BREAK};
 use crate::{EmitError, GeneratedFile};
@@ -140,47 +140,18 @@ pub fn raw_str(text: &str) -> Literal {
     format!("r{hashes}\"{text}\"{hashes}").parse().unwrap_or_else(|_| Literal::string(text))
 }
 
-/// `build` applied to every item on every core, results in the items' order (the same as a
-/// sequential map whatever the thread count or timing).
+/// `build` applied to every item on every core (rayon's pool), results in the items' order (the same
+/// as a sequential map whatever the thread count or timing).
 ///
 /// For building a module's items before any of its files can be submitted (the file cut needs every
 /// item's size), while the [`Formatter`]'s workers have nothing to do yet. `build` returns what can
 /// cross threads: item text, not token streams.
-pub fn build_on_all_cores<T: Sync, R: Send>(items: &[T], build: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    // Small tasks taken in turn: items cost very differently (a configuration type with hundreds of
-    // properties beside a two-member enum), so fixed halves would leave a core idle.
+pub fn build_on_all_cores<T: Sync, R: Send>(items: &[T], build: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    // Small tasks: items cost very differently (a configuration type with hundreds of properties
+    // beside a two-member enum), and rayon splits a slice into only a few pieces per thread unless
+    // told otherwise, which left a core idle.
     const ITEMS_PER_TASK: usize = 8;
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if cores == 1 || items.len() <= ITEMS_PER_TASK {
-        return items.iter().map(build).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut built = Vec::new();
-        loop {
-            let start = next.fetch_add(ITEMS_PER_TASK, Ordering::Relaxed);
-            match items.get(start..(start + ITEMS_PER_TASK).min(items.len())) {
-                Some(task) if !task.is_empty() => {
-                    built.extend(task.iter().enumerate().map(|(offset, item)| (start + offset, build(item))));
-                }
-                _ => return built,
-            }
-        }
-    };
-    let mut built: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..cores).map(|_| scope.spawn(work)).collect();
-        let mut built = work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(more) => built.extend(more),
-                // A panic in `build` is a bug in the emitter: let it surface as it would have.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        built
-    });
-    built.sort_unstable_by_key(|(index, _)| *index);
-    built.into_iter().map(|(_, result)| result).collect()
+    items.par_iter().with_max_len(ITEMS_PER_TASK).map(build).collect()
 }
 
 /// The text of tokens, as [`Formatter::submit`] takes it; texts join with a space.
