@@ -17,7 +17,7 @@ use crate::config::{self, Config, NationalCloud, RetryPolicy};
 use crate::error::{DecodeError, GraphError};
 use crate::request::{self, Attempt};
 use crate::response::{self, Outcome};
-use crate::transport::{HttpResponse, ReqwestTransport, Transport};
+use crate::transport::{HttpResponse, HttpTransport, Transport};
 use crate::{Error, Pager, QueryOptions, RequestPath, StaticToken, TokenProvider};
 
 /// The global Microsoft Graph endpoint.
@@ -439,7 +439,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this transport instead of the default reqwest one.
+    /// Sends through this transport instead of the default [`HttpTransport`] (built with
+    /// [`HttpTransport::builder`] for extra trusted certificates or another proxy, or any other
+    /// [`Transport`]).
     pub fn transport(mut self, transport: impl Transport + 'static) -> ClientBuilder {
         self.transport = Some(Arc::new(transport));
         self
@@ -465,7 +467,7 @@ impl ClientBuilder {
         let transport: Arc<dyn Transport> = match self.transport {
             Some(transport) => transport,
             None => Arc::new(
-                ReqwestTransport::new()
+                HttpTransport::new()
                     .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?,
             ),
         };

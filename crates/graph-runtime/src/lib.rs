@@ -10,10 +10,11 @@
 //! One call of [`Client::send_json`] or [`Client::send_no_content`] (or one awaited [`Request`]) is
 //! one `graph_request` tracing span (method, path template, version, attempt, status, request-id;
 //! never the token, the path's ids or a body) around up to `1 + max_retries` attempts and
-//! `max_redirects` redirect hops. Each hop is built by pure code, sent by a [`Transport`] (reqwest
-//! with rustls by default, the platform's TLS with the `native-tls` feature) and judged by pure
-//! code: 2xx succeeds, 429/503/504 is retried (honouring `Retry-After`), 301/302/303/307/308 is
-//! followed (dropping credentials when the origin changes), anything else is a [`GraphError`].
+//! `max_redirects` redirect hops. Each hop is built by pure code, sent by a [`Transport`]
+//! ([`HttpTransport`]: hyper with rustls by default, the platform's TLS with the `native-tls`
+//! feature, proxies from the environment) and judged by pure code: 2xx succeeds, 429/503/504 is
+//! retried (honouring `Retry-After`), 301/302/303/307/308 is followed (dropping credentials when the
+//! origin changes), anything else is a [`GraphError`].
 //!
 //! The `*_with` variants ([`Client::send_json_with`], …) add typed OData [`QueryOptions`] to the
 //! URL. A list operation (`Collection<T>` response) can be walked with a [`Pager`] from
@@ -43,4 +44,4 @@ pub use paging::{ItemStream, PageStream, Pager};
 pub use path::RequestPath;
 pub use query::QueryOptions;
 pub use request::RETRY_ATTEMPT;
-pub use transport::{Transport, TransportError, TransportErrorKind};
+pub use transport::{HttpTransport, Transport, TransportError, TransportErrorKind};

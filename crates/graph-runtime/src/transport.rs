@@ -2,18 +2,26 @@
 //!
 //! Everything before (building URL, headers and body) and after (retries, redirects, errors) is pure
 //! code in this crate, so a test or a user can plug in another sender without touching that logic.
-//! The default sender is [`ReqwestTransport`]: reqwest over the TLS stack the crate's features pick
-//! (rustls by default, or `native-tls`), one connection pool per client.
+//! The default sender is [`HttpTransport`]: hyper-util's pooled client over the TLS stack the crate's
+//! features pick (rustls by default, or `native-tls`), one connection pool per client, proxies from
+//! the environment.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use bytes::Bytes;
+use http::Uri;
 pub use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 pub use url::Url;
+
+mod connect;
 
 /// One HTTP request, ready to go on the wire.
 ///
@@ -107,27 +115,12 @@ impl TransportError {
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
     }
-
-    fn from_reqwest(error: reqwest::Error) -> TransportError {
-        let kind = if error.is_timeout() {
-            TransportErrorKind::Timeout
-        } else if error.is_connect() {
-            TransportErrorKind::Connect
-        } else if error.is_body() || error.is_decode() || error.is_request() {
-            TransportErrorKind::Body
-        } else {
-            TransportErrorKind::Other
-        };
-        // The URL can carry a pre-authenticated query after a redirect; the caller's error names the
-        // operation instead.
-        TransportError::new(kind, error.without_url())
-    }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind, self.source)?;
-        // reqwest's top-level message is generic ("error sending request"); the cause says what happened.
+        // hyper's top-level messages are generic ("client error (Connect)"); the causes say what happened.
         let mut cause = self.source.source();
         while let Some(inner) = cause {
             write!(f, ": {inner}")?;
@@ -143,156 +136,313 @@ impl StdError for TransportError {
     }
 }
 
-/// The default [`Transport`]: reqwest over rustls (or the platform's TLS when only the `native-tls`
-/// feature is on), redirects off (the client follows them itself so it can drop credentials on a
-/// host change), one connection pool shared by every clone.
-#[derive(Debug, Clone)]
-pub struct ReqwestTransport {
-    http: reqwest::Client,
+/// The default [`Transport`]: hyper-util's pooled HTTP client over rustls (or the platform's TLS
+/// when only the `native-tls` feature is on), HTTP/1.1 unless the `http2` feature is on, proxies
+/// from the environment. It follows no redirects (the client does, so it can drop credentials on a
+/// host change), and one connection pool serves every clone.
+#[derive(Clone)]
+pub struct HttpTransport {
+    http: hyper_util::client::legacy::Client<connect::Connector, Full<Bytes>>,
+    proxies: Arc<Matcher>,
 }
 
-impl ReqwestTransport {
-    /// A transport with its own connection pool.
-    pub fn new() -> Result<ReqwestTransport, TransportError> {
-        let http = client_builder().build().map_err(TransportError::from_reqwest)?;
-        Ok(ReqwestTransport { http })
-    }
-
-    /// A transport over a reqwest client configured elsewhere (proxy, certificates, …).
-    ///
-    /// Build it with `redirect(reqwest::redirect::Policy::none())`: otherwise reqwest follows
-    /// redirects itself and the client's redirect limit and credential rules do not apply. Without
-    /// reqwest's `http2` feature, also `http1_only()`: reqwest's native-tls would otherwise offer
-    /// HTTP/2 to the server and fail when it accepts.
-    pub fn from_client(http: reqwest::Client) -> ReqwestTransport {
-        ReqwestTransport { http }
+impl fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpTransport").finish_non_exhaustive()
     }
 }
 
-/// How [`ReqwestTransport::new`] configures reqwest: the TLS stack of the crate's features,
-/// redirects left to the client, and HTTP/1.1 only unless the `http2` feature is on.
-fn client_builder() -> reqwest::ClientBuilder {
-    let builder = tls_backend(reqwest::Client::builder()).redirect(reqwest::redirect::Policy::none());
-    // Said explicitly: reqwest's native-tls offers `h2` by ALPN even when it cannot speak HTTP/2,
-    // and a server that accepts it (Graph does) made hyper panic ("http2 feature is not enabled").
-    #[cfg(not(feature = "http2"))]
-    let builder = builder.http1_only();
-    builder
+impl HttpTransport {
+    /// A transport with its own connection pool, trusting the TLS stack's usual roots and using the
+    /// proxies the environment names.
+    pub fn new() -> Result<HttpTransport, TransportError> {
+        HttpTransport::builder().build()
+    }
+
+    /// A builder, for extra trusted certificates or another proxy.
+    pub fn builder() -> HttpTransportBuilder {
+        HttpTransportBuilder { extra_roots: Vec::new(), proxy: ProxyRule::Environment }
+    }
+
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let uri = Uri::try_from(request.url.as_str())
+            .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
+        let mut headers = request.headers;
+        // Plain `http` through a proxy goes to the proxy as a request of its own, so its credentials
+        // go in the request; an `https` tunnel carries them in its CONNECT instead.
+        if uri.scheme() == Some(&http::uri::Scheme::HTTP) {
+            if let Some(credentials) =
+                self.proxies.intercept(&uri).and_then(|proxy| proxy.basic_auth().cloned())
+            {
+                headers.insert(http::header::PROXY_AUTHORIZATION, credentials);
+            }
+        }
+        let mut outgoing = http::Request::new(Full::new(request.body.unwrap_or_default()));
+        *outgoing.method_mut() = request.method;
+        *outgoing.uri_mut() = uri;
+        *outgoing.headers_mut() = headers;
+        let response = self.http.request(outgoing).await.map_err(|error| {
+            let kind =
+                if error.is_connect() { TransportErrorKind::Connect } else { TransportErrorKind::Body };
+            TransportError::new(kind, error)
+        })?;
+        let (head, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|error| TransportError::new(TransportErrorKind::Body, error))?
+            .to_bytes();
+        Ok(HttpResponse { status: head.status, headers: head.headers, body })
+    }
 }
 
-/// rustls whenever its feature is on, even beside `native-tls` (reqwest would pick native-tls).
-#[cfg(feature = "rustls")]
-fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-    builder.use_rustls_tls()
-}
-
-#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-    builder.use_native_tls()
-}
-
-// Graph is HTTPS only: a build without a TLS stack could not send a single request.
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-compile_error!("graph-runtime needs a TLS stack: enable its `rustls` (default) or `native-tls` feature");
-
-impl Transport for ReqwestTransport {
+impl Transport for HttpTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
         Box::pin(async move {
-            let mut builder = self
-                .http
-                .request(request.method, request.url)
-                .headers(request.headers)
-                .timeout(request.timeout);
-            if let Some(body) = request.body {
-                builder = builder.body(body);
-            }
-            let response = builder.send().await.map_err(TransportError::from_reqwest)?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(TransportError::from_reqwest)?;
-            Ok(HttpResponse { status, headers, body })
+            let timeout = request.timeout;
+            tokio::time::timeout(timeout, self.exchange(request)).await.unwrap_or_else(|_| {
+                Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no complete response within {} ms", timeout.as_millis()),
+                ))
+            })
         })
+    }
+}
+
+/// Configures an [`HttpTransport`]: certificates to trust besides the usual ones, and the proxy.
+#[derive(Debug, Clone)]
+pub struct HttpTransportBuilder {
+    extra_roots: Vec<Vec<u8>>,
+    proxy: ProxyRule,
+}
+
+/// Where the proxy settings come from.
+#[derive(Debug, Clone)]
+enum ProxyRule {
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (or their lower-case forms), as curl
+    /// reads them.
+    Environment,
+    /// Every request through this proxy.
+    All(String),
+    /// No proxy.
+    None,
+}
+
+impl HttpTransportBuilder {
+    /// Trusts the certificates of this PEM text too (a company proxy's CA, a test server's own).
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> HttpTransportBuilder {
+        self.extra_roots.push(pem.into());
+        self
+    }
+
+    /// Sends every request through this proxy (`http://` or `https://`, with `user:password@` for
+    /// Basic credentials), whatever the environment says.
+    pub fn proxy(mut self, url: impl Into<String>) -> HttpTransportBuilder {
+        self.proxy = ProxyRule::All(url.into());
+        self
+    }
+
+    /// Connects directly, whatever the environment says.
+    pub fn no_proxy(mut self) -> HttpTransportBuilder {
+        self.proxy = ProxyRule::None;
+        self
+    }
+
+    /// Builds the transport; fails when a certificate cannot be read or TLS cannot be set up.
+    pub fn build(self) -> Result<HttpTransport, TransportError> {
+        let tls = connect::Tls::new(&self.extra_roots)
+            .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
+        let proxies = Arc::new(match self.proxy {
+            ProxyRule::Environment => Matcher::from_env(),
+            ProxyRule::All(url) => Matcher::builder().all(url).build(),
+            ProxyRule::None => Matcher::builder().build(),
+        });
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(connect::Connector::new(tls, Arc::clone(&proxies)));
+        Ok(HttpTransport { http, proxies })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::time::Duration;
 
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
     use tokio::net::TcpListener;
 
-    /// A TLS server on loopback that prefers HTTP/2 (as Graph's servers do) and returns the protocol
-    /// it agreed by ALPN, after answering one request when that is HTTP/1.1.
-    async fn tls_server_preferring_h2() -> (String, tokio::task::JoinHandle<Option<Vec<u8>>>) {
-        let cert = CertificateDer::from_pem_slice(include_bytes!("../tests/fixtures/loopback-cert.pem"));
+    use super::*;
+
+    const CERT: &[u8] = include_bytes!("../tests/fixtures/loopback-cert.pem");
+    const ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+
+    /// Reads one request head (up to the blank line) and returns it as text.
+    async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> String {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match stream.read(&mut byte).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => head.push(byte[0]),
+            }
+        }
+        String::from_utf8_lossy(&head).into_owned()
+    }
+
+    /// A TLS server on loopback that prefers HTTP/2 (as Graph's servers do), serving one connection:
+    /// it returns the protocol agreed by ALPN, after answering one request when that is HTTP/1.1.
+    async fn tls_server_preferring_h2() -> (u16, tokio::task::JoinHandle<Option<Vec<u8>>>) {
         let key = PrivateKeyDer::from_pem_slice(include_bytes!("../tests/fixtures/loopback-key.pem"));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
-            .with_single_cert(vec![cert.unwrap()], key.unwrap())
+            .with_single_cert(vec![CertificateDer::from_pem_slice(CERT).unwrap()], key.unwrap())
             .unwrap();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("https://localhost:{}/v1.0/me", listener.local_addr().unwrap().port());
+        let port = listener.local_addr().unwrap().port();
         let server = tokio::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
             let mut tls = acceptor.accept(tcp).await.unwrap();
             let agreed = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
-            if agreed.as_deref() != Some(b"http/1.1") {
-                return agreed;
+            if agreed.as_deref() == Some(b"http/1.1") {
+                read_head(&mut tls).await;
+                let _ = tls.write_all(ANSWER).await;
+                let _ = tls.shutdown().await;
             }
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !request.ends_with(b"\r\n\r\n") {
-                match tls.read(&mut buffer).await {
-                    Ok(0) | Err(_) => return agreed,
-                    Ok(read) => request.extend_from_slice(&buffer[..read]),
-                }
-            }
-            let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
-            let _ = tls.write_all(answer).await;
-            let _ = tls.shutdown().await;
             agreed
         });
-        (url, server)
+        (port, server)
     }
 
-    /// The transport's reqwest client, trusting the test certificate.
-    fn client() -> reqwest::Client {
-        let cert =
-            reqwest::Certificate::from_pem(include_bytes!("../tests/fixtures/loopback-cert.pem")).unwrap();
-        // Bounded: with `h2` agreed but not spoken, the connection task panicked and the request
-        // never finished.
-        super::client_builder()
-            .add_root_certificate(cert)
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap()
+    /// The transport trusting the test certificate, with the given proxy rule.
+    fn transport(proxy: Option<&str>) -> HttpTransport {
+        let builder = HttpTransport::builder().root_certificate_pem(CERT);
+        match proxy {
+            Some(url) => builder.proxy(url),
+            None => builder.no_proxy(),
+        }
+        .build()
+        .unwrap()
+    }
+
+    fn get(url: &str) -> HttpRequest {
+        HttpRequest {
+            method: Method::GET,
+            url: Url::parse(url).unwrap(),
+            headers: HeaderMap::new(),
+            body: None,
+            // Bounded: with `h2` agreed but not spoken, a request never finishes.
+            timeout: Duration::from_secs(10),
+        }
     }
 
     #[cfg(not(feature = "http2"))]
     #[tokio::test]
     async fn without_http2_the_transport_offers_only_http_1_1_to_a_server_preferring_h2() {
-        let (url, server) = tls_server_preferring_h2().await;
-        let response = client().get(url).send().await.unwrap();
-        assert_eq!((response.status().as_u16(), response.version()), (200, http::Version::HTTP_11));
-        assert_eq!(response.bytes().await.unwrap(), "{}");
+        let (port, server) = tls_server_preferring_h2().await;
+        let response = transport(None).send(get(&format!("https://localhost:{port}/v1.0/me"))).await.unwrap();
+        assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
         assert_eq!(server.await.unwrap().as_deref(), Some(&b"http/1.1"[..]));
     }
 
     #[cfg(feature = "http2")]
     #[tokio::test]
     async fn with_http2_the_transport_agrees_h2_with_a_server_preferring_it() {
-        let (url, server) = tls_server_preferring_h2().await;
+        let (port, server) = tls_server_preferring_h2().await;
         // The server only agrees the protocol (it speaks no HTTP/2): ALPN is what is checked.
-        let request = tokio::spawn(client().get(url).send());
+        let transport = transport(None);
+        let request = tokio::spawn(async move {
+            let _ = transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await;
+        });
         assert_eq!(server.await.unwrap().as_deref(), Some(&b"h2"[..]));
         request.abort();
+    }
+
+    #[tokio::test]
+    async fn a_server_with_an_untrusted_certificate_is_a_connect_error() {
+        let (port, _server) = tls_server_preferring_h2().await;
+        let untrusting = HttpTransport::builder().no_proxy().build().unwrap();
+        let error = untrusting.send(get(&format!("https://localhost:{port}/v1.0/me"))).await.unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+    }
+
+    #[tokio::test]
+    async fn plain_http_through_a_proxy_sends_the_absolute_url_and_the_proxys_credentials() {
+        let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://user:secret@{}", proxy.local_addr().unwrap());
+        let seen = tokio::spawn(async move {
+            let (mut tcp, _) = proxy.accept().await.unwrap();
+            let head = read_head(&mut tcp).await;
+            tcp.write_all(ANSWER).await.unwrap();
+            head
+        });
+        let response =
+            transport(Some(&proxy_url)).send(get("http://graph.invalid/v1.0/me?$top=1")).await.unwrap();
+        assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
+        let head = seen.await.unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("get http://graph.invalid/v1.0/me?$top=1 http/1.1\r\n"), "{head}");
+        // Basic base64("user:secret").
+        assert!(head.contains("\r\nproxy-authorization: basic dxnlcjpzzwnyzxq=\r\n"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn https_through_a_proxy_is_tunnelled_with_connect_and_tls_is_spoken_to_the_destination() {
+        let (port, server) = tls_server_preferring_h2().await;
+        let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://user:secret@{}", proxy.local_addr().unwrap());
+        let seen = tokio::spawn(async move {
+            let (mut client, _) = proxy.accept().await.unwrap();
+            let head = read_head(&mut client).await;
+            let mut upstream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.unwrap();
+            relay(&mut client, &mut upstream).await;
+            head
+        });
+        let transport = transport(Some(&proxy_url));
+        let request =
+            tokio::spawn(
+                async move { transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await },
+            );
+        // The destination's certificate was checked through the tunnel, and ALPN agreed with it.
+        let agreed = server.await.unwrap();
+        let head = seen.await.unwrap().to_ascii_lowercase();
+        assert!(head.starts_with(&format!("connect localhost:{port} http/1.1\r\n")), "{head}");
+        assert!(head.contains("\r\nproxy-authorization: basic dxnlcjpzzwnyzxq=\r\n"), "{head}");
+        if cfg!(feature = "http2") {
+            // The test server speaks no HTTP/2: the agreed protocol is what is checked.
+            assert_eq!(agreed.as_deref(), Some(&b"h2"[..]));
+            request.abort();
+        } else {
+            assert_eq!(agreed.as_deref(), Some(&b"http/1.1"[..]));
+            let response = request.await.unwrap().unwrap();
+            assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
+        }
+    }
+
+    /// Copies both ways until either side closes.
+    async fn relay(
+        a: &mut (impl AsyncRead + AsyncWrite + Unpin),
+        b: &mut (impl AsyncRead + AsyncWrite + Unpin),
+    ) {
+        let _ = tokio::io::copy_bidirectional(a, b).await;
+    }
+
+    #[test]
+    fn a_certificate_that_is_not_pem_is_refused_by_build() {
+        let built = HttpTransport::builder()
+            .root_certificate_pem(
+                &b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n"[..],
+            )
+            .build();
+        assert_eq!(built.map(|_| ()).map_err(|error| error.kind()), Err(TransportErrorKind::Other));
     }
 }
