@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::field::Empty;
 use tracing::Instrument;
-use url::Url;
 
+use crate::absolute_url::AbsoluteUrl;
 use crate::config::{self, Config, NationalCloud, RetryPolicy};
 use crate::error::{DecodeError, GraphError};
 use crate::request::{self, Attempt};
@@ -259,7 +259,7 @@ impl Client {
     pub(crate) async fn send_url(
         &self,
         operation: Operation,
-        url: Url,
+        url: AbsoluteUrl,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
@@ -275,14 +275,14 @@ impl Client {
     }
 
     /// The base URL as configured, parsed: the origin next links must share.
-    pub(crate) fn parsed_base_url(&self) -> &Url {
+    pub(crate) fn parsed_base_url(&self) -> &AbsoluteUrl {
         &self.inner.config.base_url
     }
 
     async fn send_bytes(
         &self,
         operation: Operation,
-        url: Url,
+        url: AbsoluteUrl,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
         let Inner { config, transport, tokens } = &*self.inner;
@@ -348,7 +348,7 @@ impl Client {
                             .map_err(|reason| Error::Redirect { operation, reason })?;
                     tracing::debug!(
                         status = response.status.as_u16(),
-                        location = %response::without_query(&next.url),
+                        location = %next.url.without_query(),
                         cross_origin = next.cross_origin,
                         "following redirect"
                     );

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use crate::absolute_url::AbsoluteUrl;
 use http::HeaderMap;
-use url::Url;
 
 /// The API version segment of the general-availability endpoint.
 pub const V1: &str = "v1.0";
@@ -135,7 +135,7 @@ impl RetryPolicy {
 #[derive(Clone)]
 pub(crate) struct Config {
     /// The base URL without a trailing slash, query or fragment.
-    pub(crate) base_url: Url,
+    pub(crate) base_url: AbsoluteUrl,
     pub(crate) timeout: Duration,
     pub(crate) user_agent: http::HeaderValue,
     pub(crate) default_headers: HeaderMap,
@@ -148,7 +148,7 @@ impl std::fmt::Debug for Config {
         // Header values can be credentials (API keys, cookies): show the names only.
         let header_names: Vec<&str> = self.default_headers.keys().map(|name| name.as_str()).collect();
         f.debug_struct("Config")
-            .field("base_url", &self.base_url.as_str())
+            .field("base_url", &self.base_url.to_string())
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("default_headers", &header_names)
@@ -159,15 +159,9 @@ impl std::fmt::Debug for Config {
 }
 
 /// Parses and checks a base URL: http or https, no query or fragment, stored without a trailing slash.
-pub(crate) fn parse_base_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw.trim()).map_err(|e| format!("base URL {raw:?} is not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("base URL {raw:?} must use http or https"));
-    }
-    if url.cannot_be_a_base() || url.host_str().is_none() {
-        return Err(format!("base URL {raw:?} has no host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
+pub(crate) fn parse_base_url(raw: &str) -> Result<AbsoluteUrl, String> {
+    let url = AbsoluteUrl::parse(raw).map_err(|e| format!("base URL {raw:?} is not a URL: {e}"))?;
+    if url.query().is_some() || raw.contains('#') {
         return Err(format!("base URL {raw:?} must not have a query or fragment"));
     }
     Ok(url)
@@ -210,6 +204,8 @@ mod tests {
         assert!(parse_base_url("http://127.0.0.1:8080/").is_ok());
         assert!(parse_base_url("https://proxy.example/graph").is_ok());
         assert!(parse_base_url("ftp://example.com").unwrap_err().contains("http or https"));
+        assert!(parse_base_url("https://example.com/#top").unwrap_err().contains("fragment"));
+        assert!(parse_base_url("https:///v1.0").unwrap_err().contains("not a URL"));
         assert!(parse_base_url("https://example.com/?a=b").unwrap_err().contains("query"));
         assert!(parse_base_url("not a url").unwrap_err().contains("not a URL"));
     }

@@ -22,6 +22,7 @@
 //! is one `graph_request` span of its own.
 #![deny(missing_docs)]
 
+mod absolute_url;
 mod auth;
 mod call;
 mod client;

@@ -4,8 +4,8 @@ use bytes::Bytes;
 use http::header::{
     HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION, USER_AGENT,
 };
-use url::Url;
 
+use crate::absolute_url::{is_dot_segment, AbsoluteUrl};
 use crate::config::Config;
 use crate::transport::HttpRequest;
 use crate::{Error, Operation, QueryOptions, RequestPath};
@@ -18,34 +18,30 @@ const CREDENTIAL_HEADERS: [HeaderName; 3] = [AUTHORIZATION, COOKIE, PROXY_AUTHOR
 
 /// The URL of `operation` at `path` with `query`: `<base URL>/<version><path>[?<query>]`.
 ///
-/// Fails without sending anything when URL parsing would change the path (a `.` or `..` parameter is
-/// collapsed by every WHATWG URL parser, even percent-encoded), so a caller-supplied id can never
-/// address another resource.
+/// Fails without sending anything when a segment is `.` or `..`, even percent-encoded: servers and
+/// proxies collapse those, so a caller-supplied id could address another resource.
 pub(crate) fn operation_url(
-    base_url: &Url,
+    base_url: &AbsoluteUrl,
     operation: Operation,
     path: &RequestPath,
     query: &QueryOptions,
-) -> Result<Url, Error> {
+) -> Result<AbsoluteUrl, Error> {
+    let invalid = || Error::InvalidPath { operation, path: path.as_str().to_owned() };
+    if path.as_str().split('/').any(is_dot_segment) {
+        return Err(invalid());
+    }
     let base_path = base_url.path().trim_end_matches('/');
-    let expected_path = format!("{base_path}/{}{}", operation.version, path.as_str());
-    let mut url = base_url.clone();
-    url.set_path(&expected_path);
-    if url.path() != expected_path || url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::InvalidPath { operation, path: path.as_str().to_owned() });
-    }
-    if !query.is_empty() {
-        // Already encoded down to unreserved characters, so the URL parser keeps it byte for byte.
-        url.set_query(Some(&query.to_query_string()));
-    }
-    Ok(url)
+    let full_path = format!("{base_path}/{}{}", operation.version, path.as_str());
+    // The query is encoded down to unreserved characters, so it goes on the wire byte for byte.
+    let query = (!query.is_empty()).then(|| query.to_query_string());
+    base_url.with_path_and_query(&full_path, query.as_deref()).map_err(|_| invalid())
 }
 
 /// Everything that varies between the hops and attempts of one request.
 #[derive(Debug, Clone)]
 pub(crate) struct Attempt<'a> {
     pub(crate) method: http::Method,
-    pub(crate) url: Url,
+    pub(crate) url: AbsoluteUrl,
     /// `None` once a redirect has left the original origin.
     pub(crate) token: Option<&'a str>,
     pub(crate) body: Option<Bytes>,
@@ -89,7 +85,7 @@ pub(crate) fn build(
     }
     Ok(HttpRequest {
         method: attempt.method,
-        url: attempt.url,
+        url: attempt.url.into_uri(),
         headers,
         body: attempt.body,
         timeout: config.timeout,
@@ -204,7 +200,7 @@ mod tests {
     #[test]
     fn a_cross_origin_retry_has_no_credentials_and_says_which_retry_it_is() {
         let config = config("http://127.0.0.1:9");
-        let url = Url::parse("http://other.example/x").unwrap();
+        let url = AbsoluteUrl::parse("http://other.example/x").unwrap();
         let request = build(
             &config,
             CREATE,
@@ -220,7 +216,7 @@ mod tests {
     #[test]
     fn a_token_that_cannot_be_a_header_is_an_auth_error_that_does_not_quote_it() {
         let config = config("http://127.0.0.1:9");
-        let url = Url::parse("http://127.0.0.1:9/x").unwrap();
+        let url = AbsoluteUrl::parse("http://127.0.0.1:9/x").unwrap();
         let attempt =
             Attempt { method: http::Method::GET, url, token: Some("secret\nvalue"), body: None, retry: 0 };
         let error = build(&config, CREATE, attempt).unwrap_err();

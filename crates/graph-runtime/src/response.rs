@@ -4,7 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use http::header::{LOCATION, RETRY_AFTER};
 use http::{HeaderMap, StatusCode};
-use url::Url;
+
+use crate::absolute_url::AbsoluteUrl;
 
 /// What the client does with a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +44,7 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 /// Where and how a redirect continues.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RedirectHop {
-    pub(crate) url: Url,
+    pub(crate) url: AbsoluteUrl,
     pub(crate) method: http::Method,
     /// 303 turns the request into a body-less GET; the others resend method and body unchanged.
     pub(crate) keep_body: bool,
@@ -53,7 +54,7 @@ pub(crate) struct RedirectHop {
 
 /// The next hop of a redirect from `from`, or why it cannot be followed.
 pub(crate) fn redirect_hop(
-    from: &Url,
+    from: &AbsoluteUrl,
     method: &http::Method,
     status: StatusCode,
     headers: &HeaderMap,
@@ -63,10 +64,7 @@ pub(crate) fn redirect_hop(
         .ok_or_else(|| format!("HTTP {status} without a Location header"))?
         .to_str()
         .map_err(|_| format!("HTTP {status} with a Location that is not text"))?;
-    let url = from.join(location).map_err(|e| format!("HTTP {status} with an invalid Location: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("HTTP {status} to a {} URL", url.scheme()));
-    }
+    let url = from.join(location).map_err(|e| format!("HTTP {status} with an unusable Location: {e}"))?;
     let see_other = status == StatusCode::SEE_OTHER && *method != http::Method::HEAD;
     Ok(RedirectHop {
         cross_origin: url.origin() != from.origin(),
@@ -74,12 +72,6 @@ pub(crate) fn redirect_hop(
         keep_body: !see_other,
         url,
     })
-}
-
-/// The scheme, host and path of a URL: enough to say where a redirect went without its query, which
-/// may carry a pre-authenticated signature.
-pub(crate) fn without_query(url: &Url) -> String {
-    format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or(""), url.path())
 }
 
 #[cfg(test)]
@@ -125,7 +117,7 @@ mod tests {
 
     #[test]
     fn a_relative_redirect_stays_same_origin_and_keeps_method_and_body() {
-        let from = Url::parse("https://graph.example/v1.0/a/b").unwrap();
+        let from = AbsoluteUrl::parse("https://graph.example/v1.0/a/b").unwrap();
         let hop = redirect_hop(
             &from,
             &http::Method::POST,
@@ -133,7 +125,7 @@ mod tests {
             &headers(LOCATION, "../c"),
         )
         .unwrap();
-        assert_eq!(hop.url.as_str(), "https://graph.example/v1.0/c");
+        assert_eq!(hop.url.to_string(), "https://graph.example/v1.0/c");
         assert_eq!(hop.method, http::Method::POST);
         assert!(hop.keep_body);
         assert!(!hop.cross_origin);
@@ -141,7 +133,7 @@ mod tests {
 
     #[test]
     fn another_host_port_or_scheme_is_cross_origin() {
-        let from = Url::parse("https://graph.example/x").unwrap();
+        let from = AbsoluteUrl::parse("https://graph.example/x").unwrap();
         for location in ["https://files.example/x", "https://graph.example:8443/x", "http://graph.example/x"]
         {
             let hop =
@@ -153,7 +145,7 @@ mod tests {
 
     #[test]
     fn see_other_becomes_a_get_without_body() {
-        let from = Url::parse("https://graph.example/x").unwrap();
+        let from = AbsoluteUrl::parse("https://graph.example/x").unwrap();
         let hop =
             redirect_hop(&from, &http::Method::POST, StatusCode::SEE_OTHER, &headers(LOCATION, "/done"))
                 .unwrap();
@@ -163,7 +155,7 @@ mod tests {
 
     #[test]
     fn unusable_locations_are_reported() {
-        let from = Url::parse("https://graph.example/x").unwrap();
+        let from = AbsoluteUrl::parse("https://graph.example/x").unwrap();
         let missing =
             redirect_hop(&from, &http::Method::GET, StatusCode::FOUND, &HeaderMap::new()).unwrap_err();
         assert!(missing.contains("without a Location"), "{missing}");
@@ -179,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_location_is_described_without_its_query() {
-        let url = Url::parse("https://files.example/blob?sig=SECRET").unwrap();
-        assert_eq!(without_query(&url), "https://files.example/blob");
+        let url = AbsoluteUrl::parse("https://files.example/blob?sig=SECRET").unwrap();
+        assert_eq!(url.without_query(), "https://files.example/blob");
     }
 }

@@ -14,12 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use bytes::Bytes;
-use http::Uri;
-pub use http::{HeaderMap, HeaderValue, Method, StatusCode};
+pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-pub use url::Url;
 
 mod connect;
 
@@ -32,7 +30,7 @@ pub struct HttpRequest {
     /// The HTTP method.
     pub method: Method,
     /// The absolute URL, path segments already percent-encoded.
-    pub url: Url,
+    pub url: Uri,
     /// Every header to send.
     pub headers: HeaderMap,
     /// The body bytes; the same bytes on every retry.
@@ -165,8 +163,7 @@ impl HttpTransport {
     }
 
     async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let uri = Uri::try_from(request.url.as_str())
-            .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
+        let uri = request.url;
         let mut headers = request.headers;
         // Plain `http` through a proxy goes to the proxy as a request of its own, so its credentials
         // go in the request; an `https` tunnel carries them in its CONNECT instead.
@@ -337,7 +334,7 @@ mod tests {
     fn get(url: &str) -> HttpRequest {
         HttpRequest {
             method: Method::GET,
-            url: Url::parse(url).unwrap(),
+            url: Uri::try_from(url).unwrap(),
             headers: HeaderMap::new(),
             body: None,
             // Bounded: with `h2` agreed but not spoken, a request never finishes.

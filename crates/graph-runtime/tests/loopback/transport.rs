@@ -54,7 +54,7 @@ async fn a_custom_transport_receives_fully_built_requests_and_drives_retries() {
     assert_eq!(item["id"], "7");
     let seen = transport.seen.lock().unwrap();
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].url.as_str(), "https://graph.microsoft.com/v1.0/items/7");
+    assert_eq!(seen[1].url.to_string(), "https://graph.microsoft.com/v1.0/items/7");
     assert_eq!(seen[1].headers["authorization"], format!("Bearer {TOKEN}").as_str());
     assert_eq!(seen[1].headers["retry-attempt"], "1");
     assert_eq!(seen[0].body, seen[1].body);
@@ -77,7 +77,7 @@ async fn a_national_cloud_client_sends_to_that_clouds_endpoint_and_version() {
 
     let seen = transport.seen.lock().unwrap();
     assert_eq!(
-        seen[0].url.as_str(),
+        seen[0].url.to_string(),
         "https://microsoftgraph.chinacloudapi.cn/beta/deviceManagement/deviceEnrollmentConfigurations/7/assign"
     );
 }
