@@ -208,14 +208,29 @@ impl Transport for HttpTransport {
 }
 
 /// Configures an [`HttpTransport`]: certificates to trust besides the usual ones, and the proxy.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpTransportBuilder {
     extra_roots: Vec<Vec<u8>>,
     proxy: ProxyRule,
 }
 
+impl fmt::Debug for HttpTransportBuilder {
+    /// Says which proxy rule, never the proxy URL: it may hold a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proxy = match self.proxy {
+            ProxyRule::Environment => "from the environment",
+            ProxyRule::All(_) => "fixed",
+            ProxyRule::None => "none",
+        };
+        f.debug_struct("HttpTransportBuilder")
+            .field("extra_roots", &self.extra_roots.len())
+            .field("proxy", &proxy)
+            .finish()
+    }
+}
+
 /// Where the proxy settings come from.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum ProxyRule {
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (or their lower-case forms), as curl
     /// reads them.
@@ -252,7 +267,15 @@ impl HttpTransportBuilder {
             .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
         let proxies = Arc::new(match self.proxy {
             ProxyRule::Environment => Matcher::from_env(),
-            ProxyRule::All(url) => Matcher::builder().all(url).build(),
+            ProxyRule::All(url) => {
+                let matcher = Matcher::builder().all(url).build();
+                // The matcher drops a proxy URL it cannot read; requests would then go direct.
+                if matcher.intercept(&Uri::from_static("https://graph.microsoft.com/")).is_none() {
+                    let error = "the proxy URL is not an http:// or https:// URL with a host";
+                    return Err(TransportError::new(TransportErrorKind::Other, error));
+                }
+                matcher
+            }
             ProxyRule::None => Matcher::builder().build(),
         });
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
@@ -431,6 +454,16 @@ mod tests {
         b: &mut (impl AsyncRead + AsyncWrite + Unpin),
     ) {
         let _ = tokio::io::copy_bidirectional(a, b).await;
+    }
+
+    #[test]
+    fn a_proxy_url_that_cannot_be_used_is_refused_by_build_and_debug_hides_it() {
+        let builder = HttpTransport::builder().proxy("http://user:secret@[::1");
+        assert!(!format!("{builder:?}").contains("secret"), "{builder:?}");
+        let error = builder.build().map(|_| ()).unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Other);
+        assert!(!error.to_string().contains("secret"), "{error}");
+        assert!(HttpTransport::builder().proxy("http://proxy.example:3128").build().is_ok());
     }
 
     #[test]

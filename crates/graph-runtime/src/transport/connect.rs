@@ -46,6 +46,9 @@ impl Connector {
         let Some(proxy) = self.proxies.as_ref().and_then(|proxies| proxies.intercept(&destination)) else {
             return self.direct(destination).await;
         };
+        if !matches!(proxy.uri().scheme_str(), Some("http" | "https")) {
+            return Err("the proxy is not an http:// or https:// proxy (SOCKS is not supported)".into());
+        }
         let to_proxy = Connector { proxies: None, ..self.clone() };
         if is_https(&destination) {
             let mut tunnel = Tunnel::new(proxy.uri().clone(), to_proxy);
