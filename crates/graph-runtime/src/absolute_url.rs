@@ -71,7 +71,7 @@ impl AbsoluteUrl {
         if uri.host().is_none_or(str::is_empty) {
             return Err("it has no host".to_owned());
         }
-        Ok(AbsoluteUrl::from(uri))
+        Ok(AbsoluteUrl::checked(uri))
     }
 
     /// The URL with this path (already encoded) and query, on the same scheme and host.
@@ -84,7 +84,7 @@ impl AbsoluteUrl {
         parts.path_and_query =
             Some(path_and_query.try_into().map_err(|error: http::uri::InvalidUri| error.to_string())?);
         let uri = Uri::from_parts(parts).map_err(|error| error.to_string())?;
-        Ok(AbsoluteUrl::from(uri))
+        Ok(AbsoluteUrl::checked(uri))
     }
 
     pub(crate) fn scheme(&self) -> &str {
@@ -114,16 +114,14 @@ impl AbsoluteUrl {
     pub(crate) fn join(&self, reference: &str) -> Result<AbsoluteUrl, String> {
         let reference = reference.trim();
         let reference = reference.split_once('#').map_or(reference, |(url, _)| url);
+        if reference.starts_with("//") {
+            // A network-path reference: this URL's scheme, everything else from the reference.
+            return self.join(&format!("{}:{reference}", self.scheme()));
+        }
         if has_scheme(reference) {
             let url = AbsoluteUrl::parse(reference)?;
             let path = remove_dot_segments(url.path());
             return url.with_path_and_query(&path, url.query());
-        }
-        if reference.starts_with("//") {
-            return AbsoluteUrl::parse(&format!("{}:{reference}", self.scheme())).and_then(|url| {
-                let path = remove_dot_segments(url.path());
-                url.with_path_and_query(&path, url.query())
-            });
         }
         let encoded = utf8_percent_encode(reference, NOT_IN_URLS).to_string();
         let (path, query) = match encoded.split_once('?') {
@@ -149,19 +147,18 @@ impl AbsoluteUrl {
         format!("{}://{}{}", self.scheme(), self.uri.host().unwrap_or_default(), self.path())
     }
 
+    /// For a URI already checked to be absolute `http(s)` with a host (by `parse`, or built from
+    /// such a URL's parts).
+    fn checked(uri: Uri) -> AbsoluteUrl {
+        AbsoluteUrl { text: uri.to_string(), uri }
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
 
     pub(crate) fn into_uri(self) -> Uri {
         self.uri
-    }
-}
-
-impl From<Uri> for AbsoluteUrl {
-    /// For URIs already checked to be absolute `http(s)` with a host.
-    fn from(uri: Uri) -> AbsoluteUrl {
-        AbsoluteUrl { text: uri.to_string(), uri }
     }
 }
 

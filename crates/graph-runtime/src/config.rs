@@ -148,7 +148,7 @@ impl std::fmt::Debug for Config {
         // Header values can be credentials (API keys, cookies): show the names only.
         let header_names: Vec<&str> = self.default_headers.keys().map(|name| name.as_str()).collect();
         f.debug_struct("Config")
-            .field("base_url", &self.base_url.to_string())
+            .field("base_url", &self.base_url.as_str())
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("default_headers", &header_names)

@@ -151,7 +151,7 @@ impl<T: DeserializeOwned> Pager<T> {
             Err(error) => return Some(Err(error)),
         };
         self.pages = self.pages.saturating_add(1);
-        self.fetched.insert(url.to_string());
+        self.fetched.insert(url.as_str().to_owned());
         if let Some(link) = page.next_link.as_deref() {
             self.next = match next_url(self.client.parsed_base_url(), &url, link, &self.fetched) {
                 Ok(next) => Next::Url(next),
@@ -205,7 +205,7 @@ fn next_url(
             base.origin()
         ));
     }
-    if fetched.contains(&next.to_string()) {
+    if fetched.contains(next.as_str()) {
         return Err(format!(
             "the next link repeats a page already fetched ({}): the service is looping",
             next.without_query()
@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn fetched(urls: &[&str]) -> BTreeSet<String> {
-        urls.iter().map(|text| url(text).to_string()).collect()
+        urls.iter().map(|text| url(text).as_str().to_owned()).collect()
     }
 
     const BASE: &str = "https://graph.example";
