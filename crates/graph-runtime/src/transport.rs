@@ -2,9 +2,9 @@
 //!
 //! Everything before (building URL, headers and body) and after (retries, redirects, errors) is pure
 //! code in this crate, so a test or a user can plug in another sender without touching that logic.
-//! The default sender is [`HttpTransport`]: hyper-util's pooled client over the TLS stack the crate's
-//! features pick (rustls by default, or `native-tls`), one connection pool per client, proxies from
-//! the environment.
+//! The default sender is [`HttpTransport`]: hyper's HTTP client connections over the TLS stack the
+//! crate's features pick (rustls by default, or `native-tls`), kept in one pool per transport
+//! (`pool.rs`), proxies from the environment.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -17,9 +17,9 @@ pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 mod connect;
+mod pool;
 
 /// One HTTP request, ready to go on the wire.
 ///
@@ -134,14 +134,21 @@ impl StdError for TransportError {
     }
 }
 
-/// The default [`Transport`]: hyper-util's pooled HTTP client over rustls (or the platform's TLS
-/// when only the `native-tls` feature is on), HTTP/1.1 unless the `http2` feature is on, proxies
-/// from the environment. It follows no redirects (the client does, so it can drop credentials on a
-/// host change), and one connection pool serves every clone.
+/// The default [`Transport`]: hyper's HTTP client over rustls (or the platform's TLS when only the
+/// `native-tls` feature is on), HTTP/1.1 unless the `http2` feature is on, proxies from the
+/// environment. It follows no redirects (the client does, so it can drop credentials on a host
+/// change), and one connection pool serves every clone: connections to an origin are reused, an
+/// idle one is closed after 90 seconds, and at most 32 idle ones are kept per origin.
 #[derive(Clone)]
 pub struct HttpTransport {
-    http: hyper_util::client::legacy::Client<connect::Connector, Full<Bytes>>,
+    shared: Arc<Shared>,
+}
+
+/// What every clone of one [`HttpTransport`] shares.
+struct Shared {
+    connector: connect::Connector,
     proxies: Arc<Matcher>,
+    pool: pool::Pool,
 }
 
 impl fmt::Debug for HttpTransport {
@@ -169,27 +176,72 @@ impl HttpTransport {
         // go in the request; an `https` tunnel carries them in its CONNECT instead.
         if uri.scheme() == Some(&http::uri::Scheme::HTTP) {
             if let Some(credentials) =
-                self.proxies.intercept(&uri).and_then(|proxy| proxy.basic_auth().cloned())
+                self.shared.proxies.intercept(&uri).and_then(|proxy| proxy.basic_auth().cloned())
             {
                 headers.insert(http::header::PROXY_AUTHORIZATION, credentials);
             }
         }
         let mut outgoing = http::Request::new(Full::new(request.body.unwrap_or_default()));
         *outgoing.method_mut() = request.method;
-        *outgoing.uri_mut() = uri;
+        *outgoing.uri_mut() = uri.clone();
         *outgoing.headers_mut() = headers;
-        let response = self.http.request(outgoing).await.map_err(|error| {
-            let kind =
-                if error.is_connect() { TransportErrorKind::Connect } else { TransportErrorKind::Body };
-            TransportError::new(kind, error)
-        })?;
+        let origin = pool::Origin::of(&uri)
+            .ok_or_else(|| TransportError::new(TransportErrorKind::Other, "the URL is not absolute"))?;
+        let (mut sender, response) = self.send_on_some_connection(&origin, &uri, outgoing).await?;
         let (head, body) = response.into_parts();
         let body = body
             .collect()
             .await
             .map_err(|error| TransportError::new(TransportErrorKind::Body, error))?
             .to_bytes();
+        // Read to the end, so the connection can carry the next request.
+        if sender.ready().await {
+            self.shared.pool.checkin(&origin, sender);
+        }
         Ok(HttpResponse { status: head.status, headers: head.headers, body })
+    }
+
+    /// Sends on a pooled connection when there is one, else on a new one. A pooled connection may
+    /// have been closed by the server just before the request went out: the request is then sent
+    /// again on a new connection, which is safe whatever the method, as none of it was written.
+    async fn send_on_some_connection(
+        &self,
+        origin: &pool::Origin,
+        absolute: &Uri,
+        request: connect::OutgoingRequest,
+    ) -> Result<(connect::Sender, http::Response<hyper::body::Incoming>), TransportError> {
+        let mut pooled = None;
+        while let Some(mut sender) = self.shared.pool.checkout(origin) {
+            if sender.ready().await {
+                pooled = Some(sender);
+                break;
+            }
+        }
+        let request = match pooled {
+            Some(mut sender) => match sender.send(request).await {
+                Ok(response) => return Ok((sender, response)),
+                Err(mut error) => match error.take_message() {
+                    Some(mut unsent) => {
+                        *unsent.uri_mut() = absolute.clone();
+                        unsent
+                    }
+                    None => return Err(TransportError::new(TransportErrorKind::Body, error.into_error())),
+                },
+            },
+            None => request,
+        };
+        let mut sender = self
+            .shared
+            .connector
+            .connect(absolute)
+            .await
+            .map_err(|error| TransportError::new(TransportErrorKind::Connect, error))?;
+        self.shared.pool.opened(origin, &sender);
+        let response = sender
+            .send(request)
+            .await
+            .map_err(|error| TransportError::new(TransportErrorKind::Body, error.into_error()))?;
+        Ok((sender, response))
     }
 }
 
@@ -278,11 +330,8 @@ impl HttpTransportBuilder {
             }
             ProxyRule::None => Matcher::builder().build(),
         });
-        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(connect::Connector::new(tls, Arc::clone(&proxies)));
-        Ok(HttpTransport { http, proxies })
+        let connector = connect::Connector::new(tls, Arc::clone(&proxies));
+        Ok(HttpTransport { shared: Arc::new(Shared { connector, proxies, pool: pool::Pool::default() }) })
     }
 }
 
@@ -446,6 +495,86 @@ mod tests {
             let response = request.await.unwrap().unwrap();
             assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
         }
+    }
+
+    /// A plain HTTP/1.1 server on loopback answering every request with [`ANSWER`]; it closes each
+    /// connection after one answer when `close_after_answer`. Returns its port and a count of the
+    /// connections it has accepted.
+    async fn counting_server(close_after_answer: bool) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    while !read_head(&mut tcp).await.is_empty() {
+                        if tcp.write_all(ANSWER).await.is_err() || close_after_answer {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        (port, accepted)
+    }
+
+    #[tokio::test]
+    async fn requests_one_after_another_to_one_origin_share_a_connection() {
+        let (port, accepted) = counting_server(false).await;
+        let transport = transport(None);
+        for _ in 0..3 {
+            let response = transport.send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap();
+            assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
+        }
+        // A clone shares the pool too.
+        transport.clone().send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap();
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_pooled_connection_the_server_has_closed_is_replaced_by_a_new_one() {
+        let (port, accepted) = counting_server(true).await;
+        let transport = transport(None);
+        for _ in 0..3 {
+            let response = transport.send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap();
+            assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_request_to_http_sends_origin_form_with_a_host_header_naming_a_non_default_port() {
+        let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = server.local_addr().unwrap().port();
+        let seen = tokio::spawn(async move {
+            let (mut tcp, _) = server.accept().await.unwrap();
+            let head = read_head(&mut tcp).await;
+            tcp.write_all(ANSWER).await.unwrap();
+            head
+        });
+        transport(None).send(get(&format!("http://127.0.0.1:{port}/v1.0/me?$top=1"))).await.unwrap();
+        let head = seen.await.unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("get /v1.0/me?$top=1 http/1.1\r\n"), "{head}");
+        assert!(head.contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n")), "{head}");
+    }
+
+    #[tokio::test]
+    async fn a_proxy_refusing_the_tunnel_is_a_connect_error_naming_its_status() {
+        let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut client, _) = proxy.accept().await.unwrap();
+            read_head(&mut client).await;
+            let _ = client
+                .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        });
+        let error = transport(Some(&proxy_url)).send(get("https://graph.invalid/v1.0/me")).await.unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+        assert!(error.to_string().contains("407"), "{error}");
     }
 
     /// Copies both ways until either side closes.

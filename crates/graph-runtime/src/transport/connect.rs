@@ -1,96 +1,222 @@
 //! How [`super::HttpTransport`] opens a connection: TCP, then through a proxy when the proxy rules
-//! say so, then TLS for `https` with the stack the crate's features pick.
+//! say so, then TLS for `https` with the stack the crate's features pick, then the HTTP handshake.
 //!
-//! hyper-util's pooled client calls [`Connector`] once per new connection. An `https` destination
-//! behind a proxy is reached through a `CONNECT` tunnel and TLS is spoken to the destination inside
-//! it; a plain `http` one is sent to the proxy itself, marked proxied so the client writes
-//! absolute-form request targets. The proxy may itself be `https://` (the connection to it is made by
-//! this same connector, without proxy rules).
+//! An `https` destination behind a proxy is reached through a `CONNECT` tunnel (sent with hyper's
+//! own HTTP/1 client and taken over as an upgrade) and TLS is spoken to the destination inside it; a
+//! plain `http` one is sent to the proxy itself, marked proxied so requests go in absolute form. The
+//! proxy may itself be `https://`: the connection to it is made like any direct one.
 
 use std::error::Error as StdError;
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use http::uri::{Scheme, Uri};
+use http::{HeaderValue, Method, Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, TrySendError};
 use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::proxy::Tunnel;
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
-use tower_service::Service;
 
 pub(super) type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// Opens connections for the pooled client: TCP, proxy, TLS.
-#[derive(Clone)]
+/// The request type every connection sends: the body is always complete before sending.
+pub(super) type OutgoingRequest = Request<Full<Bytes>>;
+
+/// Opens connections: TCP, proxy, TLS, HTTP handshake.
 pub(super) struct Connector {
-    tcp: HttpConnector,
     tls: Tls,
-    /// `None` for the connection to a proxy itself.
-    proxies: Option<Arc<Matcher>>,
+    proxies: Arc<Matcher>,
 }
 
 impl Connector {
     pub(super) fn new(tls: Tls, proxies: Arc<Matcher>) -> Connector {
-        let mut tcp = HttpConnector::new();
-        // `https` URLs reach this connector too: TLS is layered on here, after any proxy tunnel.
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        Connector { tcp, tls, proxies: Some(proxies) }
+        Connector { tls, proxies }
     }
 
-    async fn connect(self, destination: Uri) -> Result<Conn, BoxError> {
-        let Some(proxy) = self.proxies.as_ref().and_then(|proxies| proxies.intercept(&destination)) else {
+    /// A new connection to `destination`'s origin, ready for requests.
+    pub(super) async fn connect(&self, destination: &Uri) -> Result<Sender, BoxError> {
+        Sender::handshake(self.open(destination).await?).await
+    }
+
+    async fn open(&self, destination: &Uri) -> Result<Conn, BoxError> {
+        let Some(proxy) = self.proxies.intercept(destination) else {
             return self.direct(destination).await;
         };
         if !matches!(proxy.uri().scheme_str(), Some("http" | "https")) {
             return Err("the proxy is not an http:// or https:// proxy (SOCKS is not supported)".into());
         }
-        let to_proxy = Connector { proxies: None, ..self.clone() };
-        if is_https(&destination) {
-            let mut tunnel = Tunnel::new(proxy.uri().clone(), to_proxy);
-            if let Some(credentials) = proxy.basic_auth() {
-                tunnel = tunnel.with_auth(credentials.clone());
-            }
-            let tunnelled = tunnel.call(destination.clone()).await?;
-            self.tls.handshake(tunnelled, host(&destination)?).await
+        // The connection to the proxy itself never goes through a proxy.
+        let to_proxy = self.direct(proxy.uri()).await?;
+        if is_https(destination) {
+            let tunnel = tunnel(to_proxy, destination, proxy.basic_auth()).await?;
+            self.tls.handshake(tunnel, host(destination)?).await
         } else {
-            let mut connection = to_proxy.direct(proxy.uri().clone()).await?;
-            connection.proxied = true;
-            Ok(connection)
+            Ok(Conn { proxied: true, ..to_proxy })
         }
     }
 
     /// A connection to `destination` itself: TCP, and TLS over it for `https`.
-    async fn direct(mut self, destination: Uri) -> Result<Conn, BoxError> {
-        let tcp = self.tcp.call(destination.clone()).await?;
-        if is_https(&destination) {
-            self.tls.handshake(tcp, host(&destination)?).await
+    async fn direct(&self, destination: &Uri) -> Result<Conn, BoxError> {
+        let host = host(destination)?;
+        let tcp = tokio::net::TcpStream::connect((host, port(destination))).await?;
+        // Requests are written whole: waiting to coalesce small writes only adds latency.
+        tcp.set_nodelay(true)?;
+        let tcp = TokioIo::new(tcp);
+        if is_https(destination) {
+            self.tls.handshake(tcp, host).await
         } else {
             Ok(Conn::new(tcp, false))
         }
     }
 }
 
-impl Service<Uri> for Connector {
-    type Response = Conn;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Conn, BoxError>> + Send>>;
+/// Asks the proxy on `to_proxy` for a tunnel to `destination` and returns the tunnel once granted.
+async fn tunnel(
+    to_proxy: Conn,
+    destination: &Uri,
+    credentials: Option<&HeaderValue>,
+) -> Result<hyper::upgrade::Upgraded, BoxError> {
+    // Authority form, port always given: `CONNECT graph.microsoft.com:443 HTTP/1.1`.
+    let authority = format!("{}:{}", destination.host().ok_or("the URL has no host")?, port(destination));
+    let (mut sender, connection) = http1::handshake(to_proxy).await?;
+    tokio::spawn(async move {
+        // Ends when the tunnel is handed over (or the proxy hangs up, which the request then reports).
+        let _ = connection.with_upgrades().await;
+    });
+    let mut connect = Request::new(Full::new(Bytes::new()));
+    *connect.method_mut() = Method::CONNECT;
+    *connect.uri_mut() = Uri::try_from(authority.as_str())?;
+    connect.headers_mut().insert(http::header::HOST, HeaderValue::try_from(authority.as_str())?);
+    if let Some(credentials) = credentials {
+        connect.headers_mut().insert(http::header::PROXY_AUTHORIZATION, credentials.clone());
+    }
+    let response = sender.send_request(connect).await?;
+    if !response.status().is_success() {
+        return Err(format!("the proxy refused the tunnel to {authority}: {}", response.status()).into());
+    }
+    Ok(hyper::upgrade::on(response).await?)
+}
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
+/// The sending half of one open connection; its other half runs as a task until the connection ends.
+pub(super) enum Sender {
+    Http1 {
+        sender: http1::SendRequest<Full<Bytes>>,
+        /// Requests go to a proxy that forwards them (plain `http` through a proxy).
+        proxied: bool,
+    },
+    #[cfg(feature = "http2")]
+    Http2(hyper::client::conn::http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    async fn handshake(conn: Conn) -> Result<Sender, BoxError> {
+        #[cfg(feature = "http2")]
+        if conn.h2 {
+            use hyper_util::rt::{TokioExecutor, TokioTimer};
+            let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+                .timer(TokioTimer::new())
+                .handshake(conn)
+                .await?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            return Ok(Sender::Http2(sender));
+        }
+        #[cfg(not(feature = "http2"))]
+        if conn.h2 {
+            return Err("the server chose HTTP/2, which was not offered".into());
+        }
+        let proxied = conn.proxied;
+        let (sender, connection) = http1::handshake(conn).await?;
+        tokio::spawn(async move {
+            // Ends when the server closes the connection or every `Sender` for it is dropped.
+            let _ = connection.await;
+        });
+        Ok(Sender::Http1 { sender, proxied })
     }
 
-    fn call(&mut self, destination: Uri) -> Self::Future {
-        Box::pin(self.clone().connect(destination))
+    /// Waits until the connection can take a request; false when it has closed.
+    pub(super) async fn ready(&mut self) -> bool {
+        match self {
+            Sender::Http1 { sender, .. } => sender.ready().await.is_ok(),
+            #[cfg(feature = "http2")]
+            Sender::Http2(sender) => sender.ready().await.is_ok(),
+        }
     }
+
+    pub(super) fn is_closed(&self) -> bool {
+        match self {
+            Sender::Http1 { sender, .. } => sender.is_closed(),
+            #[cfg(feature = "http2")]
+            Sender::Http2(sender) => sender.is_closed(),
+        }
+    }
+
+    /// Another handle on the same connection, when its protocol carries many requests at once.
+    pub(super) fn share(&self) -> Option<Sender> {
+        match self {
+            Sender::Http1 { .. } => None,
+            #[cfg(feature = "http2")]
+            Sender::Http2(sender) => Some(Sender::Http2(sender.clone())),
+        }
+    }
+
+    /// Sends `request`, whose URI is absolute, in the form this connection needs. On failure the
+    /// request comes back with the error when none of it reached the connection (its URI then in
+    /// the form it had on this connection).
+    pub(super) async fn send(
+        &mut self,
+        mut request: OutgoingRequest,
+    ) -> Result<Response<Incoming>, TrySendError<OutgoingRequest>> {
+        match self {
+            Sender::Http1 { sender, proxied } => {
+                let absolute = request.uri().clone();
+                if let Some(host) = host_header(&absolute) {
+                    request.headers_mut().entry(http::header::HOST).or_insert(host);
+                }
+                // A proxy gets the whole URL; a server only the path and query.
+                if !*proxied {
+                    let target = absolute.path_and_query().map_or("/", |target| target.as_str());
+                    *request.uri_mut() = Uri::try_from(target).unwrap_or_else(|_| Uri::from_static("/"));
+                }
+                sender.try_send_request(request).await
+            }
+            // HTTP/2 takes the scheme and authority from the absolute URI.
+            #[cfg(feature = "http2")]
+            Sender::Http2(sender) => sender.try_send_request(request).await,
+        }
+    }
+}
+
+/// `Host` for HTTP/1: the host, and the port when the URL names one other than its scheme's own.
+fn host_header(uri: &Uri) -> Option<HeaderValue> {
+    let host = uri.host()?;
+    let value = match uri.port_u16() {
+        Some(port) if port != default_port(uri) => format!("{host}:{port}"),
+        _ => host.to_owned(),
+    };
+    HeaderValue::try_from(value).ok()
 }
 
 fn is_https(uri: &Uri) -> bool {
     uri.scheme() == Some(&Scheme::HTTPS)
+}
+
+fn default_port(uri: &Uri) -> u16 {
+    if is_https(uri) {
+        443
+    } else {
+        80
+    }
+}
+
+fn port(uri: &Uri) -> u16 {
+    uri.port_u16().unwrap_or_else(|| default_port(uri))
 }
 
 /// The name TLS checks the certificate against: the URL's host, an IPv6 literal without brackets.
@@ -116,17 +242,6 @@ pub(super) struct Conn {
 impl Conn {
     fn new(io: impl Io + 'static, h2: bool) -> Conn {
         Conn { io: Box::new(io), h2, proxied: false }
-    }
-}
-
-impl Connection for Conn {
-    fn connected(&self) -> Connected {
-        let connected = Connected::new().proxy(self.proxied);
-        if self.h2 {
-            connected.negotiated_h2()
-        } else {
-            connected
-        }
     }
 }
 

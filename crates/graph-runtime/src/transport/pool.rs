@@ -1,0 +1,110 @@
+//! Open connections kept for the next request to the same origin.
+//!
+//! An HTTP/1 connection carries one exchange at a time: it is taken out for a request and put back
+//! once its response has been read to the end. An HTTP/2 connection carries many at once: it stays
+//! in the pool from its handshake on and every request gets a handle on it. A connection idle for
+//! longer than [`IDLE_TIMEOUT`], or closed by the server, is dropped (which ends its task).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use http::uri::{Authority, Scheme, Uri};
+
+use super::connect::Sender;
+
+/// How long an unused connection is kept: servers and load balancers close idle ones after a
+/// minute or two, so an older one would most likely fail its next request.
+pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// At most this many idle HTTP/1 connections per origin; beyond, a returned one is closed.
+pub(super) const MAX_IDLE_PER_ORIGIN: usize = 32;
+
+/// Where a connection goes: requests to the same scheme, host and port share connections.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct Origin {
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl Origin {
+    /// The origin of an absolute URI; `None` when it lacks a scheme or host.
+    pub(super) fn of(uri: &Uri) -> Option<Origin> {
+        Some(Origin { scheme: uri.scheme()?.clone(), authority: uri.authority()?.clone() })
+    }
+}
+
+struct Idle {
+    sender: Sender,
+    since: Instant,
+}
+
+impl Idle {
+    fn usable(&self, now: Instant) -> bool {
+        !self.sender.is_closed() && now.saturating_duration_since(self.since) < IDLE_TIMEOUT
+    }
+}
+
+/// The connections of one transport (and all its clones).
+#[derive(Default)]
+pub(super) struct Pool {
+    idle: Mutex<HashMap<Origin, Vec<Idle>>>,
+}
+
+impl Pool {
+    /// A connection to `origin` that is still open, if the pool has one: the most recently used
+    /// HTTP/1 connection, or a handle on the HTTP/2 one.
+    pub(super) fn checkout(&self, origin: &Origin) -> Option<Sender> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let connections = idle.get_mut(origin)?;
+        let now = Instant::now();
+        connections.retain(|connection| connection.usable(now));
+        let found = match connections.last_mut() {
+            Some(shared) => match shared.sender.share() {
+                Some(handle) => {
+                    // In use again: its idle time starts over.
+                    shared.since = now;
+                    Some(handle)
+                }
+                None => connections.pop().map(|connection| connection.sender),
+            },
+            None => None,
+        };
+        if connections.is_empty() {
+            idle.remove(origin);
+        }
+        found
+    }
+
+    /// Keeps a new HTTP/2 connection for the requests that follow (an HTTP/1 one is put back by
+    /// [`Pool::checkin`] once its exchange is over).
+    pub(super) fn opened(&self, origin: &Origin, sender: &Sender) {
+        if let Some(handle) = sender.share() {
+            self.keep(origin, handle);
+        }
+    }
+
+    /// Puts back an HTTP/1 connection whose response has been read to the end.
+    pub(super) fn checkin(&self, origin: &Origin, sender: Sender) {
+        if sender.share().is_none() {
+            self.keep(origin, sender);
+        }
+    }
+
+    fn keep(&self, origin: &Origin, sender: Sender) {
+        if sender.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        // Swept here too, so connections to an origin never asked for again do not linger.
+        let now = Instant::now();
+        idle.retain(|_, connections| {
+            connections.retain(|connection| connection.usable(now));
+            !connections.is_empty()
+        });
+        let connections = idle.entry(origin.clone()).or_default();
+        if connections.len() < MAX_IDLE_PER_ORIGIN {
+            connections.push(Idle { sender, since: now });
+        }
+    }
+}
