@@ -16,6 +16,7 @@
 //! A resource page has `## Properties` (and maybe `## Relationships`) tables; an enum page a members table.
 //! Only the blocks are read here, so both front ends lower the same way.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use graph_ir::{
@@ -588,17 +589,17 @@ impl Lowering<'_> {
 
     /// Joins rows that continue the previous row's last cell: a description with a line break inside
     /// ends the markdown row early, and its next line arrives as a one-cell row of prose.
-    fn logical_rows(&mut self, rows: &[Row]) -> Vec<Row> {
+    fn logical_rows<'r>(&mut self, rows: &'r [Row]) -> Cow<'r, [Row]> {
+        // Most tables have no broken row: they are read in place.
+        if !rows.iter().skip(1).any(is_continuation) {
+            return Cow::Borrowed(rows);
+        }
         let mut joined: Vec<Row> = Vec::new();
         for row in rows {
-            let first = row.cells.first().map_or("", |c| c.text.trim());
-            let continuation = first.contains(' ')
-                && !row.cells.first().is_some_and(|c| c.bold)
-                && row.cells.iter().skip(1).all(|c| c.text.trim().is_empty());
             match joined.last_mut().and_then(|previous| previous.cells.last_mut()) {
-                Some(cell) if continuation => {
+                Some(cell) if is_continuation(row) => {
                     cell.text.push(' ');
-                    cell.text.push_str(first);
+                    cell.text.push_str(row.cells.first().map_or("", |c| c.text.trim()));
                     self.diag(
                         row.line,
                         Severity::Note,
@@ -609,7 +610,7 @@ impl Lowering<'_> {
                 _ => joined.push(row.clone()),
             }
         }
-        joined
+        Cow::Owned(joined)
     }
 
     /// Rows of a `Property | Type | Description` (or `Parameter | …`, `Name | …`) table as properties.
@@ -626,7 +627,7 @@ impl Lowering<'_> {
         let description_column = columns.iter().position(|c| c == "description");
         let Some(type_column) = type_column else { return Vec::new() };
         let mut properties = Vec::new();
-        for row in &self.logical_rows(rows) {
+        for row in self.logical_rows(rows).iter() {
             let Some(name) = row.cells.first().map(|c| c.text.trim()) else { continue };
             let rest_empty = row.cells.iter().skip(1).all(|c| c.text.trim().is_empty());
             if row.cells.first().is_some_and(|c| c.bold) && rest_empty {
@@ -1172,6 +1173,14 @@ enum Message {
 }
 
 /// Every table in `blocks` as (header, rows, line).
+/// A row that is the rest of the row above: prose in its first cell and nothing in the others.
+fn is_continuation(row: &Row) -> bool {
+    let first = row.cells.first().map_or("", |c| c.text.trim());
+    first.contains(' ')
+        && !row.cells.first().is_some_and(|c| c.bold)
+        && row.cells.iter().skip(1).all(|c| c.text.trim().is_empty())
+}
+
 fn tables(blocks: &[Block]) -> impl Iterator<Item = (&[Cell], &[Row], u32)> {
     blocks.iter().filter_map(|b| match b {
         Block::Table { header, rows, line } => Some((header.as_slice(), rows.as_slice(), *line)),
