@@ -315,8 +315,6 @@ impl HttpTransportBuilder {
 
     /// Builds the transport; fails when a certificate cannot be read or TLS cannot be set up.
     pub fn build(self) -> Result<HttpTransport, TransportError> {
-        let tls = connect::Tls::new(&self.extra_roots)
-            .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
         let proxies = Arc::new(match self.proxy {
             ProxyRule::Environment => Matcher::from_env(),
             ProxyRule::All(url) => {
@@ -330,7 +328,8 @@ impl HttpTransportBuilder {
             }
             ProxyRule::None => Matcher::builder().build(),
         });
-        let connector = connect::Connector::new(tls, Arc::clone(&proxies));
+        let connector = connect::Connector::new(&self.extra_roots, Arc::clone(&proxies))
+            .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
         Ok(HttpTransport { shared: Arc::new(Shared { connector, proxies, pool: pool::Pool::default() }) })
     }
 }
@@ -366,16 +365,7 @@ mod tests {
     /// A TLS server on loopback that prefers HTTP/2 (as Graph's servers do), serving one connection:
     /// it returns the protocol agreed by ALPN, after answering one request when that is HTTP/1.1.
     async fn tls_server_preferring_h2() -> (u16, tokio::task::JoinHandle<Option<Vec<u8>>>) {
-        let key = PrivateKeyDer::from_pem_slice(include_bytes!("../tests/fixtures/loopback-key.pem"));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![CertificateDer::from_pem_slice(CERT).unwrap()], key.unwrap())
-            .unwrap();
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let acceptor = acceptor_preferring_h2();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = tokio::spawn(async move {
@@ -390,6 +380,21 @@ mod tests {
             agreed
         });
         (port, server)
+    }
+
+    /// TLS for a loopback server with the test certificate (for `localhost`), agreeing `h2` when
+    /// the client offers it.
+    fn acceptor_preferring_h2() -> tokio_rustls::TlsAcceptor {
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("../tests/fixtures/loopback-key.pem"));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![CertificateDer::from_pem_slice(CERT).unwrap()], key.unwrap())
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
     }
 
     /// The transport trusting the test certificate, with the given proxy rule.
@@ -575,6 +580,45 @@ mod tests {
         let error = transport(Some(&proxy_url)).send(get("https://graph.invalid/v1.0/me")).await.unwrap_err();
         assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
         assert!(error.to_string().contains("407"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn an_https_proxy_is_spoken_to_in_tls_and_http_1_1_and_tunnels_tls_to_the_destination() {
+        let (port, server) = tls_server_preferring_h2().await;
+        let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("https://user:secret@localhost:{}", proxy.local_addr().unwrap().port());
+        let acceptor = acceptor_preferring_h2();
+        let seen = tokio::spawn(async move {
+            let (tcp, _) = proxy.accept().await.unwrap();
+            let mut client = acceptor.accept(tcp).await.unwrap();
+            let agreed = client.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+            let head = read_head(&mut client).await;
+            let mut upstream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.unwrap();
+            relay(&mut client, &mut upstream).await;
+            (agreed, head)
+        });
+        let transport = transport(Some(&proxy_url));
+        let request =
+            tokio::spawn(
+                async move { transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await },
+            );
+        let agreed_with_destination = server.await.unwrap();
+        if cfg!(feature = "http2") {
+            // The test server speaks no HTTP/2: the agreed protocol is what is checked.
+            assert_eq!(agreed_with_destination.as_deref(), Some(&b"h2"[..]));
+            request.abort();
+        } else {
+            assert_eq!(agreed_with_destination.as_deref(), Some(&b"http/1.1"[..]));
+            let response = request.await.unwrap().unwrap();
+            assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
+        }
+        let (agreed_with_proxy, head) = seen.await.unwrap();
+        // Whatever the destination gets offered, the proxy is only offered HTTP/1.1.
+        assert_eq!(agreed_with_proxy.as_deref(), Some(&b"http/1.1"[..]));
+        let head = head.to_ascii_lowercase();
+        assert!(head.starts_with(&format!("connect localhost:{port} http/1.1\r\n")), "{head}");
+        assert!(head.contains("\r\nproxy-authorization: basic dxnlcjpzzwnyzxq=\r\n"), "{head}");
     }
 
     /// Copies both ways until either side closes.

@@ -29,13 +29,19 @@ pub(super) type OutgoingRequest = Request<Full<Bytes>>;
 
 /// Opens connections: TCP, proxy, TLS, HTTP handshake.
 pub(super) struct Connector {
+    /// TLS to the destination, offering HTTP/2 when this build speaks it.
     tls: Tls,
+    /// TLS to an `https://` proxy: HTTP/1.1 only, the protocol `CONNECT` and forwarding are sent in.
+    proxy_tls: Tls,
     proxies: Arc<Matcher>,
 }
 
 impl Connector {
-    pub(super) fn new(tls: Tls, proxies: Arc<Matcher>) -> Connector {
-        Connector { tls, proxies }
+    /// `extra_roots` are PEM texts of certificates to trust besides the TLS stack's usual ones.
+    pub(super) fn new(extra_roots: &[Vec<u8>], proxies: Arc<Matcher>) -> Result<Connector, BoxError> {
+        let tls = Tls::new(extra_roots, ALPN)?;
+        let proxy_tls = if ALPN == HTTP1_ONLY { tls.clone() } else { Tls::new(extra_roots, HTTP1_ONLY)? };
+        Ok(Connector { tls, proxy_tls, proxies })
     }
 
     /// A new connection to `destination`'s origin, ready for requests.
@@ -45,13 +51,13 @@ impl Connector {
 
     async fn open(&self, destination: &Uri) -> Result<Conn, BoxError> {
         let Some(proxy) = self.proxies.intercept(destination) else {
-            return self.direct(destination).await;
+            return self.direct(destination, &self.tls).await;
         };
         if !matches!(proxy.uri().scheme_str(), Some("http" | "https")) {
             return Err("the proxy is not an http:// or https:// proxy (SOCKS is not supported)".into());
         }
         // The connection to the proxy itself never goes through a proxy.
-        let to_proxy = self.direct(proxy.uri()).await?;
+        let to_proxy = self.direct(proxy.uri(), &self.proxy_tls).await?;
         if is_https(destination) {
             let tunnel = tunnel(to_proxy, destination, proxy.basic_auth()).await?;
             self.tls.handshake(tunnel, host(destination)?).await
@@ -60,15 +66,15 @@ impl Connector {
         }
     }
 
-    /// A connection to `destination` itself: TCP, and TLS over it for `https`.
-    async fn direct(&self, destination: &Uri) -> Result<Conn, BoxError> {
+    /// A connection to `destination` itself: TCP, and `tls` over it for `https`.
+    async fn direct(&self, destination: &Uri, tls: &Tls) -> Result<Conn, BoxError> {
         let host = host(destination)?;
         let tcp = tokio::net::TcpStream::connect((host, port(destination))).await?;
         // Requests are written whole: waiting to coalesce small writes only adds latency.
         tcp.set_nodelay(true)?;
         let tcp = TokioIo::new(tcp);
         if is_https(destination) {
-            self.tls.handshake(tcp, host).await
+            tls.handshake(tcp, host).await
         } else {
             Ok(Conn::new(tcp, false))
         }
@@ -277,22 +283,24 @@ impl Write for Conn {
     }
 }
 
-/// The ALPN protocols offered: HTTP/2 only when this build can speak it.
+/// The ALPN protocols offered to a destination: HTTP/2 only when this build can speak it.
 #[cfg(feature = "http2")]
 const ALPN: &[&str] = &["h2", "http/1.1"];
 #[cfg(not(feature = "http2"))]
-const ALPN: &[&str] = &["http/1.1"];
+const ALPN: &[&str] = HTTP1_ONLY;
+
+const HTTP1_ONLY: &[&str] = &["http/1.1"];
 
 /// rustls with Mozilla's root certificates (webpki-roots) and any the builder added. Chosen whenever
 /// its feature is on, even beside `native-tls`.
 #[cfg(feature = "rustls")]
 #[derive(Clone)]
-pub(super) struct Tls(tokio_rustls::TlsConnector);
+struct Tls(tokio_rustls::TlsConnector);
 
 #[cfg(feature = "rustls")]
 impl Tls {
-    /// `extra_roots` are PEM texts, each holding one or more certificates.
-    pub(super) fn new(extra_roots: &[Vec<u8>]) -> Result<Tls, BoxError> {
+    /// `extra_roots` are PEM texts, each holding one or more certificates; `alpn` the protocols offered.
+    fn new(extra_roots: &[Vec<u8>], alpn: &[&str]) -> Result<Tls, BoxError> {
         use rustls::pki_types::pem::PemObject as _;
         use rustls::pki_types::CertificateDer;
 
@@ -308,7 +316,7 @@ impl Tls {
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        config.alpn_protocols = ALPN.iter().map(|protocol| protocol.as_bytes().to_vec()).collect();
+        config.alpn_protocols = alpn.iter().map(|protocol| protocol.as_bytes().to_vec()).collect();
         Ok(Tls(tokio_rustls::TlsConnector::from(Arc::new(config))))
     }
 
@@ -323,17 +331,17 @@ impl Tls {
 /// The platform's TLS (OpenSSL on Linux) and its trust store, plus any roots the builder added.
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
 #[derive(Clone)]
-pub(super) struct Tls(tokio_native_tls::TlsConnector);
+struct Tls(tokio_native_tls::TlsConnector);
 
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
 impl Tls {
-    /// `extra_roots` are PEM texts, each holding one certificate.
-    pub(super) fn new(extra_roots: &[Vec<u8>]) -> Result<Tls, BoxError> {
+    /// `extra_roots` are PEM texts, each holding one certificate; `alpn` the protocols offered.
+    fn new(extra_roots: &[Vec<u8>], alpn: &[&str]) -> Result<Tls, BoxError> {
         let mut builder = native_tls::TlsConnector::builder();
         for pem in extra_roots {
             builder.add_root_certificate(native_tls::Certificate::from_pem(pem)?);
         }
-        builder.request_alpns(ALPN);
+        builder.request_alpns(alpn);
         Ok(Tls(builder.build()?.into()))
     }
 
