@@ -148,7 +148,7 @@ pub struct HttpTransport {
 struct Shared {
     connector: connect::Connector,
     proxies: Arc<Matcher>,
-    pool: pool::Pool,
+    pool: Arc<pool::Pool>,
 }
 
 impl fmt::Debug for HttpTransport {
@@ -187,7 +187,7 @@ impl HttpTransport {
         *outgoing.headers_mut() = headers;
         let origin = pool::Origin::of(&uri)
             .ok_or_else(|| TransportError::new(TransportErrorKind::Other, "the URL is not absolute"))?;
-        let (mut sender, response) = self.send_on_some_connection(&origin, &uri, outgoing).await?;
+        let (sender, response) = self.send_on_some_connection(&origin, &uri, outgoing).await?;
         let (head, body) = response.into_parts();
         let body = body
             .collect()
@@ -195,9 +195,7 @@ impl HttpTransport {
             .map_err(|error| TransportError::new(TransportErrorKind::Body, error))?
             .to_bytes();
         // Read to the end, so the connection can carry the next request.
-        if sender.ready().await {
-            self.shared.pool.checkin(&origin, sender);
-        }
+        pool::Pool::release(&self.shared.pool, origin, sender);
         Ok(HttpResponse { status: head.status, headers: head.headers, body })
     }
 
@@ -330,7 +328,7 @@ impl HttpTransportBuilder {
         });
         let connector = connect::Connector::new(&self.extra_roots, Arc::clone(&proxies))
             .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
-        Ok(HttpTransport { shared: Arc::new(Shared { connector, proxies, pool: pool::Pool::default() }) })
+        Ok(HttpTransport { shared: Arc::new(Shared { connector, proxies, pool: Arc::default() }) })
     }
 }
 
@@ -439,6 +437,51 @@ mod tests {
         });
         assert_eq!(server.await.unwrap().as_deref(), Some(&b"h2"[..]));
         request.abort();
+    }
+
+    #[cfg(feature = "http2")]
+    #[tokio::test]
+    async fn with_http2_requests_share_one_connection_and_send_the_scheme_authority_and_path() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+
+        let acceptor = acceptor_preferring_h2();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (counter, log) = (Arc::clone(&accepted), Arc::clone(&seen));
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let tls = acceptor.accept(tcp).await.unwrap();
+                let log = Arc::clone(&log);
+                let service =
+                    hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                        log.lock().unwrap().push(format!("{:?} {}", request.version(), request.uri()));
+                        async {
+                            Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from(
+                                "{}",
+                            ))))
+                        }
+                    });
+                tokio::spawn(
+                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service),
+                );
+            }
+        });
+        let transport = transport(None);
+        let url = format!("https://localhost:{port}/v1.0/me?$top=1");
+        let first = transport.send(get(&url)).await.unwrap();
+        // Once a connection is open, requests at the same time share it.
+        let (second, third) = tokio::join!(transport.send(get(&url)), transport.send(get(&url)));
+        for response in [first, second.unwrap(), third.unwrap()] {
+            assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        let expected = format!("HTTP/2.0 https://localhost:{port}/v1.0/me?$top=1");
+        assert_eq!(*seen.lock().unwrap(), vec![expected.clone(), expected.clone(), expected]);
     }
 
     #[tokio::test]

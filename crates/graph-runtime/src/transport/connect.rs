@@ -155,6 +155,15 @@ impl Sender {
         }
     }
 
+    /// Whether the connection can take a request now.
+    pub(super) fn is_ready(&self) -> bool {
+        match self {
+            Sender::Http1 { sender, .. } => sender.is_ready(),
+            #[cfg(feature = "http2")]
+            Sender::Http2(sender) => sender.is_ready(),
+        }
+    }
+
     pub(super) fn is_closed(&self) -> bool {
         match self {
             Sender::Http1 { sender, .. } => sender.is_closed(),

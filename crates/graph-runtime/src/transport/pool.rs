@@ -1,12 +1,12 @@
 //! Open connections kept for the next request to the same origin.
 //!
 //! An HTTP/1 connection carries one exchange at a time: it is taken out for a request and put back
-//! once its response has been read to the end. An HTTP/2 connection carries many at once: it stays
+//! once its response has been read to the end and hyper is ready for the next request on it. An HTTP/2 connection carries many at once: it stays
 //! in the pool from its handshake on and every request gets a handle on it. A connection idle for
 //! longer than [`IDLE_TIMEOUT`], or closed by the server, is dropped (which ends its task).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use http::uri::{Authority, Scheme, Uri};
@@ -77,18 +77,31 @@ impl Pool {
     }
 
     /// Keeps a new HTTP/2 connection for the requests that follow (an HTTP/1 one is put back by
-    /// [`Pool::checkin`] once its exchange is over).
+    /// [`Pool::release`] once its exchange is over).
     pub(super) fn opened(&self, origin: &Origin, sender: &Sender) {
         if let Some(handle) = sender.share() {
             self.keep(origin, handle);
         }
     }
 
-    /// Puts back an HTTP/1 connection whose response has been read to the end.
-    pub(super) fn checkin(&self, origin: &Origin, sender: Sender) {
-        if sender.share().is_none() {
-            self.keep(origin, sender);
+    /// Puts back an HTTP/1 connection whose response has been read to the end, once hyper has
+    /// finished with the exchange (at once, usually; else from a task, so the caller never waits).
+    pub(super) fn release(self: &Arc<Pool>, origin: Origin, mut sender: Sender) {
+        if sender.share().is_some() {
+            return;
         }
+        if sender.is_ready() {
+            self.keep(&origin, sender);
+            return;
+        }
+        let pool = Arc::downgrade(self);
+        tokio::spawn(async move {
+            if sender.ready().await {
+                if let Some(pool) = pool.upgrade() {
+                    pool.keep(&origin, sender);
+                }
+            }
+        });
     }
 
     fn keep(&self, origin: &Origin, sender: Sender) {
