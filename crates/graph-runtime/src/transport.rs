@@ -594,6 +594,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_request_on_a_pooled_connection_closed_before_it_was_written_is_sent_on_a_new_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (hang_up, hung_up) = tokio::sync::oneshot::channel::<()>();
+        let (closed, is_closed) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            // The first connection answers once, stays open while idle, then closes when told.
+            let (mut first, _) = listener.accept().await.unwrap();
+            read_head(&mut first).await;
+            first.write_all(ANSWER).await.unwrap();
+            hung_up.await.unwrap();
+            drop(first);
+            closed.send(()).unwrap();
+            // The request that was meant for it arrives on a second connection.
+            let (mut second, _) = listener.accept().await.unwrap();
+            let head = read_head(&mut second).await;
+            second.write_all(ANSWER).await.unwrap();
+            head
+        });
+        let transport = transport(None);
+        let url = format!("http://127.0.0.1:{port}/v1.0/me");
+        transport.send(get(&url)).await.unwrap();
+        hang_up.send(()).unwrap();
+        is_closed.await.unwrap();
+        // A POST too: none of it reached the closed connection, so sending it again is safe.
+        let mut post = get(&url);
+        post.method = Method::POST;
+        post.body = Some(Bytes::from_static(b"{}"));
+        let response = transport.send(post).await.unwrap();
+        assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
+        assert!(server.await.unwrap().starts_with("POST /v1.0/me HTTP/1.1\r\n"));
+    }
+
+    #[tokio::test]
     async fn a_request_to_http_sends_origin_form_with_a_host_header_naming_a_non_default_port() {
         let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = server.local_addr().unwrap().port();
