@@ -530,10 +530,16 @@ mod tests {
                 async move { transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await },
             );
         // The destination's certificate was checked through the tunnel, and ALPN agreed with it.
-        let agreed = server.await.unwrap();
-        let head = seen.await.unwrap().to_ascii_lowercase();
-        assert!(head.starts_with(&format!("connect localhost:{port} http/1.1\r\n")), "{head}");
-        assert!(head.contains("\r\nproxy-authorization: basic dxnlcjpzzwnyzxq=\r\n"), "{head}");
+        assert_exchanged_through_the_tunnel(server.await.unwrap(), request).await;
+        assert_connect_with_credentials(&seen.await.unwrap(), port);
+    }
+
+    /// The destination behind a tunnel agreed the protocol this build offers first and, for
+    /// HTTP/1.1 (which the test server speaks), answered the request.
+    async fn assert_exchanged_through_the_tunnel(
+        agreed: Option<Vec<u8>>,
+        request: tokio::task::JoinHandle<Result<HttpResponse, TransportError>>,
+    ) {
         if cfg!(feature = "http2") {
             // The test server speaks no HTTP/2: the agreed protocol is what is checked.
             assert_eq!(agreed.as_deref(), Some(&b"h2"[..]));
@@ -543,6 +549,13 @@ mod tests {
             let response = request.await.unwrap().unwrap();
             assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
         }
+    }
+
+    /// `head` asks for a tunnel to `localhost:port` with Basic credentials `user:secret`.
+    fn assert_connect_with_credentials(head: &str, port: u16) {
+        let head = head.to_ascii_lowercase();
+        assert!(head.starts_with(&format!("connect localhost:{port} http/1.1\r\n")), "{head}");
+        assert!(head.contains("\r\nproxy-authorization: basic dxnlcjpzzwnyzxq=\r\n"), "{head}");
     }
 
     /// A plain HTTP/1.1 server on loopback answering every request with [`ANSWER`]; it closes each
@@ -569,28 +582,27 @@ mod tests {
         (port, accepted)
     }
 
-    #[tokio::test]
-    async fn requests_one_after_another_to_one_origin_share_a_connection() {
-        let (port, accepted) = counting_server(false).await;
+    /// Sends three requests one after another, and a fourth from a clone of the transport, to a
+    /// [`counting_server`]; returns how many connections the server accepted.
+    async fn connections_for_four_requests(close_after_answer: bool) -> usize {
+        let (port, accepted) = counting_server(close_after_answer).await;
         let transport = transport(None);
-        for _ in 0..3 {
-            let response = transport.send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap();
+        let url = format!("http://127.0.0.1:{port}/v1.0/me");
+        for sender in [transport.clone(), transport.clone(), transport.clone(), transport] {
+            let response = sender.send(get(&url)).await.unwrap();
             assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
         }
-        // A clone shares the pool too.
-        transport.clone().send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap();
-        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+        accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn requests_one_after_another_to_one_origin_share_a_connection_across_clones() {
+        assert_eq!(connections_for_four_requests(false).await, 1);
     }
 
     #[tokio::test]
     async fn a_pooled_connection_the_server_has_closed_is_replaced_by_a_new_one() {
-        let (port, accepted) = counting_server(true).await;
-        let transport = transport(None);
-        for _ in 0..3 {
-            let response = transport.send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap();
-            assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
-        }
-        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(connections_for_four_requests(true).await, 4);
     }
 
     #[tokio::test]
@@ -680,22 +692,11 @@ mod tests {
             tokio::spawn(
                 async move { transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await },
             );
-        let agreed_with_destination = server.await.unwrap();
-        if cfg!(feature = "http2") {
-            // The test server speaks no HTTP/2: the agreed protocol is what is checked.
-            assert_eq!(agreed_with_destination.as_deref(), Some(&b"h2"[..]));
-            request.abort();
-        } else {
-            assert_eq!(agreed_with_destination.as_deref(), Some(&b"http/1.1"[..]));
-            let response = request.await.unwrap().unwrap();
-            assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
-        }
+        assert_exchanged_through_the_tunnel(server.await.unwrap(), request).await;
         let (agreed_with_proxy, head) = seen.await.unwrap();
         // Whatever the destination gets offered, the proxy is only offered HTTP/1.1.
         assert_eq!(agreed_with_proxy.as_deref(), Some(&b"http/1.1"[..]));
-        let head = head.to_ascii_lowercase();
-        assert!(head.starts_with(&format!("connect localhost:{port} http/1.1\r\n")), "{head}");
-        assert!(head.contains("\r\nproxy-authorization: basic dxnlcjpzzwnyzxq=\r\n"), "{head}");
+        assert_connect_with_credentials(&head, port);
     }
 
     /// Copies both ways until either side closes.
