@@ -209,7 +209,10 @@ impl HttpTransport {
         request: connect::OutgoingRequest,
     ) -> Result<(connect::Sender, http::Response<hyper::body::Incoming>), TransportError> {
         let mut pooled = None;
-        while let Some(mut sender) = self.shared.pool.checkout(origin) {
+        // Bounded, though a connection found closed here has already left the pool (or, shared
+        // over HTTP/2, is dropped by the next checkout's sweep).
+        for _ in 0..=pool::MAX_IDLE_PER_ORIGIN {
+            let Some(mut sender) = self.shared.pool.checkout(origin) else { break };
             if sender.ready().await {
                 pooled = Some(sender);
                 break;

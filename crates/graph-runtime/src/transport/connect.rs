@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::uri::{Scheme, Uri};
+use http::uri::{PathAndQuery, Scheme, Uri};
 use http::{HeaderValue, Method, Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -196,8 +196,8 @@ impl Sender {
                 }
                 // A proxy gets the whole URL; a server only the path and query.
                 if !*proxied {
-                    let target = absolute.path_and_query().map_or("/", |target| target.as_str());
-                    *request.uri_mut() = Uri::try_from(target).unwrap_or_else(|_| Uri::from_static("/"));
+                    let target = absolute.path_and_query().cloned();
+                    *request.uri_mut() = Uri::from(target.unwrap_or_else(|| PathAndQuery::from_static("/")));
                 }
                 sender.try_send_request(request).await
             }
