@@ -34,8 +34,9 @@ pub(crate) struct AbsoluteUrl {
     text: String,
 }
 
-/// Scheme, host and port: two URLs share credentials only when these are equal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Scheme, host and port: two URLs share credentials (and pooled connections) only when these are
+/// equal. Scheme and host are compared in lower case, and a missing port is the scheme's default.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Origin {
     scheme: String,
     host: String,
@@ -50,6 +51,15 @@ impl fmt::Display for Origin {
             write!(f, ":{}", self.port)?;
         }
         Ok(())
+    }
+}
+
+impl Origin {
+    /// The origin of a URI with a scheme and a host; `None` for any other.
+    pub(crate) fn of(uri: &Uri) -> Option<Origin> {
+        let scheme = uri.scheme_str()?.to_ascii_lowercase();
+        let port = uri.port_u16().or_else(|| default_port(&scheme)).unwrap_or_default();
+        Some(Origin { host: uri.host()?.to_ascii_lowercase(), port, scheme })
     }
 }
 
@@ -104,9 +114,11 @@ impl AbsoluteUrl {
     }
 
     pub(crate) fn origin(&self) -> Origin {
-        let scheme = self.scheme().to_ascii_lowercase();
-        let port = self.uri.port_u16().or_else(|| default_port(&scheme)).unwrap_or_default();
-        Origin { host: self.uri.host().unwrap_or_default().to_ascii_lowercase(), port, scheme }
+        Origin::of(&self.uri).unwrap_or_else(|| Origin {
+            scheme: self.scheme().to_ascii_lowercase(),
+            host: String::new(),
+            port: 0,
+        })
     }
 
     /// `reference` (a `Location` or a next link: absolute, `//host…`, `/path…`, `?query` or a
@@ -168,7 +180,8 @@ impl fmt::Display for AbsoluteUrl {
     }
 }
 
-fn default_port(scheme: &str) -> Option<u16> {
+/// 443 for `https`, 80 for `http`.
+pub(crate) fn default_port(scheme: &str) -> Option<u16> {
     if scheme == Scheme::HTTPS.as_str() {
         Some(443)
     } else if scheme == Scheme::HTTP.as_str() {

@@ -22,6 +22,8 @@ use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 
+use crate::absolute_url::default_port;
+
 pub(super) type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// The request type every connection sends: the body is always complete before sending.
@@ -212,7 +214,9 @@ impl Sender {
 fn host_header(uri: &Uri) -> Option<HeaderValue> {
     let host = uri.host()?;
     let value = match uri.port_u16() {
-        Some(port) if port != default_port(uri) => format!("{host}:{port}"),
+        Some(port) if Some(port) != default_port(uri.scheme_str().unwrap_or_default()) => {
+            format!("{host}:{port}")
+        }
         _ => host.to_owned(),
     };
     HeaderValue::try_from(value).ok()
@@ -222,16 +226,9 @@ fn is_https(uri: &Uri) -> bool {
     uri.scheme() == Some(&Scheme::HTTPS)
 }
 
-fn default_port(uri: &Uri) -> u16 {
-    if is_https(uri) {
-        443
-    } else {
-        80
-    }
-}
-
+/// The port to connect to: the URL's, else its scheme's default (only `http` and `https` get here).
 fn port(uri: &Uri) -> u16 {
-    uri.port_u16().unwrap_or_else(|| default_port(uri))
+    uri.port_u16().or_else(|| default_port(uri.scheme_str().unwrap_or_default())).unwrap_or(80)
 }
 
 /// The name TLS checks the certificate against: the URL's host, an IPv6 literal without brackets.

@@ -1,17 +1,18 @@
 //! Open connections kept for the next request to the same origin.
 //!
 //! An HTTP/1 connection carries one exchange at a time: it is taken out for a request and put back
-//! once its response has been read to the end and hyper is ready for the next request on it. An HTTP/2 connection carries many at once: it stays
-//! in the pool from its handshake on and every request gets a handle on it. A connection idle for
-//! longer than [`IDLE_TIMEOUT`], or closed by the server, is dropped (which ends its task).
+//! once its response has been read to the end and hyper is ready for the next request on it. An
+//! HTTP/2 connection carries many at once: it stays in the pool from its handshake on and every
+//! request gets a handle on it. A connection idle for longer than [`IDLE_TIMEOUT`], or closed by
+//! the server, is dropped (which ends its task). Connections are keyed by the same [`Origin`] that
+//! decides where credentials may go: scheme and host in lower case, the port with its default.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use http::uri::{Authority, Scheme, Uri};
-
 use super::connect::Sender;
+pub(super) use crate::absolute_url::Origin;
 
 /// How long an unused connection is kept: servers and load balancers close idle ones after a
 /// minute or two, so an older one would most likely fail its next request.
@@ -19,20 +20,6 @@ pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// At most this many idle HTTP/1 connections per origin; beyond, a returned one is closed.
 pub(super) const MAX_IDLE_PER_ORIGIN: usize = 32;
-
-/// Where a connection goes: requests to the same scheme, host and port share connections.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Origin {
-    scheme: Scheme,
-    authority: Authority,
-}
-
-impl Origin {
-    /// The origin of an absolute URI; `None` when it lacks a scheme or host.
-    pub(super) fn of(uri: &Uri) -> Option<Origin> {
-        Some(Origin { scheme: uri.scheme()?.clone(), authority: uri.authority()?.clone() })
-    }
-}
 
 struct Idle {
     sender: Sender,
