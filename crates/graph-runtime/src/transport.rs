@@ -147,7 +147,6 @@ pub struct HttpTransport {
 /// What every clone of one [`HttpTransport`] shares.
 struct Shared {
     connector: connect::Connector,
-    proxies: Arc<Matcher>,
     pool: Arc<pool::Pool>,
 }
 
@@ -171,20 +170,10 @@ impl HttpTransport {
 
     async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let uri = request.url;
-        let mut headers = request.headers;
-        // Plain `http` through a proxy goes to the proxy as a request of its own, so its credentials
-        // go in the request; an `https` tunnel carries them in its CONNECT instead.
-        if uri.scheme() == Some(&http::uri::Scheme::HTTP) {
-            if let Some(credentials) =
-                self.shared.proxies.intercept(&uri).and_then(|proxy| proxy.basic_auth().cloned())
-            {
-                headers.insert(http::header::PROXY_AUTHORIZATION, credentials);
-            }
-        }
         let mut outgoing = http::Request::new(Full::new(request.body.unwrap_or_default()));
         *outgoing.method_mut() = request.method;
         *outgoing.uri_mut() = uri.clone();
-        *outgoing.headers_mut() = headers;
+        *outgoing.headers_mut() = request.headers;
         let origin = pool::Origin::of(&uri)
             .ok_or_else(|| TransportError::new(TransportErrorKind::Other, "the URL is not absolute"))?;
         let (sender, response) = self.send_on_some_connection(&origin, &uri, outgoing).await?;
@@ -316,7 +305,7 @@ impl HttpTransportBuilder {
 
     /// Builds the transport; fails when a certificate cannot be read or TLS cannot be set up.
     pub fn build(self) -> Result<HttpTransport, TransportError> {
-        let proxies = Arc::new(match self.proxy {
+        let proxies = match self.proxy {
             ProxyRule::Environment => Matcher::from_env(),
             ProxyRule::All(url) => {
                 let matcher = Matcher::builder().all(url).build();
@@ -328,10 +317,10 @@ impl HttpTransportBuilder {
                 matcher
             }
             ProxyRule::None => Matcher::builder().build(),
-        });
-        let connector = connect::Connector::new(&self.extra_roots, Arc::clone(&proxies))
+        };
+        let connector = connect::Connector::new(&self.extra_roots, proxies)
             .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
-        Ok(HttpTransport { shared: Arc::new(Shared { connector, proxies, pool: Arc::default() }) })
+        Ok(HttpTransport { shared: Arc::new(Shared { connector, pool: Arc::default() }) })
     }
 }
 

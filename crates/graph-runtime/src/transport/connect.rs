@@ -3,13 +3,13 @@
 //!
 //! An `https` destination behind a proxy is reached through a `CONNECT` tunnel (sent with hyper's
 //! own HTTP/1 client and taken over as an upgrade) and TLS is spoken to the destination inside it; a
-//! plain `http` one is sent to the proxy itself, marked proxied so requests go in absolute form. The
-//! proxy may itself be `https://`: the connection to it is made like any direct one.
+//! plain `http` one is sent to the proxy itself, and the connection's [`Route`] makes its requests
+//! absolute-form with the proxy's credentials. The proxy may itself be `https://`: the connection to
+//! it is made like any direct one.
 
 use std::error::Error as StdError;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -35,12 +35,12 @@ pub(super) struct Connector {
     tls: Tls,
     /// TLS to an `https://` proxy: HTTP/1.1 only, the protocol `CONNECT` and forwarding are sent in.
     proxy_tls: Tls,
-    proxies: Arc<Matcher>,
+    proxies: Matcher,
 }
 
 impl Connector {
     /// `extra_roots` are PEM texts of certificates to trust besides the TLS stack's usual ones.
-    pub(super) fn new(extra_roots: &[Vec<u8>], proxies: Arc<Matcher>) -> Result<Connector, BoxError> {
+    pub(super) fn new(extra_roots: &[Vec<u8>], proxies: Matcher) -> Result<Connector, BoxError> {
         let tls = Tls::new(extra_roots, ALPN)?;
         let proxy_tls = if ALPN == HTTP1_ONLY { tls.clone() } else { Tls::new(extra_roots, HTTP1_ONLY)? };
         Ok(Connector { tls, proxy_tls, proxies })
@@ -64,7 +64,9 @@ impl Connector {
             let tunnel = tunnel(to_proxy, destination, proxy.basic_auth()).await?;
             self.tls.handshake(tunnel, host(destination)?).await
         } else {
-            Ok(Conn { proxied: true, ..to_proxy })
+            // Forwarded by the proxy: its credentials go with every request instead of a CONNECT.
+            let route = Route::Proxy { authorization: proxy.basic_auth().cloned() };
+            Ok(Conn { route, ..to_proxy })
         }
     }
 
@@ -114,8 +116,7 @@ async fn tunnel(
 pub(super) enum Sender {
     Http1 {
         sender: http1::SendRequest<Full<Bytes>>,
-        /// Requests go to a proxy that forwards them (plain `http` through a proxy).
-        proxied: bool,
+        route: Route,
     },
     #[cfg(feature = "http2")]
     Http2(hyper::client::conn::http2::SendRequest<Full<Bytes>>),
@@ -139,13 +140,13 @@ impl Sender {
         if conn.h2 {
             return Err("the server chose HTTP/2, which was not offered".into());
         }
-        let proxied = conn.proxied;
+        let route = conn.route.clone();
         let (sender, connection) = http1::handshake(conn).await?;
         tokio::spawn(async move {
             // Ends when the server closes the connection or every `Sender` for it is dropped.
             let _ = connection.await;
         });
-        Ok(Sender::Http1 { sender, proxied })
+        Ok(Sender::Http1 { sender, route })
     }
 
     /// Waits until the connection can take a request; false when it has closed.
@@ -191,15 +192,22 @@ impl Sender {
         mut request: OutgoingRequest,
     ) -> Result<Response<Incoming>, TrySendError<OutgoingRequest>> {
         match self {
-            Sender::Http1 { sender, proxied } => {
+            Sender::Http1 { sender, route } => {
                 let absolute = request.uri().clone();
                 if let Some(host) = host_header(&absolute) {
                     request.headers_mut().entry(http::header::HOST).or_insert(host);
                 }
-                // A proxy gets the whole URL; a server only the path and query.
-                if !*proxied {
-                    let target = absolute.path_and_query().cloned();
-                    *request.uri_mut() = Uri::from(target.unwrap_or_else(|| PathAndQuery::from_static("/")));
+                match route {
+                    // A server gets only the path and query; a proxy the whole URL.
+                    Route::Direct => {
+                        let target = absolute.path_and_query().cloned();
+                        *request.uri_mut() =
+                            Uri::from(target.unwrap_or_else(|| PathAndQuery::from_static("/")));
+                    }
+                    Route::Proxy { authorization: Some(credentials) } => {
+                        request.headers_mut().insert(http::header::PROXY_AUTHORIZATION, credentials.clone());
+                    }
+                    Route::Proxy { authorization: None } => {}
                 }
                 sender.try_send_request(request).await
             }
@@ -248,12 +256,22 @@ pub(super) struct Conn {
     /// TLS agreed HTTP/2 by ALPN.
     h2: bool,
     /// Requests go to a proxy that forwards them (plain `http` through a proxy).
-    proxied: bool,
+    route: Route,
+}
+
+/// Where the requests on an HTTP/1 connection go.
+#[derive(Clone)]
+pub(super) enum Route {
+    /// To the destination itself (directly or through a tunnel): origin-form targets.
+    Direct,
+    /// To a proxy that forwards them (plain `http` through a proxy): absolute-form targets, and
+    /// the proxy's credentials in `Proxy-Authorization`.
+    Proxy { authorization: Option<HeaderValue> },
 }
 
 impl Conn {
     fn new(io: impl Io + 'static, h2: bool) -> Conn {
-        Conn { io: Box::new(io), h2, proxied: false }
+        Conn { io: Box::new(io), h2, route: Route::Direct }
     }
 }
 
@@ -317,13 +335,13 @@ impl Tls {
                 roots.add(certificate?)?;
             }
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
         config.alpn_protocols = alpn.iter().map(|protocol| protocol.as_bytes().to_vec()).collect();
-        Ok(Tls(tokio_rustls::TlsConnector::from(Arc::new(config))))
+        Ok(Tls(tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))))
     }
 
     async fn handshake(&self, io: impl Io + 'static, host: &str) -> Result<Conn, BoxError> {
