@@ -94,28 +94,27 @@ impl Codegen {
 /// differently; small tasks keep both threads busy to the end.
 pub const PAGES_PER_TASK: usize = 8;
 
-/// Parses every page (in parallel, on `jobs` threads when given) and merges them into one model.
+/// Parses every page and merges them into one model, both in parallel (on `jobs` threads when given).
 ///
 /// A parser panic is a parser bug, not a fact about the input: every page that panics is named, and
 /// the run fails without writing anything.
 pub fn parse_pages(pages: &[PageFile], jobs: Option<NonZeroUsize>) -> anyhow::Result<Api> {
-    Ok(graph_parser::build_api(parse_each(pages, jobs)?))
-}
-
-/// Parses every page on its own (in parallel, on `jobs` threads when given), in the pages' order;
-/// [`parse_pages`] then merges them.
-pub fn parse_each(pages: &[PageFile], jobs: Option<NonZeroUsize>) -> anyhow::Result<Vec<PageModel>> {
-    let parse_all = || -> Vec<Result<PageModel, String>> {
-        pages.par_iter().with_max_len(PAGES_PER_TASK).map(parse_one).collect()
-    };
-    let results = match jobs {
+    let parse_and_merge = || parse_each(pages).map(graph_parser::build_api);
+    match jobs {
         Some(jobs) => rayon::ThreadPoolBuilder::new()
             .num_threads(jobs.get())
             .build()
             .context("starting the parser threads")?
-            .install(parse_all),
-        None => parse_all(),
-    };
+            .install(parse_and_merge),
+        None => parse_and_merge(),
+    }
+}
+
+/// Parses every page on its own, in parallel on the current rayon pool, in the pages' order;
+/// [`parse_pages`] then merges them.
+pub fn parse_each(pages: &[PageFile]) -> anyhow::Result<Vec<PageModel>> {
+    let results: Vec<Result<PageModel, String>> =
+        pages.par_iter().with_max_len(PAGES_PER_TASK).map(parse_one).collect();
     let mut models = Vec::with_capacity(results.len());
     let mut panics = Vec::new();
     for (page, result) in pages.iter().zip(results) {

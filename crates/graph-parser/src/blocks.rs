@@ -80,3 +80,113 @@ pub struct Document {
     pub blocks: Vec<Block>,
     pub notes: Vec<FrontEndNote>,
 }
+
+/// Whitespace that collapses: all of Unicode's but U+00A0, which marks indented workload cells.
+fn collapses(c: char) -> bool {
+    c.is_whitespace() && c != '\u{a0}'
+}
+
+/// Text built piece by piece with every run of collapsing whitespace turned into one space and none
+/// at either end, so inline content is collapsed as it arrives instead of in a second pass.
+#[derive(Debug, Default)]
+pub(crate) struct CollapsedText {
+    text: String,
+    /// Whitespace was seen since the last word; it becomes a space if another word follows.
+    pending_space: bool,
+}
+
+impl CollapsedText {
+    pub(crate) fn push(&mut self, piece: &str) {
+        let mut word_start = 0;
+        if piece.is_ascii() {
+            // Most text is ASCII: its whitespace is found byte by byte, without decoding characters.
+            for (at, byte) in piece.bytes().enumerate() {
+                if matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+                    self.push_word(piece.get(word_start..at).unwrap_or_default());
+                    self.pending_space = true;
+                    word_start = at + 1;
+                }
+            }
+        } else {
+            for (at, c) in piece.char_indices() {
+                if collapses(c) {
+                    self.push_word(piece.get(word_start..at).unwrap_or_default());
+                    self.pending_space = true;
+                    word_start = at + c.len_utf8();
+                }
+            }
+        }
+        self.push_word(piece.get(word_start..).unwrap_or_default());
+    }
+
+    /// A word break: a space if more text follows.
+    pub(crate) fn push_break(&mut self) {
+        self.pending_space = true;
+    }
+
+    fn push_word(&mut self, word: &str) {
+        if word.is_empty() {
+            return;
+        }
+        if self.pending_space && !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.pending_space = false;
+        self.text.push_str(word);
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Empties the text, keeping its buffer for the next use.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.pending_space = false;
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.text
+    }
+}
+
+/// `text` with whitespace collapsed as [`CollapsedText`] does.
+pub(crate) fn collapse_spaces(text: &str) -> String {
+    let mut collapsed = CollapsedText::default();
+    collapsed.push(text);
+    collapsed.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_runs_become_one_space_and_the_ends_are_trimmed() {
+        assert_eq!(collapse_spaces("  a \t\n b\r\n\u{b}\u{c}c  "), "a b c");
+        // The same outside ASCII, where the characters are decoded: an em space and a line separator.
+        assert_eq!(collapse_spaces("\u{2003}é\u{2028}\u{3000}ü "), "é ü");
+        assert_eq!(collapse_spaces(" \n "), "");
+    }
+
+    #[test]
+    fn a_no_break_space_is_text() {
+        assert_eq!(collapse_spaces("\u{a0} \u{a0}x \u{a0}"), "\u{a0} \u{a0}x \u{a0}");
+    }
+
+    #[test]
+    fn pieces_join_with_a_space_only_where_whitespace_or_a_break_was() {
+        let mut text = CollapsedText::default();
+        text.push_break();
+        text.push("a");
+        text.push("b ");
+        text.push(" ");
+        text.push_break();
+        text.push("\u{2003}c");
+        text.push_break();
+        assert_eq!(text.as_str(), "ab c");
+        text.clear();
+        text.push(" d");
+        assert_eq!(text.into_string(), "d");
+    }
+}

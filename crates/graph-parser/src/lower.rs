@@ -179,8 +179,27 @@ fn is_http_section(name: &str) -> bool {
 }
 
 /// `**TODO: …**` and friends: text that stands for text nobody wrote.
+/// Whether a case-insensitive regex for `needle` (lower-case ASCII) could match `text`: a cheap test
+/// that spares most table cells and paragraphs the regex. Exact for ASCII text; any other text is
+/// let through, since Unicode case folding also matches `ſ` for `s` and the Kelvin sign for `k`.
+fn may_contain_ignoring_case(text: &str, needle: &str) -> bool {
+    let (bytes, needle) = (text.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else { return true };
+    !text.is_ascii()
+        || memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes).any(|start| {
+            bytes.get(start..start + needle.len()).is_some_and(|window| window.eq_ignore_ascii_case(needle))
+        })
+}
+
 pub(crate) fn is_placeholder(text: &str) -> bool {
-    text.to_ascii_uppercase().contains("TODO:")
+    // Every `:` is checked for a `TODO` before it, in any case, without copying the text.
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b':', bytes).any(|colon| {
+        colon
+            .checked_sub(4)
+            .and_then(|start| bytes.get(start..colon))
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"todo"))
+    })
 }
 
 static STATUS: LazyLock<Regex> = LazyLock::new(|| {
@@ -1101,7 +1120,7 @@ impl Lowering<'_> {
         let mut types = Vec::new();
         let description = self.summary(outline);
         let base_type = outline.preamble.iter().find_map(|b| match b {
-            Block::Paragraph { text, .. } => {
+            Block::Paragraph { text, .. } if may_contain_ignoring_case(text, "inherits from") => {
                 INHERITS.captures(text).and_then(|c| Some(c.get(1)?.as_str().to_owned()))
             }
             _ => None,
@@ -1198,14 +1217,9 @@ fn is_boilerplate(text: &str) -> bool {
 }
 
 pub(crate) fn method_of(word: &str) -> Option<HttpMethod> {
-    match word.to_ascii_uppercase().as_str() {
-        "GET" => Some(HttpMethod::GET),
-        "POST" => Some(HttpMethod::POST),
-        "PATCH" => Some(HttpMethod::PATCH),
-        "PUT" => Some(HttpMethod::PUT),
-        "DELETE" => Some(HttpMethod::DELETE),
-        _ => None,
-    }
+    [HttpMethod::GET, HttpMethod::POST, HttpMethod::PATCH, HttpMethod::PUT, HttpMethod::DELETE]
+        .into_iter()
+        .find(|method| method.as_str().eq_ignore_ascii_case(word))
 }
 
 fn version_of(text: &str) -> Option<ApiVersion> {
@@ -1259,6 +1273,9 @@ fn required_flag(description: &str) -> Option<bool> {
 
 /// Members from "Possible values are: `a`, `b`, `c`." (the backticks are already gone).
 pub(crate) fn possible_values(description: &str) -> Vec<String> {
+    if !may_contain_ignoring_case(description, "possible values") {
+        return Vec::new();
+    }
     let Some(list) = POSSIBLE_VALUES.captures(description).and_then(|c| c.get(1)) else { return Vec::new() };
     list.as_str()
         .split(',')
@@ -1430,6 +1447,38 @@ fn enum_type(version: ApiVersion, name: &str, members: &[String], span: Span) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn methods_are_read_in_any_case() {
+        assert_eq!(method_of("GET"), Some(HttpMethod::GET));
+        assert_eq!(method_of("patch"), Some(HttpMethod::PATCH));
+        assert_eq!(method_of("Delete"), Some(HttpMethod::DELETE));
+        assert_eq!(method_of("GETS"), None);
+        assert_eq!(method_of(""), None);
+    }
+
+    #[test]
+    fn placeholders_are_todo_colon_in_any_case() {
+        assert!(is_placeholder("**TODO: Add description**"));
+        assert!(is_placeholder("see todo: later"));
+        assert!(is_placeholder("ToDo:"));
+        assert!(!is_placeholder("TODO later"));
+        assert!(!is_placeholder(":TODO"));
+        assert!(!is_placeholder("ODO:"));
+    }
+
+    #[test]
+    fn the_prefilter_lets_through_every_text_the_regex_could_match() {
+        assert!(may_contain_ignoring_case("The Possible VALUES are: a", "possible values"));
+        assert!(may_contain_ignoring_case("possible values", "possible values"));
+        assert!(!may_contain_ignoring_case("possible value", "possible values"));
+        assert!(!may_contain_ignoring_case("Inherits frm x", "inherits from"));
+        // Unicode case folding: the regex matches `ſ` for `s`, so non-ASCII text is let through.
+        assert!(may_contain_ignoring_case("poſſible values are: a", "possible values"));
+        assert_eq!(possible_values("Poſſible values are: `a`, `b`."), vec!["a", "b"]);
+        assert_eq!(possible_values("POSSIBLE VALUES INCLUDE: x or y"), vec!["x", "y"]);
+        assert!(possible_values("No list here.").is_empty());
+    }
 
     #[test]
     fn type_columns() {

@@ -15,7 +15,7 @@ use pulldown_cmark::{CodeBlockKind, Event, MetadataBlockKind, OffsetIter, Option
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::blocks::{Block, Cell, Document, FrontEndNote, Link, Row};
+use crate::blocks::{Block, Cell, CollapsedText, Document, FrontEndNote, Link, Row};
 
 /// The one set of options this tool parses markdown with.
 pub fn options() -> Options {
@@ -29,6 +29,7 @@ pub fn read(text: &str) -> Document {
         lines: LineIndex::new(text),
         events: Parser::new_ext(text, options()).into_offset_iter().peekable(),
         doc: Document::default(),
+        inline_text: CollapsedText::default(),
     };
     walker.run();
     walker.doc
@@ -52,10 +53,9 @@ impl LineIndex {
     }
 }
 
-/// Inline content collected from a paragraph, heading or cell.
+/// What [`Walker::inline`] saw besides the text, which it leaves in [`Walker::inline_text`].
 #[derive(Default)]
 struct Inline {
-    text: String,
     links: Vec<Link>,
     /// Non-whitespace text seen outside `**strong**`.
     plain_outside_strong: bool,
@@ -68,6 +68,9 @@ struct Walker<'a> {
     lines: LineIndex,
     events: Peekable<OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>>,
     doc: Document,
+    /// The text of the paragraph, heading or cell being read. One buffer for the whole page, so each
+    /// block's text is allocated once, at its final length.
+    inline_text: CollapsedText,
 }
 
 static INCLUDE: LazyLock<Regex> =
@@ -83,8 +86,9 @@ impl Walker<'_> {
             match event {
                 Event::Start(Tag::MetadataBlock(kind)) => self.front_matter(kind, line),
                 Event::Start(Tag::Heading { level, .. }) => {
-                    let inline = self.inline();
-                    self.doc.blocks.push(Block::Heading { level: level as u8, text: inline.text, line });
+                    self.inline();
+                    let text = self.inline_text.as_str().to_owned();
+                    self.doc.blocks.push(Block::Heading { level: level as u8, text, line });
                 }
                 Event::Start(Tag::Paragraph) => self.paragraph(range, line),
                 Event::Start(Tag::Item) => {
@@ -151,14 +155,18 @@ impl Walker<'_> {
     }
 
     fn push_paragraph(&mut self, inline: Inline, line: u32) {
-        if !inline.text.is_empty() {
-            self.doc.blocks.push(Block::Paragraph { text: inline.text, links: inline.links, line });
+        let text = self.inline_text.as_str();
+        if !text.is_empty() {
+            self.doc.blocks.push(Block::Paragraph { text: text.to_owned(), links: inline.links, line });
         }
     }
 
-    /// Collects inline content up to the end of the element whose start was just consumed.
+    /// Collects inline content up to the end of the element whose start was just consumed: the text,
+    /// with whitespace collapsed, into [`Walker::inline_text`]; links and emphasis into the result.
     fn inline(&mut self) -> Inline {
         let mut inline = Inline::default();
+        let text = &mut self.inline_text;
+        text.clear();
         let mut depth = 1usize;
         let mut strong = 0usize;
         let mut link: Option<(String, usize)> = None;
@@ -168,8 +176,10 @@ impl Walker<'_> {
                     depth += 1;
                     match tag {
                         Tag::Strong => strong += 1,
-                        Tag::Link { dest_url, .. } => link = Some((dest_url.to_string(), inline.text.len())),
-                        Tag::Paragraph | Tag::Item if !inline.text.is_empty() => inline.text.push(' '),
+                        Tag::Link { dest_url, .. } => {
+                            link = Some((dest_url.to_string(), text.as_str().len()))
+                        }
+                        Tag::Paragraph | Tag::Item => text.push_break(),
                         _ => {}
                     }
                     None
@@ -180,7 +190,7 @@ impl Walker<'_> {
                         TagEnd::Strong => strong = strong.saturating_sub(1),
                         TagEnd::Link => {
                             if let Some((target, start)) = link.take() {
-                                let text = inline.text.get(start..).unwrap_or_default().trim().to_owned();
+                                let text = text.as_str().get(start..).unwrap_or_default().trim().to_owned();
                                 inline.links.push(Link { text, target });
                             }
                         }
@@ -206,10 +216,9 @@ impl Walker<'_> {
                         inline.plain_outside_strong = true;
                     }
                 }
-                inline.text.push_str(piece);
+                text.push(piece);
             }
         }
-        inline.text = collapse_spaces(&inline.text);
         inline
     }
 
@@ -243,9 +252,10 @@ impl Walker<'_> {
 
     fn cell(&mut self) -> Cell {
         let inline = self.inline();
+        let text = self.inline_text.as_str();
         // `&nbsp;` arrives as U+00A0; a workload sub-row is indented with it and written in bold.
-        let indented = inline.text.starts_with('\u{a0}');
-        let text = inline.text.trim_matches(|c: char| c.is_whitespace()).to_owned();
+        let indented = text.starts_with('\u{a0}');
+        let text = text.trim_matches(|c: char| c.is_whitespace()).to_owned();
         Cell { bold: inline.any_strong && !inline.plain_outside_strong, indented, text, links: inline.links }
     }
 
@@ -340,25 +350,6 @@ fn yaml_scalar(value: &yaml_rust2::Yaml) -> Option<String> {
         Yaml::Boolean(b) => Some(b.to_string()),
         _ => None,
     }
-}
-
-/// Collapses runs of ordinary whitespace to one space and trims the ends, keeping U+00A0 at the start
-/// (it marks indented cells) but not at the end.
-fn collapse_spaces(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    for c in text.chars() {
-        if c.is_whitespace() && c != '\u{a0}' {
-            pending_space = !out.is_empty();
-        } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

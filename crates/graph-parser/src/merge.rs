@@ -11,18 +11,16 @@ use graph_ir::{
     Api, ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Operation, Origin, PageModel, PathSegment,
     PermissionScopes, Primitive, Property, RequestBody, Severity, Span, TypeDef, TypeKind, TypeRef,
 };
+use rayon::prelude::*;
 use serde_json::Value;
 
 type TypeKey = (ApiVersion, String);
 
 pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     pages.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
-    let mut api = Api::default();
     let files = InputFiles::new(&pages);
-    let mut diagnostics = Vec::new();
-    for page in &pages {
-        check_links(page, &files, &mut diagnostics);
-    }
+    let mut diagnostics: Vec<Diagnostic> =
+        pages.par_iter().flat_map_iter(|page| check_links(page, &files)).collect();
     let placeholder_counts: BTreeMap<String, usize> = pages
         .iter()
         .map(|p| {
@@ -31,32 +29,34 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
         })
         .collect();
 
-    // Reserved up front: an operation is large, and growing by doubling copied them again and again.
-    let mut operations = Vec::with_capacity(pages.len());
+    let mut api = Api::default();
     api.pages.reserve(pages.len());
     diagnostics.reserve(pages.iter().map(|page| page.diagnostics.len()).sum());
-    let mut types: BTreeMap<TypeKey, TypeDef> = BTreeMap::new();
+    let mut versions: BTreeMap<ApiVersion, VersionInput> = BTreeMap::new();
     for page in pages {
         api.pages.push(page.summary);
         diagnostics.extend(page.diagnostics);
-        operations.extend(page.operation);
+        if let Some(operation) = page.operation {
+            versions.entry(operation.version).or_default().operations.push(operation);
+        }
         for def in page.types {
-            merge_type(&mut types, def, &mut diagnostics);
+            versions.entry(def.version).or_default().types.push(def);
         }
     }
 
-    let mut operations = merge_operations(operations, &placeholder_counts, &mut diagnostics);
-    for operation in &operations {
-        infer_from_examples(operation, &mut types, &mut diagnostics);
+    // Nothing below crosses versions (every key starts with the version), so each version is merged
+    // on its own thread; in version order, the results are what one pass over all would give.
+    let merged: Vec<MergedVersion> = versions
+        .into_values()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|input| merge_version(input, &placeholder_counts))
+        .collect();
+    for version in merged {
+        api.operations.extend(version.operations);
+        api.types.extend(version.types.into_values());
+        diagnostics.extend(version.diagnostics);
     }
-    link_derived_types(&mut types);
-    drop_inherited_properties(&mut types);
-    report_undefined_types(&operations, &types, &mut diagnostics);
-    operations.sort_by(|a, b| operation_order(a).cmp(&operation_order(b)));
-    make_names_unique(&mut operations, &mut diagnostics);
-
-    api.operations = operations;
-    api.types = types.into_values().collect();
     for def in &mut api.types {
         def.properties.sort_by(|a, b| a.name.cmp(&b.name));
         def.sources.sort();
@@ -66,6 +66,50 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     diagnostics.dedup();
     api.diagnostics = diagnostics;
     api
+}
+
+/// The operations and types of one API version, in page order.
+#[derive(Default)]
+struct VersionInput {
+    operations: Vec<Operation>,
+    types: Vec<TypeDef>,
+}
+
+struct MergedVersion {
+    /// Sorted, with distinct names.
+    operations: Vec<Operation>,
+    types: BTreeMap<TypeKey, TypeDef>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Merges, infers, links and names one version's operations and types.
+fn merge_version(input: VersionInput, placeholder_counts: &BTreeMap<String, usize>) -> MergedVersion {
+    // Types and operations merge independently of each other; inference then needs both.
+    let ((mut types, mut diagnostics), (mut operations, operation_diagnostics)) = rayon::join(
+        || {
+            let mut diagnostics = Vec::new();
+            let mut types: BTreeMap<TypeKey, TypeDef> = BTreeMap::new();
+            for def in input.types {
+                merge_type(&mut types, def, &mut diagnostics);
+            }
+            (types, diagnostics)
+        },
+        || {
+            let mut diagnostics = Vec::new();
+            let operations = merge_operations(input.operations, placeholder_counts, &mut diagnostics);
+            (operations, diagnostics)
+        },
+    );
+    diagnostics.extend(operation_diagnostics);
+    for operation in &operations {
+        infer_from_examples(operation, &mut types, &mut diagnostics);
+    }
+    link_derived_types(&mut types);
+    drop_inherited_properties(&mut types);
+    report_undefined_types(&operations, &types, &mut diagnostics);
+    operations.sort_by(|a, b| operation_order(a).cmp(&operation_order(b)));
+    make_names_unique(&mut operations, &mut diagnostics);
+    MergedVersion { operations, types, diagnostics }
 }
 
 fn operation_order(op: &Operation) -> (ApiVersion, &str, graph_ir::HttpMethod) {
@@ -92,7 +136,8 @@ impl<'a> InputFiles<'a> {
 }
 
 /// One diagnostic per page and distinct relative link target that no input page answers.
-fn check_links(page: &PageModel, files: &InputFiles<'_>, diagnostics: &mut Vec<Diagnostic>) {
+fn check_links(page: &PageModel, files: &InputFiles<'_>) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     let mut reported = BTreeSet::new();
     for link in &page.links {
         let resolved = resolve_relative(&page.summary.file, &link.target);
@@ -106,6 +151,7 @@ fn check_links(page: &PageModel, files: &InputFiles<'_>, diagnostics: &mut Vec<D
             });
         }
     }
+    diagnostics
 }
 
 /// `api/x.md` + `../resources/y.md` → `resources/y.md`; `None` when the link climbs out of the input.

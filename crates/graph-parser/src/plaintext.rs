@@ -26,7 +26,7 @@ use std::sync::LazyLock;
 use graph_ir::{DiagnosticCode, Severity};
 use regex::Regex;
 
-use crate::blocks::{Block, Cell, Document, FrontEndNote, Row};
+use crate::blocks::{collapse_spaces, Block, Cell, Document, FrontEndNote, Row};
 
 /// Reads a rendered page into blocks. Never fails: odd input yields notes.
 pub fn read(text: &str) -> Document {
@@ -612,15 +612,6 @@ fn permission_lists(text: &str) -> Vec<String> {
 /// An ordinary cell: its text, the renderer's spacing around punctuation undone.
 fn plain(text: &str) -> Cell {
     Cell { text: undo_inline_spacing(text.trim_matches(char::is_whitespace)), ..Cell::default() }
-}
-
-/// Collapses runs of ordinary whitespace to one space and trims them off the ends. U+00A0 stays, as
-/// the markdown front end keeps it.
-fn collapse_spaces(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() && c != '\u{a0}')
-        .filter(|piece| !piece.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Closing punctuation the renderer sets off with a space when an inline element precedes it.
