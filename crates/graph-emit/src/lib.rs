@@ -154,6 +154,10 @@ fn version_module(version: ApiVersion) -> String {
     }
 }
 
+/// The oldest Rust the generated crate declares it builds with: the workspace's `rust-version`,
+/// which the runtime it links shares (a test keeps the two equal).
+pub const RUST_VERSION: &str = "1.88";
+
 fn cargo_toml(api: &Api, options: &EmitOptions, areas: &Areas) -> String {
     let pages: BTreeSet<&str> = api.pages.iter().map(|page| page.file.as_str()).collect();
     let mut out = format!(
@@ -163,7 +167,9 @@ fn cargo_toml(api: &Api, options: &EmitOptions, areas: &Areas) -> String {
     );
     out.push_str("[package]\n");
     out.push_str(&format!("name = {}\n", toml_string(&options.crate_name)));
-    out.push_str("version = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n");
+    out.push_str(&format!(
+        "version = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"{RUST_VERSION}\"\npublish = false\n\n"
+    ));
     out.push_str("[dependencies]\n");
     // The runtime's TLS features are chosen through this crate's own (see `Areas::cargo_features`).
     out.push_str(&format!(

@@ -181,3 +181,22 @@ fn a_small_file_limit_splits_models_paths_and_tests_into_area_modules() {
         assert!(area_file.contains("use super::*;"));
     }
 }
+
+#[test]
+fn the_generated_crate_declares_the_workspace_rust_version() {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    let workspace = std::fs::read_to_string(&manifest).unwrap_or_default();
+    let declared = workspace.lines().find_map(|line| line.strip_prefix("rust-version = "));
+    assert_eq!(
+        declared,
+        Some(format!("\"{}\"", graph_emit::RUST_VERSION).as_str()),
+        "in {}",
+        manifest.display()
+    );
+    let files = emit(&Api::default());
+    assert!(
+        file(&files, "Cargo.toml").contains(&format!("\nrust-version = \"{}\"\n", graph_emit::RUST_VERSION)),
+        "{}",
+        file(&files, "Cargo.toml")
+    );
+}
