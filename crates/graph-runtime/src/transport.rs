@@ -431,49 +431,103 @@ mod tests {
         request.abort();
     }
 
+    /// An HTTP/2 server on loopback answering `{}` to every request.
     #[cfg(feature = "http2")]
-    #[tokio::test]
-    async fn with_http2_requests_share_one_connection_and_send_the_scheme_authority_and_path() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::sync::Mutex;
+    struct H2Server {
+        port: u16,
+        /// Connections accepted so far.
+        accepted: Arc<std::sync::atomic::AtomicUsize>,
+        /// Connections accepted and not yet closed.
+        open: Arc<std::sync::atomic::AtomicUsize>,
+        /// `version uri` of every request, in arrival order.
+        seen: Arc<std::sync::Mutex<Vec<String>>>,
+    }
+
+    #[cfg(feature = "http2")]
+    async fn h2_server() -> H2Server {
+        use std::sync::atomic::Ordering;
 
         let acceptor = acceptor_preferring_h2();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let (counter, log) = (Arc::clone(&accepted), Arc::clone(&seen));
+        let server = H2Server {
+            port: listener.local_addr().unwrap().port(),
+            accepted: Arc::default(),
+            open: Arc::default(),
+            seen: Arc::default(),
+        };
+        let (accepted, open, seen) =
+            (Arc::clone(&server.accepted), Arc::clone(&server.open), Arc::clone(&server.seen));
         tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                counter.fetch_add(1, Ordering::SeqCst);
+                accepted.fetch_add(1, Ordering::SeqCst);
+                open.fetch_add(1, Ordering::SeqCst);
                 let tls = acceptor.accept(tcp).await.unwrap();
-                let log = Arc::clone(&log);
+                let seen = Arc::clone(&seen);
                 let service =
                     hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                        log.lock().unwrap().push(format!("{:?} {}", request.version(), request.uri()));
+                        seen.lock().unwrap().push(format!("{:?} {}", request.version(), request.uri()));
                         async {
                             Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from(
                                 "{}",
                             ))))
                         }
                     });
-                tokio::spawn(
-                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
-                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service),
-                );
+                let open = Arc::clone(&open);
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                    open.fetch_sub(1, Ordering::SeqCst);
+                });
             }
         });
+        server
+    }
+
+    #[cfg(feature = "http2")]
+    #[tokio::test]
+    async fn with_http2_requests_share_one_connection_and_send_the_scheme_authority_and_path() {
+        use std::sync::atomic::Ordering;
+
+        let server = h2_server().await;
         let transport = transport(None);
-        let url = format!("https://localhost:{port}/v1.0/me?$top=1");
+        let url = format!("https://localhost:{}/v1.0/me?$top=1", server.port);
         let first = transport.send(get(&url)).await.unwrap();
         // Once a connection is open, requests at the same time share it.
         let (second, third) = tokio::join!(transport.send(get(&url)), transport.send(get(&url)));
         for response in [first, second.unwrap(), third.unwrap()] {
             assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
         }
-        assert_eq!(accepted.load(Ordering::SeqCst), 1);
-        let expected = format!("HTTP/2.0 https://localhost:{port}/v1.0/me?$top=1");
-        assert_eq!(*seen.lock().unwrap(), vec![expected.clone(), expected.clone(), expected]);
+        assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
+        let expected = format!("HTTP/2.0 https://localhost:{}/v1.0/me?$top=1", server.port);
+        assert_eq!(*server.seen.lock().unwrap(), vec![expected.clone(), expected.clone(), expected]);
+    }
+
+    #[cfg(feature = "http2")]
+    #[tokio::test]
+    async fn with_http2_connections_opened_by_requests_at_once_close_but_one_which_later_requests_share() {
+        use std::sync::atomic::Ordering;
+
+        let server = h2_server().await;
+        let transport = transport(None);
+        let url = format!("https://localhost:{}/v1.0/me", server.port);
+        // No connection is open yet, so each of these opens one.
+        let (first, second, third) =
+            tokio::join!(transport.send(get(&url)), transport.send(get(&url)), transport.send(get(&url)));
+        for response in [first, second, third] {
+            assert_eq!(response.unwrap().status, StatusCode::OK);
+        }
+        let opened = server.accepted.load(Ordering::SeqCst);
+        assert!(opened > 1, "the requests were meant to open connections at once; {opened} opened");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while server.open.load(Ordering::SeqCst) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(server.open.load(Ordering::SeqCst), 1, "the extra connections are still open");
+        let (fourth, fifth) = tokio::join!(transport.send(get(&url)), transport.send(get(&url)));
+        assert_eq!((fourth.unwrap().status, fifth.unwrap().status), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(server.accepted.load(Ordering::SeqCst), opened, "a later request opened a connection");
+        assert_eq!(server.open.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

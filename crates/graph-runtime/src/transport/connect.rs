@@ -175,6 +175,15 @@ impl Sender {
         }
     }
 
+    /// Whether the connection's protocol carries many requests at once (HTTP/2).
+    pub(super) fn is_multiplexed(&self) -> bool {
+        match self {
+            Sender::Http1 { .. } => false,
+            #[cfg(feature = "http2")]
+            Sender::Http2(_) => true,
+        }
+    }
+
     /// Another handle on the same connection, when its protocol carries many requests at once.
     pub(super) fn share(&self) -> Option<Sender> {
         match self {

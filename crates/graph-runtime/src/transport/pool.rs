@@ -64,7 +64,10 @@ impl Pool {
     }
 
     /// Keeps a new HTTP/2 connection for the requests that follow (an HTTP/1 one is put back by
-    /// [`Pool::release`] once its exchange is over).
+    /// [`Pool::release`] once its exchange is over), unless the pool already has one for `origin`.
+    /// Requests that start together before any connection is open each open their own; the first
+    /// one kept then carries every later request, and the others close when the request that
+    /// opened them is over (their last handle is dropped).
     pub(super) fn opened(&self, origin: &Origin, sender: &Sender) {
         if let Some(handle) = sender.share() {
             self.keep(origin, handle);
@@ -103,6 +106,10 @@ impl Pool {
             !connections.is_empty()
         });
         let connections = idle.entry(origin.clone()).or_default();
+        if sender.is_multiplexed() && connections.iter().any(|connection| connection.sender.is_multiplexed())
+        {
+            return;
+        }
         if connections.len() < MAX_IDLE_PER_ORIGIN {
             connections.push(Idle { sender, since: now });
         }
