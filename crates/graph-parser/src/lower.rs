@@ -243,8 +243,9 @@ impl Lowering<'_> {
         self.diagnostics.push(Diagnostic { span: self.span(line), severity, code, message });
     }
 
-    /// Text for the model: `None` (with a diagnostic) when the text is a TODO placeholder or empty.
-    fn text(&mut self, text: &str, line: u32, what: &str) -> Option<String> {
+    /// Text for the model, trimmed: `None` (with a diagnostic naming `what`, which is only formatted
+    /// then) when the text is a TODO placeholder or empty.
+    fn text(&mut self, text: &str, line: u32, what: &dyn std::fmt::Display) -> Option<String> {
         let text = text.trim();
         if is_placeholder(text) {
             self.diag(
@@ -351,7 +352,7 @@ impl Lowering<'_> {
             return (None, Vec::new());
         };
         let title_line = outline.title().map_or(1, |(_, l)| l);
-        let title_text = self.text(title, title_line, "title").unwrap_or_default();
+        let title_text = self.text(title, title_line, &"title").unwrap_or_default();
         let description = self.summary(outline);
         let (kind, name) = classify(&title_text, method, &paths);
         let mut types = Vec::new();
@@ -384,7 +385,7 @@ impl Lowering<'_> {
             Block::Paragraph { text, line, .. } if !is_boilerplate(text) => Some((text.clone(), *line)),
             _ => None,
         })?;
-        self.text(&text, line, "summary")
+        self.text(&text, line, &"summary")
     }
 
     fn http_request(&mut self, outline: &Outline<'_>) -> Option<(HttpMethod, Vec<graph_ir::PathTemplate>)> {
@@ -677,7 +678,7 @@ impl Lowering<'_> {
             };
             let raw_description =
                 description_column.and_then(|i| row.cells.get(i)).map_or("", |c| c.text.as_str());
-            let description = self.text(raw_description, row.line, &format!("description of `{name}`"));
+            let description = self.text(raw_description, row.line, &format_args!("description of `{name}`"));
             let text = description.as_deref().unwrap_or_default();
             let possible_values = possible_values(text);
             if let (TypeRef::Named(enum_name), false) = (innermost(&type_ref), possible_values.is_empty()) {
@@ -1141,7 +1142,7 @@ impl Lowering<'_> {
                         let description = row
                             .cells
                             .last()
-                            .and_then(|c| self.text(&c.text.clone(), row.line, "member description"));
+                            .and_then(|c| self.text(&c.text.clone(), row.line, &"member description"));
                         members.push(EnumMember {
                             name: member,
                             description,
@@ -1258,6 +1259,11 @@ fn permission_kind(text: &str) -> Option<PermissionKind> {
 }
 
 fn required_flag(description: &str) -> Option<bool> {
+    if !may_contain_ignoring_case(description, "required")
+        && !may_contain_ignoring_case(description, "optional")
+    {
+        return None;
+    }
     let lower = description.to_lowercase();
     if lower.starts_with("required")
         || lower.contains(" required.")
