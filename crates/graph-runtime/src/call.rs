@@ -13,6 +13,7 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -98,7 +99,7 @@ impl Expect for NoContent {
     }
 }
 
-/// One operation call, prepared: its operation, path, query options and borrowed body.
+/// One operation call, prepared: its operation, path, query options, headers and borrowed body.
 ///
 /// - `E`: what the response holds ([`Json`], [`Paged`] or [`NoContent`]);
 /// - `O`: which query options the operation takes (a marker implementing [`options`] traits);
@@ -139,9 +140,27 @@ pub struct Request<'b, E, O = options::NoOptions, B: ?Sized = ()> {
     operation: Operation,
     path: RequestPath,
     query: QueryOptions,
+    headers: Headers,
     body: Option<&'b B>,
     /// `fn() -> (E, O)`: the request holds neither, so it is `Send` and `Sync` whatever they are.
     marker: PhantomData<fn() -> (E, O)>,
+}
+
+/// The headers set on one request: the valid ones, and the name of the first that was not.
+#[derive(Debug, Clone, Default)]
+struct Headers {
+    valid: HeaderMap,
+    invalid: Option<String>,
+}
+
+impl Headers {
+    /// The headers to send, or the error for the first invalid one.
+    fn checked(&self, operation: Operation) -> Result<&HeaderMap, Error> {
+        match &self.invalid {
+            Some(name) => Err(Error::InvalidHeader { operation, name: name.clone() }),
+            None => Ok(&self.valid),
+        }
+    }
 }
 
 impl<E, O> Request<'static, E, O, ()> {
@@ -152,6 +171,7 @@ impl<E, O> Request<'static, E, O, ()> {
             operation,
             path,
             query: QueryOptions::new(),
+            headers: Headers::default(),
             body: None,
             marker: PhantomData,
         }
@@ -164,6 +184,7 @@ impl<E, O> Request<'static, E, O, ()> {
             operation: self.operation,
             path: self.path,
             query: self.query,
+            headers: self.headers,
             body: Some(body),
             marker: PhantomData,
         }
@@ -184,6 +205,34 @@ impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
     /// The query options set so far.
     pub fn query(&self) -> &QueryOptions {
         &self.query
+    }
+
+    /// Adds a header to this request alone (and, for a list, to every page's request), e.g.
+    /// `.header("ConsistencyLevel", "eventual")` with `$search` or `$count` on directory objects,
+    /// `.header("If-Match", etag)`, or `.header("Prefer", "return=minimal")`; the operation's page
+    /// says which headers it takes. A client default header of the same name is replaced for this
+    /// request; the runtime's own (`Authorization`, `Accept`, `Content-Type`, `User-Agent`,
+    /// `Retry-Attempt`) are always its own. Credential headers (`Authorization`, `Cookie`,
+    /// `Proxy-Authorization`) are not sent after a redirect to another host. Values are hidden in
+    /// `Debug` output. A name or value HTTP does not allow fails the request with
+    /// [`Error::InvalidHeader`] when it is sent, and nothing is sent.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let name = name.as_ref();
+        match (HeaderName::try_from(name), HeaderValue::try_from(value.as_ref())) {
+            (Ok(header), Ok(mut value)) => {
+                value.set_sensitive(true);
+                self.headers.valid.append(header, value);
+            }
+            _ => {
+                self.headers.invalid.get_or_insert_with(|| name.to_owned());
+            }
+        }
+        self
+    }
+
+    /// The headers set with [`Request::header`] so far.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers.valid
     }
 
     fn with_query(mut self, set: impl FnOnce(QueryOptions) -> QueryOptions) -> Self {
@@ -292,7 +341,9 @@ impl<'b, E: Expect, O, B: Serialize + ?Sized> Request<'b, E, O, B> {
     /// Sends the request (through retries and redirects) and reads the response; for a list, the
     /// first page only. `.await` on the request does the same.
     pub async fn send(self) -> Result<E::Output, Error> {
-        let response = self.client.send_with(self.operation, &self.path, &self.query, self.body).await?;
+        let headers = self.headers.checked(self.operation)?;
+        let response =
+            self.client.send_request(self.operation, &self.path, &self.query, headers, self.body).await?;
         E::read(self.operation, &response)
     }
 }
@@ -316,7 +367,11 @@ impl<T, O> Request<'static, Paged<T>, O, ()> {
     /// A lazy pager over the whole list: nothing is sent until the first page is asked for; each later
     /// page follows the previous page's `@odata.nextLink`.
     pub fn pager(self) -> Pager<T> {
-        self.client.pager(self.operation, &self.path, &self.query)
+        let Request { client, operation, path, query, headers, .. } = self;
+        match headers.checked(operation) {
+            Ok(headers) => client.pager_with_headers(operation, &path, &query, headers.clone()),
+            Err(error) => Pager::new(client, operation, Err(error), HeaderMap::new()),
+        }
     }
 }
 
@@ -334,6 +389,7 @@ impl<E, O, B: ?Sized> Clone for Request<'_, E, O, B> {
             operation: self.operation,
             path: self.path.clone(),
             query: self.query.clone(),
+            headers: self.headers.clone(),
             body: self.body,
             marker: PhantomData,
         }
@@ -346,6 +402,7 @@ impl<E, O, B: ?Sized> fmt::Debug for Request<'_, E, O, B> {
         f.debug_struct("Request")
             .field("operation", &self.operation)
             .field("query", &self.query)
+            .field("headers", &self.headers.valid)
             .field("has_body", &self.body.is_some())
             .finish_non_exhaustive()
     }

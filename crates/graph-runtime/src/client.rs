@@ -235,6 +235,21 @@ impl Client {
     where
         B: Serialize + ?Sized,
     {
+        self.send_request(operation, path, query, &HeaderMap::new(), body).await
+    }
+
+    /// [`Client::send_with`] with headers for this request alone (see [`crate::Request::header`]).
+    pub(crate) async fn send_request<B>(
+        &self,
+        operation: Operation,
+        path: &RequestPath,
+        query: &QueryOptions,
+        headers: &HeaderMap,
+        body: Option<&B>,
+    ) -> Result<HttpResponse, Error>
+    where
+        B: Serialize + ?Sized,
+    {
         // Serialised once, so every retry and redirect resends exactly these bytes.
         let body = match body {
             Some(body) => Some(Bytes::from(
@@ -243,15 +258,26 @@ impl Client {
             None => None,
         };
         let url = request::operation_url(&self.inner.config.base_url, operation, path, query)?;
-        self.send_url(operation, url, body).await
+        self.send_url(operation, url, headers, body).await
     }
 
     /// A lazy pager over a list operation (response `Collection<T>`): nothing is sent until the first
     /// page is asked for; each later page is the previous page's `@odata.nextLink`, sent through this
     /// client (same token provider, retries, redirects and tracing) when it has the base URL's origin.
     pub fn pager<T>(&self, operation: Operation, path: &RequestPath, query: &QueryOptions) -> Pager<T> {
+        self.pager_with_headers(operation, path, query, HeaderMap::new())
+    }
+
+    /// [`Client::pager`] sending `headers` with every page.
+    pub(crate) fn pager_with_headers<T>(
+        &self,
+        operation: Operation,
+        path: &RequestPath,
+        query: &QueryOptions,
+        headers: HeaderMap,
+    ) -> Pager<T> {
         let first = request::operation_url(&self.inner.config.base_url, operation, path, query);
-        Pager::new(self.clone(), operation, first)
+        Pager::new(self.clone(), operation, first, headers)
     }
 
     /// Sends to an absolute URL (the operation's own, or a next link already checked by the caller)
@@ -260,6 +286,7 @@ impl Client {
         &self,
         operation: Operation,
         url: AbsoluteUrl,
+        headers: &HeaderMap,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
@@ -271,7 +298,7 @@ impl Client {
             status = Empty,
             request_id = Empty,
         );
-        self.send_bytes(operation, url, body).instrument(span).await
+        self.send_bytes(operation, url, headers, body).instrument(span).await
     }
 
     /// The base URL as configured, parsed: the origin next links must share.
@@ -283,6 +310,7 @@ impl Client {
         &self,
         operation: Operation,
         url: AbsoluteUrl,
+        request_headers: &HeaderMap,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
         let Inner { config, transport, tokens } = &*self.inner;
@@ -302,8 +330,12 @@ impl Client {
             } else {
                 None
             };
-            let request =
-                request::build(config, operation, Attempt { token: token.as_deref(), ..hop.clone() })?;
+            let request = request::build(
+                config,
+                operation,
+                request_headers,
+                Attempt { token: token.as_deref(), ..hop.clone() },
+            )?;
             tracing::debug!(attempt = attempts, "sending");
             let response = transport.send(request).await.map_err(|source| Error::Transport {
                 operation,

@@ -31,6 +31,14 @@ pub enum Error {
         /// The encoded path that was refused.
         path: String,
     },
+    /// A header set on the request with [`crate::Request::header`] has a name or value that cannot
+    /// be sent, so nothing was.
+    InvalidHeader {
+        /// The operation.
+        operation: Operation,
+        /// The header's name as given (its value is never shown: it may be a credential).
+        name: String,
+    },
     /// The token provider failed, or returned a token that cannot be sent in a header.
     Auth {
         /// The operation.
@@ -110,6 +118,9 @@ impl fmt::Display for Error {
                 f,
                 "{operation}: path {path:?} was not sent: a `.` or `..` parameter would change the resource it names"
             ),
+            Error::InvalidHeader { operation, name } => {
+                write!(f, "{operation}: header {name:?} was not sent: its name or value is not valid in HTTP")
+            }
             Error::Auth { operation, source } => write!(f, "{operation}: could not get an access token: {source}"),
             Error::Encode { operation, source } => {
                 write!(f, "{operation}: request body could not be serialised: {source}")

@@ -17,6 +17,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use futures_util::stream::{self, BoxStream};
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::absolute_url::AbsoluteUrl;
@@ -54,6 +55,8 @@ pub type ItemStream<T> = BoxStream<'static, Result<T, Error>>;
 pub struct Pager<T> {
     client: Client,
     operation: Operation,
+    /// Headers set on the request for this list, sent with every page.
+    headers: HeaderMap,
     next: Next,
     /// Every URL a page came from, to recognise a next link that loops back.
     fetched: BTreeSet<String>,
@@ -90,11 +93,18 @@ impl<T> fmt::Debug for Pager<T> {
 }
 
 impl<T> Pager<T> {
-    /// A pager whose first page is `first` (or that reports `first`'s error when asked for a page).
-    pub(crate) fn new(client: Client, operation: Operation, first: Result<AbsoluteUrl, Error>) -> Pager<T> {
+    /// A pager whose first page is `first` (or that reports `first`'s error when asked for a page),
+    /// sending `headers` with every page.
+    pub(crate) fn new(
+        client: Client,
+        operation: Operation,
+        first: Result<AbsoluteUrl, Error>,
+        headers: HeaderMap,
+    ) -> Pager<T> {
         Pager {
             client,
             operation,
+            headers,
             next: match first {
                 Ok(url) => Next::Url(url),
                 Err(error) => Next::Failed(error),
@@ -144,7 +154,7 @@ impl<T: DeserializeOwned> Pager<T> {
         }
         // Kept until the page arrives, so a cancelled call can be made again.
         self.next = Next::Url(url.clone());
-        let response = self.client.send_url(self.operation, url.clone(), None).await;
+        let response = self.client.send_url(self.operation, url.clone(), &self.headers, None).await;
         self.next = Next::Done;
         let page: Collection<T> = match response.and_then(|response| decode(self.operation, &response)) {
             Ok(page) => page,

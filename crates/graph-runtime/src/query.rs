@@ -89,7 +89,7 @@ impl QueryOptions {
 
     /// `$search`: a search expression. Graph expects it in double quotes, e.g. `"displayName:Contoso"`;
     /// it is sent exactly as given. (Directory objects also need the `ConsistencyLevel: eventual`
-    /// header for `$search`.)
+    /// header for `$search`: `.header("ConsistencyLevel", "eventual")` on the request.)
     pub fn search(mut self, expression: impl Into<String>) -> QueryOptions {
         self.search = Some(expression.into());
         self

@@ -2,7 +2,8 @@
 
 use bytes::Bytes;
 use http::header::{
-    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION, USER_AGENT,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION,
+    USER_AGENT,
 };
 
 use crate::absolute_url::{is_dot_segment, AbsoluteUrl};
@@ -49,14 +50,23 @@ pub(crate) struct Attempt<'a> {
     pub(crate) retry: u32,
 }
 
-/// The request for one attempt: default headers, then user agent, `Accept`, `Content-Type` when there
-/// is a body, `Authorization` (marked sensitive) while the origin is unchanged, and `Retry-Attempt` on retries.
+/// The request for one attempt: default headers, replaced by the request's own headers of the same
+/// name, then user agent, `Accept`, `Content-Type` when there is a body, `Authorization` (marked
+/// sensitive) while the origin is unchanged, and `Retry-Attempt` on retries. Credential headers,
+/// whoever set them, stay behind once a redirect has left the origin.
 pub(crate) fn build(
     config: &Config,
     operation: Operation,
+    request_headers: &HeaderMap,
     attempt: Attempt<'_>,
 ) -> Result<HttpRequest, Error> {
     let mut headers = config.default_headers.clone();
+    for name in request_headers.keys() {
+        headers.remove(name);
+    }
+    for (name, value) in request_headers {
+        headers.append(name, value.clone());
+    }
     headers.insert(USER_AGENT, config.user_agent.clone());
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
     if attempt.body.is_some() {
@@ -176,6 +186,7 @@ mod tests {
         let request = build(
             &config,
             CREATE,
+            &HeaderMap::new(),
             Attempt {
                 method: http::Method::POST,
                 url,
@@ -204,6 +215,7 @@ mod tests {
         let request = build(
             &config,
             CREATE,
+            &HeaderMap::new(),
             Attempt { method: http::Method::GET, url, token: None, body: None, retry: 2 },
         )
         .unwrap();
@@ -219,8 +231,53 @@ mod tests {
         let url = AbsoluteUrl::parse("http://127.0.0.1:9/x").unwrap();
         let attempt =
             Attempt { method: http::Method::GET, url, token: Some("secret\nvalue"), body: None, retry: 0 };
-        let error = build(&config, CREATE, attempt).unwrap_err();
+        let error = build(&config, CREATE, &HeaderMap::new(), attempt).unwrap_err();
         assert!(matches!(error, Error::Auth { .. }));
         assert!(!error.to_string().contains("secret"), "{error}");
+    }
+
+    fn request_headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(*name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn request_headers_replace_defaults_of_the_same_name_but_not_the_runtimes_own() {
+        let config = config("http://127.0.0.1:9");
+        let url = AbsoluteUrl::parse("http://127.0.0.1:9/x").unwrap();
+        let headers = request_headers(&[
+            ("x-tenant-hint", "fabrikam"),
+            ("prefer", "return=minimal"),
+            ("prefer", "respond-async"),
+            ("consistencylevel", "eventual"),
+            ("accept", "text/plain"),
+            ("authorization", "Bearer not-this-one"),
+        ]);
+        let attempt = Attempt { method: http::Method::GET, url, token: Some("t0k"), body: None, retry: 0 };
+        let request = build(&config, CREATE, &headers, attempt).unwrap();
+        let values = |name: &str| -> Vec<&str> {
+            request.headers.get_all(name).iter().map(|value| value.to_str().unwrap()).collect()
+        };
+        assert_eq!(values("x-tenant-hint"), ["fabrikam"]);
+        assert_eq!(values("prefer"), ["return=minimal", "respond-async"]);
+        assert_eq!(values("consistencylevel"), ["eventual"]);
+        assert_eq!(values("accept"), ["application/json"]);
+        assert_eq!(values("authorization"), ["Bearer t0k"]);
+        // Defaults no request header names are still sent.
+        assert_eq!(values("cookie"), ["session=1"]);
+    }
+
+    #[test]
+    fn credential_headers_set_on_the_request_stay_behind_on_another_origin() {
+        let config = config("http://127.0.0.1:9");
+        let url = AbsoluteUrl::parse("http://other.example/x").unwrap();
+        let headers = request_headers(&[("cookie", "mine=1"), ("if-match", "W/\"1\"")]);
+        let attempt = Attempt { method: http::Method::GET, url, token: None, body: None, retry: 0 };
+        let request = build(&config, CREATE, &headers, attempt).unwrap();
+        assert!(request.headers.get(COOKIE).is_none());
+        assert_eq!(request.headers["if-match"], "W/\"1\"");
     }
 }

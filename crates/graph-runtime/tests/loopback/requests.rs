@@ -4,7 +4,7 @@
 use graph_runtime::paging::TryStreamExt;
 use graph_runtime::{options, Json, Method, NoContent, Operation, Paged, Request, RequestPath};
 use serde_json::{json, Value};
-use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
@@ -107,4 +107,72 @@ async fn a_service_error_from_an_awaited_request_names_the_operation() {
     let graph = error.as_graph().expect("a Graph error");
     assert_eq!(graph.code(), Some("ResourceNotFound"));
     assert!(error.to_string().contains("GET /v1.0/items/{id}"), "{error}");
+}
+
+#[tokio::test]
+async fn headers_set_on_a_request_go_with_it_and_with_every_page_of_its_list() {
+    let server = MockServer::start().await;
+    let next = format!("{}/v1.0/items?$skiptoken=2", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items"))
+        .and(query_param("$skiptoken", "2"))
+        .and(header("consistencylevel", "eventual"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [3]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items"))
+        .and(query_param("$top", "2"))
+        .and(header("consistencylevel", "eventual"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"value": [1, 2], "@odata.nextLink": next})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/items/7"))
+        .and(header("if-match", "W/\"3\""))
+        .and(header("prefer", "return=minimal"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+
+    let list: Request<'static, Paged<u32>, SelectTop> =
+        Request::new(&client, LIST_ITEMS, RequestPath::root().literal("items"));
+    let list = list.top(2).header("ConsistencyLevel", "eventual");
+    assert_eq!(list.headers()["consistencylevel"], "eventual");
+    assert!(!format!("{list:?}").contains("eventual"), "{list:?}");
+    let all: Vec<u32> = list.items().try_collect().await.unwrap();
+    assert_eq!(all, [1, 2, 3]);
+
+    let body = json!({"name": "renamed"});
+    let update: Request<'_, NoContent, options::NoOptions, Value> =
+        Request::new(&client, UPDATE_ITEM, RequestPath::root().literal("items").param("7")).body(&body);
+    let () = update.header("If-Match", "W/\"3\"").header("Prefer", "return=minimal").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_header_http_does_not_allow_fails_the_request_naming_it_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    let client = client(&server.uri());
+
+    let get: Request<'static, Json<Value>> =
+        Request::new(&client, GET_ITEM, RequestPath::root().literal("items").param("7"));
+    let error = get.header("X-Note", "secret\nvalue").await.unwrap_err();
+    assert!(
+        matches!(&error, graph_runtime::Error::InvalidHeader { name, .. } if name == "X-Note"),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("secret"), "{error}");
+
+    let list: Request<'static, Paged<u32>> =
+        Request::new(&client, LIST_ITEMS, RequestPath::root().literal("items"));
+    let mut pager = list.header("bad name", "x").pager();
+    assert!(matches!(pager.next_page().await, Some(Err(graph_runtime::Error::InvalidHeader { .. }))));
+    assert!(pager.next_page().await.is_none());
 }
