@@ -368,9 +368,11 @@ impl<T, O> Request<'static, Paged<T>, O, ()> {
     /// page follows the previous page's `@odata.nextLink`.
     pub fn pager(self) -> Pager<T> {
         let Request { client, operation, path, query, headers, .. } = self;
-        match headers.checked(operation) {
-            Ok(headers) => client.pager_with_headers(operation, &path, &query, headers.clone()),
-            Err(error) => Pager::new(client, operation, Err(error), HeaderMap::new()),
+        match headers.invalid {
+            Some(name) => {
+                Pager::new(client, operation, Err(Error::InvalidHeader { operation, name }), HeaderMap::new())
+            }
+            None => client.pager_with_headers(operation, &path, &query, headers.valid),
         }
     }
 }
