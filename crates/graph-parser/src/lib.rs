@@ -5,6 +5,7 @@
 
 pub mod blocks;
 pub mod detect;
+pub mod front_matter;
 mod json_repair;
 mod lower;
 pub mod markdown;

@@ -119,16 +119,8 @@ impl Walker<'_> {
         if kind != MetadataBlockKind::YamlStyle {
             return;
         }
-        let fields = match yaml_rust2::YamlLoader::load_from_str(&yaml) {
-            Ok(docs) => docs
-                .first()
-                .and_then(|doc| doc.as_hash())
-                .map(|hash| {
-                    hash.iter()
-                        .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), yaml_scalar(value)?)))
-                        .collect()
-                })
-                .unwrap_or_default(),
+        let fields = match crate::front_matter::fields(&yaml) {
+            Ok(fields) => fields,
             Err(error) => {
                 self.note(
                     line,
@@ -342,16 +334,6 @@ impl Walker<'_> {
 }
 
 /// A YAML scalar as text; `None` for nested structures.
-fn yaml_scalar(value: &yaml_rust2::Yaml) -> Option<String> {
-    use yaml_rust2::Yaml;
-    match value {
-        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
-        Yaml::Integer(i) => Some(i.to_string()),
-        Yaml::Boolean(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
