@@ -219,9 +219,6 @@ static QUERY_OPTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\$(select|filter|expand|top|skip|orderby|count|search|format|skiptoken)\b")
         .expect("static regex")
 });
-static EXAMPLE_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:https?://[^/\s]+)?/(beta|v1\.0)(/[^\s?]*)?(?:\?(\S*))?$").expect("static regex")
-});
 static HEADER_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9-]*:\s*\S").expect("static regex"));
 static INHERITS: LazyLock<Regex> =
@@ -302,9 +299,7 @@ impl Lowering<'_> {
                     let mut words = l.split_whitespace();
                     let (Some(method), Some(url)) = (words.next(), words.next()) else { continue };
                     if method_of(method).is_some() {
-                        if let Some(v) =
-                            EXAMPLE_URL.captures(url).and_then(|c| version_of(c.get(1)?.as_str()))
-                        {
+                        if let Some(v) = example_url(url).map(|u| u.version) {
                             from_urls.get_or_insert((v, *line));
                         }
                     }
@@ -455,7 +450,7 @@ impl Lowering<'_> {
                 }
                 Some(_) => {}
             }
-            let target = EXAMPLE_URL.captures(target).and_then(|c| c.get(2)).map_or(target, |m| m.as_str());
+            let target = example_url(target).and_then(|u| u.path).unwrap_or(target);
             let (path, query) = target.split_once('?').map_or((target, None), |(p, q)| (p, Some(q)));
             if query.is_some() {
                 self.diag(
@@ -1028,12 +1023,8 @@ impl Lowering<'_> {
             );
             return None;
         };
-        let (version, path, query) = match EXAMPLE_URL.captures(url) {
-            Some(c) => (
-                c.get(1).and_then(|m| version_of(m.as_str())),
-                c.get(2).map_or("/", |m| m.as_str()).to_owned(),
-                c.get(3).map(|m| m.as_str().to_owned()),
-            ),
+        let (version, path, query) = match example_url(url) {
+            Some(u) => (Some(u.version), u.path.unwrap_or("/").to_owned(), u.query.map(str::to_owned)),
             None => {
                 let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q.to_owned())));
                 let path = path
@@ -1223,12 +1214,41 @@ pub(crate) fn method_of(word: &str) -> Option<HttpMethod> {
         .find(|method| method.as_str().eq_ignore_ascii_case(word))
 }
 
-fn version_of(text: &str) -> Option<ApiVersion> {
-    match text {
-        "beta" => Some(ApiVersion::Beta),
-        "v1.0" => Some(ApiVersion::V1_0),
-        _ => None,
+/// A Graph URL as the examples write it: `[https://host]/{beta|v1.0}[/path][?query]`, no whitespace.
+struct ExampleUrl<'a> {
+    version: ApiVersion,
+    /// From the `/` after the version up to the `?`.
+    path: Option<&'a str>,
+    /// After the `?`.
+    query: Option<&'a str>,
+}
+
+/// Splits an example URL; `None` when it is not one. Called for every request line of every page,
+/// so it is a few string splits rather than a regex with captures (which cost as much as all of them).
+fn example_url(url: &str) -> Option<ExampleUrl<'_>> {
+    if url.contains(char::is_whitespace) {
+        return None;
     }
+    let rooted = match url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) {
+        // A host of at least one character, then the path.
+        Some(after_scheme) => after_scheme.get(after_scheme.find('/').filter(|&at| at > 0)?..)?,
+        None => url,
+    };
+    let (version, rest) = if let Some(rest) = rooted.strip_prefix("/beta") {
+        (ApiVersion::Beta, rest)
+    } else {
+        (ApiVersion::V1_0, rooted.strip_prefix("/v1.0")?)
+    };
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let path = match path {
+        "" => None,
+        path if path.starts_with('/') => Some(path),
+        _ => return None,
+    };
+    Some(ExampleUrl { version, path, query })
 }
 
 fn strip_namespace(name: &str) -> &str {
@@ -1461,6 +1481,32 @@ mod tests {
         assert_eq!(method_of("Delete"), Some(HttpMethod::DELETE));
         assert_eq!(method_of("GETS"), None);
         assert_eq!(method_of(""), None);
+    }
+
+    #[test]
+    fn example_urls_split_into_version_path_and_query() {
+        let split = |url| example_url(url).map(|u| (u.version, u.path, u.query));
+        assert_eq!(split("/beta"), Some((ApiVersion::Beta, None, None)));
+        assert_eq!(split("/v1.0/"), Some((ApiVersion::V1_0, Some("/"), None)));
+        assert_eq!(
+            split("https://graph.microsoft.com/beta/a/{id}?$top=1?x"),
+            Some((ApiVersion::Beta, Some("/a/{id}"), Some("$top=1?x")))
+        );
+        assert_eq!(split("http://h/v1.0?"), Some((ApiVersion::V1_0, None, Some(""))));
+        assert_eq!(split("/beta?$select=id"), Some((ApiVersion::Beta, None, Some("$select=id"))));
+        for not_one in [
+            "https:///beta/a",
+            "https://graph.microsoft.com",
+            "https:/beta/a",
+            "/betas/a",
+            "/v2.0/a",
+            "beta/a",
+            "/beta/a b",
+            "/beta/a?x\u{2003}y",
+            "",
+        ] {
+            assert!(split(not_one).is_none(), "{not_one:?}");
+        }
     }
 
     #[test]

@@ -443,6 +443,9 @@ fn infer_from_examples(
     }
 }
 
+/// Base chains in the docs are a few types long; the bound only stops a cycle of base types.
+const MAX_BASE_DEPTH: usize = 64;
+
 struct Inference<'a> {
     version: ApiVersion,
     types: &'a mut BTreeMap<TypeKey, TypeDef>,
@@ -458,18 +461,21 @@ impl Inference<'_> {
                 }
             }
             (TypeRef::Named(name), Value::Object(members)) => {
-                let actual = odata_type(value).unwrap_or(name.as_str()).to_owned();
+                let actual = odata_type(value).unwrap_or(name.as_str());
                 self.ensure_object(name, None, span);
-                if &actual != name {
-                    self.ensure_object(&actual, Some(name), span);
+                if actual != name {
+                    self.ensure_object(actual, Some(name), span);
                 }
-                for (member, member_value) in members {
+                let mut declared = self.declared_types(actual, members);
+                for ((member, member_value), declared) in members.iter().zip(&mut declared) {
                     if member.starts_with('@') || member.contains("@odata.") {
                         continue;
                     }
-                    match self.find_property(&actual, member) {
+                    // A member the type did not declare when the walk began may have been inferred
+                    // since, by the walk of an earlier member: look again.
+                    match declared.take().or_else(|| self.find_property(actual, member)) {
                         Some(type_ref) => self.walk(member_value, &type_ref, span),
-                        None => self.infer_property(&actual, member, member_value, span),
+                        None => self.infer_property(actual, member, member_value, span),
                     }
                 }
             }
@@ -499,12 +505,40 @@ impl Inference<'_> {
         self.types.insert(key, inferred_type(self.version, name, TypeKind::Object, base, span));
     }
 
+    /// [`Self::find_property`] for every member of an object at once, in the members' order: one pass
+    /// over the properties of the type and its bases instead of one per member (types declare up to
+    /// a few hundred properties, and their examples set most of them).
+    fn declared_types(
+        &self,
+        type_name: &str,
+        members: &serde_json::Map<String, Value>,
+    ) -> Vec<Option<TypeRef>> {
+        let mut declared = vec![None; members.len()];
+        let mut by_name: Vec<(&str, usize)> = members.keys().map(String::as_str).zip(0..).collect();
+        by_name.sort_unstable();
+        let mut key = (self.version, type_name.to_owned());
+        for _ in 0..MAX_BASE_DEPTH {
+            let Some(def) = self.types.get(&key) else { break };
+            for property in &def.properties {
+                if let Ok(at) = by_name.binary_search_by(|(name, _)| (*name).cmp(property.name.as_str())) {
+                    // The first declaration found wins, as in `find_property`: the type's own, then
+                    // its base's, and so on.
+                    if let Some(slot @ None) = by_name.get(at).and_then(|(_, index)| declared.get_mut(*index))
+                    {
+                        *slot = Some(property.type_ref.clone());
+                    }
+                }
+            }
+            let Some(base) = def.base_type.as_ref() else { break };
+            key.1.clone_from(base);
+        }
+        declared
+    }
+
     /// The declared type of `property` on `type_name` or one of its base types.
     fn find_property(&self, type_name: &str, property: &str) -> Option<TypeRef> {
-        // Base chains in the docs are a few types long; the bound only stops a cycle of base types.
-        const MAX_DEPTH: usize = 64;
         let mut key = (self.version, type_name.to_owned());
-        for _ in 0..MAX_DEPTH {
+        for _ in 0..MAX_BASE_DEPTH {
             let def = self.types.get(&key)?;
             if let Some(p) = def.properties.iter().find(|p| p.name == property) {
                 return Some(p.type_ref.clone());

@@ -113,3 +113,31 @@ fn quirks_are_diagnosed_with_file_and_line() {
     assert!(has(DiagnosticCode::PermissionsInclude, "000", 24));
     assert!(has(DiagnosticCode::UnresolvedLink, "000", 18));
 }
+
+/// A member inferred while walking a nested object is known, not inferred again, when the outer
+/// object has it too: `{"child": {"extra": 1}, "extra": 2}` against a `node` whose `child` is a
+/// `node` gives `node` one `extra`, with one note.
+#[test]
+fn a_property_inferred_inside_an_example_is_known_to_the_rest_of_it() {
+    let resource =
+        "---\ndoc_type: resourcePageType\n---\n# node resource type\n\nNamespace: microsoft.graph\n\n\
+                    ## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n\
+                    | id | String | The id. |\n| child | [node](node.md) | A child. |\n";
+    let create = "---\ndoc_type: apiPageType\n---\n# Create node\n\nNamespace: microsoft.graph\n\n\
+                  ## HTTP request\n\n```http\nPOST /nodes\n```\n\n## Request body\n\n\
+                  In the request body, supply a JSON representation of a [node](../resources/node.md) object.\n\n\
+                  ## Response\n\nIf successful, this method returns a `201 Created` response code and a \
+                  [node](../resources/node.md) object in the response body.\n\n## Example\n\n### Request\n\n\
+                  ```http\nPOST https://graph.microsoft.com/beta/nodes\nContent-type: application/json\n\n\
+                  {\"child\": {\"extra\": 1}, \"extra\": 2}\n```\n";
+    let pages = vec![
+        graph_parser::parse_page("api-reference/beta/resources/node.md", resource.as_bytes()),
+        graph_parser::parse_page("api-reference/beta/api/node-create.md", create.as_bytes()),
+    ];
+    let api = graph_parser::build_api(pages);
+    let node = api.types.iter().find(|t| t.name == "node");
+    let properties = node.map(|t| t.properties.iter().map(|p| p.name.as_str()).collect::<Vec<_>>());
+    assert_eq!(properties, Some(vec!["child", "extra", "id"]), "{:#?}", api.diagnostics);
+    let notes = api.diagnostics.iter().filter(|d| d.message.contains("`extra`")).count();
+    assert_eq!(notes, 1, "{:#?}", api.diagnostics);
+}
