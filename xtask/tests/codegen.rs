@@ -84,7 +84,7 @@ fn bad_pages_are_reported_with_their_file_and_the_good_page_still_generates() ->
     assert_eq!(report.pages, 5);
     assert!(report.operations >= 1, "the good page's operation is generated");
     let has = |file: &str, code: DiagnosticCode| {
-        report.diagnostics.iter().any(|diagnostic| diagnostic.span.file == file && diagnostic.code == code)
+        report.diagnostics.iter().any(|diagnostic| &*diagnostic.span.file == file && diagnostic.code == code)
     };
     let rendered: Vec<_> = report
         .diagnostics
@@ -122,7 +122,7 @@ fn an_unreadable_page_is_an_error_diagnostic_and_the_rest_still_generates() -> a
     let unreadable: Vec<_> = report
         .diagnostics
         .iter()
-        .filter(|diagnostic| diagnostic.span.file == "dangling.md")
+        .filter(|diagnostic| &*diagnostic.span.file == "dangling.md")
         .map(|diagnostic| diagnostics::render(diagnostic, &report.sources))
         .collect();
     assert_eq!(unreadable.len(), 1, "{unreadable:?}");

@@ -84,7 +84,8 @@ pub fn tests(crate_ident: &proc_macro2::Ident, versions: &[VersionTests<'_, '_>]
             if op.examples.is_empty() {
                 continue;
             }
-            let sources: Vec<String> = op.sources.first().map(|span| span.file.clone()).into_iter().collect();
+            let sources: Vec<String> =
+                op.sources.first().map(|span| span.file.to_string()).into_iter().collect();
             let words: Vec<String> = op
                 .paths
                 .first()

@@ -261,7 +261,7 @@ fn version_files(
     let type_areas = areas::type_areas(areas, catalog, operations);
     let version = catalog.version.as_str();
     let op_sources: Vec<String> =
-        operations.iter().filter_map(|op| op.sources.first()).map(|span| span.file.clone()).collect();
+        operations.iter().filter_map(|op| op.sources.first()).map(|span| span.file.to_string()).collect();
     // Models, built on every core: none of the version's model files can be cut (and handed to the
     // formatter) before all of them are built.
     let filed: Vec<Filed> = build_on_all_cores(&models::model_sources(catalog), |source| {
@@ -413,6 +413,6 @@ fn node_sources(plan: &PathPlan<'_>, key: &[SegKey]) -> Vec<String> {
         .range(key.to_vec()..)
         .take_while(|(other, _)| other.starts_with(key))
         .flat_map(|(_, node)| &node.leaves)
-        .filter_map(|leaf| leaf.op.sources.first().map(|span| span.file.clone()))
+        .filter_map(|leaf| leaf.op.sources.first().map(|span| span.file.to_string()))
         .collect()
 }

@@ -46,7 +46,7 @@ pub fn model_items(catalog: &Catalog<'_>, source: &ModelSource<'_, '_>) -> Vec<M
     match *source {
         ModelSource::Type(def) => {
             let Some(rust_name) = catalog.rust_name(&def.name) else { return Vec::new() };
-            let sources: Vec<String> = def.sources.iter().map(|span| span.file.clone()).collect();
+            let sources: Vec<String> = def.sources.iter().map(|span| span.file.to_string()).collect();
             let tokens = if is_object(def) {
                 let doc = docs::type_doc(def);
                 object_struct(catalog, rust_name, &doc, catalog.fields(&def.name), "property")
@@ -66,7 +66,8 @@ pub fn model_items(catalog: &Catalog<'_>, source: &ModelSource<'_, '_>) -> Vec<M
             }
         }
         ModelSource::Request { op_name, rust_name, fields } => {
-            let sources: Vec<String> = fields.iter().map(|field| field.property.span.file.clone()).collect();
+            let sources: Vec<String> =
+                fields.iter().map(|field| field.property.span.file.to_string()).collect();
             let mut doc =
                 Doc::new(format!("The parameters of the {} action, sent as its JSON body.", code(op_name)));
             if let Some(first) = fields.first() {

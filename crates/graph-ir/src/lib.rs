@@ -7,18 +7,22 @@
 //! Names are kept as the wire names the docs use (`displayName`, `enrollmentConfigurationAssignment`);
 //! turning them into Rust identifiers is the emitter's job.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Where an item came from: the page (path relative to the input folder, `/`-separated) and 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
-    pub file: String,
+    /// Shared by every span of the page: a page's model holds hundreds of spans, and the merge
+    /// copies many of them, so a clone is a reference count, not an allocation.
+    pub file: Arc<str>,
     pub line: u32,
 }
 
 impl Span {
-    pub fn new(file: impl Into<String>, line: u32) -> Span {
+    pub fn new(file: impl Into<Arc<str>>, line: u32) -> Span {
         Span { file: file.into(), line }
     }
 }

@@ -17,7 +17,7 @@
 //! Only the blocks are read here, so both front ends lower the same way.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use graph_ir::{
     ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Example, ExampleRequest, ExampleResponse, Header,
@@ -37,7 +37,7 @@ pub const NATIONAL_CLOUDS: [&str; 4] =
 
 /// Lowers one page. `notes` from the front end become diagnostics too.
 pub fn lower(file: &str, format: PageFormat, doc: &Document) -> PageModel {
-    let mut page = Lowering { file, diagnostics: Vec::new(), links: Vec::new() };
+    let mut page = Lowering { file: Arc::from(file), diagnostics: Vec::new(), links: Vec::new() };
     for note in &doc.notes {
         page.diag(note.line, note.severity, note.code, note.message.clone());
     }
@@ -225,15 +225,16 @@ static INHERITS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)inherits from\s+([A-Za-z_]\w*)").expect("static regex"));
 
 /// Per-page lowering state: where diagnostics and links are collected.
-struct Lowering<'a> {
-    file: &'a str,
+struct Lowering {
+    /// The page's path, shared by all its spans.
+    file: Arc<str>,
     diagnostics: Vec<Diagnostic>,
     links: Vec<PageLink>,
 }
 
-impl Lowering<'_> {
+impl Lowering {
     fn span(&self, line: u32) -> Span {
-        Span::new(self.file, line)
+        Span { file: Arc::clone(&self.file), line }
     }
 
     fn diag(&mut self, line: u32, severity: Severity, code: DiagnosticCode, message: String) {
@@ -263,7 +264,7 @@ impl Lowering<'_> {
                 let relative =
                     !target.starts_with('/') && !target.contains("://") && !target.starts_with("mailto:");
                 if relative && target.ends_with(".md") {
-                    out.push(PageLink { target: target.to_owned(), span: Span::new(self.file, line) });
+                    out.push(PageLink { target: target.to_owned(), span: self.span(line) });
                 }
             }
         };

@@ -6,6 +6,7 @@
 //! The result does not depend on the order the pages arrive in.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use graph_ir::{
     Api, ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Operation, Origin, PageModel, PathSegment,
@@ -178,8 +179,8 @@ fn merge_operations(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Operation> {
     let rank = |op: &Operation| {
-        let file = op.sources.first().map(|s| s.file.clone()).unwrap_or_default();
-        (placeholder_counts.get(&file).copied().unwrap_or(0), file)
+        let file = op.sources.first().map_or_else(|| Arc::from(""), |s| s.file.clone());
+        (placeholder_counts.get(&*file).copied().unwrap_or(0), file)
     };
     let mut ordered = operations;
     // Cached: the key clones a file name and looks it up, and a sort asks for keys n log n times.

@@ -380,7 +380,7 @@ impl VersionCheck<'_> {
             stem.rsplit('-').next().is_some_and(|last| last.eq_ignore_ascii_case(name))
                 || self
                     .texts
-                    .get(&source.file)
+                    .get(&*source.file)
                     .is_some_and(|text| needles.iter().any(|needle| text.contains(needle.as_str())))
         })
     }
@@ -606,7 +606,7 @@ impl VersionCheck<'_> {
                     continue;
                 }
                 let listed_at = operation.sources.iter().find_map(|source| {
-                    let line = table_row_line(self.texts.get(&source.file)?, &parameter.name)?;
+                    let line = table_row_line(self.texts.get(&*source.file)?, &parameter.name)?;
                     Some(Span::new(source.file.clone(), line))
                 });
                 let (class, at, message) = match listed_at {
@@ -943,7 +943,7 @@ impl VersionCheck<'_> {
     /// of the type's pages lists it in a table, else metadata-only.
     fn missing_member(&mut self, category: &str, def: &TypeDef, name: &str, line: u32, what: &str) {
         let listed_at = def.sources.iter().find_map(|source| {
-            let text = self.texts.get(&source.file)?;
+            let text = self.texts.get(&*source.file)?;
             let line = table_row_line(text, name)?;
             Some(Span::new(source.file.clone(), line))
         });
@@ -998,7 +998,7 @@ impl VersionCheck<'_> {
 
     fn missing_base(&mut self, def: &TypeDef, structured: &StructuredType, base: &str) {
         let said_at = def.sources.iter().find_map(|source| {
-            let text = self.texts.get(&source.file)?;
+            let text = self.texts.get(&*source.file)?;
             let index =
                 text.lines().position(|line| line.contains("Inherits from") && line.contains(base))?;
             Some(Span::new(source.file.clone(), u32::try_from(index + 1).unwrap_or(u32::MAX)))
