@@ -97,26 +97,57 @@ pub(crate) struct CollapsedText {
 
 impl CollapsedText {
     pub(crate) fn push(&mut self, piece: &str) {
-        let mut word_start = 0;
         if piece.is_ascii() {
-            // Most text is ASCII: its whitespace is found byte by byte, without decoding characters.
-            for (at, byte) in piece.bytes().enumerate() {
-                if matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-                    self.push_word(piece.get(word_start..at).unwrap_or_default());
-                    self.pending_space = true;
-                    word_start = at + 1;
-                }
-            }
+            self.push_ascii(piece);
         } else {
-            for (at, c) in piece.char_indices() {
-                if collapses(c) {
-                    self.push_word(piece.get(word_start..at).unwrap_or_default());
-                    self.pending_space = true;
-                    word_start = at + c.len_utf8();
-                }
+            self.push_chars(piece);
+        }
+    }
+
+    /// [`Self::push`] for any text, a character at a time.
+    fn push_chars(&mut self, piece: &str) {
+        let mut word_start = 0;
+        for (at, c) in piece.char_indices() {
+            if collapses(c) {
+                self.push_word(piece.get(word_start..at).unwrap_or_default());
+                self.pending_space = true;
+                word_start = at + c.len_utf8();
             }
         }
         self.push_word(piece.get(word_start..).unwrap_or_default());
+    }
+
+    /// [`Self::push`] for ASCII text, most of the docs: whitespace is found byte by byte, and words
+    /// already joined by single spaces are copied as one run rather than word by word.
+    fn push_ascii(&mut self, piece: &str) {
+        let is_space = |byte: &u8| matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        let mut rest = piece;
+        loop {
+            let spaces = rest.bytes().position(|byte| !is_space(&byte)).unwrap_or(rest.len());
+            if spaces > 0 {
+                self.pending_space = true;
+            }
+            rest = rest.get(spaces..).unwrap_or_default();
+            if rest.is_empty() {
+                return;
+            }
+            let bytes = rest.as_bytes();
+            let mut end = 0;
+            loop {
+                end += bytes
+                    .get(end..)
+                    .unwrap_or_default()
+                    .iter()
+                    .position(is_space)
+                    .unwrap_or(bytes.len() - end);
+                match (bytes.get(end), bytes.get(end + 1)) {
+                    (Some(b' '), Some(next)) if !is_space(next) => end += 1,
+                    _ => break,
+                }
+            }
+            self.push_word(rest.get(..end).unwrap_or_default());
+            rest = rest.get(end..).unwrap_or_default();
+        }
     }
 
     /// A word break: a space if more text follows.
@@ -167,6 +198,43 @@ mod tests {
         // The same outside ASCII, where the characters are decoded: an em space and a line separator.
         assert_eq!(collapse_spaces("\u{2003}é\u{2028}\u{3000}ü "), "é ü");
         assert_eq!(collapse_spaces(" \n "), "");
+    }
+
+    #[test]
+    fn the_ascii_path_collapses_as_the_character_path_does() {
+        // Every string of up to 7 bytes over a word byte and three kinds of space, pushed whole and
+        // in two pieces, with and without a break between them.
+        let alphabet = [b'a', b' ', b'\t', b'\n'];
+        for length in 0..=7u32 {
+            for mut code in 0..4usize.pow(length) {
+                let mut bytes = Vec::new();
+                for _ in 0..length {
+                    bytes.push(alphabet[code % 4]);
+                    code /= 4;
+                }
+                let text = String::from_utf8(bytes).unwrap_or_default();
+                for split in 0..=text.len() {
+                    let (head, tail) = text.split_at(split);
+                    for with_break in [false, true] {
+                        let mut ascii = CollapsedText::default();
+                        let mut chars = CollapsedText::default();
+                        ascii.push_ascii(head);
+                        chars.push_chars(head);
+                        if with_break {
+                            ascii.push_break();
+                            chars.push_break();
+                        }
+                        ascii.push_ascii(tail);
+                        chars.push_chars(tail);
+                        assert_eq!(
+                            ascii.as_str(),
+                            chars.as_str(),
+                            "{head:?} + {tail:?}, break: {with_break}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

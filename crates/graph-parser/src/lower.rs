@@ -212,9 +212,9 @@ static JSON_REPRESENTATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"JSON representation (?:of|for) (?:the |an? )?([A-Za-z_][\w.]*)(?: object)?")
         .expect("static regex")
 });
-static POSSIBLE_VALUES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)possible values (?:are|include)\s*:?\s*(.*?)(?:\.(?:\s|$)|$)").expect("static regex")
-});
+/// Where a list of members starts; [`possible_values`] finds where it ends.
+static POSSIBLE_VALUES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)possible values (?:are|include)\s*:?\s*").expect("static regex"));
 static QUERY_OPTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\$(select|filter|expand|top|skip|orderby|count|search|format|skiptoken)\b")
         .expect("static regex")
@@ -702,7 +702,8 @@ impl Lowering {
             _ => None,
         });
         let example_status = examples.iter().find_map(|e| e.response.as_ref().map(|r| r.status));
-        let status = prose.and_then(|(t, _)| STATUS.captures(t)?.get(1)?.as_str().parse::<u16>().ok());
+        // The match starts with the three digits: no capture search needed.
+        let status = prose.and_then(|(t, _)| STATUS.find(t)?.as_str().get(..3)?.parse::<u16>().ok());
         let status = match (status, example_status) {
             (Some(s), _) => s,
             (None, Some(s)) => s,
@@ -1303,14 +1304,29 @@ pub(crate) fn possible_values(description: &str) -> Vec<String> {
     if !may_contain_ignoring_case(description, "possible values") {
         return Vec::new();
     }
-    let Some(list) = POSSIBLE_VALUES.captures(description).and_then(|c| c.get(1)) else { return Vec::new() };
-    list.as_str()
-        .split(',')
+    let list = POSSIBLE_VALUES.find_iter(description).find_map(|m| member_list(description.get(m.end()..)?));
+    let Some(list) = list else { return Vec::new() };
+    list.split(',')
         .flat_map(|part| part.split(" and ").flat_map(|p| p.split(" or ")))
         .map(|m| m.trim().trim_matches(|c: char| c == '`' || c == '"' || c == '\'' || c == '.'))
         .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_alphanumeric() || c == '_'))
         .map(str::to_owned)
         .collect()
+}
+
+/// The text after "Possible values are:" up to the first `.` that ends a sentence, or to the end;
+/// `None` when a line break comes first. (A regex with the list as a capture group said the same at
+/// several times the cost: its capture search ran over the whole list.)
+fn member_list(rest: &str) -> Option<&str> {
+    let mut chars = rest.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\n' => return None,
+            '.' if chars.peek().is_none_or(|(_, next)| next.is_whitespace()) => return rest.get(..at),
+            _ => {}
+        }
+    }
+    Some(rest)
 }
 
 /// A type column: `String`, `Int32`, `String collection`, `Collection(x)`, `x`, `x collection`.
@@ -1561,6 +1577,14 @@ mod tests {
         );
         assert_eq!(possible_values("Possible values are: a, b and c"), vec!["a", "b", "c"]);
         assert!(possible_values("No list here.").is_empty());
+        // A `.` inside a word does not end the list; one before a space or the end does.
+        assert_eq!(possible_values("Possible values are: a, b.c, d. Later: e, f."), vec!["a", "d"]);
+        assert_eq!(possible_values("Possible values are: a, d.\u{2003}e, f."), vec!["a", "d"]);
+        // A list never runs across a line break: the next one that ends first counts.
+        assert_eq!(
+            possible_values("Possible values are: a,\nb. Possible values include x or y."),
+            vec!["x", "y"]
+        );
     }
 
     #[test]

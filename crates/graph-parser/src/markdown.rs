@@ -204,7 +204,7 @@ impl Walker<'_> {
                 if !piece.trim().is_empty() {
                     if strong > 0 {
                         inline.any_strong = true;
-                    } else if !piece.trim_matches(|c: char| c.is_whitespace()).is_empty() {
+                    } else {
                         inline.plain_outside_strong = true;
                     }
                 }
