@@ -9,8 +9,10 @@
 //! set aside on both sides and the rest of the page must still agree. The list is checked both ways:
 //! an entry whose cells start to agree fails the test, so the list never outlives its reasons.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use graph_ir::{PageFormat, PageModel, Property, RequestBody, TypeRef};
 use graph_parser::blocks::{Block, Document};
@@ -75,17 +77,6 @@ impl Pair {
     }
 }
 
-fn text_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            text_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "txt") {
-            out.push(path);
-        }
-    }
-}
-
 /// Every rendering with its original, in path order; `None` (with a note) when the corpus is absent.
 fn page_pairs() -> Option<Vec<Pair>> {
     let root = Path::new(PLAINTEXT_DIR);
@@ -94,7 +85,7 @@ fn page_pairs() -> Option<Vec<Pair>> {
         return None;
     }
     let mut paths = Vec::new();
-    text_files(root, &mut paths);
+    common::files_with_extension(root, "txt", &mut paths);
     paths.sort();
     let pairs: Vec<Pair> = paths
         .iter()

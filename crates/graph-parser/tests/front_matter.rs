@@ -1,23 +1,14 @@
 //! The front matter's direct reading against yaml-rust2 on every page of the corpus and docs-input:
 //! wherever the direct reading takes a page, both give the same fields, and it takes all but a few.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use graph_parser::front_matter::{simple_fields, yaml_fields};
 
 const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/graph-docs");
 const DOCS_INPUT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs-input");
-
-fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            markdown_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "md") {
-            out.push(path);
-        }
-    }
-}
 
 /// The lines between a page's opening `---` and the next `---`, as pulldown-cmark hands them over.
 fn front_matter(text: &str) -> Option<String> {
@@ -39,11 +30,11 @@ fn front_matter(text: &str) -> Option<String> {
 #[test]
 fn the_direct_reading_agrees_with_yaml_rust2_and_takes_almost_every_page() {
     let mut paths = Vec::new();
-    markdown_files(Path::new(CORPUS_DIR), &mut paths);
+    common::files_with_extension(Path::new(CORPUS_DIR), "md", &mut paths);
     if paths.is_empty() {
         println!("note: {CORPUS_DIR} is absent; only docs-input checked");
     }
-    markdown_files(Path::new(DOCS_INPUT_DIR), &mut paths);
+    common::files_with_extension(Path::new(DOCS_INPUT_DIR), "md", &mut paths);
     let mut with_front_matter = 0;
     let mut read_directly = 0;
     for path in &paths {
