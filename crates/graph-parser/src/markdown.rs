@@ -333,7 +333,6 @@ impl Walker<'_> {
     }
 }
 
-/// A YAML scalar as text; `None` for nested structures.
 #[cfg(test)]
 mod tests {
     use super::*;
