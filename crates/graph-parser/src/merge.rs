@@ -3,7 +3,9 @@
 //! Passes, in order: check links against the set of pages; merge operations that several pages describe
 //! (same version, method and path); merge type definitions by (version, name); infer types, properties
 //! and enum members from example JSON; link base and derived types; make operation names unique; sort.
-//! The result does not depend on the order the pages arrive in.
+//! The result does not depend on the order the pages arrive in, nor on the number of threads: each
+//! version merges on its own, and within one, work is split only where the parts are independent
+//! (inference walks in order whatever a parallel probe finds; see [`infer_from_examples`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -15,30 +17,29 @@ use graph_ir::{
 use rayon::prelude::*;
 use serde_json::Value;
 
-type TypeKey = (ApiVersion, String);
+/// One API version's types by name (every pass below works within one version).
+type Types = BTreeMap<String, TypeDef>;
 
 pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     pages.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
-    let files = InputFiles::new(&pages);
-    let mut diagnostics: Vec<Diagnostic> =
-        pages.par_iter().flat_map_iter(|page| check_links(page, &files)).collect();
-    let placeholder_counts: BTreeMap<String, usize> = pages
-        .iter()
-        .map(|p| {
-            let count = p.diagnostics.iter().filter(|d| d.code == DiagnosticCode::TodoPlaceholder).count();
-            (p.summary.file.clone(), count)
-        })
-        .collect();
+    let mut diagnostics: Vec<Diagnostic> = {
+        let files = InputFiles::new(&pages);
+        pages.par_iter().flat_map_iter(|page| check_links(page, &files)).collect()
+    };
+    // Checked: freed on every thread rather than one page at a time below.
+    pages.par_iter_mut().for_each(|page| page.links = Vec::new());
 
     let mut api = Api::default();
     api.pages.reserve(pages.len());
     diagnostics.reserve(pages.iter().map(|page| page.diagnostics.len()).sum());
     let mut versions: BTreeMap<ApiVersion, VersionInput> = BTreeMap::new();
     for page in pages {
+        let placeholders =
+            page.diagnostics.iter().filter(|d| d.code == DiagnosticCode::TodoPlaceholder).count();
         api.pages.push(page.summary);
         diagnostics.extend(page.diagnostics);
         if let Some(operation) = page.operation {
-            versions.entry(operation.version).or_default().operations.push(operation);
+            versions.entry(operation.version).or_default().operations.push((placeholders, operation));
         }
         for def in page.types {
             versions.entry(def.version).or_default().types.push(def);
@@ -48,20 +49,15 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     // Nothing below crosses versions (every key starts with the version), so each version is merged
     // on its own thread; in version order, the results are what one pass over all would give.
     let merged: Vec<MergedVersion> = versions
-        .into_values()
+        .into_iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|input| merge_version(input, &placeholder_counts))
+        .map(|(version, input)| merge_version(version, input))
         .collect();
     for version in merged {
         api.operations.extend(version.operations);
         api.types.extend(version.types.into_values());
         diagnostics.extend(version.diagnostics);
-    }
-    for def in &mut api.types {
-        def.properties.sort_by(|a, b| a.name.cmp(&b.name));
-        def.sources.sort();
-        def.sources.dedup();
     }
     diagnostics.sort();
     diagnostics.dedup();
@@ -72,24 +68,25 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
 /// The operations and types of one API version, in page order.
 #[derive(Default)]
 struct VersionInput {
-    operations: Vec<Operation>,
+    /// Each with the number of placeholders on its page, which ranks pages describing one operation.
+    operations: Vec<(usize, Operation)>,
     types: Vec<TypeDef>,
 }
 
 struct MergedVersion {
     /// Sorted, with distinct names.
     operations: Vec<Operation>,
-    types: BTreeMap<TypeKey, TypeDef>,
+    types: Types,
     diagnostics: Vec<Diagnostic>,
 }
 
 /// Merges, infers, links and names one version's operations and types.
-fn merge_version(input: VersionInput, placeholder_counts: &BTreeMap<String, usize>) -> MergedVersion {
+fn merge_version(version: ApiVersion, input: VersionInput) -> MergedVersion {
     // Types and operations merge independently of each other; inference then needs both.
     let ((mut types, mut diagnostics), (mut operations, operation_diagnostics)) = rayon::join(
         || {
             let mut diagnostics = Vec::new();
-            let mut types: BTreeMap<TypeKey, TypeDef> = BTreeMap::new();
+            let mut types = Types::new();
             for def in input.types {
                 merge_type(&mut types, def, &mut diagnostics);
             }
@@ -97,19 +94,32 @@ fn merge_version(input: VersionInput, placeholder_counts: &BTreeMap<String, usiz
         },
         || {
             let mut diagnostics = Vec::new();
-            let operations = merge_operations(input.operations, placeholder_counts, &mut diagnostics);
+            let operations = merge_operations(input.operations, &mut diagnostics);
             (operations, diagnostics)
         },
     );
     diagnostics.extend(operation_diagnostics);
-    for operation in &operations {
-        infer_from_examples(operation, &mut types, &mut diagnostics);
-    }
+    infer_from_examples(version, &operations, &mut types, &mut diagnostics);
     link_derived_types(&mut types);
     drop_inherited_properties(&mut types);
-    report_undefined_types(&operations, &types, &mut diagnostics);
-    operations.sort_by(|a, b| operation_order(a).cmp(&operation_order(b)));
-    make_names_unique(&mut operations, &mut diagnostics);
+    report_undefined_types(version, &operations, &types, &mut diagnostics);
+    // Sorting the types' lists and naming the operations are independent of each other.
+    let ((), naming_diagnostics) = rayon::join(
+        || {
+            for def in types.values_mut() {
+                def.properties.sort_by(|a, b| a.name.cmp(&b.name));
+                def.sources.sort();
+                def.sources.dedup();
+            }
+        },
+        || {
+            operations.sort_by(|a, b| operation_order(a).cmp(&operation_order(b)));
+            let mut diagnostics = Vec::new();
+            make_names_unique(&mut operations, &mut diagnostics);
+            diagnostics
+        },
+    );
+    diagnostics.extend(naming_diagnostics);
     MergedVersion { operations, types, diagnostics }
 }
 
@@ -174,20 +184,17 @@ fn resolve_relative(from: &str, target: &str) -> Option<String> {
 /// Groups operations that share (version, method, path, subject type) and merges each group into its primary page's
 /// operation: the page with the fewest placeholders (ties: file order).
 fn merge_operations(
-    operations: Vec<Operation>,
-    placeholder_counts: &BTreeMap<String, usize>,
+    operations: Vec<(usize, Operation)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Operation> {
-    let rank = |op: &Operation| {
-        let file = op.sources.first().map_or_else(|| Arc::from(""), |s| s.file.clone());
-        (placeholder_counts.get(&*file).copied().unwrap_or(0), file)
-    };
     let mut ordered = operations;
-    // Cached: the key clones a file name and looks it up, and a sort asks for keys n log n times.
-    ordered.sort_by_cached_key(|op| rank(op));
+    // Cached: the key clones a file name, and a sort asks for keys n log n times.
+    ordered.sort_by_cached_key(|(placeholders, op)| {
+        (*placeholders, op.sources.first().map_or_else(|| Arc::from(""), |s| s.file.clone()))
+    });
     let mut merged: Vec<Operation> = Vec::new();
     let mut by_key: BTreeMap<(ApiVersion, graph_ir::HttpMethod, String, String), usize> = BTreeMap::new();
-    for op in ordered {
+    for (_, op) in ordered {
         let subject = subject_type(&op);
         let keys: Vec<_> = op
             .paths
@@ -361,10 +368,9 @@ fn merge_property(properties: &mut Vec<Property>, property: Property, diagnostic
     }
 }
 
-fn merge_type(types: &mut BTreeMap<TypeKey, TypeDef>, def: TypeDef, diagnostics: &mut Vec<Diagnostic>) {
-    let key = (def.version, def.name.clone());
-    let Some(existing) = types.get_mut(&key) else {
-        types.insert(key, def);
+fn merge_type(types: &mut Types, def: TypeDef, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(existing) = types.get_mut(&def.name) else {
+        types.insert(def.name.clone(), def);
         return;
     };
     if (existing.kind == TypeKind::Enum) != (def.kind == TypeKind::Enum) {
@@ -400,26 +406,63 @@ fn merge_type(types: &mut BTreeMap<TypeKey, TypeDef>, def: TypeDef, diagnostics:
     existing.sources.extend(def.sources);
 }
 
-/// Walks every example body against the type the operation says it has, recording types, derived
+/// Walks every example body against the type its operation says it has, recording types, derived
 /// types, properties and enum members that only the examples show.
+///
+/// Inference only ever adds (a type, a property, an enum member, a base type where there was none),
+/// so an example that adds nothing to the types as the pages declare them adds nothing to whatever the
+/// examples walked before it have added either. Most examples show only what is declared: a read-only
+/// [`Probe`] finds, on every thread, the operations whose examples would add something, and only
+/// those are walked again, in order, to add it. The result is what walking every operation in order
+/// gives.
 fn infer_from_examples(
-    operation: &Operation,
-    types: &mut BTreeMap<TypeKey, TypeDef>,
+    version: ApiVersion,
+    operations: &[Operation],
+    types: &mut Types,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut inference = Inference { version: operation.version, types, diagnostics };
+    let adding: Vec<&Operation> = {
+        let probe = Probe::new(types);
+        operations
+            .par_iter()
+            .filter(|operation| {
+                example_bodies(operation).iter().any(|body| probe.adds(body.value, body.expected))
+            })
+            .collect()
+    };
+    let mut inference = Inference { version, types, diagnostics };
+    for operation in adding {
+        for body in example_bodies(operation) {
+            inference.walk(body.value, body.expected, body.span);
+        }
+    }
+}
+
+/// An example's JSON and the type the operation says it has.
+struct ExampleBody<'a> {
+    value: &'a Value,
+    expected: &'a TypeRef,
+    span: &'a Span,
+}
+
+/// An operation's example bodies in order, each with its expected type: a request body against the
+/// resource type, or each named member against the action parameter of that name; a response body,
+/// unwrapped from `{"value": …}`, against the response type.
+fn example_bodies(operation: &Operation) -> Vec<ExampleBody<'_>> {
+    let mut bodies = Vec::new();
     for example in &operation.examples {
         if let Some(request) = &example.request {
             if let Some(body) = &request.body {
+                let span = &request.span;
                 match &operation.request_body {
                     Some(RequestBody::Resource { type_ref, .. }) => {
-                        inference.walk(body, type_ref, &request.span)
+                        bodies.push(ExampleBody { value: body, expected: type_ref, span })
                     }
                     Some(RequestBody::Parameters { parameters, .. }) => {
                         if let Value::Object(members) = body {
                             for (name, value) in members {
                                 if let Some(parameter) = parameters.iter().find(|p| &p.name == name) {
-                                    inference.walk(value, &parameter.type_ref, &request.span);
+                                    bodies.push(ExampleBody { value, expected: &parameter.type_ref, span });
                                 }
                             }
                         }
@@ -428,28 +471,112 @@ fn infer_from_examples(
                 }
             }
         }
-        if let (Some(response), Some(type_ref)) = (&example.response, &operation.response.body) {
+        if let (Some(response), Some(expected)) = (&example.response, &operation.response.body) {
             if let Some(body) = &response.body {
                 // Collections, and values that are not entities, arrive wrapped: `{"value": …}`.
                 let wrapped = body.as_object().is_some_and(|members| {
                     members.contains_key("value")
                         && members.keys().all(|k| k == "value" || k.starts_with('@'))
                 });
-                match (wrapped, body.get("value")) {
-                    (true, Some(inner)) => inference.walk(inner, type_ref, &response.span),
-                    _ => inference.walk(body, type_ref, &response.span),
-                }
+                let value = match (wrapped, body.get("value")) {
+                    (true, Some(inner)) => inner,
+                    _ => body,
+                };
+                bodies.push(ExampleBody { value, expected, span: &response.span });
             }
         }
     }
+    bodies
+}
+
+/// Members that are annotations, not properties: `@odata.type`, `owner@odata.bind`, …
+fn is_annotation(member: &str) -> bool {
+    member.starts_with('@') || member.contains("@odata.")
 }
 
 /// Base chains in the docs are a few types long; the bound only stops a cycle of base types.
 const MAX_BASE_DEPTH: usize = 64;
 
+/// Tells, without changing anything, whether walking a value with [`Inference::walk`] would add to
+/// the types: it answers `false` only when the walk would find every type, base type, property and
+/// enum member it looks for already there.
+struct Probe<'a> {
+    types: BTreeMap<&'a str, Reach<'a>>,
+}
+
+/// A type and every property it declares or inherits.
+struct Reach<'a> {
+    def: &'a TypeDef,
+    /// Sorted by name; of two properties with one name, the one [`Inference::find_property`] finds.
+    properties: Vec<(&'a str, &'a TypeRef)>,
+}
+
+impl<'a> Probe<'a> {
+    fn new(types: &'a Types) -> Probe<'a> {
+        let types = types
+            .par_iter()
+            .map(|(name, def)| (name.as_str(), Reach { def, properties: properties_in_reach(types, def) }))
+            .collect();
+        Probe { types }
+    }
+
+    fn adds(&self, value: &Value, expected: &TypeRef) -> bool {
+        match (expected, value) {
+            (TypeRef::Collection(inner), Value::Array(items)) => {
+                items.iter().any(|item| self.adds(item, inner))
+            }
+            (TypeRef::Named(name), Value::Object(members)) => {
+                let actual = odata_type(value).unwrap_or(name.as_str());
+                if !self.types.contains_key(name.as_str()) {
+                    return true;
+                }
+                // `Inference::ensure_object` would add the derived type, or its base type.
+                let Some(reach) = self.types.get(actual) else { return true };
+                if actual != name && reach.def.base_type.is_none() && reach.def.kind != TypeKind::Enum {
+                    return true;
+                }
+                members.iter().any(|(member, member_value)| {
+                    if is_annotation(member) {
+                        return false;
+                    }
+                    let declared =
+                        reach.properties.binary_search_by(|(name, _)| (*name).cmp(member.as_str()));
+                    match declared.ok().and_then(|at| reach.properties.get(at)) {
+                        Some((_, type_ref)) => self.adds(member_value, type_ref),
+                        None => true,
+                    }
+                })
+            }
+            (TypeRef::Named(name), Value::String(member)) => match self.types.get(name.as_str()) {
+                Some(reach) => {
+                    reach.def.kind == TypeKind::Enum && !reach.def.members.iter().any(|m| &m.name == member)
+                }
+                None => true,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Every property `def` declares or inherits, sorted by name; of two with one name, the first found
+/// along the base chain (and then in declaration order), as [`Inference::find_property`] finds it.
+fn properties_in_reach<'a>(types: &'a Types, def: &'a TypeDef) -> Vec<(&'a str, &'a TypeRef)> {
+    let mut properties = Vec::new();
+    let mut current = Some(def);
+    for _ in 0..MAX_BASE_DEPTH {
+        let Some(def) = current else { break };
+        properties.extend(def.properties.iter().map(|p| (p.name.as_str(), &p.type_ref)));
+        current = def.base_type.as_deref().and_then(|base| types.get(base));
+    }
+    // Stable, so each name's first-found property comes first and `dedup_by` keeps it.
+    properties.sort_by(|a, b| a.0.cmp(b.0));
+    properties.dedup_by(|later, earlier| later.0 == earlier.0);
+    properties
+}
+
 struct Inference<'a> {
     version: ApiVersion,
-    types: &'a mut BTreeMap<TypeKey, TypeDef>,
+    types: &'a mut Types,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
@@ -469,7 +596,7 @@ impl Inference<'_> {
                 }
                 let mut declared = self.declared_types(actual, members);
                 for ((member, member_value), declared) in members.iter().zip(&mut declared) {
-                    if member.starts_with('@') || member.contains("@odata.") {
+                    if is_annotation(member) {
                         continue;
                     }
                     // A member the type did not declare when the walk began may have been inferred
@@ -487,8 +614,7 @@ impl Inference<'_> {
 
     /// Makes sure an object type exists; an inferred derived type gets `base` as its base type.
     fn ensure_object(&mut self, name: &str, base: Option<&str>, span: &Span) {
-        let key = (self.version, name.to_owned());
-        if let Some(existing) = self.types.get_mut(&key) {
+        if let Some(existing) = self.types.get_mut(name) {
             if existing.base_type.is_none() && existing.kind != TypeKind::Enum {
                 if let Some(base) = base.filter(|b| *b != name) {
                     existing.base_type = Some(base.to_owned());
@@ -503,7 +629,7 @@ impl Inference<'_> {
                 base.map(|b| format!(" as derived from `{b}`")).unwrap_or_default()
             ),
         );
-        self.types.insert(key, inferred_type(self.version, name, TypeKind::Object, base, span));
+        self.types.insert(name.to_owned(), inferred_type(self.version, name, TypeKind::Object, base, span));
     }
 
     /// [`Self::find_property`] for every member of an object at once, in the members' order: one pass
@@ -517,9 +643,9 @@ impl Inference<'_> {
         let mut declared = vec![None; members.len()];
         let mut by_name: Vec<(&str, usize)> = members.keys().map(String::as_str).zip(0..).collect();
         by_name.sort_unstable();
-        let mut key = (self.version, type_name.to_owned());
+        let mut current = type_name;
         for _ in 0..MAX_BASE_DEPTH {
-            let Some(def) = self.types.get(&key) else { break };
+            let Some(def) = self.types.get(current) else { break };
             for property in &def.properties {
                 if let Ok(at) = by_name.binary_search_by(|(name, _)| (*name).cmp(property.name.as_str())) {
                     // The first declaration found wins, as in `find_property`: the type's own, then
@@ -530,28 +656,28 @@ impl Inference<'_> {
                     }
                 }
             }
-            let Some(base) = def.base_type.as_ref() else { break };
-            key.1.clone_from(base);
+            let Some(base) = def.base_type.as_deref() else { break };
+            current = base;
         }
         declared
     }
 
     /// The declared type of `property` on `type_name` or one of its base types.
     fn find_property(&self, type_name: &str, property: &str) -> Option<TypeRef> {
-        let mut key = (self.version, type_name.to_owned());
+        let mut current = type_name;
         for _ in 0..MAX_BASE_DEPTH {
-            let def = self.types.get(&key)?;
+            let def = self.types.get(current)?;
             if let Some(p) = def.properties.iter().find(|p| p.name == property) {
                 return Some(p.type_ref.clone());
             }
-            key.1.clone_from(def.base_type.as_ref()?);
+            current = def.base_type.as_deref()?;
         }
         None
     }
 
     fn infer_property(&mut self, type_name: &str, name: &str, value: &Value, span: &Span) {
         let type_ref = self.infer_type(value, span);
-        if let Some(def) = self.types.get_mut(&(self.version, type_name.to_owned())) {
+        if let Some(def) = self.types.get_mut(type_name) {
             def.properties.push(Property {
                 name: name.to_owned(),
                 type_ref,
@@ -598,13 +724,12 @@ impl Inference<'_> {
     }
 
     fn enum_member(&mut self, name: &str, member: &str, span: &Span) {
-        let key = (self.version, name.to_owned());
-        let def = match self.types.get_mut(&key) {
+        let def = match self.types.get_mut(name) {
             Some(def) => def,
             None => {
                 self.note(span, format!("enum `{name}` inferred from the example"));
                 self.types
-                    .entry(key)
+                    .entry(name.to_owned())
                     .or_insert_with(|| inferred_type(self.version, name, TypeKind::Enum, None, span))
             }
         };
@@ -662,13 +787,11 @@ fn inferred_type(
     }
 }
 
-fn link_derived_types(types: &mut BTreeMap<TypeKey, TypeDef>) {
-    let pairs: Vec<(TypeKey, String)> = types
-        .values()
-        .filter_map(|def| Some(((def.version, def.base_type.clone()?), def.name.clone())))
-        .collect();
-    for (base_key, derived) in pairs {
-        if let Some(base) = types.get_mut(&base_key) {
+fn link_derived_types(types: &mut Types) {
+    let pairs: Vec<(String, String)> =
+        types.values().filter_map(|def| Some((def.base_type.clone()?, def.name.clone()))).collect();
+    for (base_name, derived) in pairs {
+        if let Some(base) = types.get_mut(&base_name) {
             if !base.derived_types.contains(&derived) {
                 base.derived_types.push(derived);
             }
@@ -681,8 +804,8 @@ fn link_derived_types(types: &mut BTreeMap<TypeKey, TypeDef>) {
 
 /// Resource pages list inherited properties again ("Inherited from [entity]"); a type keeps only the
 /// properties that no ancestor in the model already has, so each property is defined once.
-fn drop_inherited_properties(types: &mut BTreeMap<TypeKey, TypeDef>) {
-    let mut inherited: BTreeMap<TypeKey, BTreeSet<String>> = BTreeMap::new();
+fn drop_inherited_properties(types: &mut Types) {
+    let mut inherited: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (key, def) in types.iter() {
         let mut names = BTreeSet::new();
         let mut seen = BTreeSet::new();
@@ -691,7 +814,7 @@ fn drop_inherited_properties(types: &mut BTreeMap<TypeKey, TypeDef>) {
             if !seen.insert(base.clone()) {
                 break;
             }
-            let Some(base_def) = types.get(&(key.0, base)) else { break };
+            let Some(base_def) = types.get(&base) else { break };
             names.extend(base_def.properties.iter().map(|p| p.name.clone()));
             current = base_def.base_type.clone();
         }
@@ -708,43 +831,44 @@ fn drop_inherited_properties(types: &mut BTreeMap<TypeKey, TypeDef>) {
 
 /// A note for each named type that operations or properties use but no page defines or shows.
 fn report_undefined_types(
+    version: ApiVersion,
     operations: &[Operation],
-    types: &BTreeMap<TypeKey, TypeDef>,
+    types: &Types,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut uses: BTreeMap<TypeKey, Span> = BTreeMap::new();
-    let mut add = |version: ApiVersion, type_ref: &TypeRef, span: &Span| {
+    // The first use found (operations in order, then types by name) is the one reported.
+    fn add<'a>(uses: &mut BTreeMap<&'a str, &'a Span>, type_ref: &'a TypeRef, span: &'a Span) {
         if let TypeRef::Named(name) = crate::lower::innermost(type_ref) {
-            uses.entry((version, name.clone())).or_insert_with(|| span.clone());
+            uses.entry(name.as_str()).or_insert(span);
         }
-    };
+    }
+    let mut uses = BTreeMap::new();
     for op in operations {
         if let Some(body) = &op.response.body {
-            add(op.version, body, &op.response.span);
+            add(&mut uses, body, &op.response.span);
         }
         match &op.request_body {
-            Some(RequestBody::Resource { type_ref, span, .. }) => add(op.version, type_ref, span),
+            Some(RequestBody::Resource { type_ref, span, .. }) => add(&mut uses, type_ref, span),
             Some(RequestBody::Parameters { parameters, .. }) => {
-                parameters.iter().for_each(|p| add(op.version, &p.type_ref, &p.span))
+                parameters.iter().for_each(|p| add(&mut uses, &p.type_ref, &p.span))
             }
             None => {}
         }
     }
     for def in types.values() {
         for p in &def.properties {
-            add(def.version, &p.type_ref, &p.span);
+            add(&mut uses, &p.type_ref, &p.span);
         }
     }
-    for (key, span) in uses {
-        if !types.contains_key(&key) {
+    for (name, span) in uses {
+        if !types.contains_key(name) {
             diagnostics.push(Diagnostic {
-                span,
+                span: span.clone(),
                 severity: Severity::Note,
                 code: DiagnosticCode::UnknownType,
                 message: format!(
-                    "type `{}` ({}) is used but no page defines it; generated as untyped JSON",
-                    key.1,
-                    key.0.as_str()
+                    "type `{name}` ({}) is used but no page defines it; generated as untyped JSON",
+                    version.as_str()
                 ),
             });
         }
@@ -769,5 +893,123 @@ fn make_names_unique(operations: &mut [Operation], diagnostics: &mut Vec<Diagnos
             }
             op.name = renamed;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(name: &str, base: Option<&str>, properties: &[(&str, TypeRef)]) -> TypeDef {
+        let span = Span::new("resources/test.md", 1);
+        let mut def = inferred_type(ApiVersion::Beta, name, TypeKind::Object, base, &span);
+        def.origin = Origin::Documented;
+        def.properties = properties
+            .iter()
+            .map(|(name, type_ref)| Property {
+                name: (*name).to_owned(),
+                type_ref: type_ref.clone(),
+                description: None,
+                read_only: false,
+                required: None,
+                possible_values: Vec::new(),
+                origin: Origin::Documented,
+                span: span.clone(),
+            })
+            .collect();
+        def
+    }
+
+    fn named(name: &str) -> TypeRef {
+        TypeRef::Named(name.to_owned())
+    }
+
+    const STRING: TypeRef = TypeRef::Primitive(Primitive::String);
+
+    /// `node` (an entity with a name, a kind and a child node), `leaf` derived from it with a name
+    /// of its own that is a string where the base's is a node, `orphan` with no base, and the enum
+    /// `kind` with one member.
+    fn types() -> Types {
+        let mut kind = inferred_type(ApiVersion::Beta, "kind", TypeKind::Enum, None, &Span::new("k.md", 1));
+        kind.members.push(EnumMember {
+            name: "plain".into(),
+            description: None,
+            origin: Origin::Documented,
+            span: Span::new("k.md", 2),
+        });
+        let defs = [
+            object(
+                "node",
+                None,
+                &[("name", named("node")), ("child", named("node")), ("kind", named("kind"))],
+            ),
+            object("leaf", Some("node"), &[("name", STRING), ("size", TypeRef::Primitive(Primitive::Int32))]),
+            object("orphan", None, &[]),
+            kind,
+        ];
+        defs.into_iter().map(|def| (def.name.clone(), def)).collect()
+    }
+
+    /// Whether walking `value` as `expected` changes the types, by walking a copy.
+    fn walk_changes(value: &Value, expected: &TypeRef) -> bool {
+        let before = types();
+        let mut after = before.clone();
+        let mut diagnostics = Vec::new();
+        let mut inference =
+            Inference { version: ApiVersion::Beta, types: &mut after, diagnostics: &mut diagnostics };
+        inference.walk(value, expected, &Span::new("api/test.md", 1));
+        after != before
+    }
+
+    #[test]
+    fn the_probe_says_a_walk_adds_exactly_when_it_does() {
+        let node = named("node");
+        let nodes = TypeRef::Collection(Box::new(named("node")));
+        let cases = [
+            // Declared all the way down, annotations aside.
+            (json!({"name": {"kind": "plain"}, "@odata.etag": "1", "owner@odata.bind": "x"}), &node, false),
+            // A member of the base type, and the derived type's own `name`, a string, not a node.
+            (
+                json!({"@odata.type": "#microsoft.graph.leaf", "child": {}, "name": {"unknown": 1}}),
+                &node,
+                false,
+            ),
+            (json!({"@odata.type": "microsoft.graph.leaf", "size": 3}), &node, false),
+            // Not objects where objects are expected, and strings that are no enum's.
+            (json!([1, 2]), &node, false),
+            (json!({"child": 7, "name": "text"}), &node, false),
+            (json!([{"child": {"child": {}}}]), &nodes, false),
+            // An undeclared member, here or deeper.
+            (json!({"extra": 1}), &node, true),
+            (json!({"child": {"child": {"extra": true}}}), &node, true),
+            (json!([{"child": {}}, {"extra": null}]), &nodes, true),
+            // A derived type nobody declared, or one without its base type yet.
+            (json!({"@odata.type": "#microsoft.graph.twig"}), &node, true),
+            (json!({"@odata.type": "#microsoft.graph.orphan"}), &node, true),
+            // An object of a type nobody declared.
+            (json!({}), &named("stranger"), true),
+            // An enum member nobody listed, and an enum nobody declared.
+            (json!({"kind": "fancy"}), &node, true),
+            (json!("plain"), &named("kind"), false),
+            (json!("mood"), &named("feeling"), true),
+        ];
+        let types = types();
+        let probe = Probe::new(&types);
+        for (value, expected, adds) in cases {
+            assert_eq!(walk_changes(&value, expected), adds, "the walk of {value} as {expected:?}");
+            assert_eq!(probe.adds(&value, expected), adds, "the probe of {value} as {expected:?}");
+        }
+    }
+
+    #[test]
+    fn of_two_properties_with_one_name_the_reach_keeps_the_one_found_first() {
+        let mut twice = object("twice", Some("node"), &[("child", STRING), ("child", named("node"))]);
+        twice.properties.push(twice.properties[0].clone());
+        let mut types = types();
+        types.insert("twice".into(), twice);
+        let reach = properties_in_reach(&types, &types["twice"]);
+        let names: Vec<_> = reach.iter().map(|(name, type_ref)| format!("{name}: {type_ref:?}")).collect();
+        assert_eq!(names, ["child: Primitive(String)", "kind: Named(\"kind\")", "name: Named(\"node\")",]);
     }
 }
