@@ -8,15 +8,21 @@
 //! the pager with [`Error::Paging`] after the pages already received.
 //!
 //! Three ways to read: [`Pager::next_page`] one page at a time, [`Pager::pages`] / [`Pager::items`]
-//! as [`Stream`]s (futures-util's, the de facto standard the rest of the async ecosystem speaks, so
-//! `StreamExt`/`TryStreamExt` combinators and `while let Some(x) = stream.next().await` just work),
-//! or [`Pager::collect_all`] for everything at once.
+//! as [`Stream`]s, or [`Pager::collect_all`] for everything at once.
+//!
+//! The streams implement futures-core's [`Stream`], the trait the async ecosystem shares, and have
+//! `next` and `try_next` methods of their own, so `while let Some(item) = items.try_next().await?`
+//! needs no extension trait. For combinators, use futures-util's `StreamExt`/`TryStreamExt` on them:
+//! the runtime does not depend on futures-util, whose absence took 2.5 of 34 CPU-seconds off a
+//! one-area build from scratch.
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::future::{poll_fn, Future};
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use futures_util::stream::{self, BoxStream};
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
@@ -25,19 +31,12 @@ use crate::client::decode;
 use crate::odata::Collection;
 use crate::{Client, Error, Operation};
 
-pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
-
-/// The pages of a list, as [`Pager::pages`] returns them; ends after the first error.
-pub type PageStream<T> = BoxStream<'static, Result<Collection<T>, Error>>;
-
-/// The items of a list across its pages, as [`Pager::items`] returns them; ends after the first error.
-pub type ItemStream<T> = BoxStream<'static, Result<T, Error>>;
+pub use futures_core::Stream;
 
 /// Walks the pages of one list operation; made by [`Client::pager`](crate::Client::pager).
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), graph_runtime::Error> {
-/// use graph_runtime::paging::TryStreamExt;
 /// use graph_runtime::{Client, Method, Operation, QueryOptions, RequestPath};
 ///
 /// const LIST_USERS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/users" };
@@ -118,7 +117,7 @@ impl<T> Pager<T> {
 
     /// Fetches at most `max_pages` pages: a guard against a server that never stops sending next
     /// links. When page `max_pages` still has a next link, the pager ends with [`Error::Paging`]
-    /// instead of fetching it. (To read only the first few pages on purpose, `take` from the stream.)
+    /// instead of fetching it. (To read only the first few pages on purpose, call [`Pager::next_page`] that many times.)
     /// Without it, paging stops only when a page has no next link or a link repeats.
     pub fn max_pages(mut self, max_pages: u32) -> Pager<T> {
         self.max_pages = Some(max_pages);
@@ -184,16 +183,126 @@ impl<T: DeserializeOwned> Pager<T> {
 impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     /// The pages as a stream: each page as it arrives, then the error that stopped paging, if any.
     pub fn pages(self) -> PageStream<T> {
-        stream::unfold(self, |mut pager| async move {
-            let page = pager.next_page().await?;
-            Some((page, pager))
-        })
-        .boxed()
+        PageStream { pager: Some(self), fetching: None }
     }
 
     /// The items of all pages as one stream, fetching each page when the previous one is used up.
     pub fn items(self) -> ItemStream<T> {
-        self.pages().map_ok(|page| stream::iter(page.value.into_iter().map(Ok))).try_flatten().boxed()
+        ItemStream { pages: self.pages(), items: Vec::new().into_iter() }
+    }
+}
+
+/// A page being fetched: the future owns the pager and hands it back with the page.
+type Fetching<T> = Pin<Box<dyn Future<Output = (Pager<T>, Option<Result<Collection<T>, Error>>)> + Send>>;
+
+/// The pages of a list, as [`Pager::pages`] returns them; ends after the first error.
+pub struct PageStream<T> {
+    /// The pager between pages; `None` while a page is being fetched, and once the list has ended.
+    pager: Option<Pager<T>>,
+    fetching: Option<Fetching<T>>,
+}
+
+// Nothing is ever pinned in place: the pager moves into the boxed future and back.
+impl<T> Unpin for PageStream<T> {}
+
+impl<T> fmt::Debug for PageStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PageStream")
+            .field("pager", &self.pager)
+            .field("fetching", &self.fetching.is_some())
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> PageStream<T> {
+    /// The next page; `None` once the list is complete or after an error.
+    pub async fn next(&mut self) -> Option<Result<Collection<T>, Error>> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The next page, or `Ok(None)` once the list is complete.
+    pub async fn try_next(&mut self) -> Result<Option<Collection<T>>, Error> {
+        self.next().await.transpose()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Stream for PageStream<T> {
+    type Item = Result<Collection<T>, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.fetching.is_none() {
+            let Some(mut pager) = this.pager.take() else { return Poll::Ready(None) };
+            this.fetching = Some(Box::pin(async move {
+                let page = pager.next_page().await;
+                (pager, page)
+            }));
+        }
+        let Some(fetching) = this.fetching.as_mut() else { return Poll::Ready(None) };
+        let (pager, page) = match fetching.as_mut().poll(cx) {
+            Poll::Ready(done) => done,
+            Poll::Pending => return Poll::Pending,
+        };
+        this.fetching = None;
+        // A finished pager (the list complete, or an error reported) yields no more pages.
+        if page.as_ref().is_some_and(Result::is_ok) {
+            this.pager = Some(pager);
+        }
+        Poll::Ready(page)
+    }
+}
+
+/// The items of a list across its pages, as [`Pager::items`] returns them; ends after the first error.
+pub struct ItemStream<T> {
+    pages: PageStream<T>,
+    /// What is left of the current page.
+    items: std::vec::IntoIter<T>,
+}
+
+// Items are moved out, never pinned in place.
+impl<T> Unpin for ItemStream<T> {}
+
+impl<T> fmt::Debug for ItemStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("pages", &self.pages)
+            .field("left_on_this_page", &self.items.len())
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> ItemStream<T> {
+    /// The next item; `None` once the list is complete or after an error.
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The next item, or `Ok(None)` once the list is complete.
+    pub async fn try_next(&mut self) -> Result<Option<T>, Error> {
+        self.next().await.transpose()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Stream for ItemStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(item) = this.items.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match Pin::new(&mut this.pages).poll_next(cx) {
+                Poll::Ready(Some(Ok(page))) => this.items = page.value.into_iter(),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.items.len(), None)
     }
 }
 

@@ -1,7 +1,7 @@
 //! List paging over loopback: `@odata.nextLink` is followed as sent, through the same client, until a
 //! page has none; links to another origin, links that loop and endless lists stop with an error.
 
-use graph_runtime::paging::{StreamExt, TryStreamExt};
+use futures_util::{StreamExt, TryStreamExt};
 use graph_runtime::{Error, Method, Operation, Pager, QueryOptions, RequestPath};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -81,6 +81,32 @@ async fn a_three_page_list_is_streamed_fully_following_each_next_link_as_sent() 
         assert_eq!(request.method.as_str(), "GET");
         assert_eq!(header(request, "authorization"), Some(bearer.as_str()));
     }
+}
+
+/// The streams' own `next`/`try_next` (called by path here, so no extension trait can stand in):
+/// a caller needs no futures crate to walk a list.
+#[tokio::test]
+async fn the_streams_own_methods_walk_the_list_without_an_extension_trait() {
+    let server = MockServer::start().await;
+    mount_three_pages(&server).await;
+
+    let mut items = pager(&server.uri()).items();
+    let mut seen = Vec::new();
+    while let Some(item) = graph_runtime::ItemStream::try_next(&mut items).await.unwrap() {
+        seen.push(item.id);
+    }
+    let mut pages = pager(&server.uri()).pages();
+    let mut sizes = Vec::new();
+    while let Some(page) = graph_runtime::PageStream::next(&mut pages).await {
+        sizes.push(page.unwrap().value.len());
+    }
+
+    assert_eq!(seen, ["a", "b", "c", "d", "e"]);
+    assert_eq!(sizes, [2, 2, 1]);
+    // Ended streams stay ended, without asking the server again.
+    assert!(graph_runtime::ItemStream::try_next(&mut items).await.unwrap().is_none());
+    assert!(graph_runtime::PageStream::next(&mut pages).await.is_none());
+    assert_eq!(server.received_requests().await.unwrap().len(), 6);
 }
 
 #[tokio::test]

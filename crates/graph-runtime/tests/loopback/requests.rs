@@ -1,7 +1,7 @@
 //! `Request`, the value generated operation methods return: awaited it sends once with the options
 //! set on it and reads the response as its `Expect` says; a `Paged` request walks the next links.
 
-use graph_runtime::paging::TryStreamExt;
+use futures_util::TryStreamExt;
 use graph_runtime::{options, Json, Method, NoContent, Operation, Paged, Request, RequestPath};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
