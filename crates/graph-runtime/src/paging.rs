@@ -202,9 +202,6 @@ pub struct PageStream<T> {
     fetching: Option<Fetching<T>>,
 }
 
-// Nothing is ever pinned in place: the pager moves into the boxed future and back.
-impl<T> Unpin for PageStream<T> {}
-
 impl<T> fmt::Debug for PageStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PageStream")
@@ -259,7 +256,8 @@ pub struct ItemStream<T> {
     items: std::vec::IntoIter<T>,
 }
 
-// Items are moved out, never pinned in place.
+// Whatever `T` is: items are moved out of the page, never pinned in place. (A `PageStream` is
+// `Unpin` by itself: its pager and the boxed future are.)
 impl<T> Unpin for ItemStream<T> {}
 
 impl<T> fmt::Debug for ItemStream<T> {
