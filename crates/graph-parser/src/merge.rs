@@ -26,8 +26,6 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
         let files = InputFiles::new(&pages);
         pages.par_iter().flat_map_iter(|page| check_links(page, &files)).collect()
     };
-    // Checked: freed on every thread rather than one page at a time below.
-    pages.par_iter_mut().for_each(|page| page.links = Vec::new());
 
     let mut api = Api::default();
     api.pages.reserve(pages.len());
@@ -46,8 +44,9 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
         }
     }
 
-    // Nothing below crosses versions (every key starts with the version), so each version is merged
-    // on its own thread; in version order, the results are what one pass over all would give.
+    // Nothing below crosses versions (operations and types only meet their own version's), so each
+    // version is merged on its own thread; in version order, the results are what one pass over all
+    // would give.
     let merged: Vec<MergedVersion> = versions
         .into_iter()
         .collect::<Vec<_>>()
