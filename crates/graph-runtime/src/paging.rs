@@ -21,7 +21,7 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -228,18 +228,17 @@ impl<T: DeserializeOwned + Send + 'static> Stream for PageStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.fetching.is_none() {
-            let Some(mut pager) = this.pager.take() else { return Poll::Ready(None) };
-            this.fetching = Some(Box::pin(async move {
-                let page = pager.next_page().await;
-                (pager, page)
-            }));
-        }
-        let Some(fetching) = this.fetching.as_mut() else { return Poll::Ready(None) };
-        let (pager, page) = match fetching.as_mut().poll(cx) {
-            Poll::Ready(done) => done,
-            Poll::Pending => return Poll::Pending,
+        let fetching = match &mut this.fetching {
+            Some(fetching) => fetching,
+            None => {
+                let Some(mut pager) = this.pager.take() else { return Poll::Ready(None) };
+                this.fetching.insert(Box::pin(async move {
+                    let page = pager.next_page().await;
+                    (pager, page)
+                }))
+            }
         };
+        let (pager, page) = ready!(fetching.as_mut().poll(cx));
         this.fetching = None;
         // A finished pager (the list complete, or an error reported) yields no more pages.
         if page.as_ref().is_some_and(Result::is_ok) {
@@ -290,11 +289,10 @@ impl<T: DeserializeOwned + Send + 'static> Stream for ItemStream<T> {
             if let Some(item) = this.items.next() {
                 return Poll::Ready(Some(Ok(item)));
             }
-            match Pin::new(&mut this.pages).poll_next(cx) {
-                Poll::Ready(Some(Ok(page))) => this.items = page.value.into_iter(),
-                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
+            match ready!(Pin::new(&mut this.pages).poll_next(cx)) {
+                Some(Ok(page)) => this.items = page.value.into_iter(),
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => return Poll::Ready(None),
             }
         }
     }
