@@ -186,7 +186,7 @@ fn bare_pulldown_cmark(pages: &[PageFile]) -> usize {
         .par_iter()
         .with_max_len(crate::codegen::PAGES_PER_TASK)
         .map(|page| {
-            let text = String::from_utf8_lossy(&page.bytes);
+            let (text, _) = graph_parser::decode(&page.bytes);
             Parser::new_ext(&text, graph_parser::markdown::options()).into_offset_iter().count()
         })
         .sum()

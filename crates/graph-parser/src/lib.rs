@@ -13,6 +13,9 @@ mod merge;
 pub mod paths;
 pub mod plaintext;
 
+use std::borrow::Cow;
+use std::str::Utf8Error;
+
 use graph_ir::{
     Api, Diagnostic, DiagnosticCode, PageFormat, PageKind, PageModel, PageSummary, Severity, Span,
 };
@@ -21,10 +24,7 @@ use graph_ir::{
 /// every span); `bytes` is the file's content in any encoding (invalid UTF-8 is read lossily, with a
 /// diagnostic). Never panics and never fails: problems become diagnostics in the returned model.
 pub fn parse_page(path: &str, bytes: &[u8]) -> PageModel {
-    let (text, invalid_utf8) = match std::str::from_utf8(bytes) {
-        Ok(text) => (std::borrow::Cow::Borrowed(text), None),
-        Err(error) => (String::from_utf8_lossy(bytes), Some(error)),
-    };
+    let (text, invalid_utf8) = decode(bytes);
     // A byte-order mark is not content.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let format = detect::detect_format(text);
@@ -52,6 +52,16 @@ pub fn parse_page(path: &str, bytes: &[u8]) -> PageModel {
         );
     }
     model
+}
+
+/// A page's bytes as the parser reads them: borrowed when they are UTF-8 (checked by the standard
+/// library's fast validation); otherwise read lossily, invalid bytes as U+FFFD, with the error that
+/// says where the first one is.
+pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, Option<Utf8Error>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (Cow::Borrowed(text), None),
+        Err(error) => (String::from_utf8_lossy(bytes), Some(error)),
+    }
 }
 
 fn empty_page(path: &str, format: PageFormat) -> PageModel {
