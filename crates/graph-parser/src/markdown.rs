@@ -75,7 +75,6 @@ struct Walker<'a> {
 
 static INCLUDE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*\[!INCLUDE\s*\[([^\]]*)\]\(([^)\s]*)\)\s*\]").expect("static regex"));
-static COMMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<!--(.*?)-->").expect("static regex"));
 static ATX_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.*?)\s*#*\s*$").expect("static regex"));
 
@@ -137,7 +136,9 @@ impl Walker<'_> {
     fn paragraph(&mut self, range: Range<usize>, line: u32) {
         let inline = self.inline();
         let source = self.text.get(range).unwrap_or_default();
-        if let Some(captures) = INCLUDE.captures(source) {
+        // The test spares the other paragraphs the capture search.
+        let include = source.trim_start().starts_with("[!INCLUDE").then(|| INCLUDE.captures(source));
+        if let Some(captures) = include.flatten() {
             let label = captures.get(1).map_or("", |m| m.as_str()).to_owned();
             let target = captures.get(2).map_or("", |m| m.as_str()).to_owned();
             self.doc.blocks.push(Block::Include { label, target, line });
@@ -318,11 +319,10 @@ impl Walker<'_> {
 
     /// Every `<!-- { … } -->` comment in `html` (which starts at byte `offset`) becomes an annotation.
     fn annotations(&mut self, html: &str, offset: usize) {
-        for captures in COMMENT.captures_iter(html) {
-            let (Some(whole), Some(body)) = (captures.get(0), captures.get(1)) else { continue };
-            let json = body.as_str().trim();
+        for (start, body) in comments(html) {
+            let json = body.trim();
             if json.starts_with('{') {
-                let line = self.lines.line(offset + whole.start());
+                let line = self.lines.line(offset + start);
                 self.doc.blocks.push(Block::Annotation { json: json.to_owned(), line });
             }
         }
@@ -331,6 +331,22 @@ impl Walker<'_> {
     fn note(&mut self, line: u32, code: DiagnosticCode, severity: Severity, message: String) {
         self.doc.notes.push(FrontEndNote { line, code, severity, message });
     }
+}
+
+/// Every `<!-- … -->` comment in `html`, left to right: where it starts and the text inside. Each
+/// ends at the first `-->` after its start, and the next is looked for after that end; a comment left
+/// open ends the search, since no later one could close.
+fn comments(html: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let rest = html.get(from..)?;
+        let start = from + memchr::memmem::find(rest.as_bytes(), b"<!--")?;
+        let body_start = start + "<!--".len();
+        let body_len = memchr::memmem::find(html.get(body_start..)?.as_bytes(), b"-->")?;
+        let body = html.get(body_start..body_start + body_len)?;
+        from = body_start + body_len + "-->".len();
+        Some((start, body))
+    })
 }
 
 #[cfg(test)]
@@ -365,6 +381,14 @@ mod tests {
             Block::Annotation { json: "{\n  \"blockType\": \"ignored\"\n}".into(), line: 1 }
         );
         assert_eq!(found[1], Block::Code { info: "http".into(), text: "GET /a\n".into(), line: 5 });
+    }
+
+    #[test]
+    fn a_comment_ends_at_the_first_close_after_its_open() {
+        let found: Vec<_> = comments("a<!-- x -->b<!---->c<!--> y --><!-- open").collect();
+        assert_eq!(found, vec![(1, " x "), (12, ""), (20, "> y ")]);
+        assert_eq!(comments("<!-- open <!-- still open").count(), 0);
+        assert_eq!(comments("--> <!-").count(), 0);
     }
 
     #[test]
