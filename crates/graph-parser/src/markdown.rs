@@ -7,7 +7,6 @@
 //! - `[!INCLUDE [label](target)]`, which is a paragraph to CommonMark;
 //! - YAML front matter that does not parse.
 
-use std::iter::Peekable;
 use std::ops::Range;
 
 use graph_ir::{DiagnosticCode, Severity};
@@ -27,7 +26,7 @@ pub fn read(text: &str) -> Document {
     let mut walker = Walker {
         text,
         lines: LineIndex::new(text),
-        events: Parser::new_ext(text, options()).into_offset_iter().peekable(),
+        events: Parser::new_ext(text, options()).into_offset_iter(),
         doc: Document::default(),
         inline_text: CollapsedText::default(),
     };
@@ -66,7 +65,7 @@ struct Inline {
 struct Walker<'a> {
     text: &'a str,
     lines: LineIndex,
-    events: Peekable<OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>>,
+    events: OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>,
     doc: Document,
     /// The text of the paragraph, heading or cell being read. One buffer for the whole page, so each
     /// block's text is allocated once, at its final length.
