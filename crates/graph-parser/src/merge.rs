@@ -1,8 +1,9 @@
 //! Merging: every page's model → one [`Api`].
 //!
-//! Passes, in order: check links against the set of pages; merge operations that several pages describe
-//! (same version, method and path); merge type definitions by (version, name); infer types, properties
-//! and enum members from example JSON; link base and derived types; make operation names unique; sort.
+//! Passes, in order: merge operations that several pages describe (same version, method and path);
+//! merge type definitions by (version, name); infer types, properties and enum members from example
+//! JSON; link base and derived types; make operation names unique; sort. Beside all of them, links are
+//! checked against the set of pages.
 //! The result does not depend on the order the pages arrive in, nor on the number of threads: each
 //! version merges on its own, and within one, work is split only where the parts are independent
 //! (inference walks in order whatever a parallel probe finds; see [`infer_from_examples`]).
@@ -11,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use graph_ir::{
-    Api, ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Operation, Origin, PageModel, PathSegment,
-    PermissionScopes, Primitive, Property, RequestBody, Severity, Span, TypeDef, TypeKind, TypeRef,
+    Api, ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Operation, Origin, PageLink, PageModel,
+    PageSummary, PathSegment, PermissionScopes, Primitive, Property, RequestBody, Severity, Span, TypeDef,
+    TypeKind, TypeRef,
 };
 use rayon::prelude::*;
 use serde_json::Value;
@@ -22,19 +24,18 @@ type Types = BTreeMap<String, TypeDef>;
 
 pub fn build_api(mut pages: Vec<PageModel>) -> Api {
     pages.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
-    let mut diagnostics: Vec<Diagnostic> = {
-        let files = InputFiles::new(&pages);
-        pages.par_iter().flat_map_iter(|page| check_links(page, &files)).collect()
-    };
-
     let mut api = Api::default();
     api.pages.reserve(pages.len());
-    diagnostics.reserve(pages.iter().map(|page| page.diagnostics.len()).sum());
+    let mut diagnostics: Vec<Diagnostic> =
+        Vec::with_capacity(pages.iter().map(|page| page.diagnostics.len()).sum());
+    // Each page's links, beside its summary in `api.pages`.
+    let mut links: Vec<Vec<PageLink>> = Vec::with_capacity(pages.len());
     let mut versions: BTreeMap<ApiVersion, VersionInput> = BTreeMap::new();
     for page in pages {
         let placeholders =
             page.diagnostics.iter().filter(|d| d.code == DiagnosticCode::TodoPlaceholder).count();
         api.pages.push(page.summary);
+        links.push(page.links);
         diagnostics.extend(page.diagnostics);
         if let Some(operation) = page.operation {
             versions.entry(operation.version).or_default().operations.push((placeholders, operation));
@@ -44,15 +45,31 @@ pub fn build_api(mut pages: Vec<PageModel>) -> Api {
         }
     }
 
-    // Nothing below crosses versions (operations and types only meet their own version's), so each
-    // version is merged on its own thread; in version order, the results are what one pass over all
-    // would give.
-    let merged: Vec<MergedVersion> = versions
-        .into_iter()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|(version, input)| merge_version(version, input))
-        .collect();
+    // Links are checked beside the merge, which needs no more than one core for most of its time:
+    // nothing below crosses versions (operations and types only meet their own version's), so each
+    // version is merged on its own thread, and beta's merge is most of the work. In version order,
+    // the results are what one pass over all would give.
+    let summaries = &api.pages;
+    let (link_diagnostics, merged): (Vec<Diagnostic>, Vec<MergedVersion>) = rayon::join(
+        move || {
+            let files = InputFiles::new(summaries);
+            // The links are freed where they are checked, not one by one afterwards.
+            summaries
+                .par_iter()
+                .zip(links)
+                .flat_map_iter(|(page, links)| check_links(&page.file, &links, &files))
+                .collect()
+        },
+        || {
+            versions
+                .into_iter()
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|(version, input)| merge_version(version, input))
+                .collect()
+        },
+    );
+    diagnostics.extend(link_diagnostics);
     for version in merged {
         api.operations.extend(version.operations);
         api.types.extend(version.types.into_values());
@@ -134,8 +151,8 @@ struct InputFiles<'a> {
 }
 
 impl<'a> InputFiles<'a> {
-    fn new(pages: &'a [PageModel]) -> InputFiles<'a> {
-        let exact: BTreeSet<&str> = pages.iter().map(|p| p.summary.file.as_str()).collect();
+    fn new(pages: &'a [PageSummary]) -> InputFiles<'a> {
+        let exact: BTreeSet<&str> = pages.iter().map(|p| p.file.as_str()).collect();
         let lowercase = exact.iter().map(|file| file.to_ascii_lowercase()).collect();
         InputFiles { exact, lowercase }
     }
@@ -146,11 +163,11 @@ impl<'a> InputFiles<'a> {
 }
 
 /// One diagnostic per page and distinct relative link target that no input page answers.
-fn check_links(page: &PageModel, files: &InputFiles<'_>) -> Vec<Diagnostic> {
+fn check_links(page: &str, links: &[PageLink], files: &InputFiles<'_>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut reported = BTreeSet::new();
-    for link in &page.links {
-        let resolved = resolve_relative(&page.summary.file, &link.target);
+    for link in links {
+        let resolved = resolve_relative(page, &link.target);
         let found = resolved.as_deref().is_some_and(|r| files.contains(r));
         if !found && reported.insert(link.target.clone()) {
             diagnostics.push(Diagnostic {
