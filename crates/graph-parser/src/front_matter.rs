@@ -23,7 +23,9 @@ pub fn yaml_fields(yaml: &str) -> Result<Vec<(String, String)>, String> {
         .first()
         .and_then(Yaml::as_hash)
         .map(|hash| {
-            hash.iter().filter_map(|(key, value)| Some((key.as_str()?.to_owned(), scalar(value)?))).collect()
+            hash.iter()
+                .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), scalar(value.clone())?)))
+                .collect()
         })
         .unwrap_or_default())
 }
@@ -50,7 +52,7 @@ pub fn simple_fields(yaml: &str) -> Option<Vec<(String, String)>> {
             return None;
         }
         // A null or other non-scalar is left out, as `yaml_fields` leaves it out.
-        if let Some(value) = scalar(&value) {
+        if let Some(value) = scalar(value) {
             fields.push((key, value));
         }
     }
@@ -58,9 +60,9 @@ pub fn simple_fields(yaml: &str) -> Option<Vec<(String, String)>> {
 }
 
 /// What the model keeps of a scalar: its text (numbers and booleans as YAML wrote them, canonically).
-fn scalar(value: &Yaml) -> Option<String> {
+fn scalar(value: Yaml) -> Option<String> {
     match value {
-        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::String(s) | Yaml::Real(s) => Some(s),
         Yaml::Integer(i) => Some(i.to_string()),
         Yaml::Boolean(b) => Some(b.to_string()),
         _ => None,

@@ -1333,12 +1333,41 @@ fn member_list(rest: &str) -> Option<&str> {
 }
 
 /// A type column: `String`, `Int32`, `String collection`, `Collection(x)`, `x`, `x collection`.
+/// The primitive types by the names type columns give them, matched ignoring ASCII case. (No other
+/// character lower-cases to a letter of these names, so Unicode case folding would match the same.)
+const PRIMITIVE_NAMES: [(&str, Primitive); 25] = [
+    ("string", Primitive::String),
+    ("boolean", Primitive::Boolean),
+    ("bool", Primitive::Boolean),
+    ("byte", Primitive::Byte),
+    ("sbyte", Primitive::SByte),
+    ("int16", Primitive::Int16),
+    ("int32", Primitive::Int32),
+    ("int", Primitive::Int32),
+    ("integer", Primitive::Int32),
+    ("int64", Primitive::Int64),
+    ("long", Primitive::Int64),
+    ("single", Primitive::Single),
+    ("double", Primitive::Double),
+    ("decimal", Primitive::Decimal),
+    ("guid", Primitive::Guid),
+    ("datetimeoffset", Primitive::DateTimeOffset),
+    ("datetime", Primitive::DateTimeOffset),
+    ("date", Primitive::Date),
+    ("timeofday", Primitive::TimeOfDay),
+    ("duration", Primitive::Duration),
+    ("timespan", Primitive::Duration),
+    ("binary", Primitive::Binary),
+    ("stream", Primitive::Stream),
+    ("json", Primitive::Json),
+    ("untyped", Primitive::Json),
+];
+
 pub(crate) fn parse_type(text: &str) -> Option<TypeRef> {
     let text = text.trim();
-    let lower = text.to_lowercase();
-    if let Some(inner) =
-        lower.strip_prefix("collection(").and_then(|_| text.get(11..text.len().saturating_sub(1)))
-    {
+    let collection_of =
+        text.get(.."collection(".len()).is_some_and(|p| p.eq_ignore_ascii_case("collection("));
+    if let Some(inner) = collection_of.then(|| text.get(11..text.len().saturating_sub(1))).flatten() {
         return parse_type(inner).map(|t| TypeRef::Collection(Box::new(t)));
     }
     if let Some(inner) = text.strip_suffix(" collection").or_else(|| text.strip_suffix(" Collection")) {
@@ -1346,33 +1375,13 @@ pub(crate) fn parse_type(text: &str) -> Option<TypeRef> {
     }
     let name = text.strip_prefix("Edm.").unwrap_or(text);
     let name = strip_namespace(name);
-    let primitive = match name.to_lowercase().as_str() {
-        "string" => Primitive::String,
-        "boolean" | "bool" => Primitive::Boolean,
-        "byte" => Primitive::Byte,
-        "sbyte" => Primitive::SByte,
-        "int16" => Primitive::Int16,
-        "int32" | "int" | "integer" => Primitive::Int32,
-        "int64" | "long" => Primitive::Int64,
-        "single" => Primitive::Single,
-        "double" => Primitive::Double,
-        "decimal" => Primitive::Decimal,
-        "guid" => Primitive::Guid,
-        "datetimeoffset" | "datetime" => Primitive::DateTimeOffset,
-        "date" => Primitive::Date,
-        "timeofday" => Primitive::TimeOfDay,
-        "duration" | "timespan" => Primitive::Duration,
-        "binary" => Primitive::Binary,
-        "stream" => Primitive::Stream,
-        "json" | "untyped" => Primitive::Json,
-        _ => {
-            let identifier = !name.is_empty()
-                && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            return identifier.then(|| TypeRef::Named(name.to_owned()));
-        }
-    };
-    Some(TypeRef::Primitive(primitive))
+    if let Some((_, primitive)) = PRIMITIVE_NAMES.iter().find(|(known, _)| known.eq_ignore_ascii_case(name)) {
+        return Some(TypeRef::Primitive(*primitive));
+    }
+    let identifier = !name.is_empty()
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    identifier.then(|| TypeRef::Named(name.to_owned()))
 }
 
 pub(crate) fn innermost(type_ref: &TypeRef) -> &TypeRef {

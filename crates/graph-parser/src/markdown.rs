@@ -96,8 +96,8 @@ impl Walker<'_> {
                     self.push_paragraph(inline, line);
                 }
                 Event::Start(Tag::Table(_)) => self.table(line),
-                Event::Start(Tag::CodeBlock(kind)) => self.code_block(kind, line),
-                Event::Start(Tag::HtmlBlock) => self.html_block(),
+                Event::Start(Tag::CodeBlock(kind)) => self.code_block(kind, range.len(), line),
+                Event::Start(Tag::HtmlBlock) => self.html_block(range.len()),
                 Event::Html(html) | Event::InlineHtml(html) => self.annotations(&html, range.start),
                 // Block quotes and lists are transparent: their paragraphs become blocks.
                 _ => {}
@@ -169,7 +169,7 @@ impl Walker<'_> {
                     match tag {
                         Tag::Strong => strong += 1,
                         Tag::Link { dest_url, .. } => {
-                            link = Some((dest_url.to_string(), text.as_str().len()))
+                            link = Some((dest_url.as_ref().to_owned(), text.as_str().len()))
                         }
                         Tag::Paragraph | Tag::Item => text.push_break(),
                         _ => {}
@@ -251,8 +251,10 @@ impl Walker<'_> {
         Cell { bold: inline.any_strong && !inline.plain_outside_strong, indented, text, links: inline.links }
     }
 
-    fn code_block(&mut self, kind: CodeBlockKind<'_>, line: u32) {
-        let mut text = String::new();
+    /// `source_len`, the block's length in the page, sizes its text: that is the source less the
+    /// fences and indentation, so it rarely has to grow.
+    fn code_block(&mut self, kind: CodeBlockKind<'_>, source_len: usize, line: u32) {
+        let mut text = String::with_capacity(source_len);
         for (event, _) in self.events.by_ref() {
             match event {
                 Event::Text(piece) => text.push_str(&piece),
@@ -300,8 +302,9 @@ impl Walker<'_> {
         }
     }
 
-    fn html_block(&mut self) {
-        let mut html = String::new();
+    /// `source_len` sizes the block's text as in [`Walker::code_block`].
+    fn html_block(&mut self, source_len: usize) {
+        let mut html = String::with_capacity(source_len);
         let mut start = None;
         for (event, range) in self.events.by_ref() {
             match event {
