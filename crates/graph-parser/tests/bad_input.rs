@@ -24,6 +24,16 @@ fn non_utf8_bytes_are_read_lossily_with_a_diagnostic() {
 }
 
 #[test]
+fn decoding_borrows_utf8_and_reads_other_bytes_lossily_saying_where() {
+    let (text, error) = graph_parser::decode("é ok".as_bytes());
+    assert!(matches!(text, std::borrow::Cow::Borrowed("é ok")));
+    assert!(error.is_none());
+    let (text, error) = graph_parser::decode(b"ab\xffc");
+    assert_eq!(text, "ab\u{fffd}c");
+    assert_eq!(error.map(|e| e.valid_up_to()), Some(2));
+}
+
+#[test]
 fn a_page_without_an_http_block_is_diagnosed() {
     let page =
         "---\ndoc_type: apiPageType\n---\n# Get thing\n\nGets it. /beta is subject to change, Important.\n";
