@@ -1332,7 +1332,6 @@ fn member_list(rest: &str) -> Option<&str> {
     Some(rest)
 }
 
-/// A type column: `String`, `Int32`, `String collection`, `Collection(x)`, `x`, `x collection`.
 /// The primitive types by the names type columns give them, matched ignoring ASCII case. (No other
 /// character lower-cases to a letter of these names, so Unicode case folding would match the same.)
 const PRIMITIVE_NAMES: [(&str, Primitive); 25] = [
@@ -1363,11 +1362,14 @@ const PRIMITIVE_NAMES: [(&str, Primitive); 25] = [
     ("untyped", Primitive::Json),
 ];
 
+/// A type column: `String`, `Int32`, `String collection`, `Collection(x)`, `x`, `x collection`.
 pub(crate) fn parse_type(text: &str) -> Option<TypeRef> {
+    const COLLECTION_OF: &str = "collection(";
     let text = text.trim();
     let collection_of =
-        text.get(.."collection(".len()).is_some_and(|p| p.eq_ignore_ascii_case("collection("));
-    if let Some(inner) = collection_of.then(|| text.get(11..text.len().saturating_sub(1))).flatten() {
+        text.get(..COLLECTION_OF.len()).is_some_and(|p| p.eq_ignore_ascii_case(COLLECTION_OF));
+    let inner = collection_of.then(|| text.get(COLLECTION_OF.len()..text.len().saturating_sub(1)));
+    if let Some(inner) = inner.flatten() {
         return parse_type(inner).map(|t| TypeRef::Collection(Box::new(t)));
     }
     if let Some(inner) = text.strip_suffix(" collection").or_else(|| text.strip_suffix(" Collection")) {
