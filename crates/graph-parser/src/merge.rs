@@ -322,11 +322,9 @@ fn merge_operation(into: &mut Operation, other: Operation, diagnostics: &mut Vec
     if !into_known && other_known {
         into.permissions = other.permissions;
     }
-    for example in other.examples {
-        if !into.examples.contains(&example) {
-            into.examples.push(example);
-        }
-    }
+    // Every example carries the span of its request or response, so another page's examples are
+    // never equal to these: comparing them (whole JSON bodies) would only cost time.
+    into.examples.extend(other.examples);
     for cloud in other.national_clouds {
         if !into.national_clouds.contains(&cloud) {
             into.national_clouds.push(cloud);
