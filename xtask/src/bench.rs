@@ -1,6 +1,11 @@
 //! `cargo xtask bench`: times the whole pipeline on a folder of pages (read → model → formatted code)
 //! beside a bare pulldown-cmark pass over the same bytes, and reports the peak memory.
 //!
+//! A second stage times the one part of the model's work that no parser design can skip: building
+//! the examples' JSON bodies into values, as the model holds them. The bare pass plus that is the
+//! floor for any reader; what read → model takes beyond it is the parser's own walk and lowering,
+//! and the merge.
+//!
 //! Run it on an optimised build: `cargo run --release -p xtask -- bench` (debug timings say little).
 //! Every page is read into memory first, so the timed stages never touch the disk; each stage runs on
 //! the same rayon pool of `--jobs` threads, `--runs` times, and the table gives the minimum and median.
@@ -66,6 +71,10 @@ pub struct BenchReport {
     pub read: Duration,
     /// pulldown-cmark alone: every page decoded and all its events consumed, with the parser's options.
     pub bare: Samples,
+    /// Every `http` block's JSON body built into a `serde_json::Value`, from its text.
+    pub example_json: Samples,
+    /// How many JSON bodies that stage built (per run).
+    pub json_bodies: usize,
     /// Pages → one model: `parse_page` per page on the pool, then `build_api`.
     pub parse: Samples,
     /// The first part of `parse`: every page parsed on its own, on every thread of the pool.
@@ -88,6 +97,12 @@ impl BenchReport {
     /// read → model over the bare pulldown-cmark pass, on medians.
     pub fn parse_to_bare(&self) -> f64 {
         ratio(self.parse.median(), self.bare.median())
+    }
+
+    /// The bare pass and the example JSON together over the bare pass alone, on medians: the floor
+    /// for read → model.
+    pub fn floor_to_bare(&self) -> f64 {
+        ratio(self.bare.median() + self.example_json.median(), self.bare.median())
     }
 
     /// read → formatted code over the bare pulldown-cmark pass, on medians.
@@ -136,6 +151,8 @@ fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport
         threads: 0,
         read: Duration::ZERO,
         bare: Samples::default(),
+        example_json: Samples::default(),
+        json_bodies: 0,
         parse: Samples::default(),
         parse_pages: Samples::default(),
         merge: Samples::default(),
@@ -147,11 +164,18 @@ fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport
         output_bytes: 0,
         peak_memory: None,
     };
+    // Found before any timing, line by line: a second pulldown-cmark caller would change how the
+    // compiler inlines the bare pass's (it ran a tenth slower beside one).
+    let bodies: Vec<String> = pages.par_iter().flat_map_iter(example_json_bodies).collect();
     let mut first_fingerprint = None;
     for _ in 0..runs.get() {
         let started = Instant::now();
         std::hint::black_box(bare_pulldown_cmark(pages));
         report.bare.push(started.elapsed());
+
+        let started = Instant::now();
+        report.json_bodies = std::hint::black_box(build_json(&bodies));
+        report.example_json.push(started.elapsed());
 
         let started = Instant::now();
         let models = parse_each(pages)?;
@@ -190,6 +214,48 @@ fn bare_pulldown_cmark(pages: &[PageFile]) -> usize {
             Parser::new_ext(&text, graph_parser::markdown::options()).into_offset_iter().count()
         })
         .sum()
+}
+
+/// The JSON bodies of a page's fenced `http` blocks (the examples' requests and responses, which
+/// the model holds as values; a resource page's `json` representation is only read for its member
+/// names, so it is left out). The fences are found line by line, which is enough for a timing.
+fn example_json_bodies(page: &PageFile) -> Vec<String> {
+    let (text, _) = graph_parser::decode(&page.bytes);
+    let mut bodies = Vec::new();
+    let mut block: Option<String> = None;
+    for line in text.split_inclusive('\n') {
+        let fence = line.trim_start().strip_prefix("```");
+        match (&mut block, fence) {
+            (None, Some(info)) if info.trim().eq_ignore_ascii_case("http") => block = Some(String::new()),
+            (Some(_), Some(_)) => {
+                let finished = block.take().unwrap_or_default();
+                bodies.extend(json_body(&finished).map(str::to_owned));
+            }
+            (Some(block), None) => block.push_str(line),
+            (None, _) => {}
+        }
+    }
+    bodies
+}
+
+/// Builds each body into a `serde_json::Value`; returns how many were JSON. Each value is dropped
+/// at once, so memory is reused hot: a lower bound for a model that keeps them all.
+fn build_json(bodies: &[String]) -> usize {
+    bodies.par_iter().filter(|body| serde_json::from_str::<serde_json::Value>(body).is_ok()).count()
+}
+
+/// The body of an HTTP block: from the first line after the request or status line that starts like
+/// JSON (pages often leave out the blank line after the headers).
+fn json_body(block: &str) -> Option<&str> {
+    let mut offset = 0;
+    for (index, line) in block.split_inclusive('\n').enumerate() {
+        let body = line.trim_start();
+        if index > 0 && body.starts_with(['{', '[']) {
+            return block.get(offset + line.len() - body.len()..);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// A digest of the emitted files, to tell whether two runs agree without keeping both in memory.
@@ -255,6 +321,15 @@ impl fmt::Display for BenchReport {
         writeln!(f, "{:<32} {:>8} {:>8}", "stage", "min", "median")?;
         let rows = [
             ("bare pulldown-cmark pass", &self.bare, String::new()),
+            (
+                "example JSON into values",
+                &self.example_json,
+                format!(
+                    "{} bodies; with the bare pass {:.2}× bare: the floor",
+                    self.json_bodies,
+                    self.floor_to_bare()
+                ),
+            ),
             (
                 "read → model (parse + merge)",
                 &self.parse,
@@ -331,9 +406,15 @@ mod tests {
         let report = bench.run()?;
         assert_eq!(report.pages, 5);
         assert_eq!(report.threads, 2);
-        for samples in
-            [&report.bare, &report.parse, &report.parse_pages, &report.merge, &report.emit, &report.total]
-        {
+        for samples in [
+            &report.bare,
+            &report.example_json,
+            &report.parse,
+            &report.parse_pages,
+            &report.merge,
+            &report.emit,
+            &report.total,
+        ] {
             assert_eq!(samples.0.len(), 2);
         }
         assert!(report.total.min() >= report.parse.min());
@@ -342,8 +423,31 @@ mod tests {
             assert_eq!(report.parse.0[run], report.parse_pages.0[run] + report.merge.0[run]);
         }
         assert!(report.operations > 0 && report.output_files > 0);
+        // The floor builds the bodies the model holds from the markdown seeds (their JSON is all
+        // strict; the plain-text seed has no fences).
+        let api = graph_parser::build_api(parse_each(&read_input_folder(&bench.input)?.pages)?);
+        let markdown: Vec<&str> = api
+            .pages
+            .iter()
+            .filter(|page| page.format == graph_ir::PageFormat::Markdown)
+            .map(|page| page.file.as_str())
+            .collect();
+        let bodies = |span: &graph_ir::Span, body: bool| body && markdown.contains(&&*span.file);
+        let model_bodies: usize = api
+            .operations
+            .iter()
+            .flat_map(|operation| &operation.examples)
+            .map(|example| {
+                let request = example.request.as_ref().is_some_and(|r| bodies(&r.span, r.body.is_some()));
+                let response = example.response.as_ref().is_some_and(|r| bodies(&r.span, r.body.is_some()));
+                usize::from(request) + usize::from(response)
+            })
+            .sum();
+        assert_eq!(report.json_bodies, model_bodies);
+        assert!(model_bodies > 0);
         let table = report.to_string();
         assert!(table.starts_with("bench: 5 pages, "), "{table}");
+        assert!(table.contains("\nexample JSON into values "), "{table}");
         assert!(table.contains("\nread → model (parse + merge) "), "{table}");
         assert!(table.contains("\n  pages, on every thread "), "{table}");
         assert!(table.contains("\n  merge, a thread per version "), "{table}");
@@ -351,6 +455,18 @@ mod tests {
         assert!(table.contains("× bare; target < 2.000s"), "{table}");
         assert!(table.contains("\npeak memory: "), "{table}");
         Ok(())
+    }
+
+    #[test]
+    fn the_json_body_of_an_http_block_starts_at_its_first_line_of_json_after_the_first() {
+        let request = "POST https://graph.microsoft.com/beta/things/{id}\nContent-type: application/json\n\n{\"a\": 1}\n";
+        assert_eq!(json_body(request), Some("{\"a\": 1}\n"));
+        let response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n  [1]";
+        assert_eq!(json_body(response), Some("[1]"));
+        assert_eq!(json_body("{\"a\": 1}"), None);
+        assert_eq!(json_body("GET https://graph.microsoft.com/beta/things\n"), None);
+        assert_eq!(json_body("HTTP/1.1 204 No Content\n\n"), None);
+        assert_eq!(json_body("POST /x\n\nnot json"), None);
     }
 
     #[test]
