@@ -179,7 +179,6 @@ fn is_http_section(name: &str) -> bool {
     name == "http request" || name == "http requests"
 }
 
-/// `**TODO: …**` and friends: text that stands for text nobody wrote.
 /// Whether a case-insensitive regex for `needle` (lower-case ASCII) could match `text`: a cheap test
 /// that spares most table cells and paragraphs the regex. Exact for ASCII text; any other text is
 /// let through, since Unicode case folding also matches `ſ` for `s` and the Kelvin sign for `k`.
@@ -192,6 +191,7 @@ fn may_contain_ignoring_case(text: &str, needle: &str) -> bool {
         })
 }
 
+/// `**TODO: …**` and friends: text that stands for text nobody wrote.
 pub(crate) fn is_placeholder(text: &str) -> bool {
     // Every `:` is checked for a `TODO` before it, in any case, without copying the text.
     let bytes = text.as_bytes();
