@@ -179,15 +179,53 @@ fn is_http_section(name: &str) -> bool {
     name == "http request" || name == "http requests"
 }
 
-/// Whether a case-insensitive regex for `needle` (lower-case ASCII) could match `text`: a cheap test
-/// that spares most table cells and paragraphs the regex. Exact for ASCII text; any other text is
-/// let through, since Unicode case folding also matches `ſ` for `s` and the Kelvin sign for `k`.
-fn may_contain_ignoring_case(text: &str, needle: &str) -> bool {
-    let (bytes, needle) = (text.as_bytes(), needle.as_bytes());
-    let Some(&first) = needle.first() else { return true };
+/// A lower-case ASCII phrase that gates a case-insensitive regex or a lower-cased copy, with the index
+/// of its rarest letter: the search stops only where that letter is (`o` of "optional" is
+/// everywhere, its `p` is not).
+struct Phrase {
+    text: &'static [u8],
+    anchor: usize,
+}
+
+impl Phrase {
+    const fn new(text: &'static str) -> Phrase {
+        /// English letters from the most to the least frequent.
+        const BY_FREQUENCY: &[u8] = b"etaoinshrdlcumwfgypbvkjxqz";
+        let text = text.as_bytes();
+        let (mut anchor, mut anchor_rarity, mut at) = (0, 0, 0);
+        while at < text.len() {
+            let mut rarity = 0;
+            while rarity < BY_FREQUENCY.len() && BY_FREQUENCY[rarity] != text[at] {
+                rarity += 1;
+            }
+            // Not a letter (a space): as common as the commonest.
+            if rarity == BY_FREQUENCY.len() {
+                rarity = 0;
+            }
+            if rarity > anchor_rarity {
+                (anchor, anchor_rarity) = (at, rarity);
+            }
+            at += 1;
+        }
+        Phrase { text, anchor }
+    }
+}
+
+const REQUIRED: Phrase = Phrase::new("required");
+const OPTIONAL: Phrase = Phrase::new("optional");
+const POSSIBLE_VALUES_PHRASE: Phrase = Phrase::new("possible values");
+const INHERITS_FROM: Phrase = Phrase::new("inherits from");
+
+/// Whether a case-insensitive regex for `phrase` could match `text`: a cheap test that spares most
+/// table cells and paragraphs the regex. Exact for ASCII text; any other text is let through, since
+/// Unicode case folding also matches `ſ` for `s` and the Kelvin sign for `k`.
+fn may_contain_ignoring_case(text: &str, phrase: &Phrase) -> bool {
+    let (bytes, anchor) = (text.as_bytes(), phrase.text.get(phrase.anchor).copied().unwrap_or_default());
     !text.is_ascii()
-        || memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes).any(|start| {
-            bytes.get(start..start + needle.len()).is_some_and(|window| window.eq_ignore_ascii_case(needle))
+        || memchr::memchr2_iter(anchor, anchor.to_ascii_uppercase(), bytes).any(|at| {
+            at.checked_sub(phrase.anchor)
+                .and_then(|start| bytes.get(start..start + phrase.text.len()))
+                .is_some_and(|window| window.eq_ignore_ascii_case(phrase.text))
         })
 }
 
@@ -1117,7 +1155,7 @@ impl Lowering {
         let mut types = Vec::new();
         let description = self.summary(outline);
         let base_type = outline.preamble.iter().find_map(|b| match b {
-            Block::Paragraph { text, .. } if may_contain_ignoring_case(text, "inherits from") => {
+            Block::Paragraph { text, .. } if may_contain_ignoring_case(text, &INHERITS_FROM) => {
                 INHERITS.captures(text).and_then(|c| Some(c.get(1)?.as_str().to_owned()))
             }
             _ => None,
@@ -1284,8 +1322,8 @@ fn permission_kind(text: &str) -> Option<PermissionKind> {
 }
 
 fn required_flag(description: &str) -> Option<bool> {
-    if !may_contain_ignoring_case(description, "required")
-        && !may_contain_ignoring_case(description, "optional")
+    if !may_contain_ignoring_case(description, &REQUIRED)
+        && !may_contain_ignoring_case(description, &OPTIONAL)
     {
         return None;
     }
@@ -1304,7 +1342,7 @@ fn required_flag(description: &str) -> Option<bool> {
 
 /// Members from "Possible values are: `a`, `b`, `c`." (the backticks are already gone).
 pub(crate) fn possible_values(description: &str) -> Vec<String> {
-    if !may_contain_ignoring_case(description, "possible values") {
+    if !may_contain_ignoring_case(description, &POSSIBLE_VALUES_PHRASE) {
         return Vec::new();
     }
     let list = POSSIBLE_VALUES.find_iter(description).find_map(|m| member_list(description.get(m.end()..)?));
@@ -1552,12 +1590,18 @@ mod tests {
 
     #[test]
     fn the_prefilter_lets_through_every_text_the_regex_could_match() {
-        assert!(may_contain_ignoring_case("The Possible VALUES are: a", "possible values"));
-        assert!(may_contain_ignoring_case("possible values", "possible values"));
-        assert!(!may_contain_ignoring_case("possible value", "possible values"));
-        assert!(!may_contain_ignoring_case("Inherits frm x", "inherits from"));
+        assert!(may_contain_ignoring_case("The Possible VALUES are: a", &POSSIBLE_VALUES_PHRASE));
+        assert!(may_contain_ignoring_case("possible values", &POSSIBLE_VALUES_PHRASE));
+        assert!(!may_contain_ignoring_case("possible value", &POSSIBLE_VALUES_PHRASE));
+        assert!(!may_contain_ignoring_case("Inherits frm x", &INHERITS_FROM));
+        // The rarest letter anchors the search, wherever it is in the phrase.
+        assert_eq!((REQUIRED.anchor, OPTIONAL.anchor, INHERITS_FROM.anchor), (2, 1, 9));
+        assert!(may_contain_ignoring_case("Optional. The name", &OPTIONAL));
+        assert!(may_contain_ignoring_case("qrequired", &REQUIRED));
+        assert!(!may_contain_ignoring_case("equired", &REQUIRED));
+        assert!(!may_contain_ignoring_case("requ", &REQUIRED));
         // Unicode case folding: the regex matches `ſ` for `s`, so non-ASCII text is let through.
-        assert!(may_contain_ignoring_case("poſſible values are: a", "possible values"));
+        assert!(may_contain_ignoring_case("poſſible values are: a", &POSSIBLE_VALUES_PHRASE));
         assert_eq!(possible_values("Poſſible values are: `a`, `b`."), vec!["a", "b"]);
         assert_eq!(possible_values("POSSIBLE VALUES INCLUDE: x or y"), vec!["x", "y"]);
         assert!(possible_values("No list here.").is_empty());
