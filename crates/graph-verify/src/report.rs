@@ -17,7 +17,8 @@ use crate::resolve;
 use crate::Metadata;
 
 /// Each figure's name and what its numerator and denominator count, in report order.
-pub const DEFINITIONS: [(&str, &str); 17] = [
+pub const DEFINITIONS: [(&str, &str); 18] = [
+    ("api_pages.complete", "API pages (a request line in their HTTP request section) with every request line a method and path of the operations they describe / API pages"),
     ("request_lines.recall", "request lines in the pages' HTTP request blocks whose method and path the model has / request lines"),
     ("request_lines.resolved", "request lines whose path resolves against the metadata / request lines"),
     ("paths.precision", "distinct path templates of the model that resolve against the metadata / distinct path templates"),
@@ -463,6 +464,59 @@ impl VersionCheck<'_> {
         }
         self.figure("request_lines.recall", extracted, lines.len());
         self.figure("request_lines.resolved", resolved, lines.len());
+        self.api_pages(lines);
+    }
+
+    /// Whether each API page yields its operation with every path its request lines write: each line
+    /// must be the method and a path of an operation the page is a source of (an operation two pages
+    /// describe has both as sources), not merely of some operation elsewhere in the model.
+    fn api_pages(&mut self, lines: &[RequestLine]) {
+        let mut described: BTreeMap<&str, BTreeSet<(HttpMethod, &str)>> = BTreeMap::new();
+        for operation in self.api.operations.iter().filter(|operation| operation.version == self.version) {
+            let files: BTreeSet<&str> = operation.sources.iter().map(|span| &*span.file).collect();
+            for file in files {
+                let pairs = described.entry(file).or_default();
+                pairs.extend(operation.paths.iter().map(|path| (operation.method, path.raw.as_str())));
+            }
+        }
+        let mut by_page: BTreeMap<&str, Vec<&RequestLine>> = BTreeMap::new();
+        for line in lines {
+            by_page.entry(&*line.span.file).or_default().push(line);
+        }
+        let mut complete = 0;
+        for (file, page_lines) in &by_page {
+            let pairs = described.get(file);
+            let missing: Vec<&RequestLine> = page_lines
+                .iter()
+                .copied()
+                .filter(|line| {
+                    !line
+                        .path()
+                        .is_some_and(|path| pairs.is_some_and(|pairs| pairs.contains(&(line.method, path))))
+                })
+                .collect();
+            let Some(first) = missing.first() else {
+                complete += 1;
+                continue;
+            };
+            // A line naming no path template documents nothing to extract; any other is a miss.
+            let documents_a_path = |line: &&RequestLine| {
+                line.path().is_some_and(|path| graph_parser::paths::parse_path(path).is_ok())
+            };
+            let class =
+                if missing.iter().any(documents_a_path) { Class::ParserMissed } else { Class::DocOnly };
+            let written: Vec<String> =
+                missing.iter().map(|line| format!("`{} {}`", line.method.as_str(), line.target)).collect();
+            let message = format!(
+                "{} of the page's {} request lines {} not the method and a path of an operation from this page: {}",
+                missing.len(),
+                page_lines.len(),
+                if missing.len() == 1 { "is" } else { "are" },
+                written.join(", ")
+            );
+            self.disagree("api_pages", class, first.span.clone(), message);
+        }
+        self.figure("api_pages.complete", complete, by_page.len());
     }
 
     /// The model's paths and (method, path) pairs, and the bound operations no path calls.

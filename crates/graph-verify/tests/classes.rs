@@ -211,6 +211,37 @@ fn a_request_line_missing_from_the_model_is_parser_missed() {
     let missed = lines(&report, Class::ParserMissed, "request_lines");
     assert_eq!(missed.len(), 1);
     assert!(missed.iter().all(|line| line.starts_with(&format!("{CREATE}:20 "))));
+    // The page itself is then incomplete, and the reorder page still complete.
+    assert_eq!(figure(&report, "api_pages.complete"), (1, 2));
+    assert_eq!(
+        lines(&report, Class::ParserMissed, "api_pages"),
+        [format!(
+            "{CREATE}:20 1 of the page's 2 request lines is not the method and a path of an operation \
+             from this page: `POST /deviceManagement/reports/assignments`"
+        )]
+    );
+}
+
+#[test]
+fn an_api_page_is_complete_only_through_an_operation_it_describes() {
+    assert_eq!(figure(&check(|_| {}), "api_pages.complete"), (2, 2));
+    // The model still has every (method, path) pair, but as if another page had described them.
+    let report = check(|api| {
+        for operation in &mut api.operations {
+            for span in &mut operation.sources {
+                if &*span.file == CREATE {
+                    span.file = REORDER.into();
+                }
+            }
+        }
+    });
+    assert_eq!(figure(&report, "request_lines.recall"), (3, 3));
+    assert_eq!(figure(&report, "api_pages.complete"), (1, 2));
+    let missed = lines(&report, Class::ParserMissed, "api_pages");
+    assert_eq!(missed.len(), 1);
+    assert!(missed
+        .iter()
+        .all(|line| line.starts_with(&format!("{CREATE}:19 2 of the page's 2 request lines are"))));
 }
 
 #[test]
@@ -291,4 +322,26 @@ fn the_printed_report_is_deterministic_and_names_every_figure() {
     for (name, _) in graph_verify::report::DEFINITIONS {
         assert!(first.contains(name), "the report prints {name}");
     }
+}
+
+#[test]
+fn an_api_page_whose_request_lines_name_no_path_is_doc_only() {
+    // As the partner-integration stubs of 2021 were generated: the URI left as a placeholder.
+    let stub = "# Get vulnerableThing\n\nNamespace: microsoft.graph\n\nRead a vulnerableThing.\n\n\
+                ## HTTP Request\n``` http\nGET ** Entity URI for microsoft.management.services.api.vulnerableThing not found\n```\n";
+    let path = "api-reference/beta/api/intune-x-vulnerablething-get.md";
+    let api = graph_parser::build_api(vec![graph_parser::parse_page(path, stub.as_bytes())]);
+    let csdl = Csdl::parse("beta_metadata.xml", SERVICE);
+    assert!(csdl.is_ok(), "the test service parses: {csdl:?}");
+    let metadata =
+        Metadata { versions: csdl.into_iter().map(|csdl| (graph_ir::ApiVersion::Beta, csdl)).collect() };
+    let report = verify(&api, [(path, stub.as_bytes())], &metadata);
+    assert_eq!(figure(&report, "api_pages.complete"), (0, 1));
+    assert_eq!(
+        lines(&report, Class::DocOnly, "api_pages"),
+        [format!(
+            "{path}:9 1 of the page's 1 request lines is not the method and a path of an operation from \
+             this page: `GET ** Entity URI for microsoft.management.services.api.vulnerableThing not found`"
+        )]
+    );
 }
