@@ -364,6 +364,12 @@ fn version_files(
                 Client(client)
             }
 
+            /// The runtime client every request goes through: its base URL, and `send_json`,
+            /// `send` and `pager` for a path no page documents.
+            pub fn runtime(&self) -> &graph_runtime::Client {
+                &self.0
+            }
+
             #root_methods
         }
     };

@@ -57,6 +57,19 @@ const TRAIT_METHODS: &[&str] = &[
     "sub",
 ];
 
+/// Methods of the version's `Client` itself (`Client::new`, `Client::runtime`): a first path segment
+/// with one of these names gets a numeric suffix instead (`/new/…` → `new2`).
+const CLIENT_METHODS: &[&str] = &["new", "runtime"];
+
+/// The scope of a node's methods: what clippy reserves everywhere, and at the root, the client's own.
+fn method_scope(node: &[SegKey]) -> Scope {
+    if node.is_empty() {
+        Scope::with_reserved(&[TRAIT_METHODS, CLIENT_METHODS].concat())
+    } else {
+        Scope::with_reserved(TRAIT_METHODS)
+    }
+}
+
 /// One segment of a node's key: what distinguishes two children of a node.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SegKey {
@@ -153,7 +166,7 @@ impl<'a> PathPlan<'a> {
         for (parent, segments) in by_parent {
             let Some(node) = nodes.get_mut(&parent) else { continue };
             let params = segments.iter().filter(|segment| matches!(segment, SegKey::Param(_))).count();
-            let mut methods = Scope::with_reserved(TRAIT_METHODS);
+            let mut methods = method_scope(&parent);
             for segment in segments {
                 let child = child_method(&segment, params, &mut methods);
                 node.children.insert(segment, child);
@@ -165,7 +178,7 @@ impl<'a> PathPlan<'a> {
         }
         for (key, list) in leaves {
             if let Some(node) = nodes.get_mut(&key) {
-                node.leaves = leaf_methods(list, &mut Scope::with_reserved(TRAIT_METHODS));
+                node.leaves = leaf_methods(list, &mut method_scope(&key));
             }
         }
 

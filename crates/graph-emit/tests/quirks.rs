@@ -349,8 +349,10 @@ fn quirks() -> Api {
         204,
         None,
     );
+    // A first segment named like the version client's own `new` (and `runtime`) must not collide.
+    let renew = operation("renew", HttpMethod::POST, vec![path("/new", vec![literal("new")])], 204, None);
     let mut operations =
-        vec![get_node, update_node, delete_node, other_delete, by_name, list, report, weigh, clone];
+        vec![get_node, update_node, delete_node, other_delete, by_name, list, report, weigh, clone, renew];
     operations.sort_by(|a, b| (a.version, &a.name).cmp(&(b.version, &b.name)));
     Api { pages: Vec::new(), operations, types, diagnostics: Vec::new() }
 }
@@ -459,11 +461,16 @@ fn enums_keep_unknown_members_apart_from_unknown_values() {
 
 #[test]
 fn builders_cover_calls_two_keys_and_shared_methods() {
-    let paths = file(&emit(), "src/beta/paths.rs");
+    let files = emit();
+    let paths = file(&files, "src/beta/paths.rs");
     assert!(paths.contains("pub fn get_report(&self, period: &str, top: &str)"));
     assert!(paths.contains(r#""getReport(period='{}',top={})", period.replace('\'', "''"), top"#));
     assert!(paths.contains("pub fn by_node_id(&self, node_id: &str)"));
     assert!(squashed_contains(&paths, "pub fn clone2(&self) -> NodesItemClone"));
+    let client = file(&files, "src/beta/mod.rs");
+    assert!(client.contains("pub fn new(client: graph_runtime::Client) -> Client"));
+    assert!(client.contains("pub fn runtime(&self) -> &graph_runtime::Client"));
+    assert!(squashed_contains(&client, "pub fn new2(&self) -> paths::New"));
     assert!(paths.contains("pub fn by_node_name(&self, node_name: &str)"));
     // Every operation method returns the runtime's `Request`, typed by response, options and body.
     let squashed = squash(&paths);

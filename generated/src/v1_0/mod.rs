@@ -17,6 +17,12 @@ impl Client {
         Client(client)
     }
 
+    /// The runtime client every request goes through: its base URL, and `send_json`,
+    /// `send` and `pager` for a path no page documents.
+    pub fn runtime(&self) -> &graph_runtime::Client {
+        &self.0
+    }
+
     /// The `/deviceManagement` path.
     #[inline]
     pub fn device_management(&self) -> paths::DeviceManagement {
