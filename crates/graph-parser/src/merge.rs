@@ -690,7 +690,7 @@ impl Inference<'_> {
     }
 
     fn infer_property(&mut self, type_name: &str, name: &str, value: &Value, span: &Span) {
-        let type_ref = self.infer_type(value, span);
+        let type_ref = self.infer_type(name, value, span);
         if let Some(def) = self.types.get_mut(type_name) {
             def.properties.push(Property {
                 name: name.to_owned(),
@@ -707,7 +707,8 @@ impl Inference<'_> {
     }
 
     /// The type a JSON value shows: primitives from the JSON kind, objects by their `@odata.type`.
-    fn infer_type(&mut self, value: &Value, span: &Span) -> TypeRef {
+    /// `property` names the value in notes.
+    fn infer_type(&mut self, property: &str, value: &Value, span: &Span) -> TypeRef {
         match value {
             Value::String(_) => TypeRef::Primitive(Primitive::String),
             Value::Bool(_) => TypeRef::Primitive(Primitive::Boolean),
@@ -717,12 +718,36 @@ impl Inference<'_> {
             },
             Value::Number(_) => TypeRef::Primitive(Primitive::Double),
             Value::Array(items) => {
-                let inner = items
-                    .first()
-                    .map_or(TypeRef::Primitive(Primitive::Json), |first| self.infer_type(first, span));
-                for item in items.iter().skip(1) {
-                    self.walk(item, &inner, span);
-                }
+                let inner = match items.split_first() {
+                    None => TypeRef::Primitive(Primitive::Json),
+                    Some((first, rest))
+                        if first.is_null() || rest.iter().any(|item| !same_kind(first, item)) =>
+                    {
+                        // No one typed element holds both a string and a boolean, or a null: the
+                        // items stay JSON, where the first item's type would reject the others.
+                        self.note(
+                            span,
+                            format!(
+                                "the items of `{property}` in the example mix kinds of JSON value (or \
+                                 include a null); they are typed as any JSON"
+                            ),
+                        );
+                        TypeRef::Primitive(Primitive::Json)
+                    }
+                    // Numbers take the type that holds them all: `[1, 2.5]` is a list of doubles.
+                    Some((Value::Number(_), _)) => items
+                        .iter()
+                        .map(|item| self.infer_type(property, item, span))
+                        .max_by_key(number_width)
+                        .unwrap_or(TypeRef::Primitive(Primitive::Json)),
+                    Some((first, rest)) => {
+                        let inner = self.infer_type(property, first, span);
+                        for item in rest {
+                            self.walk(item, &inner, span);
+                        }
+                        inner
+                    }
+                };
                 TypeRef::Collection(Box::new(inner))
             }
             Value::Object(_) => match odata_type(value) {
@@ -767,6 +792,21 @@ impl Inference<'_> {
             code: DiagnosticCode::Inferred,
             message,
         });
+    }
+}
+
+/// Whether two JSON values are of one kind (both strings, both numbers, …).
+fn same_kind(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// How many numbers a number type holds: Int32 < Int64 < Double.
+fn number_width(type_ref: &TypeRef) -> u8 {
+    match type_ref {
+        TypeRef::Primitive(Primitive::Int32) => 1,
+        TypeRef::Primitive(Primitive::Int64) => 2,
+        TypeRef::Primitive(Primitive::Double) => 3,
+        _ => 0,
     }
 }
 

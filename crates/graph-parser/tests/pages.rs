@@ -1,6 +1,6 @@
 //! The model of each docs-input page (insta snapshots) and of all of them merged.
 
-use graph_ir::{ApiVersion, DiagnosticCode, HttpMethod, OperationKind, PageModel, TypeRef};
+use graph_ir::{ApiVersion, DiagnosticCode, HttpMethod, OperationKind, PageModel, Primitive, TypeRef};
 
 fn parse(path: &std::path::Path) -> PageModel {
     let bytes = std::fs::read(path).unwrap_or_default();
@@ -140,4 +140,38 @@ fn a_property_inferred_inside_an_example_is_known_to_the_rest_of_it() {
     assert_eq!(properties, Some(vec!["child", "extra", "id"]), "{:#?}", api.diagnostics);
     let notes = api.diagnostics.iter().filter(|d| d.message.contains("`extra`")).count();
     assert_eq!(notes, 1, "{:#?}", api.diagnostics);
+}
+
+/// An inferred array's items take one type that holds them all: the widest number type, or any JSON
+/// when they mix kinds of value or hold a null (a list of strings would reject the boolean).
+#[test]
+fn an_inferred_array_is_typed_to_hold_every_item() {
+    let resource =
+        "---\ndoc_type: resourcePageType\n---\n# node resource type\n\nNamespace: microsoft.graph\n\n\
+                    ## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n| id | String | The id. |\n";
+    let create = "---\ndoc_type: apiPageType\n---\n# Create node\n\nNamespace: microsoft.graph\n\n\
+                  ## HTTP request\n\n```http\nPOST /nodes\n```\n\n## Request body\n\n\
+                  In the request body, supply a JSON representation of a [node](../resources/node.md) object.\n\n\
+                  ## Response\n\nIf successful, this method returns a `204 No Content` response code.\n\n\
+                  ## Example\n\n### Request\n\n\
+                  ```http\nPOST https://graph.microsoft.com/beta/nodes\nContent-type: application/json\n\n\
+                  {\"names\": [\"a\", \"b\"], \"weights\": [1, 2.5], \"sizes\": [1, 3000000000], \
+                  \"mixed\": [\"a\", true], \"gaps\": [\"a\", null], \"empty\": []}\n```\n";
+    let api = graph_parser::build_api(vec![
+        graph_parser::parse_page("api-reference/beta/resources/node.md", resource.as_bytes()),
+        graph_parser::parse_page("api-reference/beta/api/node-create.md", create.as_bytes()),
+    ]);
+    let node = api.types.iter().find(|t| t.name == "node");
+    let type_of = |name: &str| {
+        node.and_then(|t| t.properties.iter().find(|p| p.name == name)).map(|p| p.type_ref.clone())
+    };
+    let list_of = |primitive| Some(TypeRef::Collection(Box::new(TypeRef::Primitive(primitive))));
+    assert_eq!(type_of("names"), list_of(Primitive::String));
+    assert_eq!(type_of("weights"), list_of(Primitive::Double));
+    assert_eq!(type_of("sizes"), list_of(Primitive::Int64));
+    assert_eq!(type_of("mixed"), list_of(Primitive::Json));
+    assert_eq!(type_of("gaps"), list_of(Primitive::Json));
+    assert_eq!(type_of("empty"), list_of(Primitive::Json));
+    let mixing = api.diagnostics.iter().filter(|d| d.message.contains("mix kinds of JSON value")).count();
+    assert_eq!(mixing, 2, "{:#?}", api.diagnostics);
 }
