@@ -164,6 +164,7 @@ impl Exchange {
 }
 
 mod beta {
+    #[allow(unused_imports)]
     use super::*;
 
     const CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST: &str = r##"{
@@ -418,6 +419,7 @@ mod beta {
 }
 
 mod v1_0 {
+    #[allow(unused_imports)]
     use super::*;
 
     const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST: &str = r##"{

@@ -9,9 +9,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use graph_ir::{Example, Operation, TypeRef};
+use graph_ir::{Example, Operation, RequestBody, TypeKind, TypeRef};
 
 use crate::catalog::Catalog;
+use crate::fit;
 use crate::format::raw_str;
 use crate::naming::{self, Scope};
 use crate::paths::{self, call_format, segment_keys, PathPlan, SegKey};
@@ -204,7 +205,7 @@ impl ExampleContext<'_, '_, '_> {
                 if !catalog.fields(name).iter().any(|field| {
                     // Only an object-typed `value` property could hold that inner object itself.
                     let TypeRef::Named(inner) = &field.property.type_ref else { return false };
-                    let is_enum = catalog.get(inner).is_some_and(|def| def.kind == graph_ir::TypeKind::Enum);
+                    let is_enum = catalog.get(inner).is_some_and(|def| def.kind == TypeKind::Enum);
                     field.property.name == "value" && !is_enum
                 }) =>
             {
@@ -223,6 +224,14 @@ impl ExampleContext<'_, '_, '_> {
             }
             (body, _) => body,
         };
+        if let Some(misfit) = self.misfit(response_body) {
+            let note = format!(
+                "{} example {}: no tests, because its JSON does not fit the model: {misfit}.",
+                self.op.name, self.number
+            );
+            out.tokens.extend(crate::format::comment(comments, note));
+            return out;
+        }
         let response_json = response_body.map(pretty);
 
         // Each JSON body is embedded once, as a const the tests share.
@@ -309,6 +318,49 @@ impl ExampleContext<'_, '_, '_> {
         }
         out.tokens.extend(tests);
         out
+    }
+
+    /// Where the example's request body, or `response_body` (the response as the tests would read
+    /// it), does not fit the model the crate gives it, if anywhere.
+    fn misfit(&self, response_body: Option<&Value>) -> Option<String> {
+        let catalog = self.version.catalog;
+        let request =
+            self.example.request.as_ref().and_then(|request| Some((request, request.body.as_ref()?)));
+        let request_misfit = request.and_then(|(request, body)| {
+            let misfit = match &self.op.request_body {
+                Some(RequestBody::Resource { type_ref, .. }) => fit::misfit(catalog, body, type_ref),
+                Some(RequestBody::Parameters { .. }) => {
+                    let (_, fields) = catalog.request(&self.op.name)?;
+                    fit::parameters_misfit(catalog, body, fields)
+                }
+                None => None,
+            }?;
+            Some(format!(
+                "the request body at {}:{}, `{}`: {}",
+                request.span.file, request.span.line, misfit.at, misfit.problem
+            ))
+        });
+        let response_misfit = || {
+            let response = self.example.response.as_ref()?;
+            let body = response_body?;
+            let misfit = match self.op.response.body.as_ref()? {
+                // A collection arrives as `{"value": [...]}`.
+                TypeRef::Collection(_) if body.is_object() => {
+                    fit::misfit(catalog, body.get("value")?, self.op.response.body.as_ref()?)
+                }
+                // A primitive or enum result is kept as JSON (see `paths::response_type`).
+                TypeRef::Primitive(_) => None,
+                TypeRef::Named(name) if catalog.get(name).is_some_and(|def| def.kind == TypeKind::Enum) => {
+                    None
+                }
+                expected => fit::misfit(catalog, body, expected),
+            }?;
+            Some(format!(
+                "the response body at {}:{}, `{}`: {}",
+                response.span.file, response.span.line, misfit.at, misfit.problem
+            ))
+        };
+        request_misfit.or_else(response_misfit)
     }
 
     /// The `#[tokio::test]` that sends the example through the builders, or why there is none.

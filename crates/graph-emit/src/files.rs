@@ -15,6 +15,10 @@ use crate::format::{token_text, Formatter};
 use crate::naming::{self, Scope};
 use crate::{examples, Layout};
 
+/// The shared helpers, imported by every module of tests. A module whose examples all became
+/// comments (JSON that does not fit the model, say) calls none of them.
+const USE_HELPERS: &str = "# [allow (unused_imports)] use super :: * ;";
+
 /// `tests/examples.rs` with one module per version or, above the layout's limit, `tests/examples/main.rs`
 /// (the helpers) plus one file per area.
 pub fn test_files(tests: examples::Tests, preamble: &str, layout: Layout, formatter: &Formatter) {
@@ -43,7 +47,7 @@ pub fn test_files(tests: examples::Tests, preamble: &str, layout: Layout, format
         for (name, texts) in modules {
             let ident = naming::ident(&name);
             let open = token_text(&quote!(mod #ident));
-            source.push_str(&format!(" {open} {{ use super :: * ; {} }}", texts.join(" ")));
+            source.push_str(&format!(" {open} {{ {USE_HELPERS} {} }}", texts.join(" ")));
         }
         formatter.submit_with_comments(
             "tests/examples.rs".to_owned(),
@@ -61,7 +65,7 @@ pub fn test_files(tests: examples::Tests, preamble: &str, layout: Layout, format
             area_items.iter().flat_map(|item| item.sources.iter().cloned()).collect();
         let path = format!("tests/examples/{}.rs", naming::unraw(&area));
         let doc = header(&area_sources, &format!("The examples of the {} area.", code(naming::unraw(&area))));
-        let first = format!("{preamble} use super :: * ;");
+        let first = format!("{preamble} {USE_HELPERS}");
         formatter.submit_with_comments(path, &doc, joined(&first, &area_items), &comments);
     }
     formatter.submit_with_comments(

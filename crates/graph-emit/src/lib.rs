@@ -12,6 +12,7 @@ mod catalog;
 mod docs;
 mod examples;
 mod files;
+mod fit;
 mod format;
 mod models;
 mod naming;

@@ -82,18 +82,46 @@ fn segment() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A JSON value as examples write them: scalars, `null`, and nested objects (some naming their type
+/// by `@odata.type`, as derived types are) and arrays of them, keyed by awkward names.
+fn json_value() -> impl Strategy<Value = String> {
+    let scalar = prop_oneof![
+        name().prop_map(|text| format!("{text:?}")),
+        Just("12".to_owned()),
+        Just("-1.5".to_owned()),
+        Just("true".to_owned()),
+        Just("null".to_owned()),
+        Just("\"2021-01-01T00:00:00Z\"".to_owned()),
+    ];
+    scalar.prop_recursive(2, 12, 3, |inner| {
+        prop_oneof![
+            (prop::option::of(name()), prop::collection::vec((name(), inner.clone()), 0..3)).prop_map(
+                |(odata_type, members)| {
+                    let mut pairs: Vec<String> = odata_type
+                        .map(|odata_type| format!("\"@odata.type\": \"#microsoft.graph.{odata_type}\""))
+                        .into_iter()
+                        .collect();
+                    pairs.extend(members.iter().map(|(key, value)| format!("{key:?}: {value}")));
+                    format!("{{{}}}", pairs.join(", "))
+                }
+            ),
+            prop::collection::vec(inner, 0..3).prop_map(|items| format!("[{}]", items.join(", "))),
+        ]
+    })
+}
+
 fn api_page() -> impl Strategy<Value = String> {
     (
         prop::sample::select(&["GET", "POST", "PATCH", "DELETE", "PUT"][..]),
         prop::collection::vec(segment(), 1..5),
         name(),
-        prop::collection::vec((name(), name()), 0..4),
+        prop::collection::vec((name(), json_value()), 0..4),
         prop::sample::select(&["200 OK", "201 Created", "204 No Content"][..]),
     )
         .prop_map(|(method, segments, type_name, members, status)| {
             let path = format!("/{}", segments.join("/"));
             let members: Vec<String> =
-                members.iter().map(|(key, value)| format!("  \"{key}\": \"{value}\"")).collect();
+                members.iter().map(|(key, value)| format!("  {key:?}: {value}")).collect();
             let body =
                 format!("{{\n  \"@odata.type\": \"#microsoft.graph.{type_name}\",\n{}\n}}", members.join(",\n"));
             let link = format!("[{type_name}](../resources/{type_name}.md)");

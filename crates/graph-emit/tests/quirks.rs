@@ -244,13 +244,23 @@ fn quirks() -> Api {
         operation("updateNode", HttpMethod::PATCH, vec![path("/nodes/{node-id}", node_key())], 204, None);
     update_node.request_body =
         Some(RequestBody::Resource { type_ref: named("node"), properties: Vec::new(), span: span(80) });
-    update_node.examples = vec![example(
-        HttpMethod::PATCH,
-        "/nodes/{node-id}",
-        Some(json!({"@odata.type": "#microsoft.graph.leafNode", "leafOnly": "x", "status": "unknown"})),
-        204,
-        None,
-    )];
+    update_node.examples = vec![
+        example(
+            HttpMethod::PATCH,
+            "/nodes/{node-id}",
+            Some(json!({"@odata.type": "#microsoft.graph.leafNode", "leafOnly": "x", "status": "unknown"})),
+            204,
+            None,
+        ),
+        // JSON the model cannot read: a string for a Double, deep in a derived type's inherited list.
+        example(
+            HttpMethod::PATCH,
+            "/nodes/{node-id}",
+            Some(json!({"@odata.type": "#microsoft.graph.leafNode", "children": [{"weight": "heavy"}]})),
+            204,
+            None,
+        ),
+    ];
     let delete_node =
         operation("deleteNode", HttpMethod::DELETE, vec![path("/nodes/{node-id}", node_key())], 204, None);
     let other_delete =
@@ -332,13 +342,22 @@ fn quirks() -> Api {
         ],
         span: span(90),
     });
-    weigh.examples = vec![example(
-        HttpMethod::POST,
-        "/nodes/n1/microsoft.graph.leafNode/weigh",
-        Some(json!({"scale": 1.0, "type": "kg"})),
-        200,
-        None,
-    )];
+    weigh.examples = vec![
+        example(
+            HttpMethod::POST,
+            "/nodes/n1/microsoft.graph.leafNode/weigh",
+            Some(json!({"scale": 1.0, "type": "kg"})),
+            200,
+            None,
+        ),
+        example(
+            HttpMethod::POST,
+            "/nodes/n1/microsoft.graph.leafNode/weigh",
+            Some(json!({"scale": [1.0], "type": "kg"})),
+            200,
+            None,
+        ),
+    ];
 
     // An action named like a std trait method (`clone`) must not make clippy think the builder
     // should implement `Clone`.
@@ -539,4 +558,14 @@ fn examples_that_cannot_be_tests_leave_a_comment() {
     assert!(tests.contains(
         "// nodesWeigh example 1: no mock-server test, because the example response has no JSON body."
     ));
+    // Examples whose JSON the model cannot read get a comment where their tests would fail.
+    assert!(tests.contains(
+        "// updateNode example 2: no tests, because its JSON does not fit the model: the request body at \
+         quirks.md:60, `.children[0].weight`: a string where the model expects Double."
+    ));
+    assert!(tests.contains(
+        "// nodesWeigh example 2: no tests, because its JSON does not fit the model: the request body at \
+         quirks.md:60, `.scale`: an array where the model expects Double."
+    ));
+    assert!(!tests.contains("fn update_node_example_2_") && !tests.contains("fn nodes_weigh_example_2_"));
 }
