@@ -333,16 +333,32 @@ fn transitive_derived<'a>(types: &BTreeMap<&'a str, &'a TypeDef>) -> BTreeMap<&'
     out
 }
 
-fn primitive_tokens(primitive: Primitive) -> TokenStream {
+/// The Rust type a primitive is read into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RustPrimitive {
+    Bool,
+    U8,
+    I8,
+    I16,
+    I32,
+    I64,
+    F64,
+    String,
+    Json,
+}
+
+/// The one mapping of wire primitives to Rust types: the models' tokens and the check of what JSON
+/// they read (`fit.rs`) both follow it.
+pub fn rust_primitive(primitive: Primitive) -> RustPrimitive {
     match primitive {
-        Primitive::Boolean => quote!(bool),
-        Primitive::Byte => quote!(u8),
-        Primitive::SByte => quote!(i8),
-        Primitive::Int16 => quote!(i16),
-        Primitive::Int32 => quote!(i32),
-        Primitive::Int64 => quote!(i64),
-        Primitive::Single | Primitive::Double | Primitive::Decimal => quote!(f64),
-        Primitive::Json => quote!(serde_json::Value),
+        Primitive::Boolean => RustPrimitive::Bool,
+        Primitive::Byte => RustPrimitive::U8,
+        Primitive::SByte => RustPrimitive::I8,
+        Primitive::Int16 => RustPrimitive::I16,
+        Primitive::Int32 => RustPrimitive::I32,
+        Primitive::Int64 => RustPrimitive::I64,
+        Primitive::Single | Primitive::Double | Primitive::Decimal => RustPrimitive::F64,
+        Primitive::Json => RustPrimitive::Json,
         Primitive::String
         | Primitive::Guid
         | Primitive::DateTimeOffset
@@ -350,7 +366,21 @@ fn primitive_tokens(primitive: Primitive) -> TokenStream {
         | Primitive::TimeOfDay
         | Primitive::Duration
         | Primitive::Binary
-        | Primitive::Stream => quote!(String),
+        | Primitive::Stream => RustPrimitive::String,
+    }
+}
+
+fn primitive_tokens(primitive: Primitive) -> TokenStream {
+    match rust_primitive(primitive) {
+        RustPrimitive::Bool => quote!(bool),
+        RustPrimitive::U8 => quote!(u8),
+        RustPrimitive::I8 => quote!(i8),
+        RustPrimitive::I16 => quote!(i16),
+        RustPrimitive::I32 => quote!(i32),
+        RustPrimitive::I64 => quote!(i64),
+        RustPrimitive::F64 => quote!(f64),
+        RustPrimitive::Json => quote!(serde_json::Value),
+        RustPrimitive::String => quote!(String),
     }
 }
 

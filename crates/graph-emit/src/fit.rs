@@ -9,7 +9,7 @@
 use graph_ir::{Primitive, TypeKind, TypeRef};
 use serde_json::Value;
 
-use crate::catalog::{Catalog, Field};
+use crate::catalog::{rust_primitive, Catalog, Field, RustPrimitive};
 
 /// Where in a body the first misfit is (`.assignments[1].target`) and what is wrong there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,23 +109,16 @@ impl Checker<'_, '_> {
     }
 
     fn primitive(&self, value: &Value, primitive: Primitive, at: &str) -> Option<Misfit> {
-        let fits = match primitive {
-            Primitive::Json => true,
-            Primitive::Boolean => value.is_boolean(),
-            Primitive::Byte => value.as_u64().is_some_and(|n| u8::try_from(n).is_ok()),
-            Primitive::SByte => value.as_i64().is_some_and(|n| i8::try_from(n).is_ok()),
-            Primitive::Int16 => value.as_i64().is_some_and(|n| i16::try_from(n).is_ok()),
-            Primitive::Int32 => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
-            Primitive::Int64 => value.is_i64(),
-            Primitive::Single | Primitive::Double | Primitive::Decimal => value.is_number(),
-            Primitive::String
-            | Primitive::Guid
-            | Primitive::DateTimeOffset
-            | Primitive::Date
-            | Primitive::TimeOfDay
-            | Primitive::Duration
-            | Primitive::Binary
-            | Primitive::Stream => value.is_string(),
+        let fits = match rust_primitive(primitive) {
+            RustPrimitive::Json => true,
+            RustPrimitive::Bool => value.is_boolean(),
+            RustPrimitive::U8 => value.as_u64().is_some_and(|n| u8::try_from(n).is_ok()),
+            RustPrimitive::I8 => value.as_i64().is_some_and(|n| i8::try_from(n).is_ok()),
+            RustPrimitive::I16 => value.as_i64().is_some_and(|n| i16::try_from(n).is_ok()),
+            RustPrimitive::I32 => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            RustPrimitive::I64 => value.is_i64(),
+            RustPrimitive::F64 => value.is_number(),
+            RustPrimitive::String => value.is_string(),
         };
         if fits {
             return None;
