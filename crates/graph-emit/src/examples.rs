@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::fit;
 use crate::format::raw_str;
 use crate::naming::{self, Scope};
-use crate::paths::{self, call_format, segment_keys, PathPlan, SegKey};
+use crate::paths::{self, call_format, segment_keys, PathPlan, ResponseShape, SegKey};
 
 /// The characters graph-runtime's `RequestPath` percent-encodes inside one segment; kept identical so
 /// the generated tests expect exactly the path the runtime sends (a change there fails those tests).
@@ -343,17 +343,12 @@ impl ExampleContext<'_, '_, '_> {
         let response_misfit = || {
             let response = self.example.response.as_ref()?;
             let body = response_body?;
-            let misfit = match self.op.response.body.as_ref()? {
-                // A collection arrives as `{"value": [...]}`.
-                TypeRef::Collection(_) if body.is_object() => {
-                    fit::misfit(catalog, body.get("value")?, self.op.response.body.as_ref()?)
+            let misfit = match paths::response_shape(self.op, catalog)? {
+                ResponseShape::Collection(item) => {
+                    fit::misfit(catalog, body.get("value")?, &TypeRef::Collection(Box::new(item.clone())))
                 }
-                // A primitive or enum result is kept as JSON (see `paths::response_type`).
-                TypeRef::Primitive(_) => None,
-                TypeRef::Named(name) if catalog.get(name).is_some_and(|def| def.kind == TypeKind::Enum) => {
-                    None
-                }
-                expected => fit::misfit(catalog, body, expected),
+                ResponseShape::AnyJson => None,
+                ResponseShape::Model(type_ref) => fit::misfit(catalog, body, type_ref),
             }?;
             Some(format!(
                 "the response body at {}:{}, `{}`: {}",

@@ -25,13 +25,8 @@ pub fn misfit(catalog: &Catalog<'_>, value: &Value, expected: &TypeRef) -> Optio
 
 /// The first member of a parameters body (an object) that does not fit the action's request struct.
 pub fn parameters_misfit(catalog: &Catalog<'_>, value: &Value, fields: &[Field<'_>]) -> Option<Misfit> {
-    let Value::Object(members) = value else {
-        return Some(Misfit {
-            at: ".".to_owned(),
-            problem: format!("{} where an object is expected", kind(value)),
-        });
-    };
     let checker = Checker { catalog };
+    let Value::Object(members) = value else { return checker.wrong(value, "an object", "") };
     checker.members(members, fields, &mut String::new())
 }
 
@@ -94,13 +89,14 @@ impl Checker<'_, '_> {
         })
     }
 
-    /// The type an object's `@odata.type` names, when it is `name` or one of its derived types (as the
-    /// polymorphic `Any…` enum chooses); otherwise `name`.
+    /// The type an object's `@odata.type` names, when it is one of `name`'s derived types (as the
+    /// polymorphic `Any…` enum chooses, reading the name as `graph_runtime::odata::type_name` does:
+    /// one `#` and the namespace dropped); otherwise `name`.
     fn actual_type<'n>(&'n self, name: &'n str, value: &'n Value) -> &'n str {
         let named = value
             .get("@odata.type")
             .and_then(Value::as_str)
-            .map(|raw| raw.trim_start_matches('#'))
+            .map(|raw| raw.strip_prefix('#').unwrap_or(raw))
             .map(|raw| raw.strip_prefix("microsoft.graph.").unwrap_or(raw));
         match named {
             Some(derived) if self.catalog.variants(name).contains(&derived) => derived,

@@ -396,23 +396,41 @@ pub fn body_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) ->
     }
 }
 
-/// The type an operation's success response decodes into; `None` when it has no body (204 or none
-/// documented). A primitive or enum result is kept as JSON because Graph wraps it as `{"value": …}`.
-pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> Option<TokenStream> {
+/// What an operation's success response decodes into.
+pub enum ResponseShape<'o> {
+    /// `{"value": [...]}`, read as `graph_runtime::odata::Collection` of this item type.
+    Collection(&'o TypeRef),
+    /// A primitive or enum result, kept as JSON because Graph wraps it as `{"value": …}`.
+    AnyJson,
+    /// An object (or a type the input does not describe), read as its model.
+    Model(&'o TypeRef),
+}
+
+/// The shape of an operation's success response; `None` when it has no body (204 or none documented).
+pub fn response_shape<'o>(op: &'o Operation, catalog: &Catalog<'_>) -> Option<ResponseShape<'o>> {
     if op.response.status == 204 {
         return None;
     }
-    match op.response.body.as_ref()? {
-        TypeRef::Collection(item) => {
-            let item = catalog.type_tokens(item, models, false);
-            Some(quote!(graph_runtime::odata::Collection<#item>))
-        }
-        TypeRef::Primitive(_) => Some(quote!(serde_json::Value)),
+    Some(match op.response.body.as_ref()? {
+        TypeRef::Collection(item) => ResponseShape::Collection(item),
+        TypeRef::Primitive(_) => ResponseShape::AnyJson,
         TypeRef::Named(name) if catalog.get(name).is_some_and(|def| def.kind == graph_ir::TypeKind::Enum) => {
-            Some(quote!(serde_json::Value))
+            ResponseShape::AnyJson
         }
-        named @ TypeRef::Named(_) => Some(catalog.type_tokens(named, models, false)),
-    }
+        named @ TypeRef::Named(_) => ResponseShape::Model(named),
+    })
+}
+
+/// The type an operation's success response decodes into (see [`response_shape`]).
+pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> Option<TokenStream> {
+    Some(match response_shape(op, catalog)? {
+        ResponseShape::Collection(item) => {
+            let item = catalog.type_tokens(item, models, false);
+            quote!(graph_runtime::odata::Collection<#item>)
+        }
+        ResponseShape::AnyJson => quote!(serde_json::Value),
+        ResponseShape::Model(type_ref) => catalog.type_tokens(type_ref, models, false),
+    })
 }
 
 /// The `E` of an operation's `graph_runtime::Request`: `Paged<T>` for a list, `Json<T>` for another
