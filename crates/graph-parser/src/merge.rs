@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use foldhash::{HashMap, HashSet};
 use graph_ir::{
     Api, ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Operation, Origin, PageLink, PageModel,
     PageSummary, PathSegment, PermissionScopes, Primitive, Property, RequestBody, Severity, Span, TypeDef,
@@ -144,15 +145,16 @@ fn operation_order(op: &Operation) -> (ApiVersion, &str, graph_ir::HttpMethod) {
 }
 
 /// The input's file names, for answering links: exactly, or ignoring ASCII case (the docs site
-/// serves either spelling).
+/// serves either spelling). Hashed: the names share long prefixes (`api-reference/beta/api/intune-`),
+/// which an ordered set compares again at every step of every lookup.
 struct InputFiles<'a> {
-    exact: BTreeSet<&'a str>,
-    lowercase: BTreeSet<String>,
+    exact: HashSet<&'a str>,
+    lowercase: HashSet<String>,
 }
 
 impl<'a> InputFiles<'a> {
     fn new(pages: &'a [PageSummary]) -> InputFiles<'a> {
-        let exact: BTreeSet<&str> = pages.iter().map(|p| p.file.as_str()).collect();
+        let exact: HashSet<&str> = pages.iter().map(|p| p.file.as_str()).collect();
         let lowercase = exact.iter().map(|file| file.to_ascii_lowercase()).collect();
         InputFiles { exact, lowercase }
     }
@@ -182,19 +184,32 @@ fn check_links(page: &str, links: &[PageLink], files: &InputFiles<'_>) -> Vec<Di
 }
 
 /// `api/x.md` + `../resources/y.md` → `resources/y.md`; `None` when the link climbs out of the input.
+/// Built in one string, `depth` counting its `/`-separated parts (an empty part counts too), since
+/// the corpus's pages hold tens of thousands of links.
 fn resolve_relative(from: &str, target: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
+    let mut resolved = String::with_capacity(from.len() + target.len());
+    let mut depth = 0;
+    if let Some((folder, _)) = from.rsplit_once('/') {
+        resolved.push_str(folder);
+        depth = folder.split('/').count();
+    }
     for piece in target.split('/') {
         match piece {
             "" | "." => {}
             ".." => {
-                parts.pop()?;
+                depth = usize::checked_sub(depth, 1)?;
+                resolved.truncate(resolved.rfind('/').unwrap_or(0));
             }
-            other => parts.push(other),
+            other => {
+                if depth > 0 {
+                    resolved.push('/');
+                }
+                resolved.push_str(other);
+                depth += 1;
+            }
         }
     }
-    Some(parts.join("/"))
+    Some(resolved)
 }
 
 /// Groups operations that share (version, method, path, subject type) and merges each group into its primary page's
@@ -505,7 +520,8 @@ fn example_bodies(operation: &Operation) -> Vec<ExampleBody<'_>> {
 
 /// Members that are annotations, not properties: `@odata.type`, `owner@odata.bind`, …
 fn is_annotation(member: &str) -> bool {
-    member.starts_with('@') || member.contains("@odata.")
+    // Most members have no `@`: one byte search settles them, before a substring search is set up.
+    member.contains('@') && (member.starts_with('@') || member.contains("@odata."))
 }
 
 /// Base chains in the docs are a few types long; the bound only stops a cycle of base types.
@@ -515,7 +531,8 @@ const MAX_BASE_DEPTH: usize = 64;
 /// the types: it answers `false` only when the walk would find every type, base type, property and
 /// enum member it looks for already there.
 struct Probe<'a> {
-    types: BTreeMap<&'a str, Reach<'a>>,
+    /// Only looked up, never iterated, so hashed: no order to keep.
+    types: HashMap<&'a str, Reach<'a>>,
 }
 
 /// A type and every property it declares or inherits.
@@ -954,6 +971,23 @@ fn make_names_unique(operations: &mut [Operation], diagnostics: &mut Vec<Diagnos
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn relative_links_resolve_against_the_page_folder_and_may_not_climb_out() {
+        let resolve = |from, target| resolve_relative(from, target);
+        assert_eq!(resolve("api/x.md", "../resources/y.md").as_deref(), Some("resources/y.md"));
+        assert_eq!(resolve("api/x.md", "y.md").as_deref(), Some("api/y.md"));
+        assert_eq!(resolve("api/x.md", "./sub//y.md").as_deref(), Some("api/sub/y.md"));
+        assert_eq!(resolve("a/b/x.md", "../../y.md").as_deref(), Some("y.md"));
+        assert_eq!(resolve("x.md", "y.md").as_deref(), Some("y.md"));
+        assert_eq!(resolve("api/x.md", "../../y.md"), None);
+        assert_eq!(resolve("x.md", "../y.md"), None);
+        // A page path's empty parts count as folders, as splitting it on `/` gives them.
+        assert_eq!(resolve("/x.md", "y.md").as_deref(), Some("/y.md"));
+        assert_eq!(resolve("/x.md", "../y.md").as_deref(), Some("y.md"));
+        assert_eq!(resolve("/x.md", "../../y.md"), None);
+        assert_eq!(resolve("a//x.md", "../y.md").as_deref(), Some("a/y.md"));
+    }
 
     fn object(name: &str, base: Option<&str>, properties: &[(&str, TypeRef)]) -> TypeDef {
         let span = Span::new("resources/test.md", 1);
