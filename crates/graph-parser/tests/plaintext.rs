@@ -1,8 +1,10 @@
-//! The plain-text front end on whole pages: the seed rendering as a snapshot, and arbitrary input
-//! (random text and shuffled pieces of real renderings) read without panicking.
+//! The plain-text front end on whole pages: the seed rendering as a snapshot, resource and enum pages
+//! beside their markdown, and arbitrary input (random text and shuffled pieces of real renderings)
+//! read without panicking.
 
+use graph_ir::{PageFormat, PageModel, Primitive, TypeDef, TypeKind, TypeRef};
 use graph_parser::blocks::Block;
-use graph_parser::plaintext;
+use graph_parser::{parse_page, plaintext};
 use proptest::prelude::*;
 
 const SEED: &str = concat!(
@@ -106,6 +108,82 @@ const PIECES: &[&str] = &[
     "\u{a0}",
     "é ü 漢字 \u{a0}Permissions",
 ];
+
+/// A page from `tests/fixtures/` as if it were in the corpus's beta resources folder.
+fn read_fixture(file: &str) -> PageModel {
+    let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    parse_page(&format!("api-reference/beta/resources/{file}"), &bytes)
+}
+
+/// What a page says of its types, without the lines it says it on (the renderings' lines differ).
+fn types_said(page: &PageModel) -> Vec<String> {
+    let said = |def: &TypeDef| {
+        let properties: Vec<String> = def
+            .properties
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {:?} {:?} read-only {} required {:?} values {:?} {:?}",
+                    p.name, p.type_ref, p.description, p.read_only, p.required, p.possible_values, p.origin
+                )
+            })
+            .collect();
+        let members: Vec<String> =
+            def.members.iter().map(|m| format!("{} {:?} {:?}", m.name, m.description, m.origin)).collect();
+        format!(
+            "{} {:?} {:?} base {:?} abstract {} {:?}\n{properties:#?}\n{members:#?}",
+            def.name, def.kind, def.description, def.base_type, def.is_abstract, def.origin
+        )
+    };
+    page.types.iter().map(said).collect()
+}
+
+/// The 400 renderings in `graph-docs-plaintext` are all API pages; a resource page and an enum page
+/// (hand-made, each beside its rendering in the same style) must read the same from plain text too:
+/// properties with their types, descriptions and possible values, relationships, base type, members.
+#[test]
+fn resource_and_enum_pages_read_the_same_from_their_plain_text_renderings() {
+    for page in ["intune-apps-widget", "intune-apps-widgetstate"] {
+        let markdown = read_fixture(&format!("{page}.md"));
+        let plain = read_fixture(&format!("{page}.txt"));
+        assert_eq!(
+            (markdown.summary.format, plain.summary.format),
+            (PageFormat::Markdown, PageFormat::PlainText)
+        );
+        assert_eq!(types_said(&plain), types_said(&markdown), "{page}");
+        assert!(plain.diagnostics.is_empty(), "{page}: {:#?}", plain.diagnostics);
+    }
+
+    // What both read is what the pages say.
+    let plain = read_fixture("intune-apps-widget.txt");
+    let widget = plain.types.iter().find(|def| def.name == "widget").expect("the page's own type");
+    assert_eq!(widget.base_type.as_deref(), Some("mobileApp"));
+    let property = |name: &str| {
+        widget.properties.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no `{name}`"))
+    };
+    assert_eq!(widget.properties.len(), 8);
+    assert_eq!(
+        property("tags").type_ref,
+        TypeRef::Collection(Box::new(TypeRef::Primitive(Primitive::String)))
+    );
+    assert_eq!(
+        property("assignments").type_ref,
+        TypeRef::Collection(Box::new(TypeRef::Named("mobileAppAssignment".into())))
+    );
+    assert_eq!(property("state").type_ref, TypeRef::Named("widgetState".into()));
+    assert_eq!(property("state").possible_values, ["unknown", "ready", "retired"]);
+    assert_eq!(
+        property("state").description.as_deref(),
+        Some("The widget's state. Possible values are: unknown, ready, retired.")
+    );
+    assert!(property("displayName").read_only);
+    let state = read_fixture("intune-apps-widgetstate.txt");
+    let members: Vec<&str> =
+        state.types.iter().flat_map(|def| &def.members).map(|m| m.name.as_str()).collect();
+    assert_eq!(members, ["unknown", "ready", "retired"]);
+    assert_eq!(state.types.first().map(|def| def.kind), Some(TypeKind::Enum));
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
