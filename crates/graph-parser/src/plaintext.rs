@@ -511,6 +511,9 @@ fn leading_tokens(text: &str, tokens: &[(usize, &str)], widths: &[usize]) -> Vec
 /// A property, parameter, relationship or method row: `name_tokens` tokens of name, a type (one token,
 /// plus `collection` when it follows), the description. A row whose name starts with a capital is a
 /// group label (`**Device configuration**` alone in its row): one bold cell, like markdown gives.
+/// The docs' placeholder for a type they could not name (`** Unknown Type `x` **`, rendered
+/// `Unknown Type x`) is one type of three tokens, which no type parses, as in markdown; read one
+/// token at a time it would name a type `Unknown` that no page defines.
 fn typed_row(text: &str, tokens: &[(usize, &str)], name_tokens: usize) -> (Vec<Cell>, Option<String>) {
     let is_label = name_tokens == 1
         && tokens
@@ -519,9 +522,14 @@ fn typed_row(text: &str, tokens: &[(usize, &str)], name_tokens: usize) -> (Vec<C
     if is_label {
         return (vec![Cell { text: undo_inline_spacing(text), bold: true, ..Cell::default() }], None);
     }
-    let type_end = match tokens.get(name_tokens + 1) {
-        Some((_, word)) if word.eq_ignore_ascii_case("collection") => name_tokens + 2,
-        _ => name_tokens + 1,
+    let placeholder = matches!(
+        (tokens.get(name_tokens), tokens.get(name_tokens + 1), tokens.get(name_tokens + 2)),
+        (Some((_, "Unknown")), Some((_, "Type")), Some(_))
+    );
+    let type_tokens = if placeholder { 3 } else { 1 };
+    let type_end = match tokens.get(name_tokens + type_tokens) {
+        Some((_, word)) if word.eq_ignore_ascii_case("collection") => name_tokens + type_tokens + 1,
+        _ => name_tokens + type_tokens,
     };
     let problem = (tokens.len() <= name_tokens).then(|| format!("row `{text}` has no type column"));
     let cells = vec![
@@ -781,6 +789,18 @@ mod tests {
         assert_eq!(
             cells(&rows[1]),
             ["Delegated (personal Microsoft account)", "Not supported.", "Not supported."]
+        );
+    }
+
+    #[test]
+    fn the_unknown_type_placeholder_is_one_type_cell() {
+        let (_, rows) = only_table(
+            "T\n\nProperty Type Description\n\
+             item2 Unknown Type microsoft.management.models.operation collection Not yet documented\n",
+        );
+        assert_eq!(
+            cells(&rows[0]),
+            ["item2", "Unknown Type microsoft.management.models.operation collection", "Not yet documented"]
         );
     }
 
