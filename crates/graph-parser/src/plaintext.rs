@@ -510,7 +510,10 @@ fn leading_tokens(text: &str, tokens: &[(usize, &str)], widths: &[usize]) -> Vec
 
 /// A property, parameter, relationship or method row: `name_tokens` tokens of name, a type (one token,
 /// plus `collection` when it follows), the description. A row whose name starts with a capital is a
-/// group label (`**Device configuration**` alone in its row): one bold cell, like markdown gives.
+/// group label (`**Device configuration**` alone in its row): one bold cell, like markdown gives;
+/// unless it is prose, with a full stop no label has: the rest of the row above, whose description
+/// the page broke across two lines. That is one plain cell, which lowering joins to the row above,
+/// as it does the one-cell row markdown gives for it.
 /// The docs' placeholder for a type they could not name (`** Unknown Type `x` **`, rendered
 /// `Unknown Type x`) is one type of three tokens, which no type parses, as in markdown; read one
 /// token at a time it would name a type `Unknown` that no page defines.
@@ -520,7 +523,8 @@ fn typed_row(text: &str, tokens: &[(usize, &str)], name_tokens: usize) -> (Vec<C
             .first()
             .is_some_and(|&(_, name)| name.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
     if is_label {
-        return (vec![Cell { text: undo_inline_spacing(text), bold: true, ..Cell::default() }], None);
+        let prose = text.contains('.');
+        return (vec![Cell { text: undo_inline_spacing(text), bold: !prose, ..Cell::default() }], None);
     }
     let placeholder = matches!(
         (tokens.get(name_tokens), tokens.get(name_tokens + 1), tokens.get(name_tokens + 2)),
@@ -825,6 +829,24 @@ mod tests {
         assert_eq!(cells(&rows[0]), ["Mobile app management (MAM)", "", ""]);
         assert!(rows[0].cells[0].bold && !rows[0].cells[0].indented);
         assert_eq!(cells(&rows[1]), ["apps", "app collection", "Apps."]);
+    }
+
+    #[test]
+    fn a_capitalised_row_of_prose_continues_the_row_above() {
+        let (_, rows) = only_table(
+            "T\n\nProperty Type Description\n\
+             restrictPeerSelectionBy restrictOptions Restricts peer selection.\n\
+             Option 1 (Subnet mask) applies to LAN. Possible values are: notConfigured , subnetMask .\n",
+        );
+        assert_eq!(
+            cells(&rows[1]),
+            [
+                "Option 1 (Subnet mask) applies to LAN. Possible values are: notConfigured, subnetMask.",
+                "",
+                ""
+            ]
+        );
+        assert!(!rows[1].cells[0].bold);
     }
 
     #[test]

@@ -141,7 +141,8 @@ fn types_said(page: &PageModel) -> Vec<String> {
 
 /// The 400 renderings in `graph-docs-plaintext` are all API pages; a resource page and an enum page
 /// (hand-made, each beside its rendering in the same style) must read the same from plain text too:
-/// properties with their types, descriptions and possible values, relationships, base type, members.
+/// properties with their types, descriptions and possible values, relationships, base type, members,
+/// and a description the page breaks across two lines of its table.
 #[test]
 fn resource_and_enum_pages_read_the_same_from_their_plain_text_renderings() {
     for page in ["intune-apps-widget", "intune-apps-widgetstate"] {
@@ -152,7 +153,8 @@ fn resource_and_enum_pages_read_the_same_from_their_plain_text_renderings() {
             (PageFormat::Markdown, PageFormat::PlainText)
         );
         assert_eq!(types_said(&plain), types_said(&markdown), "{page}");
-        assert!(plain.diagnostics.is_empty(), "{page}: {:#?}", plain.diagnostics);
+        let codes = |page: &PageModel| page.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>();
+        assert_eq!(codes(&plain), codes(&markdown), "{page}");
     }
 
     // What both read is what the pages say.
