@@ -514,9 +514,9 @@ fn leading_tokens(text: &str, tokens: &[(usize, &str)], widths: &[usize]) -> Vec
 /// unless it is prose, with a full stop no label has: the rest of the row above, whose description
 /// the page broke across two lines. That is one plain cell, which lowering joins to the row above,
 /// as it does the one-cell row markdown gives for it.
-/// The docs' placeholder for a type they could not name (`** Unknown Type `x` **`, rendered
-/// `Unknown Type x`) is one type of three tokens, which no type parses, as in markdown; read one
-/// token at a time it would name a type `Unknown` that no page defines.
+/// The docs' placeholder for a type they could not name (`** Unknown Type `x` **`, rendered with or
+/// without its asterisks) is one type cell, which no type parses, as in markdown; read one token at a
+/// time it would name a type `Unknown` (or `**`) and leave the rest in the description.
 fn typed_row(text: &str, tokens: &[(usize, &str)], name_tokens: usize) -> (Vec<Cell>, Option<String>) {
     let is_label = name_tokens == 1
         && tokens
@@ -526,11 +526,7 @@ fn typed_row(text: &str, tokens: &[(usize, &str)], name_tokens: usize) -> (Vec<C
         let prose = text.contains('.');
         return (vec![Cell { text: undo_inline_spacing(text), bold: !prose, ..Cell::default() }], None);
     }
-    let placeholder = matches!(
-        (tokens.get(name_tokens), tokens.get(name_tokens + 1), tokens.get(name_tokens + 2)),
-        (Some((_, "Unknown")), Some((_, "Type")), Some(_))
-    );
-    let type_tokens = if placeholder { 3 } else { 1 };
+    let type_tokens = unknown_type_tokens(tokens, name_tokens).unwrap_or(1);
     let type_end = match tokens.get(name_tokens + type_tokens) {
         Some((_, word)) if word.eq_ignore_ascii_case("collection") => name_tokens + type_tokens + 1,
         _ => name_tokens + type_tokens,
@@ -542,6 +538,17 @@ fn typed_row(text: &str, tokens: &[(usize, &str)], name_tokens: usize) -> (Vec<C
         plain(rest_from(text, tokens, type_end)),
     ];
     (cells, problem)
+}
+
+/// How many tokens from `at` the docs' placeholder for an unnamed type takes: `Unknown Type x`, or
+/// `** Unknown Type x **` where the renderer kept the asterisks (a space inside them is no emphasis).
+fn unknown_type_tokens(tokens: &[(usize, &str)], at: usize) -> Option<usize> {
+    let word = |offset: usize| tokens.get(at + offset).map(|&(_, word)| word);
+    match (word(0), word(1), word(2), word(3), word(4)) {
+        (Some("**"), Some("Unknown"), Some("Type"), Some(_), Some("**")) => Some(5),
+        (Some("Unknown"), Some("Type"), Some(_), ..) => Some(3),
+        _ => None,
+    }
 }
 
 /// A permissions row: a permission type then `lists` permission lists, or a workload sub-row (its
@@ -800,11 +807,20 @@ mod tests {
     fn the_unknown_type_placeholder_is_one_type_cell() {
         let (_, rows) = only_table(
             "T\n\nProperty Type Description\n\
-             item2 Unknown Type microsoft.management.models.operation collection Not yet documented\n",
+             item2 Unknown Type microsoft.management.models.operation collection Not yet documented\n\
+             item3 ** Unknown Type microsoft.management.models.operation ** collection Not yet documented\n",
         );
         assert_eq!(
             cells(&rows[0]),
             ["item2", "Unknown Type microsoft.management.models.operation collection", "Not yet documented"]
+        );
+        assert_eq!(
+            cells(&rows[1]),
+            [
+                "item3",
+                "** Unknown Type microsoft.management.models.operation ** collection",
+                "Not yet documented"
+            ]
         );
     }
 
