@@ -5,7 +5,8 @@
 //! - a heading indented four or more spaces, which CommonMark reads as an indented code block;
 //! - `<!-- { … } -->` annotations, which arrive as several HTML pieces and are joined;
 //! - `[!INCLUDE [label](target)]`, which is a paragraph to CommonMark;
-//! - YAML front matter that does not parse.
+//! - YAML front matter that does not parse;
+//! - a table row with more cells than its header, whose excess GFM drops without a word.
 
 use std::ops::Range;
 
@@ -218,15 +219,23 @@ impl Walker<'_> {
         let mut header = Vec::new();
         let mut rows = Vec::new();
         let mut current: Option<Row> = None;
+        let mut row_source = 0..0;
         let mut in_head = false;
         while let Some((event, range)) = self.events.next() {
             match event {
                 Event::Start(Tag::TableHead) => in_head = true,
                 Event::End(TagEnd::TableHead) => in_head = false,
                 Event::Start(Tag::TableRow) => {
-                    current = Some(Row { cells: Vec::new(), line: self.lines.line(range.start) })
+                    current = Some(Row { cells: Vec::new(), line: self.lines.line(range.start) });
+                    row_source = range;
                 }
-                Event::End(TagEnd::TableRow) => rows.extend(current.take()),
+                Event::End(TagEnd::TableRow) => {
+                    if let Some(mut row) = current.take() {
+                        let source = self.text.get(row_source.clone()).unwrap_or_default();
+                        self.keep_excess_cells(&mut row, source, header.len());
+                        rows.push(row);
+                    }
+                }
                 Event::Start(Tag::TableCell) => {
                     let cell = self.cell();
                     match (&mut current, in_head) {
@@ -240,6 +249,40 @@ impl Walker<'_> {
             }
         }
         self.doc.blocks.push(Block::Table { header, rows, line });
+    }
+
+    /// GFM drops the cells of a row past its header's count: an unescaped `|` inside a description
+    /// (`(*.plist | *.xml)`, even inside backticks) or a stray empty cell (a permissions sub-row's
+    /// scopes one column too far right) would lose text without a word. The excess is read from the
+    /// row's source and kept, `|`-joined, in the row's last cell, with a note.
+    fn keep_excess_cells(&mut self, row: &mut Row, source: &str, columns: usize) {
+        // Only a row with more pipes than a full row needs is split again.
+        if columns == 0 || memchr::memchr_iter(b'|', source.as_bytes()).count() <= columns + 1 {
+            return;
+        }
+        let sources = row_cells(source);
+        let excess: Vec<String> = sources
+            .iter()
+            .skip(columns)
+            .map(|cell| inline_text(cell))
+            .filter(|text| !text.is_empty())
+            .collect();
+        let Some(last) = row.cells.last_mut() else { return };
+        if excess.is_empty() {
+            return;
+        }
+        let mut pieces: Vec<&str> = Vec::with_capacity(excess.len() + 1);
+        if !last.text.is_empty() {
+            pieces.push(&last.text);
+        }
+        pieces.extend(excess.iter().map(String::as_str));
+        last.text = pieces.join(" | ");
+        let message = format!(
+            "table row has {} cells but its header {columns}; kept the rest in the last cell: `{}`",
+            sources.len(),
+            excess.join(" | ")
+        );
+        self.note(row.line, DiagnosticCode::BadTableRow, Severity::Note, message);
     }
 
     fn cell(&mut self) -> Cell {
@@ -335,6 +378,45 @@ impl Walker<'_> {
     }
 }
 
+/// A table row's cells as GFM splits its source: at every `|` not escaped by `\`, even inside a
+/// code span, less the one that opens the row and the one that closes it.
+fn row_cells(source: &str) -> Vec<&str> {
+    let row = source.trim();
+    let row = row.strip_prefix('|').unwrap_or(row);
+    let mut cells = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (at, c) in row.char_indices() {
+        match c {
+            '|' if !escaped => {
+                cells.push(row.get(start..at).unwrap_or_default());
+                start = at + 1;
+            }
+            _ => {}
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    let last = row.get(start..).unwrap_or_default();
+    if !last.trim().is_empty() {
+        cells.push(last);
+    }
+    cells
+}
+
+/// The text of a piece of inline markdown, as a cell's would read: links reduced to their text,
+/// code to its content, whitespace collapsed.
+fn inline_text(markdown: &str) -> String {
+    let mut text = CollapsedText::default();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(piece) | Event::Code(piece) => text.push(&piece),
+            Event::SoftBreak | Event::HardBreak => text.push(" "),
+            _ => {}
+        }
+    }
+    text.as_str().trim().to_owned()
+}
+
 /// Every `<!-- … -->` comment in `html`, left to right: where it starts and the text inside. Each
 /// ends at the first `-->` after its start, and the next is looked for after that end; a comment left
 /// open ends the search, since no later one could close.
@@ -404,6 +486,39 @@ mod tests {
                 line: 1
             }]
         );
+    }
+
+    #[test]
+    fn cells_past_the_header_are_kept_in_the_last_cell_with_a_note() {
+        let page = "|Property|Type|Description|\n|:---|:---|:---|\n\
+                    |payloadFileName|String|Payload file name (*.mobileconfig | *.xml).|\n\
+                    |n|String|Not `a | b` but code.|\n\
+                    |escaped|String|A \\| stays in its cell.|\n\
+                    |short|String|\n";
+        let document = read(page);
+        let Some(Block::Table { rows, .. }) = document.blocks.first() else { panic!("{document:?}") };
+        let texts: Vec<Vec<&str>> =
+            rows.iter().map(|row| row.cells.iter().map(|c| c.text.as_str()).collect()).collect();
+        assert_eq!(
+            texts,
+            [
+                vec!["payloadFileName", "String", "Payload file name (*.mobileconfig | *.xml)."],
+                vec!["n", "String", "Not `a | b` but code."],
+                vec!["escaped", "String", "A | stays in its cell."],
+                vec!["short", "String", ""],
+            ]
+        );
+        let lines: Vec<u32> = document.notes.iter().map(|note| note.line).collect();
+        assert_eq!(lines, [3, 4]);
+        assert!(document.notes.iter().all(|note| note.code == DiagnosticCode::BadTableRow));
+    }
+
+    #[test]
+    fn a_sub_row_whose_scopes_stray_one_column_right_keeps_them() {
+        let found = blocks("|A|B|\n|:---|:---|\n| &nbsp; &nbsp; **Onboarding** | |X.ReadWrite.All|\n");
+        let Block::Table { rows, .. } = &found[0] else { panic!("not a table: {found:?}") };
+        let cells: Vec<&str> = rows[0].cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(cells, ["Onboarding", "X.ReadWrite.All"]);
     }
 
     #[test]
