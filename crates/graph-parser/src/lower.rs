@@ -933,28 +933,39 @@ impl Lowering {
                             .and_then(|a| a.get("truncated"))
                             .and_then(Value::as_bool)
                             .unwrap_or(false);
-                        match self.http_message(text, *line, truncated) {
-                            Some(Message::Request(request)) => {
-                                if !paths.iter().any(|p| crate::paths::matches(&p.segments, &request.path)) {
-                                    self.diag(
-                                        request.span.line,
-                                        Severity::Warning,
-                                        DiagnosticCode::ExamplePathMismatch,
-                                        format!(
-                                            "example path `{}` matches none of the operation's paths",
-                                            request.path
-                                        ),
-                                    );
+                        for (index, (lines_before, message)) in messages(text).into_iter().enumerate() {
+                            // A second request in one block is an example of its own, under no name.
+                            let name = if index == 0 { name.clone() } else { None };
+                            match self.http_message(message, *line + lines_before, truncated) {
+                                Some(Message::Request(request)) => {
+                                    if !paths
+                                        .iter()
+                                        .any(|p| crate::paths::matches(&p.segments, &request.path))
+                                    {
+                                        self.diag(
+                                            request.span.line,
+                                            Severity::Warning,
+                                            DiagnosticCode::ExamplePathMismatch,
+                                            format!(
+                                                "example path `{}` matches none of the operation's paths",
+                                                request.path
+                                            ),
+                                        );
+                                    }
+                                    examples.push(Example { name, request: Some(request), response: None });
                                 }
-                                examples.push(Example { name, request: Some(request), response: None });
+                                Some(Message::Response(response)) => match examples.last_mut() {
+                                    Some(example) if example.response.is_none() => {
+                                        example.response = Some(response)
+                                    }
+                                    _ => examples.push(Example {
+                                        name,
+                                        request: None,
+                                        response: Some(response),
+                                    }),
+                                },
+                                None => {}
                             }
-                            Some(Message::Response(response)) => match examples.last_mut() {
-                                Some(example) if example.response.is_none() => {
-                                    example.response = Some(response)
-                                }
-                                _ => examples.push(Example { name, request: None, response: Some(response) }),
-                            },
-                            None => {}
                         }
                         annotation = None;
                     }
@@ -1249,6 +1260,37 @@ fn is_boilerplate(text: &str) -> bool {
         || lower.starts_with("note:")
         || lower.contains("national cloud deployments")
         || NATIONAL_CLOUDS.iter().all(|c| text.contains(c))
+}
+
+/// An example block's messages, each with the number of block lines before it. A block holds one,
+/// but a page may write a second request after the first one's body (`PATCH /…` after `{…}` and a
+/// blank line), which would otherwise end up in that body and spoil its JSON: a request line after a
+/// blank line starts a new message.
+fn messages(text: &str) -> Vec<(u32, &str)> {
+    let mut pieces = Vec::new();
+    let (mut start, mut start_line, mut offset) = (0, 0, 0);
+    let (mut seen_content, mut previous_blank) = (false, false);
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim();
+        if seen_content && previous_blank && is_request_line(trimmed) {
+            pieces.push((start_line, text.get(start..offset).unwrap_or_default()));
+            start = offset;
+            start_line = u32::try_from(index).unwrap_or(u32::MAX);
+        }
+        seen_content |= !trimmed.is_empty();
+        previous_blank = trimmed.is_empty();
+        offset += line.len();
+    }
+    pieces.push((start_line, text.get(start..).unwrap_or_default()));
+    pieces
+}
+
+/// `PATCH /deviceManagement/…` or `GET https://graph.microsoft.com/…`.
+fn is_request_line(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let method = words.next().and_then(method_of);
+    let target = words.next().unwrap_or_default();
+    method.is_some() && (target.starts_with('/') || target.starts_with("http"))
 }
 
 pub(crate) fn method_of(word: &str) -> Option<HttpMethod> {
@@ -1550,6 +1592,20 @@ mod tests {
         assert_eq!(method_of("Delete"), Some(HttpMethod::DELETE));
         assert_eq!(method_of("GETS"), None);
         assert_eq!(method_of(""), None);
+    }
+
+    #[test]
+    fn a_request_line_after_a_body_and_a_blank_line_starts_another_message() {
+        let block = "PATCH https://graph.microsoft.com/beta/a/{id}\nContent-type: application/json\n\n\
+                     {\n  \"b\": 1\n}\n\nPATCH /c/a\n";
+        let pieces = messages(block);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0], (0, "PATCH https://graph.microsoft.com/beta/a/{id}\nContent-type: application/json\n\n{\n  \"b\": 1\n}\n\n"));
+        assert_eq!(pieces[1], (7, "PATCH /c/a\n"));
+        // Paths listed line after line, and a request line without a blank line before it, stay one.
+        assert_eq!(messages("GET /a\nGET /b\n").len(), 1);
+        assert_eq!(messages("\nGET /a\n\n{\"x\": \"GET /b\"}\n").len(), 1);
+        assert_eq!(messages("HTTP/1.1 200 OK\n\n{}\n").len(), 1);
     }
 
     #[test]
