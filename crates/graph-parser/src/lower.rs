@@ -933,10 +933,15 @@ impl Lowering {
                             .and_then(|a| a.get("truncated"))
                             .and_then(Value::as_bool)
                             .unwrap_or(false);
-                        for (index, (lines_before, message)) in messages(text).into_iter().enumerate() {
+                        let mut next = Some((*line, text.as_str()));
+                        let mut first = true;
+                        while let Some((message_line, message)) = next.take() {
+                            let (read, rest) = self.http_message(message, message_line, truncated);
+                            next = rest;
                             // A second request in one block is an example of its own, under no name.
-                            let name = if index == 0 { name.clone() } else { None };
-                            match self.http_message(message, *line + lines_before, truncated) {
+                            let name = if first { name.clone() } else { None };
+                            first = false;
+                            match read {
                                 Some(Message::Request(request)) => {
                                     if !paths
                                         .iter()
@@ -993,39 +998,21 @@ impl Lowering {
     }
 
     /// Reads an example HTTP block: a request line or status line, headers, a blank line, a body.
-    fn http_message(&mut self, text: &str, line: u32, truncated: bool) -> Option<Message> {
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (line + 1 + i as u32, l))
-            .skip_while(|(_, l)| l.trim().is_empty())
-            .peekable();
-        let (start_line, start) = lines.next()?;
-        let start = start.trim();
-        let mut headers = Vec::new();
-        let mut blank_before_headers = None;
-        let mut body_lines: Vec<&str> = Vec::new();
-        let mut body_line = None;
-        let mut in_headers = true;
-        for (at, l) in lines {
-            if in_headers {
-                if l.trim().is_empty() {
-                    if headers.is_empty() {
-                        blank_before_headers.get_or_insert(at);
-                    }
-                    continue;
-                }
-                if HEADER_LINE.is_match(l) && !l.trim_start().starts_with('{') {
-                    if let Some((name, value)) = l.split_once(':') {
-                        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-                    }
-                    continue;
-                }
-                in_headers = false;
-            }
-            body_line.get_or_insert(at);
-            body_lines.push(l);
-        }
+    /// The rest of the block, when [`http_parts`] finds a second message in it, is returned beside.
+    fn http_message<'t>(
+        &mut self,
+        text: &'t str,
+        line: u32,
+        truncated: bool,
+    ) -> (Option<Message>, Option<(u32, &'t str)>) {
+        let Some(parts) = http_parts(text, line) else { return (None, None) };
+        let rest = parts.rest;
+        (self.message(parts, truncated), rest)
+    }
+
+    /// [`Self::http_message`]'s message from the block's parts.
+    fn message(&mut self, parts: HttpParts<'_>, truncated: bool) -> Option<Message> {
+        let HttpParts { start_line, start, headers, blank_before_headers, body_lines, body_line, .. } = parts;
         if let (Some(at), false) = (blank_before_headers, headers.is_empty()) {
             self.diag(
                 at,
@@ -1262,31 +1249,78 @@ fn is_boilerplate(text: &str) -> bool {
         || NATIONAL_CLOUDS.iter().all(|c| text.contains(c))
 }
 
-/// An example block's messages, each with the number of block lines before it. A block holds one,
-/// but a page may write a second request after the first one's body (`PATCH /…` after `{…}` and a
-/// blank line), which would otherwise end up in that body and spoil its JSON: a request line after a
-/// blank line starts a new message.
-fn messages(text: &str) -> Vec<(u32, &str)> {
-    let mut pieces = Vec::new();
-    let (mut start, mut start_line, mut offset) = (0, 0, 0);
-    let (mut seen_content, mut previous_blank) = (false, false);
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let trimmed = line.trim();
-        if seen_content && previous_blank && is_request_line(trimmed) {
-            pieces.push((start_line, text.get(start..offset).unwrap_or_default()));
-            start = offset;
-            start_line = u32::try_from(index).unwrap_or(u32::MAX);
+/// An example block's lines sorted into one HTTP message's parts.
+struct HttpParts<'t> {
+    /// The request or status line, and its line number.
+    start: &'t str,
+    start_line: u32,
+    headers: Vec<(String, String)>,
+    /// A blank line between the start line and the headers, which pages sometimes leave.
+    blank_before_headers: Option<u32>,
+    body_lines: Vec<&'t str>,
+    body_line: Option<u32>,
+    /// The rest of the block from a second message on, with the line number before it.
+    rest: Option<(u32, &'t str)>,
+}
+
+/// Sorts a block's lines (its first one after line `line`) into a message's parts. A block holds one
+/// message, but a page may write a second request after the first one's body (`PATCH /…` after
+/// `{…}` and a blank line), which would spoil the body's JSON: a request line after a blank line
+/// ends the message, and the block's rest is kept for the next.
+fn http_parts(text: &str, line: u32) -> Option<HttpParts<'_>> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (line + 1 + i as u32, l))
+        .skip_while(|(_, l)| l.trim().is_empty());
+    let (start_line, start) = lines.next()?;
+    let mut parts = HttpParts {
+        start: start.trim(),
+        start_line,
+        headers: Vec::new(),
+        blank_before_headers: None,
+        body_lines: Vec::new(),
+        body_line: None,
+        rest: None,
+    };
+    let mut in_headers = true;
+    let mut previous = start;
+    for (at, l) in lines {
+        // Request line first: most lines are rejected by their first byte.
+        if is_request_line(l) && previous.trim().is_empty() {
+            // `l` is a slice of `text`, so its distance from the start is where it starts.
+            let offset = (l.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            parts.rest = text.get(offset..).map(|rest| (at.saturating_sub(1), rest));
+            break;
         }
-        seen_content |= !trimmed.is_empty();
-        previous_blank = trimmed.is_empty();
-        offset += line.len();
+        previous = l;
+        if in_headers {
+            if l.trim().is_empty() {
+                if parts.headers.is_empty() {
+                    parts.blank_before_headers.get_or_insert(at);
+                }
+                continue;
+            }
+            if HEADER_LINE.is_match(l) && !l.trim_start().starts_with('{') {
+                if let Some((name, value)) = l.split_once(':') {
+                    parts.headers.push((name.trim().to_owned(), value.trim().to_owned()));
+                }
+                continue;
+            }
+            in_headers = false;
+        }
+        parts.body_line.get_or_insert(at);
+        parts.body_lines.push(l);
     }
-    pieces.push((start_line, text.get(start..).unwrap_or_default()));
-    pieces
+    Some(parts)
 }
 
 /// `PATCH /deviceManagement/…` or `GET https://graph.microsoft.com/…`.
 fn is_request_line(line: &str) -> bool {
+    // JSON lines start with a space, a quote or a brace: most are rejected by their first byte.
+    if !matches!(line.as_bytes().first(), Some(b'G' | b'P' | b'D' | b'g' | b'p' | b'd')) {
+        return false;
+    }
     let mut words = line.split_whitespace();
     let method = words.next().and_then(method_of);
     let target = words.next().unwrap_or_default();
@@ -1598,14 +1632,18 @@ mod tests {
     fn a_request_line_after_a_body_and_a_blank_line_starts_another_message() {
         let block = "PATCH https://graph.microsoft.com/beta/a/{id}\nContent-type: application/json\n\n\
                      {\n  \"b\": 1\n}\n\nPATCH /c/a\n";
-        let pieces = messages(block);
-        assert_eq!(pieces.len(), 2);
-        assert_eq!(pieces[0], (0, "PATCH https://graph.microsoft.com/beta/a/{id}\nContent-type: application/json\n\n{\n  \"b\": 1\n}\n\n"));
-        assert_eq!(pieces[1], (7, "PATCH /c/a\n"));
-        // Paths listed line after line, and a request line without a blank line before it, stay one.
-        assert_eq!(messages("GET /a\nGET /b\n").len(), 1);
-        assert_eq!(messages("\nGET /a\n\n{\"x\": \"GET /b\"}\n").len(), 1);
-        assert_eq!(messages("HTTP/1.1 200 OK\n\n{}\n").len(), 1);
+        let Some(parts) = http_parts(block, 10) else { panic!("no message") };
+        assert_eq!((parts.start, parts.start_line), ("PATCH https://graph.microsoft.com/beta/a/{id}", 11));
+        assert_eq!(parts.body_lines, ["{", "  \"b\": 1", "}", ""]);
+        assert_eq!(parts.rest, Some((17, "PATCH /c/a\n")));
+        fn rest(block: &str) -> Option<&str> {
+            http_parts(block, 0).and_then(|parts| parts.rest).map(|(_, rest)| rest)
+        }
+        assert_eq!(rest("GET /a\n\nGET /b\n"), Some("GET /b\n"));
+        // Paths listed line after line, a request line inside JSON, and a response stay one message.
+        assert_eq!(rest("GET /a\nGET /b\n"), None);
+        assert_eq!(rest("\nGET /a\n\n{\"x\": \"GET /b\"}\n"), None);
+        assert_eq!(rest("HTTP/1.1 200 OK\n\n{}\n\nGET\n"), None);
     }
 
     #[test]
