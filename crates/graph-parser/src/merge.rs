@@ -974,7 +974,7 @@ mod tests {
 
     #[test]
     fn relative_links_resolve_against_the_page_folder_and_may_not_climb_out() {
-        let resolve = |from, target| resolve_relative(from, target);
+        let resolve = resolve_relative;
         assert_eq!(resolve("api/x.md", "../resources/y.md").as_deref(), Some("resources/y.md"));
         assert_eq!(resolve("api/x.md", "y.md").as_deref(), Some("api/y.md"));
         assert_eq!(resolve("api/x.md", "./sub//y.md").as_deref(), Some("api/sub/y.md"));
