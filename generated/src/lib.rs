@@ -7,6 +7,7 @@
 //! - `rustls` (default): TLS by rustls, trusting Mozilla's root certificates.
 //! - `native-tls`: the platform's TLS and trust store instead (OpenSSL on Linux); build with `default-features = false`.
 //! - `http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).
+//! - `socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well as HTTP ones.
 //!
 //! Pages:
 //!

@@ -4,8 +4,8 @@
 //! the operations at or below it.
 //!
 //! Input without area names (the `000-…` sample pages) has no area features and no `cfg` at all; every
-//! crate has the runtime's transport features (`http2`, and the TLS stack: `rustls` by default or
-//! `native-tls`), passed on to it. With areas, each gated item gets
+//! crate has the runtime's transport features (`http2`, `socks`, and the TLS stack: `rustls` by default
+//! or `native-tls`), passed on to it. With areas, each gated item gets
 //! `#[cfg(any(feature = "a", …))]`: top-level items through a [`marker`] that the formatter turns into
 //! attributes on the items after it (the items are built as tokens by several emitters; the marker
 //! keeps the gating in one place), methods directly.
@@ -24,8 +24,9 @@ pub const CFG_MARKER: &str = "__graph_emit_cfg";
 /// The feature that enables every area (and the types no operation reaches).
 pub const FULL: &str = "full";
 
-/// The runtime's transport features every generated crate passes on: HTTP/2, and the two TLS stacks.
-const RUNTIME_FEATURES: [&str; 3] = ["http2", "rustls", "native-tls"];
+/// The runtime's transport features every generated crate passes on: HTTP/2, SOCKS proxies, and the
+/// two TLS stacks.
+const RUNTIME_FEATURES: [&str; 4] = ["http2", "socks", "rustls", "native-tls"];
 
 /// The TLS stack a crate built with default features uses.
 const DEFAULT_TLS: &str = "rustls";
@@ -146,6 +147,8 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
          `default-features = false`."
             .to_owned(),
         "`http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).".to_owned(),
+        "`socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well as HTTP ones."
+            .to_owned(),
     ];
     if !areas.gated() {
         return lines;
@@ -255,11 +258,13 @@ mod tests {
         assert_eq!(page_area("intune-full-x-get.md"), None);
         assert_eq!(page_area("intune-HTTP2-x-get.md"), None);
         assert_eq!(page_area("intune-rustls-x-get.md"), None);
+        assert_eq!(page_area("intune-socks-x-get.md"), None);
     }
 
     /// What every crate's `[features]` table starts with.
     const RUNTIME: &str = "\n[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
-                           rustls = [\"graph-runtime/rustls\"]\nnative-tls = [\"graph-runtime/native-tls\"]\n";
+                           socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\n\
+                           native-tls = [\"graph-runtime/native-tls\"]\n";
 
     #[test]
     fn features_list_every_area_under_full() {

@@ -20,6 +20,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 
 mod connect;
 mod pool;
+mod socks;
 
 /// One HTTP request, ready to go on the wire.
 ///
@@ -290,8 +291,10 @@ impl HttpTransportBuilder {
         self
     }
 
-    /// Sends every request through this proxy (`http://` or `https://`, with `user:password@` for
-    /// Basic credentials), whatever the environment says.
+    /// Sends every request through this proxy, whatever the environment says: `http://` or
+    /// `https://`, with `user:password@` for Basic credentials; or, with the crate's `socks` feature,
+    /// `socks5h://` (the proxy resolves names), `socks5://` (names resolved here), `socks4a://` or
+    /// `socks4://`, with `user:password@` for SOCKS5's username and password.
     pub fn proxy(mut self, url: impl Into<String>) -> HttpTransportBuilder {
         self.proxy = ProxyRule::All(url.into());
         self
@@ -311,7 +314,7 @@ impl HttpTransportBuilder {
                 let matcher = Matcher::builder().all(url).build();
                 // The matcher drops a proxy URL it cannot read; requests would then go direct.
                 if matcher.intercept(&Uri::from_static("https://graph.microsoft.com/")).is_none() {
-                    let error = "the proxy URL is not an http:// or https:// URL with a host";
+                    let error = "the proxy URL is not an http://, https:// or socks…:// URL with a host";
                     return Err(TransportError::new(TransportErrorKind::Other, error));
                 }
                 matcher
@@ -337,10 +340,11 @@ mod tests {
     use super::*;
 
     const CERT: &[u8] = include_bytes!("../tests/fixtures/loopback-cert.pem");
-    const ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+    pub(super) const ANSWER: &[u8] =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
 
     /// Reads one request head (up to the blank line) and returns it as text.
-    async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> String {
+    pub(super) async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> String {
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
         while !head.ends_with(b"\r\n\r\n") {
@@ -354,7 +358,7 @@ mod tests {
 
     /// A TLS server on loopback that prefers HTTP/2 (as Graph's servers do), serving one connection:
     /// it returns the protocol agreed by ALPN, after answering one request when that is HTTP/1.1.
-    async fn tls_server_preferring_h2() -> (u16, tokio::task::JoinHandle<Option<Vec<u8>>>) {
+    pub(super) async fn tls_server_preferring_h2() -> (u16, tokio::task::JoinHandle<Option<Vec<u8>>>) {
         let acceptor = acceptor_preferring_h2();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -388,7 +392,7 @@ mod tests {
     }
 
     /// The transport trusting the test certificate, with the given proxy rule.
-    fn transport(proxy: Option<&str>) -> HttpTransport {
+    pub(super) fn transport(proxy: Option<&str>) -> HttpTransport {
         let builder = HttpTransport::builder().root_certificate_pem(CERT);
         match proxy {
             Some(url) => builder.proxy(url),
@@ -398,7 +402,7 @@ mod tests {
         .unwrap()
     }
 
-    fn get(url: &str) -> HttpRequest {
+    pub(super) fn get(url: &str) -> HttpRequest {
         HttpRequest {
             method: Method::GET,
             url: Uri::try_from(url).unwrap(),
@@ -582,7 +586,7 @@ mod tests {
 
     /// The destination behind a tunnel agreed the protocol this build offers first and, for
     /// HTTP/1.1 (which the test server speaks), answered the request.
-    async fn assert_exchanged_through_the_tunnel(
+    pub(super) async fn assert_exchanged_through_the_tunnel(
         agreed: Option<Vec<u8>>,
         request: tokio::task::JoinHandle<Result<HttpResponse, TransportError>>,
     ) {
@@ -699,6 +703,22 @@ mod tests {
         let head = seen.await.unwrap().to_ascii_lowercase();
         assert!(head.starts_with("get /v1.0/me?$top=1 http/1.1\r\n"), "{head}");
         assert!(head.contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n")), "{head}");
+    }
+
+    #[cfg(not(feature = "socks"))]
+    #[tokio::test]
+    async fn without_the_socks_feature_a_socks_proxy_is_an_error_naming_the_feature_not_a_direct_connection()
+    {
+        let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = server.local_addr().unwrap().port();
+        let error = transport(Some("socks5h://127.0.0.1:1080"))
+            .send(get(&format!("http://127.0.0.1:{port}/v1.0/me")))
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("`socks` feature"), "{error}");
+        // Nothing went to the destination directly.
+        let accepted = tokio::time::timeout(Duration::from_millis(100), server.accept()).await;
+        assert!(accepted.is_err(), "the request was sent without its proxy");
     }
 
     #[tokio::test]

@@ -22,6 +22,7 @@ use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 
+use super::socks;
 use crate::absolute_url::default_port;
 
 pub(super) type BoxError = Box<dyn StdError + Send + Sync>;
@@ -55,8 +56,13 @@ impl Connector {
         let Some(proxy) = self.proxies.intercept(destination) else {
             return self.direct(destination, &self.tls).await;
         };
-        if !matches!(proxy.uri().scheme_str(), Some("http" | "https")) {
-            return Err("the proxy is not an http:// or https:// proxy (SOCKS is not supported)".into());
+        let scheme = proxy.uri().scheme_str().unwrap_or_default();
+        if socks::is_socks(scheme) {
+            let tunnel = socks::connect(&proxy, host(destination)?, port(destination)).await?;
+            return over(tunnel, destination, &self.tls).await;
+        }
+        if !matches!(scheme, "http" | "https") {
+            return Err(format!("the proxy's scheme {scheme}:// is none of http, https and SOCKS").into());
         }
         // The connection to the proxy itself never goes through a proxy.
         let to_proxy = self.direct(proxy.uri(), &self.proxy_tls).await?;
@@ -72,17 +78,26 @@ impl Connector {
 
     /// A connection to `destination` itself: TCP, and `tls` over it for `https`.
     async fn direct(&self, destination: &Uri, tls: &Tls) -> Result<Conn, BoxError> {
-        let host = host(destination)?;
-        let tcp = tokio::net::TcpStream::connect((host, port(destination))).await?;
-        // Requests are written whole: waiting to coalesce small writes only adds latency.
-        tcp.set_nodelay(true)?;
-        let tcp = TokioIo::new(tcp);
-        if is_https(destination) {
-            tls.handshake(tcp, host).await
-        } else {
-            Ok(Conn::new(tcp, false))
-        }
+        let tcp = tcp(host(destination)?, port(destination)).await?;
+        over(tcp, destination, tls).await
     }
+}
+
+/// A connection to `destination` over `stream`, a way to it: `tls` over it for `https`.
+async fn over(stream: impl Io + 'static, destination: &Uri, tls: &Tls) -> Result<Conn, BoxError> {
+    if is_https(destination) {
+        tls.handshake(stream, host(destination)?).await
+    } else {
+        Ok(Conn::new(stream, false))
+    }
+}
+
+/// A TCP connection to `host:port`.
+pub(super) async fn tcp(host: &str, port: u16) -> io::Result<TokioIo<tokio::net::TcpStream>> {
+    let tcp = tokio::net::TcpStream::connect((host, port)).await?;
+    // Requests are written whole: waiting to coalesce small writes only adds latency.
+    tcp.set_nodelay(true)?;
+    Ok(TokioIo::new(tcp))
 }
 
 /// Asks the proxy on `to_proxy` for a tunnel to `destination` and returns the tunnel once granted.
@@ -249,7 +264,7 @@ fn port(uri: &Uri) -> u16 {
 }
 
 /// The name TLS checks the certificate against: the URL's host, an IPv6 literal without brackets.
-fn host(uri: &Uri) -> Result<&str, BoxError> {
+pub(super) fn host(uri: &Uri) -> Result<&str, BoxError> {
     let host = uri.host().ok_or("the URL has no host")?;
     Ok(host.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')).unwrap_or(host))
 }
