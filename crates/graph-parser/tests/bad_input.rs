@@ -1,4 +1,5 @@
-//! Bad input costs a diagnostic, never a panic: hand-made pages, and random and mutated seeds.
+//! Bad input costs a diagnostic, never a panic: hand-made pages, random bytes, and mutated seeds and
+//! corpus pages.
 
 use graph_ir::{DiagnosticCode, PageModel, Severity};
 use proptest::prelude::*;
@@ -52,6 +53,8 @@ fn invalid_example_json_is_diagnosed_and_the_operation_survives() {
     assert_eq!(op.and_then(|o| o.examples[0].request.as_ref()).map(|r| r.body.is_none()), Some(true));
 }
 
+mod common;
+
 fn seeds() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs-input");
     let mut paths: Vec<_> =
@@ -60,41 +63,88 @@ fn seeds() -> Vec<String> {
     paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
 }
 
+/// Every page of the corpus, when `../shared/graph-docs` is present, as (path, text) in path order.
+fn corpus_pages() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/graph-docs");
+    let mut paths = Vec::new();
+    common::files_with_extension(&dir, "md", &mut paths);
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|path| {
+            let relative = path.strip_prefix(&dir).ok()?.to_string_lossy().replace('\\', "/");
+            Some((relative, std::fs::read_to_string(path).ok()?))
+        })
+        .collect()
+}
+
+/// One edit of a page: a line (any index, taken modulo the line count), what to do to it (delete,
+/// duplicate, swap with another, cut short, append a byte), and a byte for the last two.
+type Edit = (usize, u8, u8);
+
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
+    prop::collection::vec((0usize..10_000, 0u8..5, any::<u8>()), 0..40)
+}
+
+/// `text` with `edits` applied line by line.
+fn mutate(text: &str, edits: &[Edit]) -> Vec<u8> {
+    let mut lines: Vec<Vec<u8>> = text.lines().map(|l| l.as_bytes().to_vec()).collect();
+    for &(at, kind, byte) in edits {
+        if lines.is_empty() {
+            break;
+        }
+        let at = at % lines.len();
+        match kind {
+            0 => {
+                lines.remove(at);
+            }
+            1 => {
+                let copy = lines[at].clone();
+                lines.insert(at, copy);
+            }
+            2 => {
+                let other = (at * 7 + 3) % lines.len();
+                lines.swap(at, other);
+            }
+            3 => {
+                let keep = usize::from(byte) % (lines[at].len() + 1);
+                lines[at].truncate(keep);
+            }
+            _ => lines[at].push(byte),
+        }
+    }
+    lines.join(&b'\n')
+}
+
 /// A seed with some of its lines deleted, duplicated, swapped or cut short.
 fn mutated_seed() -> impl Strategy<Value = Vec<u8>> {
     let seeds = seeds();
     let count = seeds.len().max(1);
-    (0..count, prop::collection::vec((0usize..10_000, 0u8..5, any::<u8>()), 0..40)).prop_map(
-        move |(index, edits)| {
-            let seed = seeds.get(index).cloned().unwrap_or_default();
-            let mut lines: Vec<Vec<u8>> = seed.lines().map(|l| l.as_bytes().to_vec()).collect();
-            for (at, kind, byte) in edits {
-                if lines.is_empty() {
-                    break;
-                }
-                let at = at % lines.len();
-                match kind {
-                    0 => {
-                        lines.remove(at);
-                    }
-                    1 => {
-                        let copy = lines[at].clone();
-                        lines.insert(at, copy);
-                    }
-                    2 => {
-                        let other = (at * 7 + 3) % lines.len();
-                        lines.swap(at, other);
-                    }
-                    3 => {
-                        let keep = usize::from(byte) % (lines[at].len() + 1);
-                        lines[at].truncate(keep);
-                    }
-                    _ => lines[at].push(byte),
-                }
-            }
-            lines.join(&b'\n')
-        },
-    )
+    (0..count, edits())
+        .prop_map(move |(index, edits)| mutate(seeds.get(index).map_or("", String::as_str), &edits))
+}
+
+/// How many neighbouring corpus pages a case merges: pages named alike (one resource's API pages,
+/// its resource page, the next resource's) meet in the merge.
+const NEIGHBOURHOOD: usize = 12;
+
+/// A run of neighbouring corpus pages, each with its own edits (none for some), as (path, bytes);
+/// empty without the corpus.
+fn mutated_corpus_neighbourhood() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    let pages = corpus_pages();
+    let count = pages.len().max(1);
+    let page_edits = prop::option::weighted(0.6, edits());
+    (0..count, prop::collection::vec(page_edits, NEIGHBOURHOOD)).prop_map(move |(start, edits)| {
+        pages
+            .iter()
+            .skip(start)
+            .zip(edits)
+            .map(|((path, text), edits)| match edits {
+                Some(edits) => (path.clone(), mutate(text, &edits)),
+                None => (path.clone(), text.clone().into_bytes()),
+            })
+            .collect()
+    })
 }
 
 proptest! {
@@ -110,6 +160,14 @@ proptest! {
     fn mutated_seeds_never_panic(bytes in mutated_seed()) {
         let model = graph_parser::parse_page("mutated.md", &bytes);
         graph_parser::build_api(vec![model]);
+    }
+
+    /// Real pages, API and resource alike, mutated and merged with their neighbours: the merge meets
+    /// half-broken tables, examples and links from pages it also sees whole.
+    #[test]
+    fn mutated_corpus_neighbourhoods_never_panic(pages in mutated_corpus_neighbourhood()) {
+        let models = pages.iter().map(|(path, bytes)| graph_parser::parse_page(path, bytes)).collect();
+        graph_parser::build_api(models);
     }
 
     #[test]
