@@ -689,16 +689,23 @@ mod tests {
         assert!(server.await.unwrap().starts_with("POST /v1.0/me HTTP/1.1\r\n"));
     }
 
-    #[tokio::test]
-    async fn a_request_to_http_sends_origin_form_with_a_host_header_naming_a_non_default_port() {
-        let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = server.local_addr().unwrap().port();
-        let seen = tokio::spawn(async move {
-            let (mut tcp, _) = server.accept().await.unwrap();
+    /// A plain HTTP/1.1 server on loopback answering one request with [`ANSWER`]; returns its port
+    /// and the request's head.
+    pub(super) async fn http_server() -> (u16, tokio::task::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let head = tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
             let head = read_head(&mut tcp).await;
             tcp.write_all(ANSWER).await.unwrap();
             head
         });
+        (port, head)
+    }
+
+    #[tokio::test]
+    async fn a_request_to_http_sends_origin_form_with_a_host_header_naming_a_non_default_port() {
+        let (port, seen) = http_server().await;
         transport(None).send(get(&format!("http://127.0.0.1:{port}/v1.0/me?$top=1"))).await.unwrap();
         let head = seen.await.unwrap().to_ascii_lowercase();
         assert!(head.starts_with("get /v1.0/me?$top=1 http/1.1\r\n"), "{head}");

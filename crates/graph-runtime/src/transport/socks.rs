@@ -136,9 +136,9 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::super::tests::{
-        assert_exchanged_through_the_tunnel, get, read_head, tls_server_preferring_h2, transport, ANSWER,
+        assert_exchanged_through_the_tunnel, get, http_server, tls_server_preferring_h2, transport,
     };
-    use super::super::{HttpResponse, StatusCode, Transport as _, TransportErrorKind};
+    use super::super::{StatusCode, Transport as _, TransportErrorKind};
 
     /// What a SOCKS client asked the proxy for.
     #[derive(Debug, PartialEq)]
@@ -249,19 +249,6 @@ mod tests {
         Seen { asked, credentials: Some((user, String::new())).filter(|(user, _)| !user.is_empty()) }
     }
 
-    /// A plain HTTP/1.1 server on loopback answering one request; returns its port and the head.
-    async fn http_server() -> (u16, tokio::task::JoinHandle<String>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let head = tokio::spawn(async move {
-            let (mut tcp, _) = listener.accept().await.unwrap();
-            let head = read_head(&mut tcp).await;
-            tcp.write_all(ANSWER).await.unwrap();
-            head
-        });
-        (port, head)
-    }
-
     #[tokio::test]
     async fn https_through_a_socks5h_proxy_names_the_host_gives_the_credentials_and_speaks_tls_to_the_destination(
     ) {
@@ -282,11 +269,11 @@ mod tests {
     async fn http_through_a_socks5_proxy_gives_it_an_address_resolved_here_and_sends_origin_form() {
         let (port, head) = http_server().await;
         let (proxy_port, seen) = socks_proxy(0).await;
-        let response = transport(Some(&format!("socks5://127.0.0.1:{proxy_port}")))
-            .send(get(&format!("http://localhost:{port}/v1.0/me?$top=1")))
-            .await
-            .unwrap();
-        assert_ok(&response);
+        get_ok_through(
+            &format!("socks5://127.0.0.1:{proxy_port}"),
+            &format!("http://localhost:{port}/v1.0/me?$top=1"),
+        )
+        .await;
         let seen = seen.await.unwrap();
         assert!(
             matches!(seen.asked, Asked::Address(address, asked) if address.is_loopback() && asked == port),
@@ -306,11 +293,11 @@ mod tests {
         ] {
             let (port, head) = http_server().await;
             let (proxy_port, seen) = socks_proxy(0).await;
-            let response = transport(Some(&format!("{scheme}://127.0.0.1:{proxy_port}")))
-                .send(get(&format!("http://localhost:{port}/v1.0/me")))
-                .await
-                .unwrap();
-            assert_ok(&response);
+            get_ok_through(
+                &format!("{scheme}://127.0.0.1:{proxy_port}"),
+                &format!("http://localhost:{port}/v1.0/me"),
+            )
+            .await;
             let expected = match expected {
                 Asked::Name(name, _) => Asked::Name(name, port),
                 Asked::Address(address, _) => Asked::Address(address, port),
@@ -346,7 +333,9 @@ mod tests {
         assert!(error.to_string().contains(&format!("SOCKS proxy 127.0.0.1:{proxy_port}")), "{error}");
     }
 
-    fn assert_ok(response: &HttpResponse) {
+    /// GETs `url` through `proxy` and checks it was answered with [`super::super::tests::ANSWER`].
+    async fn get_ok_through(proxy: &str, url: &str) {
+        let response = transport(Some(proxy)).send(get(url)).await.unwrap();
         assert_eq!((response.status, &response.body[..]), (StatusCode::OK, &b"{}"[..]));
     }
 }
