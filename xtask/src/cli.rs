@@ -7,7 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use crate::bench::{self, Bench};
@@ -58,6 +58,25 @@ pub struct CodegenArgs {
     /// Print diagnostic counts by code instead of each diagnostic (for large inputs)
     #[arg(short, long = "quiet-diagnostics")]
     pub quiet_diagnostics: bool,
+    /// How each diagnostic is printed on stderr: rendered with its source line, or as one line of
+    /// JSON (span, severity, code, message) for tools
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = MessageFormat::Human,
+        conflicts_with = "quiet_diagnostics"
+    )]
+    pub message_format: MessageFormat,
+}
+
+/// How `codegen` prints diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// rustc style: code, severity, `file:line` and the source line.
+    Human,
+    /// one JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -150,7 +169,7 @@ impl CodegenArgs {
 fn run_codegen(args: &CodegenArgs) -> anyhow::Result<ExitCode> {
     let codegen = args.to_codegen();
     let report = codegen.run()?;
-    print_diagnostics(&report, args.quiet_diagnostics)?;
+    print_diagnostics(&report, args)?;
     let mut stdout = io::stdout().lock();
     if codegen.mode == Mode::Write && !args.quiet_diagnostics {
         write!(stdout, "{}", report.sync)?;
@@ -165,13 +184,20 @@ fn run_codegen(args: &CodegenArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Every diagnostic rendered rustc-style on stderr (coloured on a terminal), or only counts by code.
-fn print_diagnostics(report: &CodegenReport, quiet: bool) -> anyhow::Result<()> {
-    if quiet {
+/// Every diagnostic on stderr, rendered rustc-style (coloured on a terminal) or as JSON lines, or only
+/// counts by code.
+fn print_diagnostics(report: &CodegenReport, args: &CodegenArgs) -> anyhow::Result<()> {
+    if args.quiet_diagnostics {
         let mut stderr = io::stderr().lock();
         for (code, count) in diagnostics::counts_by_code(&report.diagnostics) {
             writeln!(stderr, "{count:>7} {code}")?;
         }
+        return Ok(());
+    }
+    if args.message_format == MessageFormat::Json {
+        let mut stderr = io::BufWriter::new(io::stderr().lock());
+        diagnostics::write_json_lines(&mut stderr, &report.diagnostics)?;
+        stderr.flush()?;
         return Ok(());
     }
     let color = if io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
@@ -285,7 +311,19 @@ mod tests {
         assert_eq!(codegen.mode, Mode::Check);
         assert_eq!(codegen.jobs.map(NonZeroUsize::get), Some(2));
         assert!(args.quiet_diagnostics);
+        assert_eq!(args.message_format, MessageFormat::Human);
         assert_eq!(args.fix_command(), "cargo xtask codegen --input pages --out /tmp/out");
+        Ok(())
+    }
+
+    #[test]
+    fn codegen_prints_json_diagnostics_on_request_but_not_with_quiet() -> anyhow::Result<()> {
+        let Command::Codegen(args) = parse(&["codegen", "--message-format", "json"])?.command else {
+            anyhow::bail!("expected codegen");
+        };
+        assert_eq!(args.message_format, MessageFormat::Json);
+        assert!(parse(&["codegen", "--message-format", "json", "-q"]).is_err(), "json and counts conflict");
+        assert!(parse(&["codegen", "--message-format", "xml"]).is_err());
         Ok(())
     }
 

@@ -1,5 +1,5 @@
 //! Renders the parser's diagnostics like rustc does (code, severity, `file:line`, the source line) with
-//! codespan-reporting, and counts them for the summary line.
+//! codespan-reporting, or as JSON lines for tools, and counts them for the summary line.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -98,6 +98,17 @@ pub fn render(diagnostic: &Diagnostic, sources: &Sources) -> String {
     }
 }
 
+/// Writes each diagnostic as one line of JSON, its model's serialised form (the same names as the
+/// rendered form: `{"span":{"file":…,"line":…},"severity":"warning","code":"bad-request-line",
+/// "message":…}`), for tools that compare or filter them.
+pub fn write_json_lines(out: &mut impl std::io::Write, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    for diagnostic in diagnostics {
+        serde_json::to_writer(&mut *out, diagnostic)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 fn severity_name(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
@@ -177,6 +188,25 @@ mod tests {
         assert!(rendered.contains("--> api/create-thing.md:4:5"), "{rendered}");
         assert!(rendered.contains("4 |     POST /things"), "{rendered}");
         assert!(rendered.contains("^^^^^^^^^^^"), "the underline covers the line's text: {rendered}");
+    }
+
+    #[test]
+    fn json_lines_hold_one_diagnostic_each_with_the_names_the_rendered_form_shows() {
+        let diagnostics = [
+            diagnostic("api/create-thing.md", 4, DiagnosticCode::BadRequestLine, "a \"quoted\"\nmessage"),
+            diagnostic("api/empty.md", 0, DiagnosticCode::EmptyPage, "the page is empty"),
+        ];
+        let mut out = Vec::new();
+        assert!(write_json_lines(&mut out, &diagnostics).is_ok());
+        let text = String::from_utf8_lossy(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(
+            lines[1],
+            r#"{"span":{"file":"api/empty.md","line":0},"severity":"warning","code":"empty-page","message":"the page is empty"}"#
+        );
+        let read: Vec<Diagnostic> = lines.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
+        assert_eq!(read, diagnostics, "every line reads back as its diagnostic");
     }
 
     #[test]
