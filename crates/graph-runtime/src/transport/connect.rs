@@ -5,7 +5,8 @@
 //! own HTTP/1 client and taken over as an upgrade) and TLS is spoken to the destination inside it; a
 //! plain `http` one is sent to the proxy itself, and the connection's [`Route`] makes its requests
 //! absolute-form with the proxy's credentials. The proxy may itself be `https://`: the connection to
-//! it is made like any direct one.
+//! it is made like any direct one. Through a SOCKS proxy ([`super::socks`]) the tunnel is the proxy's
+//! own, and what goes through it is what would go to the destination directly.
 
 use std::error::Error as StdError;
 use std::io;
@@ -83,7 +84,8 @@ impl Connector {
     }
 }
 
-/// A connection to `destination` over `stream`, a way to it: `tls` over it for `https`.
+/// A connection to `destination` over `stream` (TCP to it, or a SOCKS tunnel): `tls` over it for
+/// `https`.
 async fn over(stream: impl Io + 'static, destination: &Uri, tls: &Tls) -> Result<Conn, BoxError> {
     if is_https(destination) {
         tls.handshake(stream, host(destination)?).await
