@@ -294,7 +294,8 @@ impl HttpTransportBuilder {
     /// Sends every request through this proxy, whatever the environment says: `http://` or
     /// `https://`, with `user:password@` for Basic credentials; or, with the crate's `socks` feature,
     /// `socks5h://` (the proxy resolves names), `socks5://` (names resolved here), `socks4a://` or
-    /// `socks4://`, with `user:password@` for SOCKS5's username and password.
+    /// `socks4://`, with `user:password@` for SOCKS5's username and password (without the feature,
+    /// [`build`](HttpTransportBuilder::build) refuses a SOCKS URL).
     pub fn proxy(mut self, url: impl Into<String>) -> HttpTransportBuilder {
         self.proxy = ProxyRule::All(url.into());
         self
@@ -313,8 +314,14 @@ impl HttpTransportBuilder {
             ProxyRule::All(url) => {
                 let matcher = Matcher::builder().all(url).build();
                 // The matcher drops a proxy URL it cannot read; requests would then go direct.
-                if matcher.intercept(&Uri::from_static("https://graph.microsoft.com/")).is_none() {
-                    let error = "the proxy URL is not an http://, https:// or socks…:// URL with a host";
+                let Some(proxy) = matcher.intercept(&Uri::from_static("https://graph.microsoft.com/")) else {
+                    let error = "the proxy URL is not an http://, https:// or SOCKS URL with a host";
+                    return Err(TransportError::new(TransportErrorKind::Other, error));
+                };
+                // Said now rather than at every request (as it is for a SOCKS proxy from the
+                // environment, which is only known to the requests it applies to).
+                if !cfg!(feature = "socks") && socks::is_socks(proxy.uri().scheme_str().unwrap_or_default()) {
+                    let error = "the proxy is a SOCKS proxy: SOCKS needs graph-runtime's `socks` feature";
                     return Err(TransportError::new(TransportErrorKind::Other, error));
                 }
                 matcher
@@ -716,12 +723,17 @@ mod tests {
     #[tokio::test]
     async fn without_the_socks_feature_a_socks_proxy_is_an_error_naming_the_feature_not_a_direct_connection()
     {
+        let built = HttpTransport::builder().proxy("socks5h://127.0.0.1:1080").build();
+        let error = built.map(|_| ()).unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Other);
+        assert!(error.to_string().contains("`socks` feature"), "{error}");
+        // A SOCKS proxy from the environment is only met by a request, which fails the same way.
         let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = server.local_addr().unwrap().port();
-        let error = transport(Some("socks5h://127.0.0.1:1080"))
-            .send(get(&format!("http://127.0.0.1:{port}/v1.0/me")))
-            .await
-            .unwrap_err();
+        let from_environment = Matcher::builder().all("socks5h://127.0.0.1:1080".to_owned()).build();
+        let connector = connect::Connector::new(&[], from_environment).unwrap();
+        let transport = HttpTransport { shared: Arc::new(Shared { connector, pool: Arc::default() }) };
+        let error = transport.send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap_err();
         assert!(error.to_string().contains("`socks` feature"), "{error}");
         // Nothing went to the destination directly.
         let accepted = tokio::time::timeout(Duration::from_millis(100), server.accept()).await;
