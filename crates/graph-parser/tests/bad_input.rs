@@ -1,6 +1,8 @@
 //! Bad input costs a diagnostic, never a panic: hand-made pages, random bytes, and mutated seeds and
 //! corpus pages.
 
+mod common;
+
 use graph_ir::{DiagnosticCode, PageModel, Severity};
 use proptest::prelude::*;
 
@@ -52,8 +54,6 @@ fn invalid_example_json_is_diagnosed_and_the_operation_survives() {
     assert_eq!(op.map(|o| o.examples.len()), Some(1));
     assert_eq!(op.and_then(|o| o.examples[0].request.as_ref()).map(|r| r.body.is_none()), Some(true));
 }
-
-mod common;
 
 fn seeds() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs-input");
