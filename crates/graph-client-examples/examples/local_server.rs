@@ -1,6 +1,7 @@
-//! Starts a local server that answers as the reference pages document, then calls two sample
-//! operations through the generated client: beta create enrollmentConfigurationAssignment (a typed
-//! `201` body) and beta assign (`204`, so `()`).
+//! Starts a local server that answers as the reference pages document (and grants the example app
+//! its token, as Microsoft Entra ID would), then calls two sample operations through the generated
+//! client, authenticated by the client credentials grant: beta create
+//! enrollmentConfigurationAssignment (a typed `201` body) and beta assign (`204`, so `()`).
 //!
 //! Run it with `cargo run -p graph-client-examples --example local_server`.
 

@@ -5,12 +5,13 @@
 //! The generated crate's own tests/examples.rs already checks every documented example (method,
 //! path, bearer token, `Content-Type`, body, typed response, `()` on 204) with bodies parsed from the
 //! docs' JSON; these tests cover what it does not: bodies built from the typed models, an id that is
-//! not the docs' placeholder, the runtime's default headers, and errors.
+//! not the docs' placeholder, the runtime's default headers, a token from the client credentials
+//! grant, and errors.
 
 use graph_client::beta::models::EnrollmentConfigurationAssignment;
 use graph_client_examples::*;
 use serde_json::{json, Value};
-use wiremock::matchers::method;
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
@@ -30,13 +31,19 @@ async fn create_then_assign_through_the_generated_client_matches_the_docs() {
         serde_json::from_value(documented_create_response()).unwrap();
     assert_eq!(created, documented);
     assert_eq!(assigned, ());
-    let requests = server.received_requests().await.unwrap();
+    let mut requests = server.received_requests().await.unwrap();
     let paths: Vec<&str> = requests.iter().map(|request| request.url.path()).collect();
-    assert_eq!(paths, [configuration_url_path("assignments"), configuration_url_path("assign")]);
+    // One token for both calls, fetched before the first.
+    assert_eq!(
+        paths,
+        [token_url_path(), configuration_url_path("assignments"), configuration_url_path("assign")]
+    );
+    requests.remove(0);
     let bodies: Vec<Value> = requests.iter().map(|request| request.body_json().unwrap()).collect();
     assert_eq!(bodies, [documented_create_request(), documented_assign_request()]);
     for request in &requests {
         assert_eq!(request.headers["accept"], "application/json");
+        assert_eq!(request.headers["authorization"], format!("Bearer {EXAMPLE_TOKEN}").as_str());
         assert!(request.headers["user-agent"].to_str().unwrap().starts_with("graph-runtime/"));
     }
 }
@@ -44,7 +51,9 @@ async fn create_then_assign_through_the_generated_client_matches_the_docs() {
 #[tokio::test]
 async fn a_service_error_comes_back_typed_through_a_generated_method() {
     let server = MockServer::start().await;
+    mount_token_endpoint(&server).await;
     Mock::given(method("POST"))
+        .and(path(configuration_url_path("assign")))
         .respond_with(ResponseTemplate::new(403).insert_header("request-id", "rid-403").set_body_json(json!({
             "error": {"code": "Forbidden", "message": "Application is not authorized to perform this operation."}
         })))

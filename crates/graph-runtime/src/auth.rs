@@ -1,8 +1,13 @@
-//! Bearer-token providers: asked for a token before every attempt, so a refreshed token is used on retry.
+//! Bearer-token providers: asked for a token before every attempt, so a refreshed token is used on
+//! retry. A fixed token here; an app's own tokens, fetched and refreshed, in `client_credentials.rs`.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+
+mod client_credentials;
+
+pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder, TokenError};
 
 /// A future returned by [`TokenProvider::token`].
 pub type TokenFuture<'a> =

@@ -52,6 +52,24 @@ impl NationalCloud {
     pub fn version_root(self, version: &str) -> String {
         format!("{}/{version}", self.base_url())
     }
+
+    /// The Microsoft Entra ID (Azure AD) host that issues this cloud's tokens, without a trailing
+    /// slash; both US Government clouds sign in at the same host.
+    pub fn authority_host(self) -> &'static str {
+        match self {
+            NationalCloud::Global => "https://login.microsoftonline.com",
+            NationalCloud::UsGovernmentL4 | NationalCloud::UsGovernmentL5Dod => {
+                "https://login.microsoftonline.us"
+            }
+            NationalCloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    /// The scope an app asks for to get app-only tokens for this cloud's Graph: every application
+    /// permission granted to it, e.g. `https://graph.microsoft.com/.default`.
+    pub fn default_scope(self) -> String {
+        format!("{}/.default", self.base_url())
+    }
 }
 
 /// When and how often a throttled or unavailable request (429, 503, 504) is sent again.
@@ -177,6 +195,18 @@ mod tests {
         assert_eq!(NationalCloud::UsGovernmentL4.version_root(BETA), "https://graph.microsoft.us/beta");
         assert_eq!(NationalCloud::UsGovernmentL5Dod.base_url(), "https://dod-graph.microsoft.us");
         assert_eq!(NationalCloud::China.base_url(), "https://microsoftgraph.chinacloudapi.cn");
+    }
+
+    #[test]
+    fn each_national_cloud_signs_in_at_its_documented_authority() {
+        assert_eq!(NationalCloud::Global.authority_host(), "https://login.microsoftonline.com");
+        assert_eq!(NationalCloud::UsGovernmentL5Dod.authority_host(), "https://login.microsoftonline.us");
+        assert_eq!(NationalCloud::China.authority_host(), "https://login.chinacloudapi.cn");
+        assert_eq!(NationalCloud::Global.default_scope(), "https://graph.microsoft.com/.default");
+        assert_eq!(
+            NationalCloud::UsGovernmentL5Dod.default_scope(),
+            "https://dod-graph.microsoft.us/.default"
+        );
     }
 
     #[test]

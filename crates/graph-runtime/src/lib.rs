@@ -16,6 +16,10 @@
 //! retried (honouring `Retry-After`), 301/302/303/307/308 is followed (dropping credentials when the
 //! origin changes), anything else is a [`GraphError`].
 //!
+//! Each attempt asks a [`TokenProvider`] for its bearer token: a [`StaticToken`], or
+//! [`ClientCredentials`], an app registration's own tokens from Microsoft Entra ID, cached and
+//! refreshed before they expire.
+//!
 //! The `*_with` variants ([`Client::send_json_with`], …) add typed OData [`QueryOptions`] to the
 //! URL. A list operation (`Collection<T>` response) can be walked with a [`Pager`] from
 //! [`Client::pager`], which follows `@odata.nextLink` only within the base URL's origin; each page
@@ -36,7 +40,9 @@ mod request;
 mod response;
 pub mod transport;
 
-pub use auth::{StaticToken, TokenFuture, TokenProvider};
+pub use auth::{
+    ClientCredentials, ClientCredentialsBuilder, StaticToken, TokenError, TokenFuture, TokenProvider,
+};
 pub use call::{options, Expect, Json, NoContent, Paged, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
 pub use config::{NationalCloud, RetryPolicy};

@@ -4,6 +4,7 @@
 //! One test binary with one module per concern, so the workspace links it once.
 
 mod concurrency;
+mod credentials;
 mod failures;
 mod paging;
 mod paths;

@@ -1,0 +1,87 @@
+//! `ClientCredentials` through the real transport: the Graph request carries the token the token
+//! endpoint granted, fetched once for many requests; a refusal fails the request naming the cause.
+
+use graph_runtime::{ClientCredentials, Error, HttpTransport, RequestPath};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_string_contains, header as header_is, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+fn credentials(server: &MockServer) -> ClientCredentials {
+    let transport = HttpTransport::new().unwrap();
+    ClientCredentials::builder(TENANT, "app-id", "app-secret")
+        .authority_host(server.uri())
+        .transport(transport)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn requests_carry_the_granted_token_fetched_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .and(header_is("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains("client_secret=app-secret"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "granted-token"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/7"))
+        .and(header_is("authorization", "Bearer granted-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).token_provider(credentials(&server)).build().unwrap();
+
+    for _ in 0..3 {
+        let item: Value = client
+            .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>)
+            .await
+            .unwrap();
+        assert_eq!(item, json!({"id": "7"}));
+    }
+}
+
+#[tokio::test]
+async fn a_refused_grant_fails_the_request_with_entra_ids_reason_and_sends_nothing_to_graph() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "unauthorized_client",
+            "error_description": "AADSTS700016: Application with identifier 'app-id' was not found.\r\nTrace ID: x",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    let client = builder(&server.uri()).token_provider(credentials(&server)).build().unwrap();
+
+    let error = client
+        .send_json::<(), Value>(GET_ITEM, &RequestPath::root().literal("items").param("7"), None)
+        .await
+        .unwrap_err();
+
+    let Error::Auth { source, .. } = &error else { panic!("{error:?}") };
+    let token_error = source.downcast_ref::<graph_runtime::TokenError>().expect("a TokenError");
+    assert_eq!(token_error.code(), Some("unauthorized_client"));
+    let message = error.to_string();
+    assert!(
+        message.starts_with("GET /v1.0/items/{id}: could not get an access token: the token endpoint http://")
+            && message.ends_with(
+                "/oauth2/v2.0/token answered 400 Bad Request: unauthorized_client: AADSTS700016: Application \
+                 with identifier 'app-id' was not found."
+            ),
+        "{message}"
+    );
+    assert!(!format!("{message}{error:?}").contains("app-secret"));
+}
