@@ -17,6 +17,15 @@ pub type TokenFuture<'a> =
 pub trait TokenProvider: Send + Sync {
     /// The access token to send as `Authorization: Bearer <token>`.
     fn token(&self) -> TokenFuture<'_>;
+
+    /// Graph answered `401 Unauthorized` to a request carrying `token`: it was revoked, or expired
+    /// sooner than the provider thought. A provider that can get another token forgets this one and
+    /// returns `true`, and the request is sent once more with the next [`TokenProvider::token`]. The
+    /// default, for a fixed token, returns `false`: the 401 is the request's error.
+    fn token_rejected(&self, token: &str) -> bool {
+        let _ = token;
+        false
+    }
 }
 
 /// A fixed token. Its `Debug` output never shows the token.

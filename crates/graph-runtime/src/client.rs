@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::field::Empty;
@@ -319,10 +319,12 @@ impl Client {
         let mut same_origin = true;
         let mut redirects = 0u32;
         let mut waited = Duration::ZERO;
+        // Whether a token Graph refused has been replaced: once per call.
+        let mut renewed = false;
         // Bounded: each pass either returns, uses up one of `max_retries` retries (the retry number
-        // only grows), or one of `max_redirects` redirects.
+        // only grows), one of `max_redirects` redirects, or the one token renewal.
         loop {
-            let attempts = hop.retry + 1;
+            let attempts = hop.retry + 1 + u32::from(renewed);
             span.record("attempt", attempts);
             // Fetched for every attempt, so a provider that refreshes tokens is asked again on retry.
             let token = if same_origin {
@@ -349,7 +351,21 @@ impl Client {
             }
             match response::classify(response.status) {
                 Outcome::Success => return Ok(response),
-                Outcome::Failure => return Err(graph_error(operation, response, attempts)),
+                Outcome::Failure => {
+                    // A 401 means the request was not processed, so sending it again is safe
+                    // whatever the method.
+                    let refused = match &token {
+                        Some(token) if response.status == StatusCode::UNAUTHORIZED && !renewed => {
+                            tokens.token_rejected(token)
+                        }
+                        _ => false,
+                    };
+                    if !refused {
+                        return Err(graph_error(operation, response, attempts));
+                    }
+                    tracing::info!("the token was refused; sending again with a new one");
+                    renewed = true;
+                }
                 Outcome::Retry => {
                     let retry = hop.retry.saturating_add(1);
                     let delay = response::retry_after(&response.headers, SystemTime::now())

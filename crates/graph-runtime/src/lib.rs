@@ -14,7 +14,8 @@
 //! ([`HttpTransport`]: hyper with rustls by default, the platform's TLS with the `native-tls`
 //! feature, proxies from the environment) and judged by pure code: 2xx succeeds, 429/503/504 is
 //! retried (honouring `Retry-After`), 301/302/303/307/308 is followed (dropping credentials when the
-//! origin changes), anything else is a [`GraphError`].
+//! origin changes), a 401 is sent once more if the token provider replaces the refused token
+//! ([`TokenProvider::token_rejected`]), anything else is a [`GraphError`].
 //!
 //! Each attempt asks a [`TokenProvider`] for its bearer token: a [`StaticToken`], or
 //! [`ClientCredentials`], an app registration's own tokens from Microsoft Entra ID, cached and

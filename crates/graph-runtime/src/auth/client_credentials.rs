@@ -42,8 +42,9 @@ const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 /// its lifetime, if that is shorter). Concurrent requests wait for one fetch rather than each
 /// making their own. If a refresh fails while the cached token is still valid, that token is used
 /// and the failure logged; otherwise the Graph request fails with [`Error::Auth`], whose source is
-/// a [`TokenError`]. A failed fetch is not retried. Clones share one cache. `Debug` never shows
-/// the secret or a token.
+/// a [`TokenError`]. A failed fetch is not retried. When Graph answers 401 to a token (revoked, or
+/// expired early), the token is dropped and the request sent once more with a new one. Clones share
+/// one cache. `Debug` never shows the secret or a token.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), graph_runtime::Error> {
@@ -156,6 +157,17 @@ impl ClientCredentials {
 impl TokenProvider for ClientCredentials {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move { self.current().await.map_err(Into::into) })
+    }
+
+    fn token_rejected(&self, token: &str) -> bool {
+        // Locked means a fetch is under way, which the next `token()` waits for; a cached token
+        // other than `token` is one already fetched again.
+        if let Ok(mut cached) = self.shared.cached.try_lock() {
+            if cached.as_ref().is_some_and(|cached| cached.value == token) {
+                *cached = None;
+            }
+        }
+        true
     }
 }
 
@@ -632,6 +644,19 @@ mod tests {
         credentials.shared.cached.lock().await.as_mut().unwrap().expires_at = Instant::now();
         let error = token(&credentials).await.unwrap_err();
         assert!(error.contains("answered 503 Service Unavailable"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_token_graph_refused_is_forgotten_but_a_newer_one_is_kept() {
+        let transport = script([granted("refused", json!(3599)), granted("newer", json!(3599))]);
+        let credentials = credentials(&transport);
+        assert_eq!(token(&credentials).await.unwrap(), "refused");
+        assert!(credentials.token_rejected("refused"));
+        assert_eq!(token(&credentials).await.unwrap(), "newer");
+        // A late refusal of the old token (another request's) leaves the newer one cached.
+        assert!(credentials.token_rejected("refused"));
+        assert_eq!(token(&credentials).await.unwrap(), "newer");
+        assert_eq!(transport.requests.lock().unwrap().len(), 2);
     }
 
     #[tokio::test]

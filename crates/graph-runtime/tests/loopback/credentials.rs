@@ -1,6 +1,8 @@
 //! `ClientCredentials` through the real transport: the Graph request carries the token the token
-//! endpoint granted, fetched once for many requests; a refusal fails the request naming the cause.
+//! endpoint granted, fetched once for many requests; a refusal fails the request naming the cause;
+//! a token Graph refuses (401) is replaced once.
 
+use graph_runtime::transport::StatusCode;
 use graph_runtime::{ClientCredentials, Error, HttpTransport, RequestPath};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, header as header_is, method, path};
@@ -84,4 +86,97 @@ async fn a_refused_grant_fails_the_request_with_entra_ids_reason_and_sends_nothi
         "{message}"
     );
     assert!(!format!("{message}{error:?}").contains("app-secret"));
+}
+
+/// Grants `first`, then `second` for every later request.
+async fn mount_two_grants(server: &MockServer, first: &str, second: &str) {
+    let grant = |token: &str| {
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}))
+    };
+    let token_path = format!("/{TENANT}/oauth2/v2.0/token");
+    Mock::given(method("POST"))
+        .and(path(token_path.clone()))
+        .respond_with(grant(first))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(token_path))
+        .respond_with(grant(second))
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+fn expired() -> ResponseTemplate {
+    ResponseTemplate::new(401).set_body_json(
+        json!({"error": {"code": "InvalidAuthenticationToken", "message": "Lifetime validation failed, the token is expired."}}),
+    )
+}
+
+#[tokio::test]
+async fn a_token_graph_refuses_is_replaced_and_the_request_sent_once_more() {
+    let server = MockServer::start().await;
+    mount_two_grants(&server, "revoked-token", "fresh-token").await;
+    Mock::given(method("POST"))
+        .and(path("/beta/deviceManagement/deviceEnrollmentConfigurations/1/assignments"))
+        .and(header_is("authorization", "Bearer revoked-token"))
+        .respond_with(expired())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/beta/deviceManagement/deviceEnrollmentConfigurations/1/assignments"))
+        .and(header_is("authorization", "Bearer fresh-token"))
+        .and(body_string_contains("\"source\":\"direct\""))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "a"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).token_provider(credentials(&server)).build().unwrap();
+    let assignments = configuration_path("1").literal("assignments");
+
+    for _ in 0..2 {
+        let created: Value = client
+            .send_json(CREATE_ASSIGNMENT, &assignments, Some(&json!({"source": "direct"})))
+            .await
+            .unwrap();
+        assert_eq!(created, json!({"id": "a"}));
+    }
+    let requests = server.received_requests().await.unwrap();
+    let token_requests = requests.iter().filter(|request| request.url.path().ends_with("/token")).count();
+    assert_eq!(token_requests, 2, "one grant, one renewal, then the fresh token is reused");
+}
+
+#[tokio::test]
+async fn a_token_refused_again_is_the_error_after_one_renewal() {
+    let server = MockServer::start().await;
+    mount_two_grants(&server, "first", "second").await;
+    Mock::given(method("GET")).respond_with(expired()).expect(2).mount(&server).await;
+    let client = builder(&server.uri()).token_provider(credentials(&server)).build().unwrap();
+
+    let error = client
+        .send_json::<(), Value>(GET_ITEM, &RequestPath::root().literal("items").param("7"), None)
+        .await
+        .unwrap_err();
+
+    let graph = error.as_graph().expect("a Graph error");
+    assert_eq!(graph.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(graph.attempts, 2);
+}
+
+#[tokio::test]
+async fn a_fixed_token_graph_refuses_is_the_error_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(expired()).expect(1).mount(&server).await;
+    let client = client(&server.uri());
+
+    let error = client
+        .send_json::<(), Value>(GET_ITEM, &RequestPath::root().literal("items").param("7"), None)
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.as_graph().map(|graph| graph.attempts), Some(1));
 }
