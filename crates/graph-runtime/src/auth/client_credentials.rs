@@ -4,7 +4,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
@@ -14,7 +14,8 @@ use serde_json::Value;
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
-use crate::transport::{HttpRequest, HttpTransport, Transport, TransportError};
+use crate::response::retry_after;
+use crate::transport::{HttpRequest, HttpTransport, Transport, TransportError, TransportErrorKind};
 use crate::Error;
 
 /// How long before its expiry a cached token is replaced (at most half its lifetime), so that a
@@ -26,6 +27,12 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How long one token request may take unless [`ClientCredentialsBuilder::timeout`] says otherwise.
 const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long to wait before trying a failed token request again, unless `Retry-After` says.
+const RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// The longest `Retry-After` a token request waits for before its one retry.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
 /// The environment variables [`ClientCredentials::from_env`] reads: the Azure SDKs' names.
 const TENANT_VAR: &str = "AZURE_TENANT_ID";
@@ -42,7 +49,8 @@ const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 /// its lifetime, if that is shorter). Concurrent requests wait for one fetch rather than each
 /// making their own. If a refresh fails while the cached token is still valid, that token is used
 /// and the failure logged; otherwise the Graph request fails with [`Error::Auth`], whose source is
-/// a [`TokenError`]. A failed fetch is not retried. When Graph answers 401 to a token (revoked, or
+/// a [`TokenError`]. A fetch that fails for want of a connection, by a timeout or with 429 or 5xx
+/// is tried once more, a second later (or after `Retry-After`, up to 10 seconds). When Graph answers 401 to a token (revoked, or
 /// expired early), the token is dropped and the request sent once more with a new one. Clones share
 /// one cache. `Debug` never shows the secret or a token.
 ///
@@ -182,7 +190,21 @@ impl fmt::Debug for ClientCredentials {
 }
 
 impl Shared {
+    /// Fetches a token, trying once more after a failure that may pass: no connection, a timeout,
+    /// or 429/500/502/503/504 (MSAL, too, tries once more).
     async fn fetch(&self) -> Result<CachedToken, TokenError> {
+        match self.fetch_once().await {
+            Err(Failed { error, retry_after: Some(wait) }) => {
+                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(tenant = %self.tenant, %error, wait_ms, "token request failed; trying once more");
+                tokio::time::sleep(wait).await;
+                self.fetch_once().await.map_err(|failed| failed.error)
+            }
+            done => done.map_err(|failed| failed.error),
+        }
+    }
+
+    async fn fetch_once(&self) -> Result<CachedToken, Failed> {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -196,14 +218,29 @@ impl Shared {
         };
         let sent_at = Instant::now();
         let failure = |reason| TokenError { token_url: self.token_url.to_string(), reason };
-        let response =
-            self.transport.send(request).await.map_err(|source| failure(Reason::Transport(source)))?;
+        let response = match self.transport.send(request).await {
+            Ok(response) => response,
+            Err(source) => {
+                let passing = matches!(
+                    source.kind(),
+                    TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Body
+                );
+                let retry_after = passing.then_some(RETRY_DELAY);
+                return Err(Failed { error: failure(Reason::Transport(source)), retry_after });
+            }
+        };
         let body: Option<Value> = serde_json::from_slice(&response.body).ok();
         if !response.status.is_success() {
-            return Err(failure(Reason::Rejected(Rejection::read(response.status, body.as_ref()))));
+            let passing = matches!(response.status.as_u16(), 429 | 500 | 502 | 503 | 504);
+            // A longer wait than the service asks for is not made: the request fails instead.
+            let retry_after = passing
+                .then(|| retry_after(&response.headers, SystemTime::now()).unwrap_or(RETRY_DELAY))
+                .filter(|wait| *wait <= MAX_RETRY_WAIT);
+            let rejection = Rejection::read(response.status, body.as_ref());
+            return Err(Failed { error: failure(Reason::Rejected(rejection)), retry_after });
         }
         let granted = body.as_ref().ok_or(Reason::Unreadable("the body is not JSON")).and_then(Granted::read);
-        let granted = granted.map_err(failure)?;
+        let granted = granted.map_err(|reason| Failed { error: failure(reason), retry_after: None })?;
         tracing::debug!(tenant = %self.tenant, expires_in = ?granted.lifetime, "access token fetched");
         // Measured from when the request left: the service counted from no earlier. Capped, so
         // that no answer can overflow the clock (Entra ID's tokens live an hour or so).
@@ -215,6 +252,12 @@ impl Shared {
             expires_at,
         })
     }
+}
+
+/// A token request that failed, and how long to wait before trying again if it may pass.
+struct Failed {
+    error: TokenError,
+    retry_after: Option<Duration>,
 }
 
 /// A token response's useful part.
@@ -464,7 +507,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::transport::{HttpResponse, TransportErrorKind, TransportFuture};
+    use crate::transport::{HttpResponse, TransportFuture};
 
     const SECRET: &str = "s3cr&t=+ é~";
 
@@ -630,9 +673,9 @@ mod tests {
         assert_eq!(transport.requests.lock().unwrap().len(), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_failed_refresh_falls_back_on_a_token_that_is_still_valid() {
-        let transport = script([answer(503, json!({})), answer(503, json!({}))]);
+        let transport = script((0..4).map(|_| answer(503, json!({}))));
         let credentials = credentials(&transport);
         let now = Instant::now();
         *credentials.shared.cached.lock().await = Some(CachedToken {
@@ -644,6 +687,39 @@ mod tests {
         credentials.shared.cached.lock().await.as_mut().unwrap().expires_at = Instant::now();
         let error = token(&credentials).await.unwrap_err();
         assert!(error.contains("answered 503 Service Unavailable"), "{error}");
+        assert_eq!(transport.requests.lock().unwrap().len(), 4, "each refresh tried twice");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_that_may_pass_is_tried_once_more_after_the_wait_asked_for() {
+        let retry_after = |status: u16, seconds: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", HeaderValue::from_str(seconds).unwrap());
+            Ok(HttpResponse::new(StatusCode::from_u16(status).unwrap(), headers, "{}"))
+        };
+        let transport = script([
+            retry_after(503, "2"),
+            granted("after-503", json!(0)),
+            Err(TransportError::new(TransportErrorKind::Timeout, "no answer")),
+            granted("after-timeout", json!(0)),
+            // Longer than the wait allowed, a client error, and a second failure: no more tries.
+            retry_after(429, "60"),
+            answer(400, json!({"error": "invalid_request"})),
+            answer(500, json!({})),
+            answer(502, json!({})),
+        ]);
+        let credentials = credentials(&transport);
+        let started = tokio::time::Instant::now();
+        assert_eq!(token(&credentials).await.unwrap(), "after-503");
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        assert_eq!(token(&credentials).await.unwrap(), "after-timeout");
+        assert_eq!(started.elapsed(), Duration::from_secs(2) + RETRY_DELAY);
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            failures.push(credentials.current().await.unwrap_err().status().map(|status| status.as_u16()));
+        }
+        assert_eq!(failures, [Some(429), Some(400), Some(502)]);
+        assert_eq!(transport.requests.lock().unwrap().len(), 8);
     }
 
     #[tokio::test]
@@ -681,12 +757,13 @@ mod tests {
         assert!(!format!("{error:?}{credentials:?}").contains("s3cr"), "{error:?} {credentials:?}");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn an_unusable_answer_or_a_broken_connection_is_an_error_naming_the_endpoint() {
         let transport = script([
             answer(200, json!({"token_type": "Bearer", "expires_in": 3599})),
             answer(200, json!({"token_type": "pop", "access_token": "t"})),
             Ok(HttpResponse::new(StatusCode::OK, HeaderMap::new(), "<html>sign in</html>")),
+            Err(TransportError::new(TransportErrorKind::Connect, "connection refused")),
             Err(TransportError::new(TransportErrorKind::Connect, "connection refused")),
         ]);
         let credentials = credentials(&transport);
