@@ -2,6 +2,20 @@
 //!
 //! A typed Microsoft Graph client: one module per API version, each with a `Client` whose methods follow the URL path (`client.device_management().device_enrollment_configurations()…`), typed models for every documented type, and request builders documenting each operation's permissions and responses.
 //!
+//! A client authenticated as an app registration, by the client credentials grant with the Azure SDKs' `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET` (the runtime's `ClientCredentials` caches the token and fetches another before it expires):
+//!
+//! ```no_run
+//! # fn main() -> Result<(), graph_client::runtime::Error> {
+//! use graph_client::runtime::{Client, ClientCredentials};
+//!
+//! let credentials = ClientCredentials::from_env()?.build()?;
+//! let runtime = Client::builder().token_provider(credentials).build()?;
+//! let client = graph_client::beta::Client::new(runtime);
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Cargo features:
 //!
 //! - `rustls` (default): TLS by rustls, trusting Mozilla's root certificates.

@@ -251,7 +251,8 @@ fn separate_items(printed: &str) -> String {
         let trimmed = line.trim_start();
         if let Some(previous) = previous {
             let after_header = previous.starts_with("//!") && !trimmed.starts_with("//!");
-            let after_item = (previous == "}" || previous.ends_with(';'))
+            // A comment or doc line ending with `;` (a doctest's `use …;`) ends no item.
+            let after_item = (previous == "}" || (previous.ends_with(';') && !previous.starts_with("//")))
                 && ITEM_STARTS.iter().any(|start| trimmed.starts_with(start));
             let use_after_block = previous == "}" && trimmed.starts_with("use ");
             if after_header || after_item || use_after_block {
@@ -385,6 +386,18 @@ mod tests {
         let printed = format_file("x.rs", &Doc::new("Header."), quote!(mod m { #docs pub struct S; }), &[]);
         let expected =
             "//! Header.\n\nmod m {\n    /// First.\n    ///\n    /// Second:\n    ///\n    /// - a\n    pub struct S;\n}\n";
+        assert_eq!(printed.ok().as_deref(), Some(expected));
+    }
+
+    #[test]
+    fn doc_lines_ending_like_a_statement_stay_together() {
+        let header = Doc::new("Header:\n\n```\nuse a::b;\nlet c = 1;\n```");
+        let mut doc = Doc::new("Sends `x;`");
+        doc.paragraph("then `y;`");
+        let docs = doc.outer();
+        let printed = format_file("x.rs", &header, quote!(#docs pub struct S; pub struct T;), &[]);
+        let expected = "//! Header:\n//!\n//! ```\n//! use a::b;\n//! let c = 1;\n//! ```\n\n\
+                        /// Sends `x;`\n///\n/// then `y;`\npub struct S;\n\npub struct T;\n";
         assert_eq!(printed.ok().as_deref(), Some(expected));
     }
 

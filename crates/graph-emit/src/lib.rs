@@ -118,7 +118,7 @@ fn emit_sources(
     layout: Layout,
     formatter: &Formatter,
 ) {
-    lib_rs(api, versions, areas, formatter);
+    lib_rs(api, versions, crate_ident, areas, formatter);
 
     let mut test_versions = Vec::new();
     let catalogs: Vec<(ApiVersion, Catalog<'_>, Vec<&Operation>)> = versions
@@ -204,15 +204,23 @@ fn toml_string(value: &str) -> String {
     out
 }
 
-fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>, areas: &Areas, formatter: &Formatter) {
+fn lib_rs(
+    api: &Api,
+    versions: &BTreeSet<ApiVersion>,
+    crate_ident: &proc_macro2::Ident,
+    areas: &Areas,
+    formatter: &Formatter,
+) {
     let sources: Vec<String> = api.pages.iter().map(|page| page.file.clone()).collect();
     let features: Vec<String> =
         areas::feature_docs(areas, api).iter().map(|line| format!("- {line}")).collect();
+    let getting_started = versions.first().map(|version| getting_started(crate_ident, *version));
     let description = format!(
         "A typed Microsoft Graph client: one module per API version, each with a `Client` whose methods \
          follow the URL path (`client.device_management().device_enrollment_configurations()…`), typed \
          models for every documented type, and request builders documenting each operation's \
-         permissions and responses.\n\nCargo features:\n\n{}",
+         permissions and responses.{}\n\nCargo features:\n\n{}",
+        getting_started.unwrap_or_default(),
         features.join("\n")
     );
     let doc = header(&sources, &description);
@@ -246,6 +254,28 @@ fn lib_rs(api: &Api, versions: &BTreeSet<ApiVersion>, areas: &Areas, formatter: 
         #options
     };
     formatter.submit("src/lib.rs".to_owned(), &doc, token_text(&items));
+}
+
+/// The crate documentation's first example: a client of `version` authenticated as an app
+/// registration (a `no_run` doctest, so `cargo test` checks that it compiles).
+fn getting_started(crate_ident: &proc_macro2::Ident, version: ApiVersion) -> String {
+    let module = naming::ident(&version_module(version));
+    format!(
+        "\n\nA client authenticated as an app registration, by the client credentials grant with the \
+         Azure SDKs' `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET` (the runtime's \
+         `ClientCredentials` caches the token and fetches another before it expires):\n\n\
+         ```no_run\n\
+         # fn main() -> Result<(), {crate_ident}::runtime::Error> {{\n\
+         use {crate_ident}::runtime::{{Client, ClientCredentials}};\n\
+         \n\
+         let credentials = ClientCredentials::from_env()?.build()?;\n\
+         let runtime = Client::builder().token_provider(credentials).build()?;\n\
+         let client = {crate_ident}::{module}::Client::new(runtime);\n\
+         # let _ = client;\n\
+         # Ok(())\n\
+         # }}\n\
+         ```"
+    )
 }
 
 /// `src/<version>/mod.rs`, the models and the paths of one version.
