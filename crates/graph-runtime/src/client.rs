@@ -414,6 +414,14 @@ impl Client {
     }
 }
 
+/// An [`HttpTransport`] with its own pool, for a builder given no transport.
+pub(crate) fn default_transport() -> Result<Arc<dyn Transport>, Error> {
+    match HttpTransport::new() {
+        Ok(transport) => Ok(Arc::new(transport)),
+        Err(e) => Err(Error::Config(format!("could not start the HTTP client: {e}"))),
+    }
+}
+
 // Compile-time promises the generated client and its users rely on.
 const _: () = {
     fn shareable<T: Clone + Send + Sync + 'static>() {}
@@ -512,12 +520,9 @@ impl ClientBuilder {
             header_value.set_sensitive(true);
             default_headers.append(header_name, header_value);
         }
-        let transport: Arc<dyn Transport> = match self.transport {
+        let transport = match self.transport {
             Some(transport) => transport,
-            None => Arc::new(
-                HttpTransport::new()
-                    .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?,
-            ),
+            None => default_transport()?,
         };
         let config = Config {
             base_url,

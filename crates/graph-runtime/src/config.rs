@@ -178,9 +178,15 @@ impl std::fmt::Debug for Config {
 
 /// Parses and checks a base URL: http or https, no query or fragment, stored without a trailing slash.
 pub(crate) fn parse_base_url(raw: &str) -> Result<AbsoluteUrl, String> {
-    let url = AbsoluteUrl::parse(raw).map_err(|e| format!("base URL {raw:?} is not a URL: {e}"))?;
+    parse_root_url("base URL", raw)
+}
+
+/// Parses and checks a URL other paths go below (`what` names it in errors): http or https, no
+/// query or fragment.
+pub(crate) fn parse_root_url(what: &str, raw: &str) -> Result<AbsoluteUrl, String> {
+    let url = AbsoluteUrl::parse(raw).map_err(|e| format!("{what} {raw:?} is not a URL: {e}"))?;
     if url.query().is_some() || raw.contains('#') {
-        return Err(format!("base URL {raw:?} must not have a query or fragment"));
+        return Err(format!("{what} {raw:?} must not have a query or fragment"));
     }
     Ok(url)
 }

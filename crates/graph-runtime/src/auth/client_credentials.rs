@@ -13,9 +13,10 @@ use serde_json::Value;
 
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
-use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
+use crate::client::default_transport;
+use crate::config::{self, NationalCloud, DEFAULT_USER_AGENT};
 use crate::response::retry_after;
-use crate::transport::{HttpRequest, HttpTransport, Transport, TransportError, TransportErrorKind};
+use crate::transport::{HttpRequest, Transport, TransportError, TransportErrorKind};
 use crate::Error;
 
 /// How long before its expiry a cached token is replaced (at most half its lifetime), so that a
@@ -334,7 +335,8 @@ impl ClientCredentialsBuilder {
         self
     }
 
-    /// The transport token requests go through; by default an [`HttpTransport`] of their own.
+    /// The transport token requests go through; by default an [`HttpTransport`](crate::HttpTransport)
+    /// of their own.
     /// Pass a clone of the client's transport to share its connections, proxy and trusted roots.
     pub fn transport(mut self, transport: impl Transport + 'static) -> ClientCredentialsBuilder {
         self.transport = Some(Arc::new(transport));
@@ -367,13 +369,7 @@ impl ClientCredentialsBuilder {
             return Err(Error::Config("the client secret is empty".to_owned()));
         }
         let authority = self.authority_host.as_deref().unwrap_or(self.cloud.authority_host());
-        let authority_url = AbsoluteUrl::parse(authority)
-            .map_err(|e| Error::Config(format!("authority host {authority:?} is not a URL: {e}")))?;
-        if authority_url.query().is_some() || authority.contains('#') {
-            return Err(Error::Config(format!(
-                "authority host {authority:?} must not have a query or fragment"
-            )));
-        }
+        let authority_url = config::parse_root_url("authority host", authority).map_err(Error::Config)?;
         let token_path = format!("{}/{tenant}/oauth2/v2.0/token", authority_url.path().trim_end_matches('/'));
         let token_url = authority_url
             .with_path_and_query(&token_path, None)
@@ -385,12 +381,9 @@ impl ClientCredentialsBuilder {
             .append_pair("client_secret", &self.client_secret)
             .append_pair("scope", &scope)
             .finish();
-        let transport: Arc<dyn Transport> = match self.transport {
+        let transport = match self.transport {
             Some(transport) => transport,
-            None => Arc::new(
-                HttpTransport::new()
-                    .map_err(|e| Error::Config(format!("could not start the HTTP client: {e}")))?,
-            ),
+            None => default_transport()?,
         };
         Ok(ClientCredentials {
             shared: Arc::new(Shared {
