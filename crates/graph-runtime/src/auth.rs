@@ -1,13 +1,18 @@
 //! Bearer-token providers: asked for a token before every attempt, so a refreshed token is used on
-//! retry. A fixed token here; an app's own tokens, fetched and refreshed, in `client_credentials.rs`.
+//! retry. A fixed token here; tokens fetched and refreshed (`token_endpoint.rs`) for an app
+//! registration in `client_credentials.rs`, for an Azure resource's identity in `managed_identity.rs`.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
 mod client_credentials;
+mod managed_identity;
+mod token_endpoint;
 
-pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder, TokenError};
+pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
+pub use managed_identity::{ManagedIdentity, ManagedIdentityBuilder};
+pub use token_endpoint::TokenError;
 
 /// A future returned by [`TokenProvider::token`].
 pub type TokenFuture<'a> =

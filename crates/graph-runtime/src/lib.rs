@@ -17,9 +17,10 @@
 //! origin changes), a 401 is sent once more if the token provider replaces the refused token
 //! ([`TokenProvider::token_rejected`]), anything else is a [`GraphError`].
 //!
-//! Each attempt asks a [`TokenProvider`] for its bearer token: a [`StaticToken`], or
-//! [`ClientCredentials`], an app registration's own tokens from Microsoft Entra ID, cached and
-//! refreshed before they expire.
+//! Each attempt asks a [`TokenProvider`] for its bearer token: a [`StaticToken`];
+//! [`ClientCredentials`], an app registration's own tokens from Microsoft Entra ID for a client
+//! secret or a federated token (workload identity); or [`ManagedIdentity`], the tokens Azure issues
+//! to the resource the program runs on. Both cache their tokens and refresh them before they expire.
 //!
 //! The `*_with` variants ([`Client::send_json_with`], …) add typed OData [`QueryOptions`] to the
 //! URL. A list operation (`Collection<T>` response) can be walked with a [`Pager`] from
@@ -42,7 +43,8 @@ mod response;
 pub mod transport;
 
 pub use auth::{
-    ClientCredentials, ClientCredentialsBuilder, StaticToken, TokenError, TokenFuture, TokenProvider,
+    ClientCredentials, ClientCredentialsBuilder, ManagedIdentity, ManagedIdentityBuilder, StaticToken,
+    TokenError, TokenFuture, TokenProvider,
 };
 pub use call::{options, Expect, Json, NoContent, Paged, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};

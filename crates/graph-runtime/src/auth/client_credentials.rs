@@ -1,59 +1,57 @@
-//! App-only tokens by the OAuth 2.0 client credentials grant against Microsoft Entra ID: fetched
-//! when first needed, cached, and fetched again shortly before they expire.
+//! App-only tokens by the OAuth 2.0 client credentials grant against Microsoft Entra ID, the app
+//! proving itself with a client secret or a federated token (workload identity).
 
-use std::error::Error as StdError;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use serde_json::Value;
 
+use super::token_endpoint::{Reason, TokenCache, TokenSource};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::default_transport;
 use crate::config::{self, NationalCloud, DEFAULT_USER_AGENT};
-use crate::response::retry_after;
-use crate::transport::{HttpRequest, Transport, TransportError, TransportErrorKind};
+use crate::transport::{HttpRequest, Transport};
 use crate::Error;
-
-/// How long before its expiry a cached token is replaced (at most half its lifetime), so that a
-/// token handed out is still valid when the request carrying it reaches Graph. MSAL uses the same.
-const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
-
-/// The longest a token is cached, whatever `expires_in` says.
-const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How long one token request may take unless [`ClientCredentialsBuilder::timeout`] says otherwise.
 const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long to wait before trying a failed token request again, unless `Retry-After` says.
-const RETRY_DELAY: Duration = Duration::from_secs(1);
+/// A failed token request that may pass (no connection, a timeout, 429 or 5xx) is tried once
+/// more, a second later unless `Retry-After` says otherwise. MSAL, too, tries once more.
+const RETRY_DELAYS: &[Duration] = &[Duration::from_secs(1)];
 
-/// The longest `Retry-After` a token request waits for before its one retry.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// The OAuth `client_assertion_type` of a JWT sent instead of a secret (RFC 7523).
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The environment variables [`ClientCredentials::from_env`] reads: the Azure SDKs' names.
 const TENANT_VAR: &str = "AZURE_TENANT_ID";
 const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 const CLIENT_SECRET_VAR: &str = "AZURE_CLIENT_SECRET";
+const FEDERATED_TOKEN_FILE_VAR: &str = "AZURE_FEDERATED_TOKEN_FILE";
 const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 
 /// App-only access tokens for Microsoft Graph by the OAuth 2.0 client credentials grant: an app
-/// registration's tenant, client id and client secret are exchanged at
+/// registration's tenant, client id and credential are exchanged at
 /// `<authority>/<tenant>/oauth2/v2.0/token` for a token carrying the application permissions
-/// granted to the app (scope `<Graph root>/.default`).
+/// granted to the app (scope `<Graph root>/.default`). The credential is a client secret
+/// ([`ClientCredentials::builder`]) or a token another identity provider issued, which the app
+/// registration trusts by a federated identity credential ([`ClientCredentials::federated`]; this
+/// is Azure Kubernetes Service's workload identity).
 ///
 /// A token is fetched when first asked for and reused until five minutes before it expires (half
 /// its lifetime, if that is shorter). Concurrent requests wait for one fetch rather than each
 /// making their own. If a refresh fails while the cached token is still valid, that token is used
 /// and the failure logged; otherwise the Graph request fails with [`Error::Auth`], whose source is
-/// a [`TokenError`]. A fetch that fails for want of a connection, by a timeout or with 429 or 5xx
-/// is tried once more, a second later (or after `Retry-After`, up to 10 seconds). When Graph answers 401 to a token (revoked, or
-/// expired early), the token is dropped and the request sent once more with a new one. Clones share
-/// one cache. `Debug` never shows the secret or a token.
+/// a [`TokenError`](crate::TokenError). A fetch that fails for want of a connection, by a timeout
+/// or with 429 or 5xx is tried once more, a second later (or after `Retry-After`, up to 10
+/// seconds). When Graph answers 401 to a token (revoked, or expired early), the token is dropped
+/// and the request sent once more with a new one. Clones share one cache. `Debug` never shows the
+/// secret or a token.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), graph_runtime::Error> {
@@ -68,27 +66,26 @@ const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 /// ```
 #[derive(Clone)]
 pub struct ClientCredentials {
-    shared: Arc<Shared>,
+    tokens: Arc<TokenCache<Grant>>,
 }
 
-struct Shared {
-    tenant: String,
+/// The grant's token requests.
+struct Grant {
     client_id: String,
     token_url: AbsoluteUrl,
-    /// The form body, secret included: built once, sent as is.
-    form: Bytes,
+    /// The form's fields but the credential's, encoded: the credential is added per request.
+    form_start: String,
+    credential: Credential,
     user_agent: HeaderValue,
-    transport: Arc<dyn Transport>,
     timeout: Duration,
-    /// Held across a fetch, so that concurrent callers wait for it instead of fetching too.
-    cached: tokio::sync::Mutex<Option<CachedToken>>,
 }
 
-struct CachedToken {
-    value: String,
-    /// When the token is replaced: [`REFRESH_MARGIN`] (or half its lifetime) before `expires_at`.
-    refresh_at: Instant,
-    expires_at: Instant,
+/// What the app proves itself with.
+enum Credential {
+    Secret(String),
+    /// A file holding a JWT, read again for each token request: the platform that writes it
+    /// (Kubernetes, for a workload identity) replaces it before it expires.
+    FederatedTokenFile(PathBuf),
 }
 
 impl ClientCredentials {
@@ -99,38 +96,51 @@ impl ClientCredentials {
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> ClientCredentialsBuilder {
-        ClientCredentialsBuilder {
-            tenant: tenant.into(),
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            cloud: NationalCloud::Global,
-            authority_host: None,
-            scope: None,
-            transport: None,
-            timeout: DEFAULT_TOKEN_TIMEOUT,
-        }
+        ClientCredentialsBuilder::new(
+            tenant.into(),
+            client_id.into(),
+            Credential::Secret(client_secret.into()),
+        )
+    }
+
+    /// A builder for an app registration that trusts tokens from another identity provider (a
+    /// federated identity credential): each token request sends the JWT in `token_file` as the
+    /// client assertion, read afresh every time, since the platform that writes the file rotates
+    /// it. On Azure Kubernetes Service with workload identity, the pod's
+    /// `AZURE_FEDERATED_TOKEN_FILE` names that file ([`ClientCredentials::from_env`] reads it).
+    pub fn federated(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        token_file: impl Into<PathBuf>,
+    ) -> ClientCredentialsBuilder {
+        let credential = Credential::FederatedTokenFile(token_file.into());
+        ClientCredentialsBuilder::new(tenant.into(), client_id.into(), credential)
     }
 
     /// A builder from the environment variables the Azure SDKs read: `AZURE_TENANT_ID`,
-    /// `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` and, when set, `AZURE_AUTHORITY_HOST`. Fails naming
-    /// the variables that are unset or not Unicode.
+    /// `AZURE_CLIENT_ID`, and `AZURE_CLIENT_SECRET` or else `AZURE_FEDERATED_TOKEN_FILE` (which
+    /// workload identity sets), and `AZURE_AUTHORITY_HOST` when set. Fails naming the variables
+    /// that are unset or not Unicode.
     pub fn from_env() -> Result<ClientCredentialsBuilder, Error> {
         ClientCredentials::from_vars(|name| std::env::var(name).ok())
     }
 
     fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ClientCredentialsBuilder, Error> {
-        let [tenant, client_id, client_secret] = [TENANT_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR].map(&var);
-        match (tenant, client_id, client_secret) {
-            (Some(tenant), Some(client_id), Some(client_secret)) => {
-                let mut builder = ClientCredentials::builder(tenant, client_id, client_secret);
+        let credential = var(CLIENT_SECRET_VAR).map(Credential::Secret).or_else(|| {
+            var(FEDERATED_TOKEN_FILE_VAR).map(|file| Credential::FederatedTokenFile(file.into()))
+        });
+        match (var(TENANT_VAR), var(CLIENT_ID_VAR), credential) {
+            (Some(tenant), Some(client_id), Some(credential)) => {
+                let mut builder = ClientCredentialsBuilder::new(tenant, client_id, credential);
                 builder.authority_host = var(AUTHORITY_HOST_VAR);
                 Ok(builder)
             }
-            _ => {
-                let missing: Vec<&str> = [TENANT_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR]
-                    .into_iter()
-                    .filter(|name| var(name).is_none())
-                    .collect();
+            (tenant, client_id, credential) => {
+                let mut missing: Vec<&str> = Vec::new();
+                missing.extend(tenant.is_none().then_some(TENANT_VAR));
+                missing.extend(client_id.is_none().then_some(CLIENT_ID_VAR));
+                let either = format!("{CLIENT_SECRET_VAR} or {FEDERATED_TOKEN_FILE_VAR}");
+                missing.extend(credential.is_none().then_some(either.as_str()));
                 Err(Error::Config(format!(
                     "client credentials from the environment need {} (unset or not Unicode)",
                     missing.join(", ")
@@ -140,26 +150,8 @@ impl ClientCredentials {
     }
 
     /// The token, from the cache or fetched now.
-    async fn current(&self) -> Result<String, TokenError> {
-        let mut cached = self.shared.cached.lock().await;
-        let now = Instant::now();
-        if let Some(token) = cached.as_ref().filter(|token| now < token.refresh_at) {
-            return Ok(token.value.clone());
-        }
-        match self.shared.fetch().await {
-            Ok(fresh) => {
-                let value = fresh.value.clone();
-                *cached = Some(fresh);
-                Ok(value)
-            }
-            Err(error) => match cached.as_ref().filter(|token| Instant::now() < token.expires_at) {
-                Some(still_valid) => {
-                    tracing::warn!(tenant = %self.shared.tenant, %error, "token refresh failed; the cached token is still valid");
-                    Ok(still_valid.value.clone())
-                }
-                None => Err(error),
-            },
-        }
+    async fn current(&self) -> Result<String, super::TokenError> {
+        self.tokens.current().await
     }
 }
 
@@ -169,131 +161,72 @@ impl TokenProvider for ClientCredentials {
     }
 
     fn token_rejected(&self, token: &str) -> bool {
-        // Locked means a fetch is under way, which the next `token()` waits for; a cached token
-        // other than `token` is one already fetched again.
-        if let Ok(mut cached) = self.shared.cached.try_lock() {
-            if cached.as_ref().is_some_and(|cached| cached.value == token) {
-                *cached = None;
-            }
-        }
+        self.tokens.rejected(token);
         true
     }
 }
 
 impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientCredentials")
-            .field("tenant", &self.shared.tenant)
-            .field("client_id", &self.shared.client_id)
-            .field("token_url", &self.shared.token_url.as_str())
-            .finish_non_exhaustive()
+        let grant = &self.tokens.source;
+        let mut debug = f.debug_struct("ClientCredentials");
+        debug.field("client_id", &grant.client_id).field("token_url", &grant.token_url.as_str());
+        if let Credential::FederatedTokenFile(file) = &grant.credential {
+            debug.field("federated_token_file", file);
+        }
+        debug.finish_non_exhaustive()
     }
 }
 
-impl Shared {
-    /// Fetches a token, trying once more after a failure that may pass: no connection, a timeout,
-    /// or 429/500/502/503/504 (MSAL, too, tries once more).
-    async fn fetch(&self) -> Result<CachedToken, TokenError> {
-        match self.fetch_once().await {
-            Err(Failed { error, retry_after: Some(wait) }) => {
-                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-                tracing::info!(tenant = %self.tenant, %error, wait_ms, "token request failed; trying once more");
-                tokio::time::sleep(wait).await;
-                self.fetch_once().await.map_err(|failed| failed.error)
-            }
-            done => done.map_err(|failed| failed.error),
-        }
+impl TokenSource for Grant {
+    fn endpoint(&self) -> &str {
+        self.token_url.as_str()
     }
 
-    async fn fetch_once(&self) -> Result<CachedToken, Failed> {
+    fn request(&self) -> Result<HttpRequest, Reason> {
+        let mut form = form_urlencoded::Serializer::new(self.form_start.clone());
+        match &self.credential {
+            Credential::Secret(secret) => form.append_pair("client_secret", secret),
+            Credential::FederatedTokenFile(file) => {
+                // A blocking read, but of a small file, once a token: not worth a thread.
+                let assertion = std::fs::read_to_string(file)
+                    .and_then(|text| match text.trim() {
+                        "" => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "it is empty")),
+                        assertion => Ok(assertion.to_owned()),
+                    })
+                    .map_err(|error| Reason::AssertionFile(file.clone(), error))?;
+                form.append_pair("client_assertion_type", JWT_BEARER)
+                    .append_pair("client_assertion", &assertion)
+            }
+        };
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.user_agent.clone());
-        let request = HttpRequest {
+        Ok(HttpRequest {
             method: Method::POST,
             url: self.token_url.clone().into_uri(),
             headers,
-            body: Some(self.form.clone()),
+            body: Some(Bytes::from(form.finish())),
             timeout: self.timeout,
-        };
-        let sent_at = Instant::now();
-        let failure = |reason| TokenError { token_url: self.token_url.to_string(), reason };
-        let response = match self.transport.send(request).await {
-            Ok(response) => response,
-            Err(source) => {
-                let passing = matches!(
-                    source.kind(),
-                    TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Body
-                );
-                let retry_after = passing.then_some(RETRY_DELAY);
-                return Err(Failed { error: failure(Reason::Transport(source)), retry_after });
-            }
-        };
-        let body: Option<Value> = serde_json::from_slice(&response.body).ok();
-        if !response.status.is_success() {
-            let passing = matches!(response.status.as_u16(), 429 | 500 | 502 | 503 | 504);
-            // A longer wait than the service asks for is not made: the request fails instead.
-            let retry_after = passing
-                .then(|| retry_after(&response.headers, SystemTime::now()).unwrap_or(RETRY_DELAY))
-                .filter(|wait| *wait <= MAX_RETRY_WAIT);
-            let rejection = Rejection::read(response.status, body.as_ref());
-            return Err(Failed { error: failure(Reason::Rejected(rejection)), retry_after });
-        }
-        let granted = body.as_ref().ok_or(Reason::Unreadable("the body is not JSON")).and_then(Granted::read);
-        let granted = granted.map_err(|reason| Failed { error: failure(reason), retry_after: None })?;
-        tracing::debug!(tenant = %self.tenant, expires_in = ?granted.lifetime, "access token fetched");
-        // Measured from when the request left: the service counted from no earlier. Capped, so
-        // that no answer can overflow the clock (Entra ID's tokens live an hour or so).
-        let lifetime = granted.lifetime.unwrap_or_default().min(MAX_LIFETIME);
-        let expires_at = sent_at + lifetime;
-        Ok(CachedToken {
-            value: granted.token,
-            refresh_at: expires_at - REFRESH_MARGIN.min(lifetime / 2),
-            expires_at,
         })
     }
-}
 
-/// A token request that failed, and how long to wait before trying again if it may pass.
-struct Failed {
-    error: TokenError,
-    retry_after: Option<Duration>,
-}
+    fn may_pass(&self, status: StatusCode) -> bool {
+        matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+    }
 
-/// A token response's useful part.
-struct Granted {
-    token: String,
-    /// `expires_in`; a response without it gives a token used for one request only.
-    lifetime: Option<Duration>,
-}
-
-impl Granted {
-    fn read(body: &Value) -> Result<Granted, Reason> {
-        let token = match body.get("access_token") {
-            Some(Value::String(token)) if !token.is_empty() => token.clone(),
-            _ => return Err(Reason::Unreadable("it has no `access_token`")),
-        };
-        // Entra ID sends `Bearer`; anything else would not be accepted as a bearer token.
-        match body.get("token_type").and_then(Value::as_str) {
-            Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
-            _ => return Err(Reason::Unreadable("its `token_type` is not `Bearer`")),
-        }
-        // A number from v2.0 endpoints; a string of digits from v1.0 ones and some proxies.
-        let seconds = match body.get("expires_in") {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        };
-        Ok(Granted { token, lifetime: seconds.map(Duration::from_secs) })
+    fn retry_delays(&self) -> &'static [Duration] {
+        RETRY_DELAYS
     }
 }
 
-/// Configures [`ClientCredentials`]; from [`ClientCredentials::builder`] or [`ClientCredentials::from_env`].
+/// Configures [`ClientCredentials`]; from [`ClientCredentials::builder`],
+/// [`ClientCredentials::federated`] or [`ClientCredentials::from_env`].
 pub struct ClientCredentialsBuilder {
     tenant: String,
     client_id: String,
-    client_secret: String,
+    credential: Credential,
     cloud: NationalCloud,
     authority_host: Option<String>,
     scope: Option<String>,
@@ -303,9 +236,12 @@ pub struct ClientCredentialsBuilder {
 
 impl fmt::Debug for ClientCredentialsBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientCredentialsBuilder")
-            .field("tenant", &self.tenant)
-            .field("client_id", &self.client_id)
+        let mut debug = f.debug_struct("ClientCredentialsBuilder");
+        debug.field("tenant", &self.tenant).field("client_id", &self.client_id);
+        if let Credential::FederatedTokenFile(file) = &self.credential {
+            debug.field("federated_token_file", file);
+        }
+        debug
             .field("cloud", &self.cloud)
             .field("authority_host", &self.authority_host)
             .field("scope", &self.scope)
@@ -315,6 +251,19 @@ impl fmt::Debug for ClientCredentialsBuilder {
 }
 
 impl ClientCredentialsBuilder {
+    fn new(tenant: String, client_id: String, credential: Credential) -> ClientCredentialsBuilder {
+        ClientCredentialsBuilder {
+            tenant,
+            client_id,
+            credential,
+            cloud: NationalCloud::Global,
+            authority_host: None,
+            scope: None,
+            transport: None,
+            timeout: DEFAULT_TOKEN_TIMEOUT,
+        }
+    }
+
     /// The national cloud: its sign-in authority and its Graph root's `/.default` scope
     /// ([`NationalCloud::Global`] unless set). Use the same cloud as the [`crate::Client`].
     pub fn cloud(mut self, cloud: NationalCloud) -> ClientCredentialsBuilder {
@@ -349,8 +298,8 @@ impl ClientCredentialsBuilder {
         self
     }
 
-    /// Checks the tenant, client id, secret and authority, and starts the transport if none was
-    /// given. Nothing is fetched until a token is needed.
+    /// Checks the tenant, client id, credential and authority, and starts the transport if none
+    /// was given. Nothing is fetched, and no federated token file read, until a token is needed.
     pub fn build(self) -> Result<ClientCredentials, Error> {
         // A tenant is a GUID or a domain: it must stay one path segment of the token URL.
         let tenant = self.tenant.trim();
@@ -365,8 +314,14 @@ impl ClientCredentialsBuilder {
         if client_id.is_empty() {
             return Err(Error::Config("the client id is empty".to_owned()));
         }
-        if self.client_secret.is_empty() {
-            return Err(Error::Config("the client secret is empty".to_owned()));
+        match &self.credential {
+            Credential::Secret(secret) if secret.is_empty() => {
+                return Err(Error::Config("the client secret is empty".to_owned()));
+            }
+            Credential::FederatedTokenFile(file) if file.as_os_str().is_empty() => {
+                return Err(Error::Config("the federated token file's path is empty".to_owned()));
+            }
+            _ => {}
         }
         let authority = self.authority_host.as_deref().unwrap_or(self.cloud.authority_host());
         let authority_url = config::parse_root_url("authority host", authority).map_err(Error::Config)?;
@@ -375,170 +330,42 @@ impl ClientCredentialsBuilder {
             .with_path_and_query(&token_path, None)
             .map_err(|e| Error::Config(format!("no token URL under authority host {authority:?}: {e}")))?;
         let scope = self.scope.unwrap_or_else(|| self.cloud.default_scope());
-        let form = form_urlencoded::Serializer::new(String::new())
+        let form_start = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
             .append_pair("client_id", client_id)
-            .append_pair("client_secret", &self.client_secret)
             .append_pair("scope", &scope)
             .finish();
         let transport = match self.transport {
             Some(transport) => transport,
             None => default_transport()?,
         };
-        Ok(ClientCredentials {
-            shared: Arc::new(Shared {
-                tenant: tenant.to_owned(),
-                client_id: client_id.to_owned(),
-                token_url,
-                form: Bytes::from(form),
-                user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
-                transport,
-                timeout: self.timeout,
-                cached: tokio::sync::Mutex::new(None),
-            }),
-        })
-    }
-}
-
-/// A token could not be fetched: the token endpoint could not be reached, refused the request, or
-/// answered with something that is not a token. The source of [`Error::Auth`] for
-/// [`ClientCredentials`]; never holds the secret.
-#[derive(Debug)]
-pub struct TokenError {
-    token_url: String,
-    reason: Reason,
-}
-
-#[derive(Debug)]
-enum Reason {
-    Transport(TransportError),
-    Rejected(Rejection),
-    Unreadable(&'static str),
-}
-
-/// An error response of the token endpoint, as Entra ID words it.
-#[derive(Debug)]
-struct Rejection {
-    status: StatusCode,
-    /// The OAuth error code, e.g. `invalid_client`.
-    code: Option<String>,
-    /// The first line of `error_description` (the others repeat the trace and correlation ids).
-    description: Option<String>,
-    correlation_id: Option<String>,
-}
-
-impl Rejection {
-    fn read(status: StatusCode, body: Option<&Value>) -> Rejection {
-        let text = |name: &str| body.and_then(|body| body.get(name)).and_then(Value::as_str);
-        Rejection {
-            status,
-            code: text("error").map(str::to_owned),
-            description: text("error_description")
-                .and_then(|description| description.lines().next())
-                .map(|line| line.trim().to_owned()),
-            correlation_id: text("correlation_id").map(str::to_owned),
-        }
-    }
-}
-
-impl TokenError {
-    /// The token endpoint's status, when it answered.
-    pub fn status(&self) -> Option<StatusCode> {
-        match &self.reason {
-            Reason::Rejected(rejection) => Some(rejection.status),
-            _ => None,
-        }
-    }
-
-    /// The OAuth error code the token endpoint gave, e.g. `invalid_client` or `unauthorized_client`.
-    pub fn code(&self) -> Option<&str> {
-        match &self.reason {
-            Reason::Rejected(rejection) => rejection.code.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.reason {
-            Reason::Transport(error) => write!(f, "token request to {} failed: {error}", self.token_url),
-            Reason::Unreadable(why) => {
-                write!(f, "the token endpoint {} answered with no usable token: {why}", self.token_url)
-            }
-            Reason::Rejected(rejection) => {
-                write!(f, "the token endpoint {} answered {}", self.token_url, rejection.status)?;
-                if let Some(code) = &rejection.code {
-                    write!(f, ": {code}")?;
-                }
-                if let Some(description) = &rejection.description {
-                    write!(f, ": {description}")?;
-                }
-                if let Some(correlation_id) = &rejection.correlation_id {
-                    write!(f, " (correlation id {correlation_id})")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl StdError for TokenError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match &self.reason {
-            Reason::Transport(error) => Some(error),
-            _ => None,
-        }
+        let grant = Grant {
+            client_id: client_id.to_owned(),
+            token_url,
+            form_start,
+            credential: self.credential,
+            user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
+            timeout: self.timeout,
+        };
+        Ok(ClientCredentials { tokens: Arc::new(TokenCache::new(grant, transport)) })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
+    use std::error::Error as StdError;
     use std::sync::Mutex;
+    use std::time::Instant;
 
     use serde_json::json;
 
+    use super::super::token_endpoint::script::{answer, granted, script, Script};
+    use super::super::token_endpoint::{CachedToken, MAX_LIFETIME, REFRESH_MARGIN};
     use super::*;
-    use crate::transport::{HttpResponse, TransportFuture};
+    use crate::transport::{HttpResponse, TransportError, TransportErrorKind};
 
     const SECRET: &str = "s3cr&t=+ é~";
-
-    /// Answers token requests from a script, records them, and can make each answer wait a little.
-    #[derive(Default)]
-    struct Script {
-        answers: Mutex<VecDeque<Result<HttpResponse, TransportError>>>,
-        requests: Mutex<Vec<HttpRequest>>,
-        delay: Option<Duration>,
-    }
-
-    impl Transport for Arc<Script> {
-        fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
-            Box::pin(async move {
-                self.requests.lock().unwrap().push(request);
-                if let Some(delay) = self.delay {
-                    tokio::time::sleep(delay).await;
-                }
-                self.answers.lock().unwrap().pop_front().expect("no scripted answer left")
-            })
-        }
-    }
-
-    fn script(answers: impl IntoIterator<Item = Result<HttpResponse, TransportError>>) -> Arc<Script> {
-        Arc::new(Script { answers: Mutex::new(answers.into_iter().collect()), ..Script::default() })
-    }
-
-    fn answer(status: u16, body: Value) -> Result<HttpResponse, TransportError> {
-        let status = StatusCode::from_u16(status).unwrap();
-        Ok(HttpResponse::new(status, HeaderMap::new(), serde_json::to_vec(&body).unwrap()))
-    }
-
-    fn granted(token: &str, expires_in: Value) -> Result<HttpResponse, TransportError> {
-        answer(
-            200,
-            json!({"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": 3599, "access_token": token}),
-        )
-    }
+    const RETRY_DELAY: Duration = Duration::from_secs(1);
 
     fn credentials(transport: &Arc<Script>) -> ClientCredentials {
         ClientCredentials::builder("contoso.onmicrosoft.com", "app-id", SECRET)
@@ -572,8 +399,8 @@ mod tests {
         let expected = [
             ("grant_type", "client_credentials"),
             ("client_id", "app-id"),
-            ("client_secret", SECRET),
             ("scope", "https://graph.microsoft.com/.default"),
+            ("client_secret", SECRET),
         ]
         .map(|(name, value)| (name.to_owned(), value.to_owned()));
         assert_eq!(form_of(request), expected);
@@ -622,7 +449,7 @@ mod tests {
         assert_eq!(token(&credentials.clone()).await.unwrap(), "long");
         assert_eq!(transport.requests.lock().unwrap().len(), 1);
 
-        credentials.shared.cached.lock().await.take();
+        credentials.tokens.cached.lock().await.take();
         assert_eq!(token(&credentials).await.unwrap(), "short");
         assert_eq!(token(&credentials).await.unwrap(), "no-lifetime");
         assert_eq!(token(&credentials).await.unwrap(), "next");
@@ -636,7 +463,7 @@ mod tests {
         let mut margins = Vec::new();
         for _ in 0..2 {
             token(&credentials).await.unwrap();
-            let mut cached = credentials.shared.cached.lock().await;
+            let mut cached = credentials.tokens.cached.lock().await;
             let token = cached.take().unwrap();
             margins.push(token.expires_at - token.refresh_at);
         }
@@ -648,7 +475,7 @@ mod tests {
         let transport = script([granted("forever", json!(u64::MAX))]);
         let credentials = credentials(&transport);
         assert_eq!(token(&credentials).await.unwrap(), "forever");
-        let cached = credentials.shared.cached.lock().await;
+        let cached = credentials.tokens.cached.lock().await;
         let lifetime = cached.as_ref().unwrap().expires_at - Instant::now();
         assert!(lifetime <= MAX_LIFETIME, "{lifetime:?}");
     }
@@ -671,13 +498,13 @@ mod tests {
         let transport = script((0..4).map(|_| answer(503, json!({}))));
         let credentials = credentials(&transport);
         let now = Instant::now();
-        *credentials.shared.cached.lock().await = Some(CachedToken {
+        *credentials.tokens.cached.lock().await = Some(CachedToken {
             value: "old".to_owned(),
             refresh_at: now,
             expires_at: now + Duration::from_secs(60),
         });
         assert_eq!(token(&credentials).await.unwrap(), "old");
-        credentials.shared.cached.lock().await.as_mut().unwrap().expires_at = Instant::now();
+        credentials.tokens.cached.lock().await.as_mut().unwrap().expires_at = Instant::now();
         let error = token(&credentials).await.unwrap_err();
         assert!(error.contains("answered 503 Service Unavailable"), "{error}");
         assert_eq!(transport.requests.lock().unwrap().len(), 4, "each refresh tried twice");
@@ -793,6 +620,10 @@ mod tests {
         assert!(refusal(builder("", "id", "s")).contains("is not a tenant id or domain"));
         assert_eq!(refusal(builder("contoso", " ", "s")), "the client id is empty");
         assert_eq!(refusal(builder("contoso", "id", "")), "the client secret is empty");
+        assert_eq!(
+            refusal(ClientCredentials::federated("contoso", "id", "").transport(script([]))),
+            "the federated token file's path is empty"
+        );
         assert!(
             refusal(builder("contoso", "id", "s").authority_host("login.example")).contains("is not a URL")
         );
@@ -819,10 +650,101 @@ mod tests {
         match ClientCredentials::from_vars(vars(&[("AZURE_CLIENT_ID", "app")])) {
             Err(Error::Config(message)) => assert_eq!(
                 message,
-                "client credentials from the environment need AZURE_TENANT_ID, AZURE_CLIENT_SECRET (unset or \
-                 not Unicode)"
+                "client credentials from the environment need AZURE_TENANT_ID, AZURE_CLIENT_SECRET or \
+                 AZURE_FEDERATED_TOKEN_FILE (unset or not Unicode)"
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A file of this test's own under the temporary folder, removed when dropped.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new(name: &str) -> TempFile {
+            TempFile(std::env::temp_dir().join(format!("graph-runtime-{}-{name}", std::process::id())))
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_federated_token_is_sent_as_the_client_assertion_and_read_again_for_each_request() {
+        let file = TempFile::new("federated-token");
+        std::fs::write(&file.0, "eyJ.first.sig\n").unwrap();
+        let transport = script([granted("tok-1", json!(0)), granted("tok-2", json!(0))]);
+        let credentials = ClientCredentials::federated("contoso", "app-id", &file.0)
+            .transport(Arc::clone(&transport))
+            .build()
+            .unwrap();
+        assert_eq!(token(&credentials).await.unwrap(), "tok-1");
+        // Kubernetes replaces the file before the token in it expires.
+        std::fs::write(&file.0, "eyJ.second.sig").unwrap();
+        assert_eq!(token(&credentials).await.unwrap(), "tok-2");
+        let requests = transport.requests.lock().unwrap();
+        let forms: Vec<Vec<(String, String)>> = requests.iter().map(form_of).collect();
+        let expected = |assertion: &str| {
+            [
+                ("grant_type", "client_credentials"),
+                ("client_id", "app-id"),
+                ("scope", "https://graph.microsoft.com/.default"),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", assertion),
+            ]
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .to_vec()
+        };
+        assert_eq!(forms, [expected("eyJ.first.sig"), expected("eyJ.second.sig")]);
+        let shown = format!("{credentials:?}");
+        assert!(shown.contains("federated_token_file") && !shown.contains("eyJ"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn a_federated_token_file_that_is_missing_or_empty_fails_the_request_naming_the_file() {
+        let file = TempFile::new("absent-federated-token");
+        let transport = script([]);
+        let credentials = ClientCredentials::federated("contoso", "app-id", &file.0)
+            .transport(Arc::clone(&transport))
+            .build()
+            .unwrap();
+        let missing = credentials.current().await.unwrap_err();
+        let path = file.0.display().to_string();
+        let message = missing.to_string();
+        assert!(
+            message.starts_with(
+                "no token request to https://login.microsoftonline.com/contoso/oauth2/v2.0/token: \
+                                 the federated token file "
+            ) && message.contains(&path),
+            "{message}"
+        );
+        assert!(missing.source().is_some());
+        std::fs::write(&file.0, " \n").unwrap();
+        let empty = credentials.current().await.unwrap_err().to_string();
+        assert!(empty.ends_with(&format!("{path} could not be read: it is empty")), "{empty}");
+        assert!(transport.requests.lock().unwrap().is_empty(), "nothing is sent without an assertion");
+    }
+
+    #[test]
+    fn the_environment_falls_back_on_a_federated_token_file_when_no_secret_is_set() {
+        let vars = |name: &str| match name {
+            "AZURE_TENANT_ID" => Some("contoso".to_owned()),
+            "AZURE_CLIENT_ID" => Some("app".to_owned()),
+            "AZURE_FEDERATED_TOKEN_FILE" => {
+                Some("/var/run/secrets/azure/tokens/azure-identity-token".to_owned())
+            }
+            _ => None,
+        };
+        let shown = format!("{:?}", ClientCredentials::from_vars(vars).unwrap());
+        assert!(shown.contains("federated_token_file: \"/var/run/secrets/azure/tokens/"), "{shown}");
+        let with_secret = |name: &str| match name {
+            "AZURE_CLIENT_SECRET" => Some("secret".to_owned()),
+            other => vars(other),
+        };
+        let shown = format!("{:?}", ClientCredentials::from_vars(with_secret).unwrap());
+        assert!(!shown.contains("federated_token_file"), "the secret comes first: {shown}");
     }
 }

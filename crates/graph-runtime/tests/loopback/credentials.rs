@@ -1,14 +1,19 @@
-//! `ClientCredentials` through the real transport: the Graph request carries the token the token
-//! endpoint granted, fetched once for many requests; a refusal fails the request naming the cause;
-//! a token Graph refuses (401) is replaced once.
+//! `ClientCredentials` and `ManagedIdentity` through the real transport: the Graph request carries
+//! the token the token endpoint granted, fetched once for many requests; a refusal fails the request
+//! naming the cause; a token Graph refuses (401) is replaced once.
 
 use graph_runtime::transport::StatusCode;
-use graph_runtime::{ClientCredentials, Error, HttpTransport, RequestPath};
+use graph_runtime::{ClientCredentials, Error, HttpTransport, ManagedIdentity, RequestPath};
 use serde_json::{json, Value};
-use wiremock::matchers::{body_string_contains, header as header_is, method, path};
+use wiremock::matchers::{body_string_contains, header as header_is, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
+
+/// Matches a request whose body ends with `suffix`.
+fn body_string_ends_with(suffix: &'static str) -> impl wiremock::Match {
+    move |request: &wiremock::Request| request.body.ends_with(suffix.as_bytes())
+}
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
@@ -179,4 +184,81 @@ async fn a_fixed_token_graph_refuses_is_the_error_at_once() {
         .unwrap_err();
 
     assert_eq!(error.as_graph().map(|graph| graph.attempts), Some(1));
+}
+
+#[tokio::test]
+async fn a_federated_token_goes_to_entra_id_as_the_client_assertion() {
+    let server = MockServer::start().await;
+    let token_file =
+        std::env::temp_dir().join(format!("graph-runtime-loopback-{}-token", std::process::id()));
+    std::fs::write(&token_file, "eyJhbGciOiJSUzI1NiJ9.workload.sig\n").unwrap();
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        // The last field, trimmed of the file's newline.
+        .and(body_string_ends_with("&client_assertion=eyJhbGciOiJSUzI1NiJ9.workload.sig"))
+        .and(body_string_contains(
+            "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "workload-token"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header_is("authorization", "Bearer workload-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let credentials = ClientCredentials::federated(TENANT, "app-id", &token_file)
+        .authority_host(server.uri())
+        .transport(HttpTransport::new().unwrap())
+        .build()
+        .unwrap();
+    let client = builder(&server.uri()).token_provider(credentials).build().unwrap();
+
+    let item: Result<Value, _> =
+        client.send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>).await;
+    let _ = std::fs::remove_file(&token_file);
+    assert_eq!(item.unwrap(), json!({"id": "7"}));
+}
+
+#[tokio::test]
+async fn a_managed_identitys_token_comes_from_the_metadata_endpoint_on_its_own_transport() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/metadata/identity/oauth2/token"))
+        .and(header_is("metadata", "true"))
+        .and(query_param("api-version", "2018-02-01"))
+        .and(query_param("resource", "https://graph.microsoft.com"))
+        .and(query_param("client_id", "5e0f-client"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "identity-token", "expires_in": "86399", "expires_on": "1700000000",
+            "resource": "https://graph.microsoft.com", "token_type": "Bearer",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/7"))
+        .and(header_is("authorization", "Bearer identity-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    // No transport given: the identity's own, which takes no proxy from the environment.
+    let identity = ManagedIdentity::user_assigned("5e0f-client")
+        .imds_endpoint(format!("{}/metadata/identity/oauth2/token", server.uri()))
+        .build()
+        .unwrap();
+    let client = builder(&server.uri()).token_provider(identity).build().unwrap();
+
+    for _ in 0..2 {
+        let item: Value = client
+            .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>)
+            .await
+            .unwrap();
+        assert_eq!(item, json!({"id": "7"}));
+    }
 }

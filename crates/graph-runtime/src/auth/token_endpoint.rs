@@ -1,0 +1,377 @@
+//! What the providers that fetch their tokens share: one token request with its retries, the
+//! answer read into a token or an error, and the cache (one fetch at a time; a token replaced before
+//! it expires, and kept while still valid if its replacement cannot be had).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http::StatusCode;
+use serde_json::Value;
+
+use crate::response::retry_after;
+use crate::transport::{HttpRequest, Transport, TransportError, TransportErrorKind};
+
+/// How long before its expiry a cached token is replaced (at most half its lifetime), so that a
+/// token handed out is still valid when the request carrying it reaches Graph. MSAL uses the same.
+pub(super) const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// The longest a token is cached, whatever the endpoint says.
+pub(super) const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The longest `Retry-After` waited for before a retry, unless the source's own next wait is longer.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// Where a provider's tokens come from: an Entra ID tenant's token endpoint, a managed identity's.
+pub(super) trait TokenSource: Send + Sync {
+    /// The token endpoint, as errors and logs name it: no query, which may carry an identity.
+    fn endpoint(&self) -> &str;
+
+    /// One attempt's request. Built anew for each attempt, so that a credential kept in a file that
+    /// is rotated (a federated token) is read again.
+    fn request(&self) -> Result<HttpRequest, Reason>;
+
+    /// Whether an error status may pass if the request is tried again.
+    fn may_pass(&self, status: StatusCode) -> bool;
+
+    /// The waits before each further try of a request that failed with a status that may pass
+    /// (unless `Retry-After` asks for another); a failed connection or a timeout is tried once more,
+    /// after the first.
+    fn retry_delays(&self) -> &'static [Duration];
+}
+
+/// A source's tokens, cached. Shared by a provider's clones.
+pub(super) struct TokenCache<S> {
+    pub(super) source: S,
+    transport: Arc<dyn Transport>,
+    /// Held across a fetch, so that concurrent callers wait for it instead of fetching too.
+    pub(super) cached: tokio::sync::Mutex<Option<CachedToken>>,
+}
+
+pub(super) struct CachedToken {
+    pub(super) value: String,
+    /// When the token is replaced: [`REFRESH_MARGIN`] (or half its lifetime) before `expires_at`.
+    pub(super) refresh_at: Instant,
+    pub(super) expires_at: Instant,
+}
+
+impl<S: TokenSource> TokenCache<S> {
+    pub(super) fn new(source: S, transport: Arc<dyn Transport>) -> TokenCache<S> {
+        TokenCache { source, transport, cached: tokio::sync::Mutex::new(None) }
+    }
+
+    /// The token, from the cache or fetched now.
+    pub(super) async fn current(&self) -> Result<String, TokenError> {
+        let mut cached = self.cached.lock().await;
+        let now = Instant::now();
+        if let Some(token) = cached.as_ref().filter(|token| now < token.refresh_at) {
+            return Ok(token.value.clone());
+        }
+        match self.fetch().await {
+            Ok(fresh) => {
+                let value = fresh.value.clone();
+                *cached = Some(fresh);
+                Ok(value)
+            }
+            Err(error) => match cached.as_ref().filter(|token| Instant::now() < token.expires_at) {
+                Some(still_valid) => {
+                    let endpoint = self.source.endpoint();
+                    tracing::warn!(endpoint, %error, "token refresh failed; the cached token is still valid");
+                    Ok(still_valid.value.clone())
+                }
+                None => Err(error),
+            },
+        }
+    }
+
+    /// Graph refused `token`: it is forgotten, unless a newer one has replaced it already.
+    pub(super) fn rejected(&self, token: &str) {
+        // Locked means a fetch is under way, which the next `current()` waits for; a cached token
+        // other than `token` is one already fetched again.
+        if let Ok(mut cached) = self.cached.try_lock() {
+            if cached.as_ref().is_some_and(|cached| cached.value == token) {
+                *cached = None;
+            }
+        }
+    }
+
+    /// Fetches a token, trying again after a failure that may pass, as the source says.
+    async fn fetch(&self) -> Result<CachedToken, TokenError> {
+        let delays = self.source.retry_delays();
+        let mut attempt = 0;
+        loop {
+            let failed = match self.fetch_once().await {
+                Ok(token) => return Ok(token),
+                Err(failed) => failed,
+            };
+            let wait = match (failed.passing, delays.get(attempt)) {
+                (Passing::Transport, Some(delay)) if attempt == 0 => *delay,
+                // A longer wait than the service asks for is not made: the request fails instead.
+                (Passing::Status(asked), Some(delay)) => match asked {
+                    Some(asked) if asked > MAX_RETRY_WAIT.max(*delay) => return Err(failed.error),
+                    Some(asked) => asked,
+                    None => *delay,
+                },
+                _ => return Err(failed.error),
+            };
+            attempt += 1;
+            let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            let (endpoint, error) = (self.source.endpoint(), &failed.error);
+            tracing::info!(endpoint, %error, wait_ms, attempt, "token request failed; trying again");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn fetch_once(&self) -> Result<CachedToken, Failed> {
+        let endpoint = self.source.endpoint();
+        let failure = |reason, passing| Failed { error: TokenError::new(endpoint, reason), passing };
+        let request = self.source.request().map_err(|reason| failure(reason, Passing::No))?;
+        let sent_at = Instant::now();
+        let response = match self.transport.send(request).await {
+            Ok(response) => response,
+            Err(source) => {
+                let passing = match source.kind() {
+                    TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Body => {
+                        Passing::Transport
+                    }
+                    _ => Passing::No,
+                };
+                return Err(failure(Reason::Transport(source), passing));
+            }
+        };
+        let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+        if !response.status.is_success() {
+            let passing = match self.source.may_pass(response.status) {
+                true => Passing::Status(retry_after(&response.headers, SystemTime::now())),
+                false => Passing::No,
+            };
+            return Err(failure(Reason::Rejected(Rejection::read(response.status, body.as_ref())), passing));
+        }
+        let granted = body.as_ref().ok_or(Reason::Unreadable("the body is not JSON")).and_then(Granted::read);
+        let granted = granted.map_err(|reason| failure(reason, Passing::No))?;
+        tracing::debug!(endpoint, expires_in = ?granted.lifetime, "access token fetched");
+        // Measured from when the request left: the service counted from no earlier. Capped, so
+        // that no answer can overflow the clock (Entra ID's tokens live an hour or so).
+        let lifetime = granted.lifetime.unwrap_or_default().min(MAX_LIFETIME);
+        let expires_at = sent_at + lifetime;
+        Ok(CachedToken {
+            value: granted.token,
+            refresh_at: expires_at - REFRESH_MARGIN.min(lifetime / 2),
+            expires_at,
+        })
+    }
+}
+
+/// A token request that failed, and whether it may pass if tried again.
+struct Failed {
+    error: TokenError,
+    passing: Passing,
+}
+
+enum Passing {
+    No,
+    /// No connection, a timeout, a broken body.
+    Transport,
+    /// A status the source retries, with the `Retry-After` the service gave, if any.
+    Status(Option<Duration>),
+}
+
+/// A token response's useful part.
+struct Granted {
+    token: String,
+    /// From `expires_in` or `expires_on`; a response with neither gives a token used for one request.
+    lifetime: Option<Duration>,
+}
+
+impl Granted {
+    fn read(body: &Value) -> Result<Granted, Reason> {
+        let token = match body.get("access_token") {
+            Some(Value::String(token)) if !token.is_empty() => token.clone(),
+            _ => return Err(Reason::Unreadable("it has no `access_token`")),
+        };
+        // Entra ID sends `Bearer`; anything else would not be accepted as a bearer token.
+        match body.get("token_type").and_then(Value::as_str) {
+            Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
+            _ => return Err(Reason::Unreadable("its `token_type` is not `Bearer`")),
+        }
+        // Seconds to live: a number from v2.0 endpoints, a string of digits from v1.0 ones, the
+        // instance metadata service and some proxies. App Service's managed identity endpoint gives
+        // only `expires_on`, the expiry in seconds since the Unix epoch.
+        let seconds = |name: &str| match body.get(name) {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
+        let lifetime = match (seconds("expires_in"), seconds("expires_on")) {
+            (Some(expires_in), _) => Some(Duration::from_secs(expires_in)),
+            (None, Some(expires_on)) => {
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+                Some(Duration::from_secs(expires_on).saturating_sub(now))
+            }
+            (None, None) => None,
+        };
+        Ok(Granted { token, lifetime })
+    }
+}
+
+/// A token could not be fetched: the token endpoint could not be reached, refused the request, or
+/// answered with something that is not a token, or the credential to send could not be read. The
+/// source of [`Error::Auth`](crate::Error::Auth) for [`ClientCredentials`](crate::ClientCredentials)
+/// and [`ManagedIdentity`](crate::ManagedIdentity); never holds a secret.
+#[derive(Debug)]
+pub struct TokenError {
+    endpoint: String,
+    reason: Reason,
+}
+
+#[derive(Debug)]
+pub(super) enum Reason {
+    Transport(TransportError),
+    Rejected(Rejection),
+    Unreadable(&'static str),
+    /// The federated token file to send as the client assertion.
+    AssertionFile(PathBuf, io::Error),
+}
+
+/// An error response of the token endpoint, as Entra ID or a managed identity endpoint words it.
+#[derive(Debug)]
+pub(super) struct Rejection {
+    status: StatusCode,
+    /// The OAuth error code, e.g. `invalid_client`.
+    code: Option<String>,
+    /// The first line of `error_description` (the others repeat the trace and correlation ids), or
+    /// App Service's `message`.
+    description: Option<String>,
+    correlation_id: Option<String>,
+}
+
+impl Rejection {
+    fn read(status: StatusCode, body: Option<&Value>) -> Rejection {
+        let text = |name: &str| body.and_then(|body| body.get(name)).and_then(Value::as_str);
+        Rejection {
+            status,
+            code: text("error").map(str::to_owned),
+            description: text("error_description")
+                .or_else(|| text("message"))
+                .and_then(|description| description.lines().next())
+                .map(|line| line.trim().to_owned()),
+            correlation_id: text("correlation_id").or_else(|| text("correlationId")).map(str::to_owned),
+        }
+    }
+}
+
+impl TokenError {
+    pub(super) fn new(endpoint: &str, reason: Reason) -> TokenError {
+        TokenError { endpoint: endpoint.to_owned(), reason }
+    }
+
+    /// The token endpoint's status, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match &self.reason {
+            Reason::Rejected(rejection) => Some(rejection.status),
+            _ => None,
+        }
+    }
+
+    /// The OAuth error code the token endpoint gave, e.g. `invalid_client` or `unauthorized_client`.
+    pub fn code(&self) -> Option<&str> {
+        match &self.reason {
+            Reason::Rejected(rejection) => rejection.code.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let endpoint = &self.endpoint;
+        match &self.reason {
+            Reason::Transport(error) => write!(f, "token request to {endpoint} failed: {error}"),
+            Reason::Unreadable(why) => {
+                write!(f, "the token endpoint {endpoint} answered with no usable token: {why}")
+            }
+            Reason::AssertionFile(path, error) => write!(
+                f,
+                "no token request to {endpoint}: the federated token file {} could not be read: {error}",
+                path.display()
+            ),
+            Reason::Rejected(rejection) => {
+                write!(f, "the token endpoint {endpoint} answered {}", rejection.status)?;
+                if let Some(code) = &rejection.code {
+                    write!(f, ": {code}")?;
+                }
+                if let Some(description) = &rejection.description {
+                    write!(f, ": {description}")?;
+                }
+                if let Some(correlation_id) = &rejection.correlation_id {
+                    write!(f, " (correlation id {correlation_id})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl StdError for TokenError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.reason {
+            Reason::Transport(error) => Some(error),
+            Reason::AssertionFile(_, error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// A scripted transport for the providers' unit tests.
+#[cfg(test)]
+pub(super) mod script {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use http::{HeaderMap, StatusCode};
+    use serde_json::{json, Value};
+
+    use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError, TransportFuture};
+
+    /// Answers token requests from a script, records them, and can make each answer wait a little.
+    #[derive(Default)]
+    pub(in crate::auth) struct Script {
+        pub(in crate::auth) answers: Mutex<VecDeque<Result<HttpResponse, TransportError>>>,
+        pub(in crate::auth) requests: Mutex<Vec<HttpRequest>>,
+        pub(in crate::auth) delay: Option<Duration>,
+    }
+
+    impl Transport for Arc<Script> {
+        fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+            Box::pin(async move {
+                self.requests.lock().unwrap().push(request);
+                if let Some(delay) = self.delay {
+                    tokio::time::sleep(delay).await;
+                }
+                self.answers.lock().unwrap().pop_front().expect("no scripted answer left")
+            })
+        }
+    }
+
+    pub(in crate::auth) fn script(
+        answers: impl IntoIterator<Item = Result<HttpResponse, TransportError>>,
+    ) -> Arc<Script> {
+        Arc::new(Script { answers: Mutex::new(answers.into_iter().collect()), ..Script::default() })
+    }
+
+    pub(in crate::auth) fn answer(status: u16, body: Value) -> Result<HttpResponse, TransportError> {
+        let status = StatusCode::from_u16(status).unwrap();
+        Ok(HttpResponse::new(status, HeaderMap::new(), serde_json::to_vec(&body).unwrap()))
+    }
+
+    pub(in crate::auth) fn granted(token: &str, expires_in: Value) -> Result<HttpResponse, TransportError> {
+        answer(
+            200,
+            json!({"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": 3599, "access_token": token}),
+        )
+    }
+}
