@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use graph_ir::{ApiVersion, HttpMethod, Operation, PathSegment, PathTemplate, RequestBody, TypeRef};
+use graph_ir::{
+    ApiVersion, HttpMethod, Operation, PathSegment, PathTemplate, Primitive, RequestBody, TypeRef,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -551,6 +553,13 @@ pub fn node_methods(
                 if is_paged(leaf.op) { ", or walk the whole list with `.pager()` or `.items()`" } else { "" }
             ));
         }
+        if sends_arguments(leaf.op) {
+            doc.paragraph(
+                "The page lists the parameters as a request body, but a `GET` sends none: they go in the \
+                 URL, as a function takes them (`name(a='x',n=2)`, a collection or an object by an alias in \
+                 the query).",
+            );
+        }
         let doc = doc.outer();
         let cfg = plan.op_attribute(leaf.op);
         let expect = expect_type(leaf.op, catalog, models);
@@ -558,6 +567,17 @@ pub fn node_methods(
         let new_request = quote!(graph_runtime::Request::new(&#client, #consts #op_const, #owned_path));
         // `#[inline]`: each method only builds a value, so its code is generated where it is called.
         out.extend(match body_type(leaf.op, catalog, models) {
+            Some(parameters) if sends_arguments(leaf.op) => {
+                let bare = bare_arguments(leaf.op);
+                quote! {
+                    #doc
+                    #cfg
+                    #[inline]
+                    pub fn #method(&self, parameters: &#parameters) -> graph_runtime::Request<'static, #expect, #options> {
+                        #new_request.arguments(parameters, &[#(#bare),*])
+                    }
+                }
+            }
             Some(body) => quote! {
                 #doc
                 #cfg
@@ -577,6 +597,34 @@ pub fn node_methods(
         });
     }
     out
+}
+
+/// A function whose page lists its parameters as a request body: a `GET` has none, so they go in the
+/// URL as OData functions take them (`getReport(period='D7')`).
+pub fn sends_arguments(op: &Operation) -> bool {
+    op.method == HttpMethod::GET && matches!(op.request_body, Some(RequestBody::Parameters { .. }))
+}
+
+/// The parameters of such a function whose values OData writes unquoted: GUIDs, dates, times and
+/// durations (the models hold them as strings).
+fn bare_arguments(op: &Operation) -> Vec<&str> {
+    let Some(RequestBody::Parameters { parameters, .. }) = &op.request_body else { return Vec::new() };
+    parameters
+        .iter()
+        .filter(|parameter| {
+            matches!(
+                parameter.type_ref,
+                TypeRef::Primitive(
+                    Primitive::Guid
+                        | Primitive::DateTimeOffset
+                        | Primitive::Date
+                        | Primitive::TimeOfDay
+                        | Primitive::Duration
+                )
+            )
+        })
+        .map(|parameter| parameter.name.as_str())
+        .collect()
 }
 
 /// A `GET` whose success response is a collection: the list pages.

@@ -1,7 +1,8 @@
 //! The emitter on a small hand-made model that packs the quirks the five sample pages lack:
 //! polymorphism three levels deep, recursive types, keyword and colliding property names, a type
-//! named like a std type, enums with an `unknown` member, function-call segments, two key parameters
-//! under one node, a shared HTTP method on one node, and examples that cannot become tests.
+//! named like a std type, enums with an `unknown` member, function-call segments, a function whose
+//! parameters the page lists as a body, two key parameters under one node, a shared HTTP method on
+//! one node, and examples that cannot become tests.
 //!
 //! Set `GRAPH_EMIT_WRITE_TO=<dir>` to also write the emitted crate there (standalone), to compile it
 //! by hand with `cargo clippy --all-targets -- -D warnings && cargo test`.
@@ -359,6 +360,25 @@ fn quirks() -> Api {
         ),
     ];
 
+    // A function whose page lists its parameters as a request body: a GET sends them in the URL.
+    let mut history = operation(
+        "nodesHistory",
+        HttpMethod::GET,
+        vec![path(
+            "/nodes/{node-id}/history",
+            vec![literal("nodes"), parameter("node-id"), literal("history")],
+        )],
+        200,
+        Some(collection(named("node"))),
+    );
+    history.request_body = Some(RequestBody::Parameters {
+        parameters: vec![
+            property("since", TypeRef::Primitive(Primitive::DateTimeOffset)),
+            property("kinds", collection(string())),
+        ],
+        span: span(95),
+    });
+
     // An action named like a std trait method (`clone`) must not make clippy think the builder
     // should implement `Clone`.
     let clone = operation(
@@ -370,8 +390,19 @@ fn quirks() -> Api {
     );
     // A first segment named like the version client's own `new` (and `runtime`) must not collide.
     let renew = operation("renew", HttpMethod::POST, vec![path("/new", vec![literal("new")])], 204, None);
-    let mut operations =
-        vec![get_node, update_node, delete_node, other_delete, by_name, list, report, weigh, clone, renew];
+    let mut operations = vec![
+        get_node,
+        update_node,
+        delete_node,
+        other_delete,
+        by_name,
+        list,
+        report,
+        weigh,
+        history,
+        clone,
+        renew,
+    ];
     operations.sort_by(|a, b| (a.version, &a.name).cmp(&(b.version, &b.name)));
     Api { pages: Vec::new(), operations, types, diagnostics: Vec::new() }
 }
@@ -510,6 +541,23 @@ fn builders_cover_calls_two_keys_and_shared_methods() {
 }
 
 #[test]
+fn a_get_functions_body_parameters_go_in_the_url() {
+    let files = emit();
+    let paths = file(&files, "src/beta/paths.rs");
+    assert!(
+        squashed_contains(
+            &paths,
+            "pub fn get(&self, parameters: &models::NodesHistoryRequest) -> graph_runtime::Request<'static, \
+             graph_runtime::Paged<models::AnyNode>, graph_runtime::options::NoOptions>"
+        ),
+        "{paths}"
+    );
+    assert!(squashed_contains(&paths, ".arguments(parameters, &[\"since\"])"), "{paths}");
+    // An action's parameters stay its body.
+    assert!(squashed_contains(&paths, "pub fn post<'body>(&self, body: &'body models::NodesWeighRequest)"));
+}
+
+#[test]
 fn query_options_become_typed_setters_and_lists_page() {
     let files = emit();
     let paths = file(&files, "src/beta/paths.rs");
@@ -535,11 +583,12 @@ fn query_options_become_typed_setters_and_lists_page() {
         "{lib}"
     );
     assert!(lib.contains("`$deltatoken` (with `param`)"), "{lib}");
-    // A GET of a collection pages even without options; nothing else does.
+    // A GET of a collection pages even without options (the list, and the function that takes its
+    // parameters in the URL); nothing else does.
     let list = "-> graph_runtime::Request<'static, graph_runtime::Paged<models::AnyNode>, \
                 graph_runtime::options::NoOptions>";
     assert!(squashed_contains(&paths, list), "{paths}");
-    assert_eq!(squash(&paths).matches("graph_runtime::Paged<").count(), 1, "{paths}");
+    assert_eq!(squash(&paths).matches("graph_runtime::Paged<").count(), 2, "{paths}");
 }
 
 #[test]

@@ -142,6 +142,9 @@ pub struct Request<'b, E, O = options::NoOptions, B: ?Sized = ()> {
     query: QueryOptions,
     headers: Headers,
     body: Option<&'b B>,
+    /// Why the function's parameters could not be written into the URL ([`Request::arguments`]):
+    /// the request then fails with [`Error::InvalidArgument`] when sent, and nothing is sent.
+    refused_arguments: Option<String>,
     /// `fn() -> (E, O)`: the request holds neither, so it is `Send` and `Sync` whatever they are.
     marker: PhantomData<fn() -> (E, O)>,
 }
@@ -173,7 +176,30 @@ impl<E, O> Request<'static, E, O, ()> {
             query: QueryOptions::new(),
             headers: Headers::default(),
             body: None,
+            refused_arguments: None,
             marker: PhantomData,
+        }
+    }
+
+    /// The same request with `parameters` sent in the URL, as OData functions take them:
+    /// `…/getReport(period='D7',top=10)`, and a collection or an object by an alias in the query
+    /// (`ids=@ids` with `@ids=["1","2"]`). Each member of the JSON object `parameters` serialises
+    /// to is one parameter (a member left out is a parameter not given). A string is quoted, unless
+    /// `bare` names it: a GUID, date, time or duration, which OData writes unquoted. Generated
+    /// methods call this for a function whose page lists its parameters as a request body: a `GET`
+    /// sends none. If the parameters cannot be written, sending fails with
+    /// [`Error::InvalidArgument`] and nothing is sent.
+    pub fn arguments<P: Serialize + ?Sized>(self, parameters: &P, bare: &[&str]) -> Self {
+        match crate::arguments::function_call(parameters, bare) {
+            Ok(call) => {
+                let path = self.path.with_call_arguments(&call.arguments);
+                let query = call
+                    .aliases
+                    .into_iter()
+                    .fold(self.query, |query, (alias, json)| query.param(alias, json));
+                Request { path, query, ..self }
+            }
+            Err(reason) => Request { refused_arguments: Some(reason), ..self },
         }
     }
 
@@ -186,6 +212,7 @@ impl<E, O> Request<'static, E, O, ()> {
             query: self.query,
             headers: self.headers,
             body: Some(body),
+            refused_arguments: self.refused_arguments,
             marker: PhantomData,
         }
     }
@@ -342,6 +369,9 @@ impl<'b, E: Expect, O, B: Serialize + ?Sized> Request<'b, E, O, B> {
     /// first page only. `.await` on the request does the same.
     pub async fn send(self) -> Result<E::Output, Error> {
         let headers = self.headers.checked(self.operation)?;
+        if let Some(reason) = self.refused_arguments {
+            return Err(Error::InvalidArgument { operation: self.operation, reason });
+        }
         let response =
             self.client.send_request(self.operation, &self.path, &self.query, headers, self.body).await?;
         E::read(self.operation, &response)
@@ -367,13 +397,13 @@ impl<T, O> Request<'static, Paged<T>, O, ()> {
     /// A lazy pager over the whole list: nothing is sent until the first page is asked for; each later
     /// page follows the previous page's `@odata.nextLink`.
     pub fn pager(self) -> Pager<T> {
-        let Request { client, operation, path, query, headers, .. } = self;
-        match headers.invalid {
-            Some(name) => {
-                Pager::new(client, operation, Err(Error::InvalidHeader { operation, name }), HeaderMap::new())
-            }
-            None => client.pager_with_headers(operation, &path, &query, headers.valid),
-        }
+        let Request { client, operation, path, query, headers, refused_arguments, .. } = self;
+        let refusal = match (headers.invalid, refused_arguments) {
+            (Some(name), _) => Error::InvalidHeader { operation, name },
+            (None, Some(reason)) => Error::InvalidArgument { operation, reason },
+            (None, None) => return client.pager_with_headers(operation, &path, &query, headers.valid),
+        };
+        Pager::new(client, operation, Err(refusal), HeaderMap::new())
     }
 }
 
@@ -393,6 +423,7 @@ impl<E, O, B: ?Sized> Clone for Request<'_, E, O, B> {
             query: self.query.clone(),
             headers: self.headers.clone(),
             body: self.body,
+            refused_arguments: self.refused_arguments.clone(),
             marker: PhantomData,
         }
     }

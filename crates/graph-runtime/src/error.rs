@@ -39,6 +39,14 @@ pub enum Error {
         /// The header's name as given (its value is never shown: it may be a credential).
         name: String,
     },
+    /// A function's parameters could not be written into its URL (see [`crate::Request::arguments`]),
+    /// so nothing was sent.
+    InvalidArgument {
+        /// The operation.
+        operation: Operation,
+        /// Why not.
+        reason: String,
+    },
     /// The token provider failed, or returned a token that cannot be sent in a header.
     Auth {
         /// The operation.
@@ -120,6 +128,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidHeader { operation, name } => {
                 write!(f, "{operation}: header {name:?} was not sent: its name or value is not valid in HTTP")
+            }
+            Error::InvalidArgument { operation, reason } => {
+                write!(f, "{operation}: the function's parameters were not sent: {reason}")
             }
             Error::Auth { operation, source } => write!(f, "{operation}: could not get an access token: {source}"),
             Error::Encode { operation, source } => {

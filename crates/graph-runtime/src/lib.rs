@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod absolute_url;
+mod arguments;
 mod auth;
 mod call;
 mod client;

@@ -29,6 +29,10 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'@')
     .add(b'$');
 
+/// A function call's arguments (`(ids=@ids,name='x')`): a segment's characters, but `@` stays
+/// literal, since it starts a parameter alias.
+const CALL_ARGUMENTS: &AsciiSet = &SEGMENT.remove(b'@');
+
 /// A request path below the version root, e.g. `/deviceManagement/deviceConfigurations/abc`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestPath {
@@ -57,6 +61,12 @@ impl RequestPath {
         self.push(&encoded)
     }
 
+    /// This path with a function call's arguments (`(a='x',n=2)`, see `arguments.rs`) appended to
+    /// its last segment, percent-encoded as that segment's text.
+    pub(crate) fn with_call_arguments(&self, arguments: &str) -> RequestPath {
+        RequestPath { encoded: format!("{}{}", self.encoded, utf8_percent_encode(arguments, CALL_ARGUMENTS)) }
+    }
+
     fn push(&self, encoded_segment: &str) -> RequestPath {
         let mut encoded = String::with_capacity(self.encoded.len() + encoded_segment.len() + 1);
         encoded.push_str(&self.encoded);
@@ -81,5 +91,14 @@ mod tests {
         assert_eq!(path.param("a/b?c#d%e f").as_str(), "/items/a%2Fb%3Fc%23d%25e%20f");
         assert_eq!(path.param("..").as_str(), "/items/%2E%2E");
         assert_eq!(path.param("ok-id_1.2~x").as_str(), "/items/ok-id_1.2~x");
+    }
+
+    #[test]
+    fn call_arguments_stay_in_the_last_segment() {
+        let path = RequestPath::root().literal("getReport");
+        assert_eq!(
+            path.with_call_arguments("(a='x/y?z',ids=@ids)").as_str(),
+            "/getReport(a='x%2Fy%3Fz',ids=@ids)"
+        );
     }
 }

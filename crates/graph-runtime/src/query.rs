@@ -18,8 +18,9 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 /// Everything but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is encoded in a value.
 const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// A name is encoded like a value, except that the `$` of a system query option stays literal.
-const NAME: &AsciiSet = &VALUE.remove(b'$');
+/// A name is encoded like a value, except that the `$` of a system query option and the `@` of a
+/// parameter alias stay literal.
+const NAME: &AsciiSet = &VALUE.remove(b'$').remove(b'@');
 
 /// The OData system query options of one request, plus any other query parameters the page lists.
 ///

@@ -86,3 +86,72 @@ async fn query_options_go_with_a_body_less_delete_and_none_means_no_query_string
         .collect();
     assert_eq!(queries, [Some("force=true".to_owned()), None]);
 }
+
+const GET_ROLE_SCOPE_TAGS_BY_IDS: Operation =
+    Operation { method: Method::Get, version: "beta", template: "/deviceManagement/getRoleScopeTagsByIds" };
+
+#[tokio::test]
+async fn a_functions_parameters_go_in_its_segment_and_a_collection_by_alias_on_every_page() {
+    let server = MockServer::start().await;
+    let next = format!(
+        "{}/beta/deviceManagement/getRoleScopeTagsByIds(ids=@ids)?@ids=%5B%221%22%5D&$skiptoken=2",
+        server.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path("/beta/deviceManagement/getRoleScopeTagsByIds(ids=@ids,platform='it''s',top=2)"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"value": [{"id": "1"}], "@odata.nextLink": next})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/beta/deviceManagement/getRoleScopeTagsByIds(ids=@ids)"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"id": "2"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let parameters = json!({"ids": ["1", "0"], "platform": "it's", "top": 2});
+    let request: graph_runtime::Request<'static, graph_runtime::Paged<Value>> = graph_runtime::Request::new(
+        &client(&server.uri()),
+        GET_ROLE_SCOPE_TAGS_BY_IDS,
+        RequestPath::root().literal("deviceManagement").literal("getRoleScopeTagsByIds"),
+    )
+    .arguments(&parameters, &[]);
+
+    let mut pages = request.pager();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next_page().await {
+        let page = page.unwrap();
+        ids.extend(page.value.into_iter().map(|item| item["id"].clone()));
+    }
+
+    assert_eq!(ids, [json!("1"), json!("2")]);
+    let requests = server.received_requests().await.unwrap();
+    let first = requests.first().unwrap();
+    assert_eq!(first.url.query(), Some(r#"@ids=%5B%221%22%2C%220%22%5D"#));
+    let aliases: Vec<(String, String)> = first.url.query_pairs().into_owned().collect();
+    assert_eq!(aliases, [("@ids".to_owned(), r#"["1","0"]"#.to_owned())]);
+}
+
+#[tokio::test]
+async fn parameters_that_cannot_be_written_send_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    let request: graph_runtime::Request<'static, graph_runtime::Json<Value>> = graph_runtime::Request::new(
+        &client(&server.uri()),
+        GET_ROLE_SCOPE_TAGS_BY_IDS,
+        RequestPath::root().literal("deviceManagement").literal("getRoleScopeTagsByIds"),
+    )
+    .arguments(&json!({"since": "2021-01-01,top=9"}), &["since"]);
+
+    let error = request.await.unwrap_err();
+
+    assert!(matches!(error, graph_runtime::Error::InvalidArgument { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "GET /beta/deviceManagement/getRoleScopeTagsByIds: the function's parameters were not sent: parameter `since` \
+         is not a GUID, date, time or duration: \"2021-01-01,top=9\""
+    );
+}
