@@ -17,7 +17,7 @@ use crate::config::{self, Config, NationalCloud, RetryPolicy};
 use crate::error::{DecodeError, GraphError};
 use crate::request::{self, Attempt};
 use crate::response::{self, Outcome};
-use crate::transport::{HttpResponse, HttpTransport, Transport};
+use crate::transport::{HttpResponse, HttpTransport, HttpTransportBuilder, Transport};
 use crate::{Error, Pager, QueryOptions, RequestPath, StaticToken, TokenProvider};
 
 /// The global Microsoft Graph endpoint.
@@ -416,7 +416,12 @@ impl Client {
 
 /// An [`HttpTransport`] with its own pool, for a builder given no transport.
 pub(crate) fn default_transport() -> Result<Arc<dyn Transport>, Error> {
-    match HttpTransport::new() {
+    start_transport(HttpTransport::builder())
+}
+
+/// The transport `builder` configures, started; a failure is a configuration error.
+pub(crate) fn start_transport(builder: HttpTransportBuilder) -> Result<Arc<dyn Transport>, Error> {
+    match builder.build() {
         Ok(transport) => Ok(Arc::new(transport)),
         Err(e) => Err(Error::Config(format!("could not start the HTTP client: {e}"))),
     }

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use super::token_endpoint::{Reason, TokenCache, TokenSource};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
+use crate::client::start_transport;
 use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
 use crate::transport::{HttpRequest, HttpTransport, Transport};
 use crate::Error;
@@ -298,10 +299,7 @@ impl ManagedIdentityBuilder {
         })?;
         let transport = match self.transport {
             Some(transport) => transport,
-            None => match HttpTransport::builder().no_proxy().build() {
-                Ok(transport) => Arc::new(transport),
-                Err(e) => return Err(Error::Config(format!("could not start the HTTP client: {e}"))),
-            },
+            None => start_transport(HttpTransport::builder().no_proxy())?,
         };
         let source = IdentityEndpoint {
             endpoint: parsed.as_str().split('?').next().unwrap_or_default().to_owned(),
