@@ -1012,7 +1012,26 @@ impl Lowering {
 
     /// [`Self::http_message`]'s message from the block's parts.
     fn message(&mut self, parts: HttpParts<'_>, truncated: bool) -> Option<Message> {
-        let HttpParts { start_line, start, headers, blank_before_headers, body_lines, body_line, .. } = parts;
+        let HttpParts {
+            start_line,
+            start,
+            continued_over,
+            headers,
+            blank_before_headers,
+            body_lines,
+            body_line,
+            ..
+        } = parts;
+        if continued_over > 0 {
+            self.diag(
+                start_line,
+                Severity::Note,
+                DiagnosticCode::BadRequestLine,
+                format!(
+                    "the request's URL goes on over {continued_over} more lines; read as one line: `{start}`"
+                ),
+            );
+        }
         if let (Some(at), false) = (blank_before_headers, headers.is_empty()) {
             self.diag(
                 at,
@@ -1252,8 +1271,11 @@ fn is_boilerplate(text: &str) -> bool {
 /// An example block's lines sorted into one HTTP message's parts.
 struct HttpParts<'t> {
     /// The request or status line, and its line number.
-    start: &'t str,
+    start: Cow<'t, str>,
     start_line: u32,
+    /// How many lines after the start line a request's URL went on over (a call's arguments open
+    /// on the request line and close lines later, `getByIds(ids=[` … `])`).
+    continued_over: usize,
     headers: Vec<(String, String)>,
     /// A blank line between the start line and the headers, which pages sometimes leave.
     blank_before_headers: Option<u32>,
@@ -1274,9 +1296,24 @@ fn http_parts(text: &str, line: u32) -> Option<HttpParts<'_>> {
         .map(|(i, l)| (line + 1 + i as u32, l))
         .skip_while(|(_, l)| l.trim().is_empty());
     let (start_line, start) = lines.next()?;
+    let mut start_text = Cow::Borrowed(start.trim());
+    let mut continued_over = 0;
+    while is_request_line(start) && unclosed_parentheses(&start_text) {
+        let mut peek = lines.clone();
+        match peek.next() {
+            Some((_, next)) if !next.trim().is_empty() && continued_over < MAX_URL_LINES => {
+                // A URL holds no spaces: one inside the arguments (a string's) is sent encoded.
+                start_text.to_mut().push_str(&next.trim().replace(' ', "%20"));
+                continued_over += 1;
+                lines = peek;
+            }
+            _ => break,
+        }
+    }
     let mut parts = HttpParts {
-        start: start.trim(),
+        start: start_text,
         start_line,
+        continued_over,
         headers: Vec::new(),
         blank_before_headers: None,
         body_lines: Vec::new(),
@@ -1313,6 +1350,15 @@ fn http_parts(text: &str, line: u32) -> Option<HttpParts<'_>> {
         parts.body_lines.push(l);
     }
     Some(parts)
+}
+
+/// The most lines a request's URL is read on over ([`HttpParts::continued_over`]).
+const MAX_URL_LINES: usize = 20;
+
+/// Whether a request line's URL opens more parentheses than it closes.
+fn unclosed_parentheses(request_line: &str) -> bool {
+    let url = request_line.split_whitespace().nth(1).unwrap_or_default();
+    url.matches('(').count() > url.matches(')').count()
 }
 
 /// `PATCH /deviceManagement/…` or `GET https://graph.microsoft.com/…`.
@@ -1633,7 +1679,10 @@ mod tests {
         let block = "PATCH https://graph.microsoft.com/beta/a/{id}\nContent-type: application/json\n\n\
                      {\n  \"b\": 1\n}\n\nPATCH /c/a\n";
         let Some(parts) = http_parts(block, 10) else { panic!("no message") };
-        assert_eq!((parts.start, parts.start_line), ("PATCH https://graph.microsoft.com/beta/a/{id}", 11));
+        assert_eq!(
+            (parts.start.as_ref(), parts.start_line),
+            ("PATCH https://graph.microsoft.com/beta/a/{id}", 11)
+        );
         assert_eq!(parts.body_lines, ["{", "  \"b\": 1", "}", ""]);
         assert_eq!(parts.rest, Some((17, "PATCH /c/a\n")));
         fn rest(block: &str) -> Option<&str> {
@@ -1644,6 +1693,22 @@ mod tests {
         assert_eq!(rest("GET /a\nGET /b\n"), None);
         assert_eq!(rest("\nGET /a\n\n{\"x\": \"GET /b\"}\n"), None);
         assert_eq!(rest("HTTP/1.1 200 OK\n\n{}\n\nGET\n"), None);
+    }
+
+    #[test]
+    fn a_call_whose_arguments_go_on_over_lines_is_one_request_line() {
+        // As getRoleScopeTagsByIds's page writes it.
+        let block = "GET https://graph.microsoft.com/beta/a/f(ids=[\n  \"Ids value\"\n])\n";
+        let Some(parts) = http_parts(block, 10) else { panic!("no message") };
+        assert_eq!(parts.start, r#"GET https://graph.microsoft.com/beta/a/f(ids=["Ids%20value"])"#);
+        assert_eq!((parts.start_line, parts.continued_over), (11, 2));
+        assert!(parts.body_lines.is_empty() && parts.headers.is_empty(), "{:?}", parts.body_lines);
+        // Never past a blank line, nor for a response or a closed call.
+        let start =
+            |block: &'static str| http_parts(block, 0).map(|parts| (parts.start, parts.continued_over));
+        assert_eq!(start("GET /a/f(x=1\n\n{}\n"), Some(("GET /a/f(x=1".into(), 0)));
+        assert_eq!(start("GET /a/f(x=1)\nA: b\n"), Some(("GET /a/f(x=1)".into(), 0)));
+        assert_eq!(start("HTTP/1.1 200 (\nA: b\n"), Some(("HTTP/1.1 200 (".into(), 0)));
     }
 
     #[test]
