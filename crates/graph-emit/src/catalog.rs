@@ -6,13 +6,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use graph_ir::{Api, ApiVersion, Operation, Primitive, Property, RequestBody, TypeDef, TypeKind, TypeRef};
+use graph_ir::{
+    Api, ApiVersion, HttpMethod, Operation, Primitive, Property, RequestBody, TypeDef, TypeKind, TypeRef,
+};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::naming::{self, Scope};
+
+/// A function whose page lists its parameters as a request body: a `GET` has none, so they go in the
+/// URL as OData functions take them (`getReport(period='D7')`).
+pub fn sends_arguments(op: &Operation) -> bool {
+    op.method == HttpMethod::GET && matches!(op.request_body, Some(RequestBody::Parameters { .. }))
+}
 
 /// Names the models module uses unqualified (imports and prelude types); a Graph type that would
 /// shadow one of them gets a suffix instead.
@@ -55,6 +63,8 @@ pub struct Catalog<'a> {
     fields: BTreeMap<&'a str, Vec<Field<'a>>>,
     request_names: BTreeMap<&'a str, String>,
     request_fields: BTreeMap<&'a str, Vec<Field<'a>>>,
+    /// The operations among `request_names` whose parameters go in the URL ([`sends_arguments`]).
+    requests_in_url: BTreeSet<&'a str>,
 }
 
 impl<'a> Catalog<'a> {
@@ -86,6 +96,8 @@ impl<'a> Catalog<'a> {
                 _ => None,
             })
             .collect();
+        let requests_in_url: BTreeSet<&str> =
+            operations.iter().filter(|op| sends_arguments(op)).map(|op| op.name.as_str()).collect();
         parameter_ops.sort_by_key(|(name, _)| *name);
         parameter_ops.dedup_by_key(|(name, _)| *name);
         for (op_name, parameters) in parameter_ops {
@@ -104,6 +116,7 @@ impl<'a> Catalog<'a> {
             fields: BTreeMap::new(),
             request_names,
             request_fields,
+            requests_in_url,
         };
         catalog.fields = catalog.object_fields();
         catalog
@@ -139,6 +152,11 @@ impl<'a> Catalog<'a> {
         let name = self.request_names.get(op_name)?;
         let fields = self.request_fields.get(op_name).map(Vec::as_slice).unwrap_or_default();
         Some((name, fields))
+    }
+
+    /// Whether the parameters of the operation named `op_name` go in its URL, not in a body.
+    pub fn request_in_url(&self, op_name: &str) -> bool {
+        self.requests_in_url.contains(op_name)
     }
 
     /// Every request struct, sorted by operation name.

@@ -7,11 +7,12 @@
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use graph_ir::{Example, Operation, RequestBody, TypeKind, TypeRef};
 
-use crate::catalog::Catalog;
+use crate::calls;
+use crate::catalog::{self, Catalog, RustPrimitive};
 use crate::fit;
 use crate::format::raw_str;
 use crate::naming::{self, Scope};
@@ -42,6 +43,10 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b';')
     .add(b'@')
     .add(b'$');
+
+/// The characters graph-runtime's `RequestPath::with_call_arguments` percent-encodes in a function
+/// call's arguments: a segment's, but `@` stays, since it starts a parameter alias.
+const CALL_ARGUMENTS: &AsciiSet = &SEGMENT.remove(b'@');
 
 /// What the tests of one version need.
 pub struct VersionTests<'p, 'a> {
@@ -150,6 +155,8 @@ struct HelperUses {
     answer: bool,
     /// `Exchange::assert_no_content`.
     no_content: bool,
+    /// `Exchange::assert_aliases`: a function's arguments sent by alias in the query.
+    aliases: bool,
 }
 
 impl HelperUses {
@@ -159,6 +166,7 @@ impl HelperUses {
         self.decode |= other.decode;
         self.answer |= other.answer;
         self.no_content |= other.no_content;
+        self.aliases |= other.aliases;
     }
 }
 
@@ -252,7 +260,7 @@ impl ExampleContext<'_, '_, '_> {
             });
             uses_request = true;
             out.uses.round_trip = true;
-        } else if body_type.is_some() {
+        } else if body_type.is_some() && !catalog::sends_arguments(self.op) {
             let note = format!(
                 "{} example {}: no request round trip, because the example request has no JSON body.",
                 self.op.name, self.number
@@ -291,8 +299,9 @@ impl ExampleContext<'_, '_, '_> {
             request_json_const,
             response_json_const,
         ) {
-            Ok(tokens) => {
+            Ok((tokens, checks_aliases)) => {
                 tests.extend(tokens);
+                out.uses.aliases |= checks_aliases;
                 uses_request |= body_type.is_some();
                 uses_response |= response_type.is_some();
                 out.uses.mock = true;
@@ -358,14 +367,15 @@ impl ExampleContext<'_, '_, '_> {
         request_misfit.or_else(response_misfit)
     }
 
-    /// The `#[tokio::test]` that sends the example through the builders, or why there is none.
+    /// The `#[tokio::test]` that sends the example through the builders, and whether it checks a
+    /// function call's aliases; or why there is none.
     fn mock_test(
         &self,
         body_type: Option<&TokenStream>,
         response_type: Option<&TokenStream>,
         request_json: Option<&proc_macro2::Ident>,
         response_json: Option<&proc_macro2::Ident>,
-    ) -> Result<TokenStream, String> {
+    ) -> Result<(TokenStream, bool), String> {
         let request = self.example.request.as_ref().ok_or("the example has no request")?;
         let response = self.example.response.as_ref().ok_or("the example has no response")?;
         let place = self.place();
@@ -379,32 +389,57 @@ impl ExampleContext<'_, '_, '_> {
         if !(200..300).contains(&response.status) {
             return Err(format!("the example's response status is {}", response.status));
         }
-        let (chain, encoded_path) = self
+        // A function whose parameters go in its URL: the example's call is matched apart from its path.
+        let call = if catalog::sends_arguments(self.op) {
+            Some(calls::example_call(&request.path, request.query.as_deref(), request.body.as_ref())?)
+        } else {
+            None
+        };
+        let example_path = call.as_ref().map_or(request.path.as_str(), |call| call.path);
+        let (chain, mut encoded_path) = self
             .op
             .paths
             .iter()
             .find_map(|template| {
-                let matched = match_path(template, &request.path)?;
+                let matched = match_path(template, example_path)?;
                 let chain = self.version.plan.chain(template, &matched.values)?;
                 let leaf = self.version.plan.leaf(template, self.op)?;
                 let method = naming::ident(&leaf.method);
                 // The example's query string is not applied (wiremock's path matcher ignores it).
                 Some((quote!(#chain.#method), matched.encoded))
             })
-            .ok_or_else(|| format!("its path `{}` matches none of the operation's paths", request.path))?;
+            .ok_or_else(|| format!("its path `{example_path}` matches none of the operation's paths"))?;
+        let mut alias_checks = TokenStream::new();
+        let (body_setup, body_arg, request) = match (call, body_type, request_json) {
+            (Some(call), Some(parameters_type), _) => {
+                let parameters = self.call_parameters(call.parameters)?;
+                let written = calls::written_call(&parameters, &paths::bare_arguments(self.op))?;
+                encoded_path.push_str(&utf8_percent_encode(&written.arguments, CALL_ARGUMENTS).to_string());
+                if !written.aliases.is_empty() {
+                    let aliases = written.aliases.iter().map(|(alias, json)| {
+                        let json = raw_str(json);
+                        quote!((#alias, #json))
+                    });
+                    alias_checks = quote!(exchange.assert_aliases(&[#(#aliases),*]).await;);
+                }
+                let json = raw_str(&pretty(&Value::Object(parameters)));
+                (
+                    quote!(let parameters: #parameters_type = example(#json);),
+                    quote!(&parameters),
+                    quote!(None),
+                )
+            }
+            (_, Some(body_type), Some(json)) => {
+                (quote!(let body: #body_type = example(#json);), quote!(&body), quote!(Some(#json)))
+            }
+            (_, Some(_), None) => return Err("the example request has no JSON body".to_owned()),
+            (_, None, _) => (TokenStream::new(), TokenStream::new(), quote!(None)),
+        };
         let full_path = format!("/{}{encoded_path}", self.op.version.as_str());
         let module = &self.version.module;
         let crate_ident = self.crate_ident;
         let http_method = self.op.method.as_str();
         let status = Literal::u16_unsuffixed(response.status);
-
-        let (body_setup, body_arg, request) = match (body_type, request_json) {
-            (Some(body_type), Some(json)) => {
-                (quote!(let body: #body_type = example(#json);), quote!(&body), quote!(Some(#json)))
-            }
-            (Some(_), None) => return Err("the example request has no JSON body".to_owned()),
-            (None, _) => (TokenStream::new(), TokenStream::new(), quote!(None)),
-        };
         let (response_json, check) = match response_type {
             Some(_) => {
                 let json = response_json.ok_or("the example response has no JSON body")?;
@@ -413,7 +448,8 @@ impl ExampleContext<'_, '_, '_> {
             None => (quote!(None), quote!(exchange.assert_no_content(response).await;)),
         };
         let name = format_ident!("{}_example_{}_sends_the_request", self.op_snake, self.number);
-        Ok(quote! {
+        let checks_aliases = !alias_checks.is_empty();
+        let test = quote! {
             #place
             #[tokio::test]
             async fn #name() {
@@ -422,8 +458,43 @@ impl ExampleContext<'_, '_, '_> {
                 #body_setup
                 let response = client #chain (#body_arg).await;
                 #check
+                #alias_checks
             }
-        })
+        };
+        Ok((test, checks_aliases))
+    }
+
+    /// A function call's parameters as the parameters struct will send them again: checked against
+    /// the documented parameters, a `null` left out (the struct leaves the parameter `None`, which is
+    /// not written) and a whole number in a `Double` made a float (the struct writes `5.0`).
+    fn call_parameters(&self, parameters: Map<String, Value>) -> Result<Map<String, Value>, String> {
+        let catalog = self.version.catalog;
+        let fields = catalog.request(&self.op.name).map(|(_, fields)| fields).unwrap_or_default();
+        let parameters = Value::Object(parameters);
+        if let Some(misfit) = fit::parameters_misfit(catalog, &parameters, fields) {
+            return Err(format!(
+                "its arguments do not fit the parameters: `{}`: {}",
+                misfit.at, misfit.problem
+            ));
+        }
+        let Value::Object(mut parameters) = parameters else { return Ok(Map::new()) };
+        for field in fields {
+            let name = &field.property.name;
+            let is_double = matches!(field.property.type_ref, TypeRef::Primitive(primitive)
+                if catalog::rust_primitive(primitive) == RustPrimitive::F64);
+            match parameters.get(name) {
+                Some(Value::Null) => {
+                    parameters.remove(name);
+                }
+                Some(Value::Number(number)) if is_double => {
+                    if let Some(float) = number.as_f64() {
+                        parameters.insert(name.clone(), Value::from(float));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(parameters)
     }
 }
 
@@ -672,6 +743,26 @@ fn helpers(uses: HelperUses) -> TokenStream {
                 async fn assert_no_content(&self, response: Result<(), graph_runtime::Error>) {
                     let () = response.expect("the mock server answers the request");
                     self.assert_one_request().await;
+                }
+            });
+        }
+        if uses.aliases {
+            checks.extend(quote! {
+                /// Asserts the one request's query gave each alias of a function call the JSON expected,
+                /// compared after [`normalise`].
+                async fn assert_aliases(&self, expected: &[(&str, &str)]) {
+                    let requests = self.server.received_requests().await.expect("request recording is on");
+                    let sent: Vec<(String, String)> = requests
+                        .first()
+                        .map(|request| request.url.query_pairs().map(|(name, value)| (name.into_owned(), value.into_owned())).collect())
+                        .unwrap_or_default();
+                    for (alias, json) in expected {
+                        let value = sent.iter().find(|(name, _)| name == alias).map(|(_, value)| value);
+                        let value = value.unwrap_or_else(|| panic!("the query {sent:?} has no {alias}"));
+                        let value: Value = serde_json::from_str(value).expect("the alias's value is JSON");
+                        let expected: Value = serde_json::from_str(json).expect("the example is JSON");
+                        assert_eq!(normalise(value), normalise(expected), "alias {alias}");
+                    }
                 }
             });
         }

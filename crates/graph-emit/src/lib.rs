@@ -8,6 +8,7 @@
 //! behind the Cargo features of the areas that need it.
 
 mod areas;
+mod calls;
 mod catalog;
 mod docs;
 mod examples;

@@ -68,8 +68,11 @@ pub fn model_items(catalog: &Catalog<'_>, source: &ModelSource<'_, '_>) -> Vec<M
         ModelSource::Request { op_name, rust_name, fields } => {
             let sources: Vec<String> =
                 fields.iter().map(|field| field.property.span.file.to_string()).collect();
-            let mut doc =
-                Doc::new(format!("The parameters of the {} action, sent as its JSON body.", code(op_name)));
+            let mut doc = Doc::new(if catalog.request_in_url(op_name) {
+                format!("The parameters of the {} function, written into its URL.", code(op_name))
+            } else {
+                format!("The parameters of the {} action, sent as its JSON body.", code(op_name))
+            });
             if let Some(first) = fields.first() {
                 doc.sources([&first.property.span]);
             }

@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::areas::{AreaSet, Areas};
-use crate::catalog::Catalog;
+use crate::catalog::{self, Catalog};
 use crate::docs::{self, code, Doc};
 use crate::naming::{self, Scope};
 use crate::options;
@@ -553,7 +553,7 @@ pub fn node_methods(
                 if is_paged(leaf.op) { ", or walk the whole list with `.pager()` or `.items()`" } else { "" }
             ));
         }
-        if sends_arguments(leaf.op) {
+        if catalog::sends_arguments(leaf.op) {
             doc.paragraph(
                 "The page lists the parameters as a request body, but a `GET` sends none: they go in the \
                  URL, as a function takes them (`name(a='x',n=2)`, a collection or an object by an alias in \
@@ -567,7 +567,7 @@ pub fn node_methods(
         let new_request = quote!(graph_runtime::Request::new(&#client, #consts #op_const, #owned_path));
         // `#[inline]`: each method only builds a value, so its code is generated where it is called.
         out.extend(match body_type(leaf.op, catalog, models) {
-            Some(parameters) if sends_arguments(leaf.op) => {
+            Some(parameters) if catalog::sends_arguments(leaf.op) => {
                 let bare = bare_arguments(leaf.op);
                 quote! {
                     #doc
@@ -599,15 +599,9 @@ pub fn node_methods(
     out
 }
 
-/// A function whose page lists its parameters as a request body: a `GET` has none, so they go in the
-/// URL as OData functions take them (`getReport(period='D7')`).
-pub fn sends_arguments(op: &Operation) -> bool {
-    op.method == HttpMethod::GET && matches!(op.request_body, Some(RequestBody::Parameters { .. }))
-}
-
 /// The parameters of such a function whose values OData writes unquoted: GUIDs, dates, times and
 /// durations (the models hold them as strings).
-fn bare_arguments(op: &Operation) -> Vec<&str> {
+pub fn bare_arguments(op: &Operation) -> Vec<&str> {
     let Some(RequestBody::Parameters { parameters, .. }) = &op.request_body else { return Vec::new() };
     parameters
         .iter()

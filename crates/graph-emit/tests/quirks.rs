@@ -375,9 +375,26 @@ fn quirks() -> Api {
         parameters: vec![
             property("since", TypeRef::Primitive(Primitive::DateTimeOffset)),
             property("kinds", collection(string())),
+            property("minWeight", TypeRef::Primitive(Primitive::Double)),
         ],
         span: span(95),
     });
+    let response = || Some(json!({"value": [{"id": "1"}]}));
+    let mut by_alias = example(
+        HttpMethod::GET,
+        "/nodes/n1/history(since=2021-03-01T00:00:00Z,kinds=@k,minWeight=2)",
+        None,
+        200,
+        response(),
+    );
+    if let Some(request) = by_alias.request.as_mut() {
+        request.query = Some("@k=[%22leaf%22,%22inner%22]".to_owned());
+    }
+    history.examples = vec![
+        by_alias,
+        example(HttpMethod::GET, "/nodes/n1/history(since='noon, or so')", None, 200, response()),
+        example(HttpMethod::GET, "/nodes/n1/history(minWeight='heavy')", None, 200, response()),
+    ];
 
     // An action named like a std trait method (`clone`) must not make clippy think the builder
     // should implement `Clone`.
@@ -617,4 +634,41 @@ fn examples_that_cannot_be_tests_leave_a_comment() {
          quirks.md:60, `.scale`: an array where the model expects Double."
     ));
     assert!(!tests.contains("fn update_node_example_2_") && !tests.contains("fn nodes_weigh_example_2_"));
+    // A function's arguments from the example's URL: where the runtime would refuse them, or they do
+    // not fit the parameters, a comment says so.
+    assert!(tests.contains(
+        "// nodesHistory example 2: no mock-server test, because the runtime refuses its parameter \
+         `since`, \"noon, or so\", as a GUID, date, time or duration."
+    ));
+    assert!(tests.contains(
+        "// nodesHistory example 3: no mock-server test, because its arguments do not fit the \
+         parameters: `.minWeight`: a string where the model expects Double."
+    ));
+}
+
+#[test]
+fn a_function_s_example_call_is_expected_as_the_runtime_writes_it() {
+    let tests = file(&emit(), "tests/examples.rs");
+    let test = tests
+        .split("async fn nodes_history_example_1_sends_the_request()")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}\n").next())
+        .unwrap_or_else(|| panic!("no test of nodesHistory's first example: {tests}"));
+    // Sorted by name, the date bare (its `:` percent-encoded as in any segment), the collection by an
+    // alias named for its parameter (not the page's `@k`), the whole number in a Double written as
+    // the struct writes it.
+    let path = "/beta/nodes/n1/history(kinds=@kinds,minWeight=2.0,since=2021-03-01T00%3A00%3A00Z)";
+    assert!(test.contains(&format!("\"{path}\"")), "{test}");
+    assert!(
+        squashed_contains(
+            test,
+            "let parameters: quirks_client::beta::models::NodesHistoryRequest = example("
+        ),
+        "{test}"
+    );
+    assert!(squashed_contains(test, ".history().get(&parameters).await;"), "{test}");
+    assert!(
+        squashed_contains(test, r##"exchange.assert_aliases(&[("@kinds", r#"["leaf","inner"]"#)]).await;"##),
+        "{test}"
+    );
 }

@@ -15,7 +15,7 @@ pub(crate) struct FunctionCall {
 }
 
 /// Writes `parameters` (serialised to a JSON object, one member per parameter; members left out are
-/// parameters not given) as a function call's arguments. A string is an OData string literal (a
+/// parameters not given) as a function call's arguments, sorted by name. A string is an OData string literal (a
 /// `'` doubled) unless `bare` names it: a GUID, date, time or duration, which OData writes
 /// unquoted, and which may then hold only what those do. Numbers, booleans and `null` are written
 /// as they are; a collection or an object goes by an alias holding its JSON. Annotations
@@ -24,11 +24,14 @@ pub(crate) fn function_call<P: Serialize + ?Sized>(
     parameters: &P,
     bare: &[&str],
 ) -> Result<FunctionCall, String> {
-    let members = match serde_json::to_value(parameters) {
-        Ok(Value::Object(members)) => members,
+    let mut members: Vec<(String, Value)> = match serde_json::to_value(parameters) {
+        Ok(Value::Object(members)) => members.into_iter().collect(),
         Ok(other) => return Err(format!("the parameters are not a JSON object but {other}")),
         Err(error) => return Err(format!("the parameters could not be serialised: {error}")),
     };
+    // Sorted by name whatever order the map keeps (serde_json's `preserve_order` keeps the struct's),
+    // so that one set of parameters is always one URL.
+    members.sort_by(|(a, _), (b, _)| a.cmp(b));
     let mut written = Vec::new();
     let mut aliases = Vec::new();
     for (name, value) in members {
