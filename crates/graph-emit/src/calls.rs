@@ -138,8 +138,9 @@ pub struct WrittenCall {
     pub aliases: Vec<(String, String)>,
 }
 
-/// Writes `parameters` as graph-runtime's `arguments.rs` does (kept identical: a change there fails
-/// the generated tests): sorted by name, annotations left out, a string quoted unless `bare` names it
+/// Writes `parameters` as graph-runtime's `arguments.rs` does (kept identical: both are tested
+/// against graph-runtime's `tests/fixtures/function-calls.json`): sorted by name, a name that is not
+/// one refused, annotations left out, a string quoted unless `bare` names it
 /// (then it may hold only what a GUID, date, time or duration holds, or the runtime refuses it),
 /// numbers, booleans and `null` as they are, a collection or an object by an alias.
 pub fn written_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<WrittenCall, String> {
@@ -149,6 +150,9 @@ pub fn written_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<Wr
     let mut written = Vec::new();
     let mut aliases = Vec::new();
     for (name, value) in members {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!("the runtime refuses {name:?} as a parameter name"));
+        }
         let literal = match value {
             Value::String(text) if bare.contains(&name.as_str()) => {
                 if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-:.+".contains(&b))
@@ -233,23 +237,34 @@ mod tests {
     }
 
     #[test]
-    fn parameters_are_written_sorted_as_the_runtime_writes_them() {
-        let written = written_call(
-            &parameters(json!({
-                "@odata.type": "#x", "top": 5, "period": "it's", "since": "2021-03-01T00:00:00Z",
-                "ids": ["1"], "flag": false, "none": null
-            })),
-            &["since"],
-        );
-        assert_eq!(
-            written,
-            Ok(WrittenCall {
-                arguments: "(flag=false,ids=@ids,none=null,period='it''s',since=2021-03-01T00:00:00Z,top=5)"
-                    .to_owned(),
-                aliases: vec![("@ids".to_owned(), r#"["1"]"#.to_owned())],
-            })
-        );
-        let refused = written_call(&parameters(json!({"since": "a,b"})), &["since"]);
-        assert!(refused.is_err_and(|problem| problem.contains("refuses its parameter `since`")));
+    fn parameters_are_written_as_the_runtime_writes_them() {
+        // The runtime's own unit tests read the same cases.
+        let cases: Value =
+            serde_json::from_str(include_str!("../../graph-runtime/tests/fixtures/function-calls.json"))
+                .unwrap_or_default();
+        let cases = cases.as_array().cloned().unwrap_or_default();
+        assert!(cases.len() >= 6);
+        let texts = |value: &Value| -> Vec<String> {
+            value.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+        };
+        for case in cases {
+            let why = &case["why"];
+            let bare = texts(&case["bare"]);
+            let bare: Vec<&str> = bare.iter().map(String::as_str).collect();
+            let written = written_call(&parameters(case["parameters"].clone()), &bare);
+            if case["refused"] == Value::Bool(true) {
+                assert!(written.is_err(), "{why}: {written:?}");
+                continue;
+            }
+            let aliases = case["aliases"].as_array().into_iter().flatten().map(|pair| {
+                let mut pair = texts(pair).into_iter();
+                (pair.next().unwrap_or_default(), pair.next().unwrap_or_default())
+            });
+            let expected = WrittenCall {
+                arguments: case["arguments"].as_str().unwrap_or_default().to_owned(),
+                aliases: aliases.collect(),
+            };
+            assert_eq!(written, Ok(expected), "{why}");
+        }
     }
 }
