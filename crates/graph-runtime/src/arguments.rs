@@ -73,30 +73,40 @@ mod tests {
 
     use super::*;
 
-    /// The cases of `tests/fixtures/function-calls.json`, which the emitter's `calls.rs` is tested
-    /// against too: `(why, parameters, bare, Some((arguments, aliases)) or None if refused)`.
-    #[allow(clippy::type_complexity)]
-    fn shared_cases() -> Vec<(String, Value, Vec<String>, Option<(String, Vec<(String, String)>)>)> {
+    /// One case of `tests/fixtures/function-calls.json`, which the emitter's `calls.rs` is tested
+    /// against too.
+    struct Case {
+        why: String,
+        parameters: Value,
+        bare: Vec<String>,
+        /// The arguments and aliases written, or `None` when the parameters are refused.
+        written: Option<(String, Vec<(String, String)>)>,
+    }
+
+    fn shared_cases() -> Vec<Case> {
         let cases: Value =
             serde_json::from_str(include_str!("../tests/fixtures/function-calls.json")).unwrap();
         let text = |value: &Value| value.as_str().unwrap().to_owned();
-        let cases = cases.as_array().unwrap().iter().map(|case| {
-            let bare = case["bare"].as_array().unwrap().iter().map(text).collect();
-            let written = (case.get("refused") != Some(&Value::Bool(true))).then(|| {
+        let case = |case: &Value| Case {
+            why: text(&case["why"]),
+            parameters: case["parameters"].clone(),
+            bare: case["bare"].as_array().unwrap().iter().map(text).collect(),
+            written: (case.get("refused") != Some(&Value::Bool(true))).then(|| {
                 let aliases = case["aliases"].as_array().unwrap();
-                let aliases = aliases.iter().map(|pair| (text(&pair[0]), text(&pair[1]))).collect();
-                (text(&case["arguments"]), aliases)
-            });
-            (text(&case["why"]), case["parameters"].clone(), bare, written)
-        });
-        cases.collect()
+                (
+                    text(&case["arguments"]),
+                    aliases.iter().map(|pair| (text(&pair[0]), text(&pair[1]))).collect(),
+                )
+            }),
+        };
+        cases.as_array().unwrap().iter().map(case).collect()
     }
 
     #[test]
     fn each_kind_of_value_is_written_as_odata_writes_it() {
         let cases = shared_cases();
         assert!(cases.len() >= 6);
-        for (why, parameters, bare, written) in cases {
+        for Case { why, parameters, bare, written } in cases {
             let bare: Vec<&str> = bare.iter().map(String::as_str).collect();
             let call = function_call(&parameters, &bare)
                 .ok()
