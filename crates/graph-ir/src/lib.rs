@@ -515,7 +515,8 @@ pub enum DiagnosticCode {
     UnknownVersion,
     /// Two sources disagree (the version in the URL and the banner, two pages, …).
     Conflict,
-    /// An example's request path matches none of the operation's paths.
+    /// An example's request path matches none of the operation's paths, nor calls the function one
+    /// names with its arguments in the URL.
     ExamplePathMismatch,
     /// A type, property or enum member was inferred from example JSON only.
     Inferred,

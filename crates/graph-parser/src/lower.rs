@@ -943,10 +943,16 @@ impl Lowering {
                             first = false;
                             match read {
                                 Some(Message::Request(request)) => {
-                                    if !paths
-                                        .iter()
-                                        .any(|p| crate::paths::matches(&p.segments, &request.path))
-                                    {
+                                    // A function's example may give its arguments in the URL.
+                                    let function = request.method == HttpMethod::GET;
+                                    if !paths.iter().any(|p| {
+                                        crate::paths::matches(&p.segments, &request.path)
+                                            || function
+                                                && crate::paths::matches_function_call(
+                                                    &p.segments,
+                                                    &request.path,
+                                                )
+                                    }) {
                                         self.diag(
                                             request.span.line,
                                             Severity::Warning,

@@ -75,6 +75,17 @@ pub fn matches(segments: &[PathSegment], path: &str) -> bool {
         })
 }
 
+/// Whether an example's path calls the function the template names with its arguments in the URL:
+/// OData writes them after the function's name (`/a/getIt(p='x',n=2)`), which the page's request line
+/// leaves out (`/a/getIt`). An argument may hold a `/`, so the call runs from the path's first `(`.
+pub fn matches_function_call(segments: &[PathSegment], path: &str) -> bool {
+    let Some(callee) = path.find('(').filter(|_| path.ends_with(')')).and_then(|open| path.get(..open))
+    else {
+        return false;
+    };
+    matches!(segments.last(), Some(PathSegment::Literal { .. })) && matches(segments, callee)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +118,17 @@ mod tests {
         assert!(matches(&segments, "/a/123/b"));
         assert!(matches(&segments, "/A/{id}/b"));
         assert!(!matches(&segments, "/a/123"));
+    }
+
+    #[test]
+    fn a_function_s_call_matches_the_template_that_names_it_bare() {
+        let segments = parse_path("/reports/{id}/getTop").unwrap_or_default();
+        assert!(matches_function_call(&segments, "/reports/7/getTop(status='a/b',count=5)"));
+        assert!(matches_function_call(&segments, "/reports/7/GetTop()"));
+        assert!(!matches_function_call(&segments, "/reports/7/getTop"), "no call");
+        assert!(!matches_function_call(&segments, "/reports/7/getOther(count=5)"));
+        assert!(!matches_function_call(&segments, "/reports(1)/7/getTop(n=1)"), "a call mid-path");
+        let ends_in_a_parameter = parse_path("/reports/{id}").unwrap_or_default();
+        assert!(!matches_function_call(&ends_in_a_parameter, "/reports/getTop(count=5)"));
     }
 }

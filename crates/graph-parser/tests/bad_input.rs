@@ -55,6 +55,24 @@ fn invalid_example_json_is_diagnosed_and_the_operation_survives() {
     assert_eq!(op.and_then(|o| o.examples[0].request.as_ref()).map(|r| r.body.is_none()), Some(true));
 }
 
+#[test]
+fn an_example_path_is_diagnosed_only_when_it_is_no_call_of_the_operation() {
+    let page = |method: &str, example: &str| {
+        let page = format!(
+            "# Get top\n\n## HTTP request\n``` http\n{method} /things/{{id}}/getTop\n```\n\n## Example\n\
+             ### Request\n``` http\n{method} https://graph.microsoft.com/beta{example}\n```\n"
+        );
+        codes(&graph_parser::parse_page("x.md", page.as_bytes()))
+    };
+    let mismatch = DiagnosticCode::ExamplePathMismatch;
+    // As getTopMobileApps's page has it: the request line names the function, the example calls it.
+    assert!(!page("GET", "/things/7/getTop(status='a/b',count=5)").contains(&mismatch));
+    assert!(!page("GET", "/things/7/getTop").contains(&mismatch));
+    assert!(page("GET", "/things/7/getOther(count=5)").contains(&mismatch));
+    // An action takes its parameters in the body: arguments in its URL are no call of it.
+    assert!(page("POST", "/things/7/getTop(count=5)").contains(&mismatch));
+}
+
 fn seeds() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs-input");
     let mut paths: Vec<_> =
