@@ -196,9 +196,11 @@ impl Walker<'_> {
                 }
                 Event::Text(text) | Event::Code(text) => Some(text),
                 Event::SoftBreak | Event::HardBreak => Some(" "),
-                Event::InlineHtml(html) | Event::Html(html) if html.trim_start().starts_with("<br") => {
-                    Some(" ")
-                }
+                Event::InlineHtml(html) | Event::Html(html) => match inline_tag(html) {
+                    InlineTag::Break => Some(" "),
+                    InlineTag::Markup => None,
+                    InlineTag::Text => Some(html.as_ref()),
+                },
                 _ => None,
             };
             if let Some(piece) = piece {
@@ -433,6 +435,97 @@ fn comments(html: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// What an inline HTML tag (or comment) is to the text around it.
+#[derive(Debug, PartialEq)]
+enum InlineTag {
+    /// A `<br>`, or a list, list item or paragraph tag (`include:<ul><li>"*" is any</li><li>A
+    /// subnet`): it breaks the line, so the words on either side must not run together.
+    Break,
+    /// Other HTML (`<b>`, `</span>`, a comment): it adds no text.
+    Markup,
+    /// No HTML element: a placeholder the page means as text (`<server>[":"<port>]`), which a
+    /// browser would show too and pulldown-cmark reads as a tag.
+    Text,
+}
+
+/// HTML's element names that may appear in running text, sorted: any other "tag" is text.
+const HTML_ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "b",
+    "big",
+    "blockquote",
+    "br",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "wbr",
+];
+
+fn inline_tag(html: &str) -> InlineTag {
+    let Some(tag) = html.trim().strip_prefix('<').map(|tag| tag.strip_prefix('/').unwrap_or(tag)) else {
+        return InlineTag::Markup;
+    };
+    let name =
+        tag.get(..tag.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tag.len())).unwrap_or_default();
+    let name = name.to_ascii_lowercase();
+    if ["br", "li", "ul", "ol", "p", "div"].contains(&name.as_str()) {
+        InlineTag::Break
+    } else if name.is_empty() || HTML_ELEMENTS.binary_search(&name.as_str()).is_ok() {
+        InlineTag::Markup
+    } else {
+        InlineTag::Text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,6 +604,39 @@ mod tests {
         let lines: Vec<u32> = document.notes.iter().map(|note| note.line).collect();
         assert_eq!(lines, [3, 4]);
         assert!(document.notes.iter().all(|note| note.code == DiagnosticCode::BadTableRow));
+    }
+
+    #[test]
+    fn list_and_line_break_tags_in_a_cell_keep_its_words_apart() {
+        // As windowsFirewallRule's localAddressRanges describes its tokens.
+        let found = blocks(
+            "|Property|Description|\n|:---|:---|\n\
+             |a|Tokens:<ul><li>\"*\" is any.</li><li>A subnet.<BR/>Or a range.</li></ul>Done.|\n\
+             |b|Not <b>bold</b>ly apart.|\n",
+        );
+        let Block::Table { rows, .. } = &found[0] else { panic!("not a table: {found:?}") };
+        assert_eq!(rows[0].cells[1].text, "Tokens: \"*\" is any. A subnet. Or a range. Done.");
+        assert_eq!(rows[1].cells[1].text, "Not boldly apart.");
+    }
+
+    #[test]
+    fn a_placeholder_that_is_no_html_element_stays_text() {
+        // As windows10NetworkProxyServer's address and deviceAppManagement's language describe them.
+        let found = blocks(
+            "|a|b|\n|:---|:---|\n|x|In the format <server>\\[“:”<port>\\], or <languagecode2>-<Country>.|\n",
+        );
+        let Block::Table { rows, .. } = &found[0] else { panic!("not a table: {found:?}") };
+        assert_eq!(rows[0].cells[1].text, "In the format <server>[“:”<port>], or <languagecode2>-<Country>.");
+        assert_eq!(inline_tag("<!-- note -->"), InlineTag::Markup);
+        assert_eq!(inline_tag("<SPAN class=\"x\">"), InlineTag::Markup);
+        assert_eq!(inline_tag("</li>"), InlineTag::Break);
+        assert_eq!(inline_tag("<br/>"), InlineTag::Break);
+        assert_eq!(inline_tag("</port>"), InlineTag::Text);
+    }
+
+    #[test]
+    fn html_elements_are_sorted_for_their_binary_search() {
+        assert!(HTML_ELEMENTS.windows(2).all(|pair| pair[0] < pair[1]));
     }
 
     #[test]
