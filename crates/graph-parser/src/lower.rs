@@ -123,7 +123,7 @@ impl<'a> Outline<'a> {
             let end = starts.get(n + 1).copied().unwrap_or(blocks.len());
             if let Some(Block::Heading { text, line, .. }) = blocks.get(start) {
                 let body = blocks.get(start + 1..end).unwrap_or_default();
-                sections.push(Section { name: text.trim().to_lowercase(), line: *line, blocks: body });
+                sections.push(Section { name: label(text.trim()), line: *line, blocks: body });
             }
         }
         Outline { blocks, preamble, sections }
@@ -677,7 +677,7 @@ impl Lowering {
         types: &mut Vec<TypeDef>,
         version: ApiVersion,
     ) -> Vec<Property> {
-        let columns: Vec<String> = header.iter().map(|c| c.text.to_lowercase()).collect();
+        let columns: Vec<String> = header.iter().map(|c| label(&c.text)).collect();
         let type_column = columns.iter().position(|c| c == "type" || c == "return type");
         let description_column = columns.iter().position(|c| c == "description");
         let Some(type_column) = type_column else { return Vec::new() };
@@ -792,11 +792,9 @@ impl Lowering {
                     self.diag(*line, Severity::Warning, DiagnosticCode::PermissionsInclude, format!("permissions are in include `{target}`, which is not in the input; permissions unknown"));
                 }
                 Block::Table { header, rows, .. }
-                    if header
-                        .first()
-                        .is_some_and(|c| c.text.to_lowercase().starts_with("permission type")) =>
+                    if header.first().is_some_and(|c| label(&c.text).starts_with("permission type")) =>
                 {
-                    let order_text = header.get(1).map_or(String::new(), |c| c.text.to_lowercase());
+                    let order_text = header.get(1).map_or(String::new(), |c| label(&c.text));
                     permissions.order = privilege_order(&order_text);
                     permissions.entries = self.permission_rows(rows);
                 }
@@ -1420,6 +1418,12 @@ fn example_url(url: &str) -> Option<ExampleUrl<'_>> {
         _ => return None,
     };
     Some(ExampleUrl { version, path, query })
+}
+
+/// A heading or column header as lowering compares it: lower case, a no-break space (`&nbsp;`, which
+/// the text keeps: it marks a workload sub-row) read as a space, as in `Permission&nbsp;type`.
+fn label(text: &str) -> String {
+    text.to_lowercase().replace('\u{a0}', " ")
 }
 
 fn strip_namespace(name: &str) -> &str {

@@ -175,3 +175,20 @@ fn an_inferred_array_is_typed_to_hold_every_item() {
     let mixing = api.diagnostics.iter().filter(|d| d.message.contains("mix kinds of JSON value")).count();
     assert_eq!(mixing, 2, "{:#?}", api.diagnostics);
 }
+
+/// `&nbsp;` glues a header's words as it indents a workload sub-row (devicemanagement-get's
+/// `Permission&nbsp;type&nbsp;(by&nbsp;workflow)`): the header still names the permissions table.
+#[test]
+fn a_permissions_header_whose_words_no_break_spaces_join_is_read() {
+    let page = "# Get thing\n\n## Prerequisites\n\n\
+                | Permission&nbsp;type&nbsp;(by&nbsp;workflow) | Permissions (from most to least privileged) |\n\
+                |:---|:---|\n| Delegated (work or school account) | |\n\
+                | &nbsp; &nbsp; **Onboarding** | DeviceManagementServiceConfig.Read.All |\n\
+                | Application | DeviceManagementServiceConfig.Read.All |\n\n\
+                ## HTTP request\n\n```http\nGET /things\n```\n";
+    let model = graph_parser::parse_page("api-reference/beta/api/thing-get.md", page.as_bytes());
+    let permissions = model.operation.as_ref().map(|op| &op.permissions);
+    assert_eq!(permissions.map(|p| p.entries.len()), Some(3), "{:#?}", model.diagnostics);
+    assert_eq!(permissions.map(|p| p.order), Some(graph_ir::PrivilegeOrder::MostToLeast));
+    assert!(!model.diagnostics.iter().any(|d| d.code == DiagnosticCode::NoPermissions));
+}
