@@ -82,7 +82,17 @@ pub fn lower(file: &str, format: PageFormat, doc: &Document) -> PageModel {
         }
         (PageKind::Unknown, _) => {
             let line = outline.title().map_or(1, |(_, line)| line);
-            page.diag(line, Severity::Warning, DiagnosticCode::UnknownPageKind, "page is neither an API page (no HTTP request block) nor a resource page (no properties table)".into());
+            // Prose and links alone (a conceptual page, an include's banner) hold nothing the model
+            // could take: a note. A table or code block that no section claims might be lost data.
+            let holds_data = doc
+                .blocks
+                .iter()
+                .any(|b| matches!(b, Block::Table { .. } | Block::Code { .. } | Block::Annotation { .. }));
+            if holds_data {
+                page.diag(line, Severity::Warning, DiagnosticCode::UnknownPageKind, "page is neither an API page (no HTTP request block) nor a resource page (no properties table); its tables and code blocks are not read".into());
+            } else {
+                page.diag(line, Severity::Note, DiagnosticCode::UnknownPageKind, "page holds only prose and links (no HTTP request block, table or code block): nothing to generate".into());
+            }
         }
         (_, None) => {
             let line = outline.title().map_or(1, |(_, line)| line);

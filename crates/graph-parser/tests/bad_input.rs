@@ -46,6 +46,26 @@ fn a_page_without_an_http_block_is_diagnosed() {
 }
 
 #[test]
+fn a_page_of_prose_is_a_note_and_an_unread_table_a_warning() {
+    let severity = |page: &str| {
+        let model = graph_parser::parse_page("api-reference/v1.0/resources/x.md", page.as_bytes());
+        let unknown: Vec<Severity> = model
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == DiagnosticCode::UnknownPageKind)
+            .map(|d| d.severity)
+            .collect();
+        assert!(model.operation.is_none() && model.types.is_empty());
+        unknown
+    };
+    // The shape of the corpus's conceptual pages: a list of links to resource pages.
+    let conceptual = "---\ndoc_type: conceptualPageType\n---\n# Manage apps\n\nNamespace: microsoft.graph\n\n- [Mobile app](intune-apps-mobileapp.md)\n";
+    assert_eq!(severity(conceptual), vec![Severity::Note]);
+    let table = "# Manage apps\n\n## Settings\n\n|Name|Type|\n|:--|:--|\n|id|String|\n";
+    assert_eq!(severity(table), vec![Severity::Warning]);
+}
+
+#[test]
 fn invalid_example_json_is_diagnosed_and_the_operation_survives() {
     let page = "# Create thing\n\n## HTTP request\n``` http\nPOST /things\n```\n\n## Example\n### Request\n``` http\nPOST https://graph.microsoft.com/beta/things\nContent-type: application/json\n\n{ \"a\": [1, 2 }\n```\n";
     let model = graph_parser::parse_page("x.md", page.as_bytes());
