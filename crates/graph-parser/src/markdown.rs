@@ -86,7 +86,9 @@ impl Walker<'_> {
                 Event::Start(Tag::MetadataBlock(kind)) => self.front_matter(kind, line),
                 Event::Start(Tag::Heading { level, .. }) => {
                     self.inline();
-                    let text = self.inline_text.as_str().to_owned();
+                    // `&nbsp;` at either end (two overview pages' titles) is no part of the name;
+                    // the plain-text rendering drops it too.
+                    let text = self.inline_text.as_str().trim().to_owned();
                     self.doc.blocks.push(Block::Heading { level: level as u8, text, line });
                 }
                 Event::Start(Tag::Paragraph) => self.paragraph(range, line),
@@ -541,6 +543,13 @@ mod tests {
         assert_eq!(doc.notes.len(), 1);
         assert_eq!(doc.notes[0].code, DiagnosticCode::IndentedHeading);
         assert_eq!(doc.notes[0].line, 5);
+    }
+
+    #[test]
+    fn a_heading_loses_the_no_break_spaces_at_its_ends() {
+        let found = blocks("# Working with Intune&nbsp;&nbsp;\n\n## &nbsp;Permissions\n");
+        assert_eq!(found[0], Block::Heading { level: 1, text: "Working with Intune".into(), line: 1 });
+        assert_eq!(found[1], Block::Heading { level: 2, text: "Permissions".into(), line: 3 });
     }
 
     #[test]
