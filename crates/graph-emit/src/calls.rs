@@ -22,7 +22,7 @@ pub fn example_call<'r>(
     query: Option<&str>,
     body: Option<&Value>,
 ) -> Result<ExampleCall<'r>, String> {
-    let last = path.rfind('/').map_or(0, |at| at + 1);
+    let last = last_segment_start(path);
     let segment = path.get(last..).unwrap_or_default();
     let Some(open) = segment.find('(') else {
         let parameters = match body {
@@ -42,6 +42,23 @@ pub fn example_call<'r>(
     let parameters =
         parse_arguments(&arguments, query).map_err(|problem| format!("its call `{segment}`: {problem}"))?;
     Ok(ExampleCall { path: path.get(..last + open).unwrap_or(path), parameters })
+}
+
+/// Where the path's last segment starts: after its last `/` outside a call's parentheses and quotes,
+/// since an argument may hold a `/` (`getIt(path='a/b')`).
+fn last_segment_start(path: &str) -> usize {
+    let (mut depth, mut quoted, mut start) = (0_u32, false, 0);
+    for (at, byte) in path.bytes().enumerate() {
+        match byte {
+            // `''` inside a literal toggles twice: still quoted.
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth = depth.saturating_sub(1),
+            b'/' if !quoted && depth == 0 => start = at + 1,
+            _ => {}
+        }
+    }
+    start
 }
 
 /// Reads `a='x',n=2,flag=true,id=0b1c…,ids=["1"],more=@alias` into parameters: a quoted literal is a
@@ -208,6 +225,21 @@ mod tests {
                 })),
             })
         );
+    }
+
+    #[test]
+    fn an_argument_may_hold_a_slash_and_a_key_may_come_before_the_call() {
+        let call = example_call("/users('a/b')/getIt(path='c/d',n=1)", None, None);
+        assert_eq!(
+            call,
+            Ok(ExampleCall {
+                path: "/users('a/b')/getIt",
+                parameters: parameters(json!({"path": "c/d", "n": 1}))
+            })
+        );
+        let body = json!({"n": 2});
+        let call = example_call("/users('a/b')/getIt", None, Some(&body));
+        assert_eq!(call, Ok(ExampleCall { path: "/users('a/b')/getIt", parameters: parameters(body) }));
     }
 
     #[test]
