@@ -565,6 +565,8 @@ pub fn node_methods(
         let expect = expect_type(leaf.op, catalog, models);
         let options = options::options_type(leaf.op);
         let new_request = quote!(graph_runtime::Request::new(&#client, #consts #op_const, #owned_path));
+        // A body or arguments go on in a second statement: prettyplease indents a method called on a
+        // call that breaks over lines one level too deep.
         // `#[inline]`: each method only builds a value, so its code is generated where it is called.
         out.extend(match body_type(leaf.op, catalog, models) {
             Some(parameters) if catalog::sends_arguments(leaf.op) => {
@@ -574,7 +576,8 @@ pub fn node_methods(
                     #cfg
                     #[inline]
                     pub fn #method(&self, parameters: &#parameters) -> graph_runtime::Request<'static, #expect, #options> {
-                        #new_request.arguments(parameters, &[#(#bare),*])
+                        let request = #new_request;
+                        request.arguments(parameters, &[#(#bare),*])
                     }
                 }
             }
@@ -583,7 +586,8 @@ pub fn node_methods(
                 #cfg
                 #[inline]
                 pub fn #method<'body>(&self, body: &'body #body) -> graph_runtime::Request<'body, #expect, #options, #body> {
-                    #new_request.body(body)
+                    let request = #new_request;
+                    request.body(body)
                 }
             },
             None => quote! {

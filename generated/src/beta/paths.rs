@@ -196,12 +196,12 @@ impl DeviceManagementDeviceConfigurationsItemAssignments {
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -273,12 +273,12 @@ impl DeviceManagementDeviceConfigurationsItemIdentityCertificateAssignments {
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -339,12 +339,12 @@ impl DeviceManagementDeviceConfigurationsItemIdentityCertificateRootCertificateA
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -405,12 +405,12 @@ impl DeviceManagementDeviceConfigurationsItemRootCertificateAssignments {
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -491,12 +491,12 @@ impl DeviceManagementDeviceConfigurationsItemAsIosScepCertificateProfileRootCert
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -588,12 +588,12 @@ impl DeviceManagementDeviceConfigurationsItemAsMacOsWiredNetworkConfigurationIde
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -654,12 +654,12 @@ impl DeviceManagementDeviceConfigurationsItemAsMacOsWiredNetworkConfigurationRoo
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -740,12 +740,12 @@ impl DeviceManagementDeviceConfigurationsItemAsWindowsPhone81VpnConfigurationIde
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -837,12 +837,12 @@ impl DeviceManagementDeviceConfigurationsItemAsWindowsWifiEnterpriseEapConfigura
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -926,12 +926,12 @@ impl DeviceManagementDeviceConfigurationsItemAsWindowsWifiEnterpriseEapConfigura
         graph_runtime::options::NoOptions,
         models::DeviceConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -1028,12 +1028,12 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItemAssign {
         graph_runtime::options::NoOptions,
         models::DeviceEnrollmentConfigurationsAssignRequest,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
 
@@ -1076,11 +1076,11 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItemAssignments {
         graph_runtime::options::NoOptions,
         models::EnrollmentConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }

@@ -108,11 +108,11 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItemAssignments {
         graph_runtime::options::NoOptions,
         models::EnrollmentConfigurationAssignment,
     > {
-        graph_runtime::Request::new(
-                &self.client,
-                CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT,
-                self.path.clone(),
-            )
-            .body(body)
+        let request = graph_runtime::Request::new(
+            &self.client,
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT,
+            self.path.clone(),
+        );
+        request.body(body)
     }
 }
