@@ -77,13 +77,37 @@ pub fn matches(segments: &[PathSegment], path: &str) -> bool {
 
 /// Whether an example's path calls the function the template names with its arguments in the URL:
 /// OData writes them after the function's name (`/a/getIt(p='x',n=2)`), which the page's request line
-/// leaves out (`/a/getIt`). An argument may hold a `/`, so the call runs from the path's first `(`.
+/// leaves out (`/a/getIt`). The call is the path's closing parenthesised group, found from the end:
+/// an argument may hold a `/` or a `(`, and a key in parentheses may come before the call
+/// (`/a('1')/getIt(p='x')`).
 pub fn matches_function_call(segments: &[PathSegment], path: &str) -> bool {
-    let Some(callee) = path.find('(').filter(|_| path.ends_with(')')).and_then(|open| path.get(..open))
-    else {
+    let Some(callee) = call_start(path).and_then(|open| path.get(..open)) else {
         return false;
     };
     matches!(segments.last(), Some(PathSegment::Literal { .. })) && matches(segments, callee)
+}
+
+/// Where the call that ends `path` opens: the `(` matching its final `)`, outside quoted literals
+/// (`''` inside one toggles twice, so it stays quoted). None when the path does not end in a call.
+fn call_start(path: &str) -> Option<usize> {
+    if !path.ends_with(')') {
+        return None;
+    }
+    let (mut depth, mut quoted) = (0_u32, false);
+    for (at, byte) in path.bytes().enumerate().rev() {
+        match byte {
+            b'\'' => quoted = !quoted,
+            b')' if !quoted => depth += 1,
+            b'(' if !quoted => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -128,6 +152,12 @@ mod tests {
         assert!(!matches_function_call(&segments, "/reports/7/getTop"), "no call");
         assert!(!matches_function_call(&segments, "/reports/7/getOther(count=5)"));
         assert!(!matches_function_call(&segments, "/reports(1)/7/getTop(n=1)"), "a call mid-path");
+        assert!(!matches_function_call(&segments, "/reports/7/getTop(n=1"), "unclosed");
+        assert!(!matches_function_call(&segments, "/reports/7/getTop)"), "unopened");
+        assert!(matches_function_call(&segments, "/reports/7/getTop(name='(a)/b)')"), "parentheses quoted");
+        let keyed = parse_path("/reports('{id}')/getTop").unwrap_or_default();
+        assert!(matches_function_call(&keyed, "/reports('7')/getTop(n=1)"), "a key before the call");
+        assert!(matches_function_call(&keyed, "/reports('it''s (7)')/getTop(n=1)"));
         let ends_in_a_parameter = parse_path("/reports/{id}").unwrap_or_default();
         assert!(!matches_function_call(&ends_in_a_parameter, "/reports/getTop(count=5)"));
     }
