@@ -3,14 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use graph_ir::{Api, TypeRef};
+use graph_ir::Api;
 
 /// The listing of every operation's paths, sorted by version, method and path, without duplicates.
 pub fn operation_lines(api: &Api) -> Vec<String> {
     let mut lines = BTreeSet::new();
     for operation in &api.operations {
         let response = match &operation.response.body {
-            Some(body) => format!("{} {}", operation.response.status, type_name(body)),
+            Some(body) => format!("{} {}", operation.response.status, body),
             None => operation.response.status.to_string(),
         };
         for path in &operation.paths {
@@ -25,21 +25,12 @@ pub fn operation_lines(api: &Api) -> Vec<String> {
         .collect()
 }
 
-/// A type as the docs write it: `deviceConfiguration`, `Collection(String)`.
-pub fn type_name(type_ref: &TypeRef) -> String {
-    match type_ref {
-        TypeRef::Primitive(primitive) => primitive.edm_name().to_owned(),
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Collection(item) => format!("Collection({})", type_name(item)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use graph_ir::{
         ApiVersion, HttpMethod, Operation, OperationKind, PathTemplate, Permissions, Primitive,
-        PrivilegeOrder, Response, Span,
+        PrivilegeOrder, Response, Span, TypeRef,
     };
 
     fn operation(
@@ -118,14 +109,5 @@ mod tests {
                 "v1.0 POST /deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments -> 201 enrollmentConfigurationAssignment",
             ]
         );
-    }
-
-    #[test]
-    fn nested_collections_of_primitives_print_their_edm_names() {
-        let nested = TypeRef::Collection(Box::new(TypeRef::Collection(Box::new(TypeRef::Primitive(
-            Primitive::DateTimeOffset,
-        )))));
-        assert_eq!(type_name(&nested), "Collection(Collection(DateTimeOffset))");
-        assert_eq!(type_name(&TypeRef::Primitive(Primitive::Json)), "Untyped");
     }
 }

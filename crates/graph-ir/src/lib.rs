@@ -302,6 +302,17 @@ impl Primitive {
     }
 }
 
+/// A type as the docs write it: `deviceConfiguration`, `String`, `Collection(Collection(Int32))`.
+impl std::fmt::Display for TypeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeRef::Primitive(primitive) => f.write_str(primitive.edm_name()),
+            TypeRef::Named(name) => f.write_str(name),
+            TypeRef::Collection(item) => write!(f, "Collection({item})"),
+        }
+    }
+}
+
 /// A property of a type, or a parameter of an action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Property {
@@ -530,4 +541,19 @@ pub enum DiagnosticCode {
     NameCollision,
     /// Something the generator skipped, with the reason.
     Skipped,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_prints_as_the_docs_write_it() {
+        let nested = TypeRef::Collection(Box::new(TypeRef::Collection(Box::new(TypeRef::Primitive(
+            Primitive::DateTimeOffset,
+        )))));
+        assert_eq!(nested.to_string(), "Collection(Collection(DateTimeOffset))");
+        assert_eq!(TypeRef::Primitive(Primitive::Json).to_string(), "Untyped");
+        assert_eq!(TypeRef::Named("deviceConfiguration".into()).to_string(), "deviceConfiguration");
+    }
 }

@@ -440,7 +440,9 @@ fn merge_type(types: &mut Types, def: TypeDef, diagnostics: &mut Vec<Diagnostic>
 ///
 /// Inference only ever adds (a type, a property, an enum member, a base type where there was none),
 /// so an example that adds nothing to the types as the pages declare them adds nothing to whatever the
-/// examples walked before it have added either. Most examples show only what is declared: a read-only
+/// examples walked before it have added either. (It also widens a property that an earlier example
+/// inferred, but a value of such a property is one the pages do not declare: the probe counts it as
+/// adding, so its example is walked.) Most examples show only what is declared: a read-only
 /// [`Probe`] finds, on every thread, the operations whose examples would add something, and only
 /// those are walked again, in order, to add it. The result is what walking every operation in order
 /// gives.
@@ -633,7 +635,10 @@ impl Inference<'_> {
                     // A member the type did not declare when the walk began may have been inferred
                     // since, by the walk of an earlier member: look again.
                     match declared.take().or_else(|| self.find_property(actual, member)) {
-                        Some(type_ref) => self.walk(member_value, &type_ref, span),
+                        Some(type_ref) => {
+                            let type_ref = self.widen_inferred(actual, member, &type_ref, member_value, span);
+                            self.walk(member_value, &type_ref, span)
+                        }
                         None => self.infer_property(actual, member, member_value, span),
                     }
                 }
@@ -720,6 +725,89 @@ impl Inference<'_> {
                 span: span.clone(),
             });
             self.note(span, format!("property `{name}` of `{type_name}` inferred from the example"));
+        }
+    }
+
+    /// The type an example's `value` needs of the property `name` (of `type_name` or one of its
+    /// bases) whose type is `current`. A property an earlier example inferred is widened to hold the
+    /// value too, with a note: a later example may show a wider number, or another kind of value,
+    /// which the first one's type would fail to read. A property a page declares keeps its type.
+    fn widen_inferred(
+        &mut self,
+        type_name: &str,
+        name: &str,
+        current: &TypeRef,
+        value: &Value,
+        span: &Span,
+    ) -> TypeRef {
+        let Some(wider) = self.widened(current, value) else { return current.clone() };
+        let mut owner = type_name.to_owned();
+        for _ in 0..MAX_BASE_DEPTH {
+            let Some(def) = self.types.get_mut(&owner) else { break };
+            if let Some(property) = def.properties.iter_mut().find(|p| p.name == name) {
+                if property.origin != Origin::Inferred {
+                    break;
+                }
+                property.type_ref = wider.clone();
+                let message = format!(
+                    "property `{name}` of `{owner}` widened from {current} to {wider}: an earlier \
+                     example inferred the narrower type, which cannot hold this example's value"
+                );
+                self.note(span, message);
+                return wider;
+            }
+            let Some(base) = &def.base_type else { break };
+            owner = base.clone();
+        }
+        current.clone()
+    }
+
+    /// The type that holds both what `current` holds and `value`, when `current` does not hold
+    /// `value`; `None` when it does. Only the kinds inference gives are widened: numbers to the
+    /// widest number type, anything else that does not fit to any JSON.
+    fn widened(&self, current: &TypeRef, value: &Value) -> Option<TypeRef> {
+        match (current, value) {
+            (_, Value::Null) | (TypeRef::Primitive(Primitive::Json), _) => None,
+            (TypeRef::Primitive(Primitive::String), Value::String(_))
+            | (TypeRef::Primitive(Primitive::Boolean), Value::Bool(_))
+            | (TypeRef::Primitive(Primitive::Double), Value::Number(_)) => None,
+            (TypeRef::Primitive(Primitive::Int32 | Primitive::Int64), Value::Number(n)) => {
+                let needed = TypeRef::Primitive(match n.as_i64() {
+                    Some(small) if i32::try_from(small).is_ok() => Primitive::Int32,
+                    Some(_) => Primitive::Int64,
+                    None => Primitive::Double,
+                });
+                (number_width(&needed) > number_width(current)).then_some(needed)
+            }
+            (TypeRef::Collection(inner), Value::Array(items)) => {
+                let mut item_type: Option<TypeRef> = None;
+                for item in items {
+                    let current_item = item_type.as_ref().unwrap_or(inner);
+                    if let Some(wider) = self.widened(current_item, item) {
+                        item_type = Some(wider);
+                    }
+                }
+                item_type.map(|item| TypeRef::Collection(Box::new(item)))
+            }
+            (TypeRef::Named(_), Value::Object(_)) => None,
+            (TypeRef::Named(name), Value::String(_))
+                if self.types.get(name.as_str()).is_some_and(|def| def.kind == TypeKind::Enum) =>
+            {
+                None
+            }
+            // Inference gives no other primitive (dates and GUIDs are strings to it).
+            (
+                TypeRef::Primitive(
+                    Primitive::String
+                    | Primitive::Boolean
+                    | Primitive::Int32
+                    | Primitive::Int64
+                    | Primitive::Double,
+                ),
+                _,
+            )
+            | (TypeRef::Named(_) | TypeRef::Collection(_), _) => Some(TypeRef::Primitive(Primitive::Json)),
+            (TypeRef::Primitive(_), _) => None,
         }
     }
 

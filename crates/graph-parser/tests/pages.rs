@@ -176,6 +176,54 @@ fn an_inferred_array_is_typed_to_hold_every_item() {
     assert_eq!(mixing, 2, "{:#?}", api.diagnostics);
 }
 
+/// A property one example inferred is widened when a later example's value does not fit it: a
+/// string then a boolean gives any JSON, an Int32 then a large number Int64, then a fraction
+/// Double, one note each. A property the resource page declares keeps its type whatever the
+/// examples show.
+#[test]
+fn a_later_example_widens_what_an_earlier_one_inferred() {
+    let resource =
+        "---\ndoc_type: resourcePageType\n---\n# node resource type\n\nNamespace: microsoft.graph\n\n\
+                    ## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n| id | String | The id. |\n";
+    let example = |body: &str| {
+        format!(
+            "```http\nPOST https://graph.microsoft.com/beta/nodes\nContent-type: application/json\n\n{body}\n```\n"
+        )
+    };
+    let create = format!(
+        "---\ndoc_type: apiPageType\n---\n# Create node\n\nNamespace: microsoft.graph\n\n\
+         ## HTTP request\n\n```http\nPOST /nodes\n```\n\n## Request body\n\n\
+         In the request body, supply a JSON representation of a [node](../resources/node.md) object.\n\n\
+         ## Response\n\nIf successful, this method returns a `204 No Content` response code.\n\n\
+         ## Example\n\n### Request\n\n{}\n{}\n{}",
+        example(r#"{"id": "1", "label": "a", "count": 1, "tags": ["a"], "same": "x"}"#),
+        example(r#"{"id": true, "label": true, "count": 3000000000, "tags": ["b", 2], "same": null}"#),
+        example(r#"{"count": 0.5}"#),
+    );
+    let api = graph_parser::build_api(vec![
+        graph_parser::parse_page("api-reference/beta/resources/node.md", resource.as_bytes()),
+        graph_parser::parse_page("api-reference/beta/api/node-create.md", create.as_bytes()),
+    ]);
+    let node = api.types.iter().find(|t| t.name == "node");
+    let type_of = |name: &str| {
+        node.and_then(|t| t.properties.iter().find(|p| p.name == name)).map(|p| p.type_ref.to_string())
+    };
+    assert_eq!(type_of("id").as_deref(), Some("String"), "declared: kept");
+    assert_eq!(type_of("label").as_deref(), Some("Untyped"));
+    assert_eq!(type_of("count").as_deref(), Some("Double"));
+    assert_eq!(type_of("tags").as_deref(), Some("Collection(Untyped)"));
+    assert_eq!(type_of("same").as_deref(), Some("String"), "a null fits any type");
+    let widenings: Vec<&str> = api
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("widened"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(widenings.len(), 4, "{widenings:#?}");
+    assert!(widenings.iter().any(|m| m.contains("`count` of `node` widened from Int32 to Int64")));
+    assert!(widenings.iter().any(|m| m.contains("`count` of `node` widened from Int64 to Double")));
+}
+
 /// `&nbsp;` glues a header's words as it indents a workload sub-row (devicemanagement-get's
 /// `Permission&nbsp;type&nbsp;(by&nbsp;workflow)`): the header still names the permissions table.
 #[test]

@@ -746,7 +746,7 @@ impl VersionCheck<'_> {
                 .map(|e| e.as_ref().map_or_else(|| "no body".to_owned(), ToString::to_string))
                 .collect::<Vec<_>>()
                 .join(" or ");
-            let written = type_ref_text(body);
+            let written = body.to_string();
             let message = match doc_element {
                 TypeRef::Named(name) if !self.pages_name_type(&operation.sources, name) => (
                     Class::ParserWrong,
@@ -956,9 +956,7 @@ impl VersionCheck<'_> {
                 } else {
                     let message = format!(
                         "`{}.{}`: the page says {}, the metadata {metadata_type}",
-                        def.name,
-                        property.name,
-                        type_ref_text(&property.type_ref)
+                        def.name, property.name, property.type_ref
                     );
                     self.disagree("property_types", Class::DocOnly, property.span.clone(), message);
                 }
@@ -1147,14 +1145,6 @@ fn types_agree(doc: &TypeRef, metadata: &CsdlTypeRef) -> bool {
         TypeRef::Primitive(primitive) => metadata.name.strip_prefix("Edm.") == Some(primitive.edm_name()),
         TypeRef::Named(name) => short_name(&metadata.name) == name && !metadata.name.starts_with("Edm."),
         TypeRef::Collection(_) => false,
-    }
-}
-
-fn type_ref_text(type_ref: &TypeRef) -> String {
-    match type_ref {
-        TypeRef::Primitive(primitive) => primitive.edm_name().to_owned(),
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Collection(inner) => format!("Collection({})", type_ref_text(inner)),
     }
 }
 
