@@ -1301,8 +1301,9 @@ struct HttpParts<'t> {
 
 /// Sorts a block's lines (its first one after line `line`) into a message's parts. A block holds one
 /// message, but a page may write a second request after the first one's body (`PATCH /…` after
-/// `{…}` and a blank line), which would spoil the body's JSON: a request line after a blank line
-/// ends the message, and the block's rest is kept for the next.
+/// `{…}` and a blank line), or straight after the first request line (two `GET` lines), which would
+/// be read as a body that is no JSON: a request line after a blank line or among the headers ends
+/// the message, and the block's rest is kept for the next.
 fn http_parts(text: &str, line: u32) -> Option<HttpParts<'_>> {
     let mut lines = text
         .lines()
@@ -1338,7 +1339,7 @@ fn http_parts(text: &str, line: u32) -> Option<HttpParts<'_>> {
     let mut previous = start;
     for (at, l) in lines {
         // Request line first: most lines are rejected by their first byte.
-        if is_request_line(l) && previous.trim().is_empty() {
+        if is_request_line(l) && (in_headers || previous.trim().is_empty()) {
             // `l` is a slice of `text`, so its distance from the start is where it starts.
             let offset = (l.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
             parts.rest = text.get(offset..).map(|rest| (at.saturating_sub(1), rest));
@@ -1695,7 +1696,7 @@ mod tests {
     }
 
     #[test]
-    fn a_request_line_after_a_body_and_a_blank_line_starts_another_message() {
+    fn a_request_line_after_a_blank_line_or_among_the_headers_starts_another_message() {
         let block = "PATCH https://graph.microsoft.com/beta/a/{id}\nContent-type: application/json\n\n\
                      {\n  \"b\": 1\n}\n\nPATCH /c/a\n";
         let Some(parts) = http_parts(block, 10) else { panic!("no message") };
@@ -1709,8 +1710,11 @@ mod tests {
             http_parts(block, 0).and_then(|parts| parts.rest).map(|(_, rest)| rest)
         }
         assert_eq!(rest("GET /a\n\nGET /b\n"), Some("GET /b\n"));
-        // Paths listed line after line, a request line inside JSON, and a response stay one message.
-        assert_eq!(rest("GET /a\nGET /b\n"), None);
+        // Requests line after line (devicecategory-get, beta, one for each of its paths), or after
+        // the first one's headers, are messages of their own: read as a body, they are no JSON.
+        assert_eq!(rest("GET /a\nGET /b\n"), Some("GET /b\n"));
+        assert_eq!(rest("GET /a\nAccept: application/json\nGET /b\n"), Some("GET /b\n"));
+        // A request line inside JSON, and a response, stay one message.
         assert_eq!(rest("\nGET /a\n\n{\"x\": \"GET /b\"}\n"), None);
         assert_eq!(rest("HTTP/1.1 200 OK\n\n{}\n\nGET\n"), None);
     }
