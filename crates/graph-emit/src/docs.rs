@@ -362,6 +362,13 @@ fn permissions_doc(doc: &mut Doc, op: &Operation) {
 fn response_sentence(op: &Operation) -> String {
     let status = status_text(op.response.status);
     match &op.response.body {
+        Some(graph_ir::TypeRef::Primitive(graph_ir::Primitive::Stream)) if op.response.status != 204 => {
+            format!(
+                "Returns {} with a `Stream` in the body, yielded as its bytes (`graph_runtime::Bytes`), \
+                 not decoded.",
+                code(&status)
+            )
+        }
         Some(body) if op.response.status != 204 => {
             format!("Returns {} with {} in the body.", code(&status), code(&type_ref_text(body)))
         }

@@ -153,6 +153,8 @@ struct HelperUses {
     decode: bool,
     /// `Exchange::assert_answered`: a response compared with the documented one.
     answer: bool,
+    /// `Exchange::assert_raw`: a stream compared byte for byte with the body served.
+    raw: bool,
     /// `Exchange::assert_no_content`.
     no_content: bool,
     /// `Exchange::assert_aliases`: a function's arguments sent by alias in the query.
@@ -165,6 +167,7 @@ impl HelperUses {
         self.mock |= other.mock;
         self.decode |= other.decode;
         self.answer |= other.answer;
+        self.raw |= other.raw;
         self.no_content |= other.no_content;
         self.aliases |= other.aliases;
     }
@@ -267,7 +270,8 @@ impl ExampleContext<'_, '_, '_> {
             );
             tests.extend(crate::format::comment(comments, note));
         }
-        if let (Some(response_type), Some(_)) = (&response_type, &response_json) {
+        let raw = matches!(paths::response_shape(self.op, catalog), Some(ResponseShape::Raw));
+        if let (Some(response_type), Some(_), false) = (&response_type, &response_json, raw) {
             let name = format_ident!("{}_example_{}_response_round_trips", self.op_snake, self.number);
             tests.extend(quote! {
                 #place
@@ -280,6 +284,7 @@ impl ExampleContext<'_, '_, '_> {
             out.uses.round_trip = true;
         } else if response_type.is_some() {
             let reason = match &self.example.response {
+                _ if raw => "the response is a stream, read as its bytes rather than a JSON model".to_owned(),
                 Some(response) if !(200..300).contains(&response.status) => {
                     format!("its status {} is an error, whose body is not the response type", response.status)
                 }
@@ -305,8 +310,9 @@ impl ExampleContext<'_, '_, '_> {
                 uses_request |= body_type.is_some();
                 uses_response |= response_type.is_some();
                 out.uses.mock = true;
-                out.uses.decode |= body_type.is_some() || response_type.is_some();
-                out.uses.answer |= response_type.is_some();
+                out.uses.decode |= body_type.is_some() || response_type.is_some() && !raw;
+                out.uses.answer |= response_type.is_some() && !raw;
+                out.uses.raw |= raw;
                 out.uses.no_content |= response_type.is_none();
             }
             Err(reason) => {
@@ -356,7 +362,7 @@ impl ExampleContext<'_, '_, '_> {
                 ResponseShape::Collection(item) => {
                     fit::misfit(catalog, body.get("value")?, &TypeRef::Collection(Box::new(item.clone())))
                 }
-                ResponseShape::AnyJson => None,
+                ResponseShape::AnyJson | ResponseShape::Raw => None,
                 ResponseShape::Model(type_ref) => fit::misfit(catalog, body, type_ref),
             }?;
             Some(format!(
@@ -440,7 +446,13 @@ impl ExampleContext<'_, '_, '_> {
         let crate_ident = self.crate_ident;
         let http_method = self.op.method.as_str();
         let status = Literal::u16_unsuffixed(response.status);
+        let raw = matches!(paths::response_shape(self.op, self.version.catalog), Some(ResponseShape::Raw));
         let (response_json, check) = match response_type {
+            // The server sends the documented body; a stream is read back byte for byte.
+            Some(_) if raw => {
+                let json = response_json.ok_or("the example response has no body")?;
+                (quote!(Some(#json)), quote!(exchange.assert_raw(response, #json).await;))
+            }
             Some(_) => {
                 let json = response_json.ok_or("the example response has no JSON body")?;
                 (quote!(Some(#json)), quote!(exchange.assert_answered(response, #json).await;))
@@ -733,6 +745,17 @@ fn helpers(uses: HelperUses) -> TokenStream {
                 {
                     let response = response.expect("the mock server answers the request");
                     assert_eq!(response, example::<T>(expected));
+                    self.assert_one_request().await;
+                }
+            });
+        }
+        if uses.raw {
+            checks.extend(quote! {
+                /// Asserts the client returned the body the server sent, byte for byte, and the server
+                /// saw one request.
+                async fn assert_raw(&self, response: Result<graph_runtime::Bytes, graph_runtime::Error>, served: &str) {
+                    let response = response.expect("the mock server answers the request");
+                    assert_eq!(response.as_ref(), served.as_bytes());
                     self.assert_one_request().await;
                 }
             });

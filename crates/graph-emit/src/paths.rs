@@ -404,6 +404,9 @@ pub enum ResponseShape<'o> {
     Collection(&'o TypeRef),
     /// A primitive or enum result, kept as JSON because Graph wraps it as `{"value": …}`.
     AnyJson,
+    /// An `Edm.Stream` result: the body's bytes as they came (`graph_runtime::Raw`), whatever the
+    /// page's example shows (the docs wrap them as `{"value": "<base64>"}`, which the service does not).
+    Raw,
     /// An object (or a type the input does not describe), read as its model.
     Model(&'o TypeRef),
 }
@@ -415,6 +418,7 @@ pub fn response_shape<'o>(op: &'o Operation, catalog: &Catalog<'_>) -> Option<Re
     }
     Some(match op.response.body.as_ref()? {
         TypeRef::Collection(item) => ResponseShape::Collection(item),
+        TypeRef::Primitive(Primitive::Stream) => ResponseShape::Raw,
         TypeRef::Primitive(_) => ResponseShape::AnyJson,
         TypeRef::Named(name) if catalog.get(name).is_some_and(|def| def.kind == graph_ir::TypeKind::Enum) => {
             ResponseShape::AnyJson
@@ -431,18 +435,20 @@ pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream
             quote!(graph_runtime::odata::Collection<#item>)
         }
         ResponseShape::AnyJson => quote!(serde_json::Value),
+        ResponseShape::Raw => quote!(graph_runtime::Bytes),
         ResponseShape::Model(type_ref) => catalog.type_tokens(type_ref, models, false),
     })
 }
 
-/// The `E` of an operation's `graph_runtime::Request`: `Paged<T>` for a list, `Json<T>` for another
-/// response body, `NoContent` for none.
+/// The `E` of an operation's `graph_runtime::Request`: `Paged<T>` for a list, `Raw` for a stream,
+/// `Json<T>` for another response body, `NoContent` for none.
 fn expect_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> TokenStream {
     match (&op.response.body, is_paged(op)) {
         (Some(TypeRef::Collection(item)), true) => {
             let item = catalog.type_tokens(item, models, false);
             quote!(graph_runtime::Paged<#item>)
         }
+        _ if matches!(response_shape(op, catalog), Some(ResponseShape::Raw)) => quote!(graph_runtime::Raw),
         _ => match response_type(op, catalog, models) {
             Some(response) => quote!(graph_runtime::Json<#response>),
             None => quote!(graph_runtime::NoContent),

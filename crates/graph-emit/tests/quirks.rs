@@ -405,6 +405,19 @@ fn quirks() -> Api {
         204,
         None,
     );
+    // An `Edm.Stream` result: its bytes as they came, whatever the page's example shows.
+    let mut export = operation(
+        "nodesExport",
+        HttpMethod::POST,
+        vec![path(
+            "/nodes/{node-id}/export",
+            vec![literal("nodes"), parameter("node-id"), literal("export")],
+        )],
+        200,
+        Some(TypeRef::Primitive(Primitive::Stream)),
+    );
+    export.examples =
+        vec![example(HttpMethod::POST, "/nodes/n1/export", None, 200, Some(json!({"value": "bm9kZXM="})))];
     // A first segment named like the version client's own `new` (and `runtime`) must not collide.
     let renew = operation("renew", HttpMethod::POST, vec![path("/new", vec![literal("new")])], 204, None);
     let mut operations = vec![
@@ -418,6 +431,7 @@ fn quirks() -> Api {
         weigh,
         history,
         clone,
+        export,
         renew,
     ];
     operations.sort_by(|a, b| (a.version, &a.name).cmp(&(b.version, &b.name)));
@@ -643,6 +657,36 @@ fn examples_that_cannot_be_tests_leave_a_comment() {
     assert!(tests.contains(
         "// nodesHistory example 3: no mock-server test, because its arguments do not fit the \
          parameters: `.minWeight`: a string where the model expects Double."
+    ));
+}
+
+#[test]
+fn a_stream_result_is_read_as_its_bytes() {
+    let files = emit();
+    let paths = file(&files, "src/beta/paths.rs");
+    assert!(
+        squashed_contains(
+            &paths,
+            "-> graph_runtime::Request<'static, graph_runtime::Raw, graph_runtime::options::NoOptions>"
+        ),
+        "{paths}"
+    );
+    assert!(
+        paths.contains("/// Returns `200 OK` with a `Stream` in the body, yielded as its bytes"),
+        "{paths}"
+    );
+    let tests = file(&files, "tests/examples.rs");
+    assert!(tests.contains(
+        "// nodesExport example 1: no response round trip, because the response is a stream, read as its \
+         bytes rather than a JSON model."
+    ));
+    assert!(squashed_contains(
+        &tests,
+        "exchange.assert_raw(response, NODES_EXPORT_EXAMPLE_1_RESPONSE).await;"
+    ));
+    assert!(squashed_contains(
+        &tests,
+        "async fn assert_raw(&self, response: Result<graph_runtime::Bytes, graph_runtime::Error>, served: &str)"
     ));
 }
 

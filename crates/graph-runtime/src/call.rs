@@ -13,6 +13,7 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -55,8 +56,8 @@ pub mod options {
     pub enum NoOptions {}
 }
 
-/// What a successful response holds, as a [`Request`]'s `E` parameter: [`Json`], [`Paged`] or
-/// [`NoContent`].
+/// What a successful response holds, as a [`Request`]'s `E` parameter: [`Json`], [`Paged`], [`Raw`]
+/// or [`NoContent`].
 pub trait Expect {
     /// What `.await` yields on success.
     type Output;
@@ -71,6 +72,10 @@ pub struct Json<T>(PhantomData<fn() -> T>);
 /// A list: `.await` yields the first page; [`Request::pager`] and [`Request::items`] follow
 /// `@odata.nextLink` through the rest.
 pub struct Paged<T>(PhantomData<fn() -> T>);
+
+/// The body as it came, not decoded: an `Edm.Stream` result (the Intune reports' actions return their
+/// report so, JSON text sent as `application/octet-stream`; other streams are files of any kind).
+pub enum Raw {}
 
 /// No body to read (`204 No Content`); any 2xx succeeds.
 pub enum NoContent {}
@@ -91,6 +96,15 @@ impl<T: DeserializeOwned> Expect for Paged<T> {
     }
 }
 
+impl Expect for Raw {
+    type Output = Bytes;
+
+    fn read(_: Operation, response: &HttpResponse) -> Result<Bytes, Error> {
+        // A reference count, not a copy.
+        Ok(response.body.clone())
+    }
+}
+
 impl Expect for NoContent {
     type Output = ();
 
@@ -101,7 +115,7 @@ impl Expect for NoContent {
 
 /// One operation call, prepared: its operation, path, query options, headers and borrowed body.
 ///
-/// - `E`: what the response holds ([`Json`], [`Paged`] or [`NoContent`]);
+/// - `E`: what the response holds ([`Json`], [`Paged`], [`Raw`] or [`NoContent`]);
 /// - `O`: which query options the operation takes (a marker implementing [`options`] traits);
 /// - `B`: the request body's type (`()` when the operation sends none).
 ///

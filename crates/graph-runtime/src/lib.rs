@@ -47,7 +47,8 @@ pub use auth::{
     ClientCredentials, ClientCredentialsBuilder, ManagedIdentity, ManagedIdentityBuilder, StaticToken,
     TokenError, TokenFuture, TokenProvider,
 };
-pub use call::{options, Expect, Json, NoContent, Paged, Request};
+pub use bytes::Bytes;
+pub use call::{options, Expect, Json, NoContent, Paged, Raw, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
 pub use config::{NationalCloud, RetryPolicy};
 pub use error::{DecodeError, Error, ErrorDetail, GraphError, GraphErrorBody, InnerError};

@@ -2,7 +2,7 @@
 //! set on it and reads the response as its `Expect` says; a `Paged` request walks the next links.
 
 use futures_util::TryStreamExt;
-use graph_runtime::{options, Json, Method, NoContent, Operation, Paged, Request, RequestPath};
+use graph_runtime::{options, Json, Method, NoContent, Operation, Paged, Raw, Request, RequestPath};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -56,6 +56,31 @@ async fn a_body_is_sent_as_json_and_no_content_reads_nothing() {
     // A request is a value: a clone sends the same call again.
     let () = request.clone().send().await.unwrap();
     let () = request.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_raw_request_yields_the_body_as_it_came() {
+    let server = MockServer::start().await;
+    // Not JSON: a stream result may be a file of any kind.
+    let report = b"Id,Name\r\n7,seven\r\n\xff";
+    Mock::given(method("POST"))
+        .and(path("/v1.0/reports/getReport"))
+        .and(body_json(json!({"name": "devices"})))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(report.to_vec(), "application/octet-stream"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    const GET_REPORT: Operation =
+        Operation { method: Method::Post, version: "v1.0", template: "/reports/getReport" };
+    let body = json!({"name": "devices"});
+
+    let request: Request<'_, Raw, options::NoOptions, Value> =
+        Request::new(&client, GET_REPORT, RequestPath::root().literal("reports").literal("getReport"))
+            .body(&body);
+    let bytes = request.await.unwrap();
+
+    assert_eq!(bytes.as_ref(), report);
 }
 
 #[tokio::test]
