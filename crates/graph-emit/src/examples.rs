@@ -174,6 +174,11 @@ impl HelperUses {
 }
 
 impl ExampleContext<'_, '_, '_> {
+    /// Whether the operation's result is a stream, read as its bytes rather than a model.
+    fn returns_stream(&self) -> bool {
+        matches!(paths::response_shape(self.op, self.version.catalog), Some(ResponseShape::Raw))
+    }
+
     /// `/// Example at file:line.` for the generated tests (the request block, else the response).
     fn place(&self) -> TokenStream {
         let span = match (&self.example.request, &self.example.response) {
@@ -270,7 +275,7 @@ impl ExampleContext<'_, '_, '_> {
             );
             tests.extend(crate::format::comment(comments, note));
         }
-        let raw = matches!(paths::response_shape(self.op, catalog), Some(ResponseShape::Raw));
+        let raw = self.returns_stream();
         if let (Some(response_type), Some(_), false) = (&response_type, &response_json, raw) {
             let name = format_ident!("{}_example_{}_response_round_trips", self.op_snake, self.number);
             tests.extend(quote! {
@@ -446,10 +451,9 @@ impl ExampleContext<'_, '_, '_> {
         let crate_ident = self.crate_ident;
         let http_method = self.op.method.as_str();
         let status = Literal::u16_unsuffixed(response.status);
-        let raw = matches!(paths::response_shape(self.op, self.version.catalog), Some(ResponseShape::Raw));
         let (response_json, check) = match response_type {
             // The server sends the documented body; a stream is read back byte for byte.
-            Some(_) if raw => {
+            Some(_) if self.returns_stream() => {
                 let json = response_json.ok_or("the example response has no body")?;
                 (quote!(Some(#json)), quote!(exchange.assert_raw(response, #json).await;))
             }

@@ -404,8 +404,8 @@ pub enum ResponseShape<'o> {
     Collection(&'o TypeRef),
     /// A primitive or enum result, kept as JSON because Graph wraps it as `{"value": …}`.
     AnyJson,
-    /// An `Edm.Stream` result: the body's bytes as they came (`graph_runtime::Raw`), whatever the
-    /// page's example shows (the docs wrap them as `{"value": "<base64>"}`, which the service does not).
+    /// An `Edm.Stream` result: the body's bytes as they came (`graph_runtime::Raw`). The pages'
+    /// examples show a `{"value": "<base64>"}` object; no shape is assumed.
     Raw,
     /// An object (or a type the input does not describe), read as its model.
     Model(&'o TypeRef),

@@ -73,8 +73,8 @@ pub struct Json<T>(PhantomData<fn() -> T>);
 /// `@odata.nextLink` through the rest.
 pub struct Paged<T>(PhantomData<fn() -> T>);
 
-/// The body as it came, not decoded: an `Edm.Stream` result (the Intune reports' actions return their
-/// report so, JSON text sent as `application/octet-stream`; other streams are files of any kind).
+/// The body as it came, not decoded: an `Edm.Stream` result (a report, a file: any bytes, whatever
+/// their media type).
 pub enum Raw {}
 
 /// No body to read (`204 No Content`); any 2xx succeeds.
