@@ -342,20 +342,17 @@ impl Lowering {
         } else {
             None
         };
-        let mut from_urls: Option<(ApiVersion, u32)> = None;
-        for block in outline.blocks {
-            if let Block::Code { text, line, .. } = block {
-                for l in text.lines() {
-                    let mut words = l.split_whitespace();
-                    let (Some(method), Some(url)) = (words.next(), words.next()) else { continue };
-                    if method_of(method).is_some() {
-                        if let Some(v) = example_url(url).map(|u| u.version) {
-                            from_urls.get_or_insert((v, *line));
-                        }
-                    }
-                }
-            }
-        }
+        // The first request line with a versioned URL speaks for the page: the search stops there
+        // rather than walking every response body's lines.
+        let from_urls: Option<(ApiVersion, u32)> = outline.blocks.iter().find_map(|block| {
+            let Block::Code { text, line, .. } = block else { return None };
+            text.lines().find_map(|l| {
+                let mut words = l.split_whitespace();
+                let (Some(method), Some(url)) = (words.next(), words.next()) else { return None };
+                method_of(method)?;
+                example_url(url).map(|u| (u.version, *line))
+            })
+        });
         let banner = outline.preamble.iter().find_map(|b| match b {
             Block::Paragraph { text, line, .. }
                 if text.contains("/beta")
@@ -1733,6 +1730,31 @@ mod tests {
         assert_eq!(start("GET /a/f(x=1\n\n{}\n"), Some(("GET /a/f(x=1".into(), 0)));
         assert_eq!(start("GET /a/f(x=1)\nA: b\n"), Some(("GET /a/f(x=1)".into(), 0)));
         assert_eq!(start("HTTP/1.1 200 (\nA: b\n"), Some(("HTTP/1.1 200 (".into(), 0)));
+    }
+
+    #[test]
+    fn the_first_versioned_request_line_is_checked_against_the_pages_folder() {
+        let page = "# Get widget\n\n## HTTP request\n\n```http\nGET /widgets/{id}\n```\n\n\
+                    ## Example\n\n```http\nGET https://graph.microsoft.com/v1.0/widgets/1\n```\n\n\
+                    ```http\nGET https://graph.microsoft.com/beta/widgets/2\n```\n";
+        let conflicts = |file: &str| -> Vec<(u32, String)> {
+            let model = lower(file, PageFormat::Markdown, &crate::markdown::read(page));
+            model
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.message.starts_with("example URL says"))
+                .map(|d| (d.span.line, d.message))
+                .collect()
+        };
+        // The v1.0 URL comes first: a beta page is told so, at that block; the later beta URL
+        // neither adds a warning nor spares a v1.0 page one.
+        assert_eq!(
+            conflicts("api-reference/beta/api/widget-get.md"),
+            [(11, "example URL says v1.0 but the page is beta".to_owned())]
+        );
+        assert_eq!(conflicts("api-reference/v1.0/api/widget-get.md"), []);
+        // With no folder to say otherwise, the first URL sets the version: nothing conflicts.
+        assert_eq!(conflicts("widget-get.md"), []);
     }
 
     #[test]
