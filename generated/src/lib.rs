@@ -22,6 +22,7 @@
 //! - `native-tls`: the platform's TLS and trust store instead (OpenSSL on Linux); build with `default-features = false`.
 //! - `http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).
 //! - `socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well as HTTP ones.
+//! - `certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves itself with a certificate rather than a secret.
 //!
 //! Pages:
 //!

@@ -24,9 +24,9 @@ pub const CFG_MARKER: &str = "__graph_emit_cfg";
 /// The feature that enables every area (and the types no operation reaches).
 pub const FULL: &str = "full";
 
-/// The runtime's transport features every generated crate passes on: HTTP/2, SOCKS proxies, and the
-/// two TLS stacks.
-const RUNTIME_FEATURES: [&str; 4] = ["http2", "socks", "rustls", "native-tls"];
+/// The runtime's features every generated crate passes on: HTTP/2, SOCKS proxies, the two TLS
+/// stacks, and certificate credentials.
+const RUNTIME_FEATURES: [&str; 5] = ["http2", "socks", "rustls", "native-tls", "certificate"];
 
 /// The TLS stack a crate built with default features uses.
 const DEFAULT_TLS: &str = "rustls";
@@ -149,6 +149,9 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
         "`http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).".to_owned(),
         "`socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well as HTTP ones."
             .to_owned(),
+        "`certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves itself \
+         with a certificate rather than a secret."
+            .to_owned(),
     ];
     if !areas.gated() {
         return lines;
@@ -259,12 +262,14 @@ mod tests {
         assert_eq!(page_area("intune-HTTP2-x-get.md"), None);
         assert_eq!(page_area("intune-rustls-x-get.md"), None);
         assert_eq!(page_area("intune-socks-x-get.md"), None);
+        assert_eq!(page_area("intune-certificate-x-get.md"), None);
     }
 
     /// What every crate's `[features]` table starts with.
     const RUNTIME: &str = "\n[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
                            socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\n\
-                           native-tls = [\"graph-runtime/native-tls\"]\n";
+                           native-tls = [\"graph-runtime/native-tls\"]\n\
+                           certificate = [\"graph-runtime/certificate\"]\n";
 
     #[test]
     fn features_list_every_area_under_full() {

@@ -1,5 +1,6 @@
 //! App-only tokens by the OAuth 2.0 client credentials grant against Microsoft Entra ID, the app
-//! proving itself with a client secret or a federated token (workload identity).
+//! proving itself with a client secret, a federated token (workload identity) or, under the
+//! `certificate` feature, an assertion signed with its certificate (`certificate.rs`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -33,6 +34,9 @@ const TENANT_VAR: &str = "AZURE_TENANT_ID";
 const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 const CLIENT_SECRET_VAR: &str = "AZURE_CLIENT_SECRET";
 const FEDERATED_TOKEN_FILE_VAR: &str = "AZURE_FEDERATED_TOKEN_FILE";
+const CERTIFICATE_PATH_VAR: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
+#[cfg(feature = "certificate")]
+const SEND_CERTIFICATE_CHAIN_VAR: &str = "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
 const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 
 /// App-only access tokens for Microsoft Graph by the OAuth 2.0 client credentials grant: an app
@@ -41,7 +45,8 @@ const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 /// granted to the app (scope `<Graph root>/.default`). The credential is a client secret
 /// ([`ClientCredentials::builder`]) or a token another identity provider issued, which the app
 /// registration trusts by a federated identity credential ([`ClientCredentials::federated`]; this
-/// is Azure Kubernetes Service's workload identity).
+/// is Azure Kubernetes Service's workload identity), or, under the `certificate` feature, one of
+/// its certificates (`ClientCredentials::certificate`).
 ///
 /// A token is fetched when first asked for and reused until five minutes before it expires (half
 /// its lifetime, if that is shorter). Concurrent requests wait for one fetch rather than each
@@ -86,6 +91,25 @@ enum Credential {
     /// A file holding a JWT, read again for each token request: the platform that writes it
     /// (Kubernetes, for a workload identity) replaces it before it expires.
     FederatedTokenFile(PathBuf),
+    /// A certificate whose key signs a new assertion for each token request.
+    #[cfg(feature = "certificate")]
+    Certificate(Arc<super::Certificate>),
+}
+
+impl Credential {
+    /// Adds what `Debug` may show of the credential: never a secret or a key.
+    fn describe(&self, debug: &mut fmt::DebugStruct<'_, '_>) {
+        match self {
+            Credential::Secret(_) => {}
+            Credential::FederatedTokenFile(file) => {
+                debug.field("federated_token_file", file);
+            }
+            #[cfg(feature = "certificate")]
+            Credential::Certificate(certificate) => {
+                debug.field("certificate", certificate);
+            }
+        }
+    }
 }
 
 impl ClientCredentials {
@@ -117,16 +141,48 @@ impl ClientCredentials {
         ClientCredentialsBuilder::new(tenant.into(), client_id.into(), credential)
     }
 
+    /// A builder for an app registration that proves itself with one of its certificates: each
+    /// token request sends a client assertion newly signed with the certificate's private key
+    /// (see [`Certificate`](super::Certificate) for the assertion and the PEM it reads).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), graph_runtime::Error> {
+    /// use graph_runtime::{Certificate, ClientCredentials};
+    ///
+    /// let pem = std::fs::read("app.pem").map_err(|e| graph_runtime::Error::Config(e.to_string()))?;
+    /// let credentials =
+    ///     ClientCredentials::certificate("contoso.onmicrosoft.com", "<client id>", Certificate::from_pem(pem)?)
+    ///         .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "certificate")]
+    pub fn certificate(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        certificate: super::Certificate,
+    ) -> ClientCredentialsBuilder {
+        let credential = Credential::Certificate(Arc::new(certificate));
+        ClientCredentialsBuilder::new(tenant.into(), client_id.into(), credential)
+    }
+
     /// A builder from the environment variables the Azure SDKs read: `AZURE_TENANT_ID`,
-    /// `AZURE_CLIENT_ID`, and `AZURE_CLIENT_SECRET` or else `AZURE_FEDERATED_TOKEN_FILE` (which
-    /// workload identity sets), and `AZURE_AUTHORITY_HOST` when set. Fails naming the variables
-    /// that are unset or not Unicode.
+    /// `AZURE_CLIENT_ID`, and the first credential set of `AZURE_CLIENT_SECRET`,
+    /// `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file, read now; under the `certificate` feature,
+    /// with `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN` = `true` or `1` to send its chain) and
+    /// `AZURE_FEDERATED_TOKEN_FILE` (which workload identity sets), and `AZURE_AUTHORITY_HOST` when
+    /// set. Fails naming the variables that are unset or not Unicode, or the certificate file that
+    /// cannot be read.
     pub fn from_env() -> Result<ClientCredentialsBuilder, Error> {
         ClientCredentials::from_vars(|name| std::env::var(name).ok())
     }
 
     fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ClientCredentialsBuilder, Error> {
-        let credential = var(CLIENT_SECRET_VAR).map(Credential::Secret).or_else(|| {
+        let credential = match var(CLIENT_SECRET_VAR) {
+            Some(secret) => Some(Credential::Secret(secret)),
+            None => ClientCredentials::certificate_from_vars(&var)?,
+        };
+        let credential = credential.or_else(|| {
             var(FEDERATED_TOKEN_FILE_VAR).map(|file| Credential::FederatedTokenFile(file.into()))
         });
         match (var(TENANT_VAR), var(CLIENT_ID_VAR), credential) {
@@ -139,14 +195,54 @@ impl ClientCredentials {
                 let mut missing: Vec<&str> = Vec::new();
                 missing.extend(tenant.is_none().then_some(TENANT_VAR));
                 missing.extend(client_id.is_none().then_some(CLIENT_ID_VAR));
-                let either = format!("{CLIENT_SECRET_VAR} or {FEDERATED_TOKEN_FILE_VAR}");
+                let either = match cfg!(feature = "certificate") {
+                    true => {
+                        format!("{CLIENT_SECRET_VAR}, {CERTIFICATE_PATH_VAR} or {FEDERATED_TOKEN_FILE_VAR}")
+                    }
+                    false => format!("{CLIENT_SECRET_VAR} or {FEDERATED_TOKEN_FILE_VAR}"),
+                };
                 missing.extend(credential.is_none().then_some(either.as_str()));
-                Err(Error::Config(format!(
+                let mut message = format!(
                     "client credentials from the environment need {} (unset or not Unicode)",
                     missing.join(", ")
-                )))
+                );
+                if credential.is_none()
+                    && !cfg!(feature = "certificate")
+                    && var(CERTIFICATE_PATH_VAR).is_some()
+                {
+                    message.push_str(&format!(
+                        "; {CERTIFICATE_PATH_VAR} is set, but a certificate needs graph-runtime's `certificate` feature"
+                    ));
+                }
+                Err(Error::Config(message))
             }
         }
+    }
+
+    /// The certificate `AZURE_CLIENT_CERTIFICATE_PATH` names, read now, if the variable is set.
+    #[cfg(feature = "certificate")]
+    fn certificate_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Credential>, Error> {
+        let Some(path) = var(CERTIFICATE_PATH_VAR) else { return Ok(None) };
+        let pem = std::fs::read(&path).map_err(|error| {
+            Error::Config(format!("{CERTIFICATE_PATH_VAR} names {path:?}, which cannot be read: {error}"))
+        })?;
+        let mut certificate = super::Certificate::from_pem(pem).map_err(|error| match error {
+            Error::Config(why) => Error::Config(format!("{CERTIFICATE_PATH_VAR} names {path:?}: {why}")),
+            other => other,
+        })?;
+        if var(SEND_CERTIFICATE_CHAIN_VAR)
+            .is_some_and(|send| matches!(send.trim(), "1" | "true" | "True" | "TRUE"))
+        {
+            certificate = certificate.send_chain();
+        }
+        Ok(Some(Credential::Certificate(Arc::new(certificate))))
+    }
+
+    /// Without the `certificate` feature, `AZURE_CLIENT_CERTIFICATE_PATH` gives no credential
+    /// (and the error for a missing one says why).
+    #[cfg(not(feature = "certificate"))]
+    fn certificate_from_vars(_: &impl Fn(&str) -> Option<String>) -> Result<Option<Credential>, Error> {
+        Ok(None)
     }
 
     /// The token, from the cache or fetched now.
@@ -171,9 +267,7 @@ impl fmt::Debug for ClientCredentials {
         let grant = &self.tokens.source;
         let mut debug = f.debug_struct("ClientCredentials");
         debug.field("client_id", &grant.client_id).field("token_url", &grant.token_url.as_str());
-        if let Credential::FederatedTokenFile(file) = &grant.credential {
-            debug.field("federated_token_file", file);
-        }
+        grant.credential.describe(&mut debug);
         debug.finish_non_exhaustive()
     }
 }
@@ -195,6 +289,14 @@ impl TokenSource for Grant {
                         assertion => Ok(assertion.to_owned()),
                     })
                     .map_err(|error| Reason::AssertionFile(file.clone(), error))?;
+                form.append_pair("client_assertion_type", JWT_BEARER)
+                    .append_pair("client_assertion", &assertion)
+            }
+            #[cfg(feature = "certificate")]
+            Credential::Certificate(certificate) => {
+                let assertion = certificate
+                    .assertion(&self.client_id, self.token_url.as_str(), std::time::SystemTime::now())
+                    .map_err(|_| Reason::Signing)?;
                 form.append_pair("client_assertion_type", JWT_BEARER)
                     .append_pair("client_assertion", &assertion)
             }
@@ -238,9 +340,7 @@ impl fmt::Debug for ClientCredentialsBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("ClientCredentialsBuilder");
         debug.field("tenant", &self.tenant).field("client_id", &self.client_id);
-        if let Credential::FederatedTokenFile(file) = &self.credential {
-            debug.field("federated_token_file", file);
-        }
+        self.credential.describe(&mut debug);
         debug
             .field("cloud", &self.cloud)
             .field("authority_host", &self.authority_host)
@@ -648,11 +748,21 @@ mod tests {
         assert!(shown.contains("\"contoso\"") && shown.contains("login.microsoftonline.us"), "{shown}");
         assert!(!shown.contains("secret\""), "{shown}");
         match ClientCredentials::from_vars(vars(&[("AZURE_CLIENT_ID", "app")])) {
-            Err(Error::Config(message)) => assert_eq!(
-                message,
-                "client credentials from the environment need AZURE_TENANT_ID, AZURE_CLIENT_SECRET or \
-                 AZURE_FEDERATED_TOKEN_FILE (unset or not Unicode)"
-            ),
+            Err(Error::Config(message)) => {
+                let credentials = match cfg!(feature = "certificate") {
+                    true => {
+                        "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"
+                    }
+                    false => "AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE",
+                };
+                assert_eq!(
+                    message,
+                    format!(
+                        "client credentials from the environment need AZURE_TENANT_ID, {credentials} \
+                         (unset or not Unicode)"
+                    )
+                )
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -726,6 +836,113 @@ mod tests {
         let empty = credentials.current().await.unwrap_err().to_string();
         assert!(empty.ends_with(&format!("{path} could not be read: it is empty")), "{empty}");
         assert!(transport.requests.lock().unwrap().is_empty(), "nothing is sent without an assertion");
+    }
+
+    #[cfg(feature = "certificate")]
+    #[tokio::test]
+    async fn a_certificate_signs_a_new_assertion_for_the_token_endpoint_for_each_request() {
+        use super::super::certificate::tests::{verified, CERTIFICATE, KEY};
+        let certificate = super::super::Certificate::from_pem(format!("{CERTIFICATE}{KEY}")).unwrap();
+        let transport = script([granted("tok-1", json!(0)), granted("tok-2", json!(0))]);
+        let credentials = ClientCredentials::certificate("contoso", "app-id", certificate)
+            .cloud(NationalCloud::UsGovernmentL4)
+            .transport(Arc::clone(&transport))
+            .build()
+            .unwrap();
+        assert_eq!(token(&credentials).await.unwrap(), "tok-1");
+        assert_eq!(token(&credentials).await.unwrap(), "tok-2");
+        let requests = transport.requests.lock().unwrap();
+        let mut ids = Vec::new();
+        for request in requests.iter() {
+            let form = form_of(request);
+            let names: Vec<&str> = form.iter().map(|(name, _)| name.as_str()).collect();
+            assert_eq!(
+                names,
+                ["grant_type", "client_id", "scope", "client_assertion_type", "client_assertion"]
+            );
+            assert_eq!(form[3].1, JWT_BEARER);
+            let (_, claims) = verified(&form[4].1);
+            // The audience is the token endpoint the assertion goes to, the cloud's.
+            assert_eq!(claims["aud"], "https://login.microsoftonline.us/contoso/oauth2/v2.0/token");
+            assert_eq!((claims["iss"].as_str(), claims["sub"].as_str()), (Some("app-id"), Some("app-id")));
+            ids.push(claims["jti"].clone());
+        }
+        assert_eq!(ids.len(), 2);
+        assert_ne!(ids[0], ids[1], "each request signs an assertion of its own");
+        let shown = format!("{credentials:?}");
+        assert!(
+            shown.contains("certificate: Certificate { x5t#S256:") && !shown.contains("PRIVATE"),
+            "{shown}"
+        );
+    }
+
+    #[cfg(feature = "certificate")]
+    #[test]
+    fn the_environment_reads_a_certificate_file_after_a_secret_and_before_a_federated_token() {
+        use super::super::certificate::tests::{CERTIFICATE, KEY};
+        let file = TempFile::new("client-certificate.pem");
+        std::fs::write(&file.0, format!("{KEY}{CERTIFICATE}")).unwrap();
+        let path = file.0.display().to_string();
+        let vars = |extra: &'static [(&'static str, &'static str)], path: String| {
+            move |name: &str| match name {
+                "AZURE_TENANT_ID" => Some("contoso".to_owned()),
+                "AZURE_CLIENT_ID" => Some("app".to_owned()),
+                "AZURE_CLIENT_CERTIFICATE_PATH" => Some(path.clone()),
+                "AZURE_FEDERATED_TOKEN_FILE" => Some("/var/run/token".to_owned()),
+                other => extra.iter().find(|(key, _)| *key == other).map(|(_, value)| (*value).to_owned()),
+            }
+        };
+        let shown = |extra, path| format!("{:?}", ClientCredentials::from_vars(vars(extra, path)).unwrap());
+        let certificate = shown(&[], path.clone());
+        assert!(
+            certificate.contains("certificate: Certificate {") && certificate.contains("send_chain: false")
+        );
+        assert!(!certificate.contains("federated_token_file"), "the certificate comes first: {certificate}");
+        let chain = shown(&[("AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "true")], path.clone());
+        assert!(chain.contains("send_chain: true"), "{chain}");
+        let secret = shown(&[("AZURE_CLIENT_SECRET", "s")], path.clone());
+        assert!(!secret.contains("certificate"), "a secret comes before a certificate: {secret}");
+        // A certificate file that cannot be read is an error now, not at the first request.
+        let absent = format!("{path}.absent");
+        match ClientCredentials::from_vars(vars(&[], absent.clone())) {
+            Err(Error::Config(message)) => assert!(
+                message.starts_with(&format!(
+                    "AZURE_CLIENT_CERTIFICATE_PATH names {absent:?}, which cannot be read"
+                )),
+                "{message}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(&file.0, CERTIFICATE).unwrap();
+        match ClientCredentials::from_vars(vars(&[], path.clone())) {
+            Err(Error::Config(message)) => assert!(
+                message.starts_with(&format!(
+                    "AZURE_CLIENT_CERTIFICATE_PATH names {path:?}: the client certificate: no private key"
+                )),
+                "{message}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[cfg(not(feature = "certificate"))]
+    #[test]
+    fn without_the_certificate_feature_a_certificate_variable_is_named_as_the_reason() {
+        let vars = |name: &str| match name {
+            "AZURE_TENANT_ID" => Some("contoso".to_owned()),
+            "AZURE_CLIENT_ID" => Some("app".to_owned()),
+            "AZURE_CLIENT_CERTIFICATE_PATH" => Some("/etc/app.pem".to_owned()),
+            _ => None,
+        };
+        match ClientCredentials::from_vars(vars) {
+            Err(Error::Config(message)) => assert_eq!(
+                message,
+                "client credentials from the environment need AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE \
+                 (unset or not Unicode); AZURE_CLIENT_CERTIFICATE_PATH is set, but a certificate needs \
+                 graph-runtime's `certificate` feature"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -234,6 +234,10 @@ pub(super) enum Reason {
     Unreadable(&'static str),
     /// The federated token file to send as the client assertion.
     AssertionFile(PathBuf, io::Error),
+    /// The certificate's key could not sign the client assertion (the system's random generator
+    /// failed).
+    #[cfg(feature = "certificate")]
+    Signing,
 }
 
 /// An error response of the token endpoint, as Entra ID or a managed identity endpoint words it.
@@ -298,6 +302,10 @@ impl fmt::Display for TokenError {
                 "no token request to {endpoint}: the federated token file {} could not be read: {error}",
                 path.display()
             ),
+            #[cfg(feature = "certificate")]
+            Reason::Signing => {
+                write!(f, "no token request to {endpoint}: the client assertion could not be signed")
+            }
             Reason::Rejected(rejection) => {
                 write!(f, "the token endpoint {endpoint} answered {}", rejection.status)?;
                 if let Some(code) = &rejection.code {
