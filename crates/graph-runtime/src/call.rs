@@ -62,8 +62,23 @@ pub trait Expect {
     /// What `.await` yields on success.
     type Output;
 
+    /// What the request asks for in its `Accept` header.
+    const ACCEPT: Accept = Accept::Json;
+
     /// Reads the success response of `operation`.
     fn read(operation: Operation, response: &HttpResponse) -> Result<Self::Output, Error>;
+}
+
+/// What a request asks for in its `Accept` header, by how its response is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// JSON, which the response is decoded from: `application/json`, over any `Accept` header the
+    /// request or the client's defaults give.
+    Json,
+    /// Any body, kept as bytes: `application/octet-stream, application/json` (the stream, or Graph's
+    /// JSON error), as Microsoft's own SDKs ask for an `Edm.Stream` result, unless the request or
+    /// the client's defaults name another media type.
+    Stream,
 }
 
 /// A JSON body decoded into `T`.
@@ -98,6 +113,8 @@ impl<T: DeserializeOwned> Expect for Paged<T> {
 
 impl Expect for Raw {
     type Output = Bytes;
+
+    const ACCEPT: Accept = Accept::Stream;
 
     fn read(_: Operation, response: &HttpResponse) -> Result<Bytes, Error> {
         // A reference count, not a copy.
@@ -386,8 +403,10 @@ impl<'b, E: Expect, O, B: Serialize + ?Sized> Request<'b, E, O, B> {
         if let Some(reason) = self.refused_arguments {
             return Err(Error::InvalidArgument { operation: self.operation, reason });
         }
-        let response =
-            self.client.send_request(self.operation, &self.path, &self.query, headers, self.body).await?;
+        let response = self
+            .client
+            .send_request(self.operation, &self.path, &self.query, headers, E::ACCEPT, self.body)
+            .await?;
         E::read(self.operation, &response)
     }
 }

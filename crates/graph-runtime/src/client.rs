@@ -18,7 +18,7 @@ use crate::error::{DecodeError, GraphError};
 use crate::request::{self, Attempt};
 use crate::response::{self, Outcome};
 use crate::transport::{HttpResponse, HttpTransport, HttpTransportBuilder, Transport};
-use crate::{Error, Pager, QueryOptions, RequestPath, StaticToken, TokenProvider};
+use crate::{Accept, Error, Pager, QueryOptions, RequestPath, StaticToken, TokenProvider};
 
 /// The global Microsoft Graph endpoint.
 pub const GLOBAL_BASE_URL: &str = "https://graph.microsoft.com";
@@ -235,7 +235,7 @@ impl Client {
     where
         B: Serialize + ?Sized,
     {
-        self.send_request(operation, path, query, &HeaderMap::new(), body).await
+        self.send_request(operation, path, query, &HeaderMap::new(), Accept::Json, body).await
     }
 
     /// [`Client::send_with`] with headers for this request alone (see [`crate::Request::header`]).
@@ -245,6 +245,7 @@ impl Client {
         path: &RequestPath,
         query: &QueryOptions,
         headers: &HeaderMap,
+        accept: Accept,
         body: Option<&B>,
     ) -> Result<HttpResponse, Error>
     where
@@ -258,7 +259,7 @@ impl Client {
             None => None,
         };
         let url = request::operation_url(&self.inner.config.base_url, operation, path, query)?;
-        self.send_url(operation, url, headers, body).await
+        self.send_url(operation, url, headers, accept, body).await
     }
 
     /// A lazy pager over a list operation (response `Collection<T>`): nothing is sent until the first
@@ -287,6 +288,7 @@ impl Client {
         operation: Operation,
         url: AbsoluteUrl,
         headers: &HeaderMap,
+        accept: Accept,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
         let span = tracing::info_span!(
@@ -298,7 +300,7 @@ impl Client {
             status = Empty,
             request_id = Empty,
         );
-        self.send_bytes(operation, url, headers, body).instrument(span).await
+        self.send_bytes(operation, url, headers, accept, body).instrument(span).await
     }
 
     /// The base URL as configured, parsed: the origin next links must share.
@@ -311,6 +313,7 @@ impl Client {
         operation: Operation,
         url: AbsoluteUrl,
         request_headers: &HeaderMap,
+        accept: Accept,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
         let Inner { config, transport, tokens } = &*self.inner;
@@ -336,6 +339,7 @@ impl Client {
                 config,
                 operation,
                 request_headers,
+                accept,
                 Attempt { token: token.as_deref(), ..hop.clone() },
             )?;
             tracing::debug!(attempt = attempts, "sending");

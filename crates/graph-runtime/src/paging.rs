@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::decode;
 use crate::odata::Collection;
-use crate::{Client, Error, Operation};
+use crate::{Accept, Client, Error, Operation};
 
 pub use futures_core::Stream;
 
@@ -153,7 +153,8 @@ impl<T: DeserializeOwned> Pager<T> {
         }
         // Kept until the page arrives, so a cancelled call can be made again.
         self.next = Next::Url(url.clone());
-        let response = self.client.send_url(self.operation, url.clone(), &self.headers, None).await;
+        let response =
+            self.client.send_url(self.operation, url.clone(), &self.headers, Accept::Json, None).await;
         self.next = Next::Done;
         let page: Collection<T> = match response.and_then(|response| decode(self.operation, &response)) {
             Ok(page) => page,

@@ -9,7 +9,7 @@ use http::header::{
 use crate::absolute_url::{is_dot_segment, AbsoluteUrl};
 use crate::config::Config;
 use crate::transport::HttpRequest;
-use crate::{Error, Operation, QueryOptions, RequestPath};
+use crate::{Accept, Error, Operation, QueryOptions, RequestPath};
 
 /// The header that tells the service which retry this is (1 for the first retry), as the Graph SDKs send it.
 pub const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
@@ -51,13 +51,14 @@ pub(crate) struct Attempt<'a> {
 }
 
 /// The request for one attempt: default headers, replaced by the request's own headers of the same
-/// name, then user agent, `Accept`, `Content-Type` when there is a body, `Authorization` (marked
+/// name, then user agent, `Accept` as `accept` says, `Content-Type` when there is a body, `Authorization` (marked
 /// sensitive) while the origin is unchanged, and `Retry-Attempt` on retries. Credential headers,
 /// whoever set them, stay behind once a redirect has left the origin.
 pub(crate) fn build(
     config: &Config,
     operation: Operation,
     request_headers: &HeaderMap,
+    accept: Accept,
     attempt: Attempt<'_>,
 ) -> Result<HttpRequest, Error> {
     let mut headers = config.default_headers.clone();
@@ -68,7 +69,16 @@ pub(crate) fn build(
         headers.append(name, value.clone());
     }
     headers.insert(USER_AGENT, config.user_agent.clone());
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    match accept {
+        Accept::Json => {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        Accept::Stream => {
+            headers
+                .entry(ACCEPT)
+                .or_insert(HeaderValue::from_static("application/octet-stream, application/json"));
+        }
+    }
     if attempt.body.is_some() {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     } else {
@@ -187,6 +197,7 @@ mod tests {
             &config,
             CREATE,
             &HeaderMap::new(),
+            Accept::Json,
             Attempt {
                 method: http::Method::POST,
                 url,
@@ -216,6 +227,7 @@ mod tests {
             &config,
             CREATE,
             &HeaderMap::new(),
+            Accept::Json,
             Attempt { method: http::Method::GET, url, token: None, body: None, retry: 2 },
         )
         .unwrap();
@@ -231,7 +243,7 @@ mod tests {
         let url = AbsoluteUrl::parse("http://127.0.0.1:9/x").unwrap();
         let attempt =
             Attempt { method: http::Method::GET, url, token: Some("secret\nvalue"), body: None, retry: 0 };
-        let error = build(&config, CREATE, &HeaderMap::new(), attempt).unwrap_err();
+        let error = build(&config, CREATE, &HeaderMap::new(), Accept::Json, attempt).unwrap_err();
         assert!(matches!(error, Error::Auth { .. }));
         assert!(!error.to_string().contains("secret"), "{error}");
     }
@@ -257,7 +269,7 @@ mod tests {
             ("authorization", "Bearer not-this-one"),
         ]);
         let attempt = Attempt { method: http::Method::GET, url, token: Some("t0k"), body: None, retry: 0 };
-        let request = build(&config, CREATE, &headers, attempt).unwrap();
+        let request = build(&config, CREATE, &headers, Accept::Json, attempt).unwrap();
         let values = |name: &str| -> Vec<&str> {
             request.headers.get_all(name).iter().map(|value| value.to_str().unwrap()).collect()
         };
@@ -271,12 +283,31 @@ mod tests {
     }
 
     #[test]
+    fn a_stream_asks_for_bytes_or_a_json_error_unless_the_request_names_a_media_type() {
+        let config = config("http://127.0.0.1:9");
+        let accept = |pairs: &[(&'static str, &'static str)]| {
+            let url = AbsoluteUrl::parse("http://127.0.0.1:9/x").unwrap();
+            let attempt = Attempt { method: http::Method::POST, url, token: None, body: None, retry: 0 };
+            let request = build(&config, CREATE, &request_headers(pairs), Accept::Stream, attempt).unwrap();
+            let values: Vec<String> = request
+                .headers
+                .get_all(ACCEPT)
+                .iter()
+                .map(|value| value.to_str().unwrap().to_owned())
+                .collect();
+            values
+        };
+        assert_eq!(accept(&[]), ["application/octet-stream, application/json"]);
+        assert_eq!(accept(&[("accept", "text/csv")]), ["text/csv"]);
+    }
+
+    #[test]
     fn credential_headers_set_on_the_request_stay_behind_on_another_origin() {
         let config = config("http://127.0.0.1:9");
         let url = AbsoluteUrl::parse("http://other.example/x").unwrap();
         let headers = request_headers(&[("cookie", "mine=1"), ("if-match", "W/\"1\"")]);
         let attempt = Attempt { method: http::Method::GET, url, token: None, body: None, retry: 0 };
-        let request = build(&config, CREATE, &headers, attempt).unwrap();
+        let request = build(&config, CREATE, &headers, Accept::Json, attempt).unwrap();
         assert!(request.headers.get(COOKIE).is_none());
         assert_eq!(request.headers["if-match"], "W/\"1\"");
     }

@@ -66,6 +66,13 @@ async fn a_raw_request_yields_the_body_as_it_came() {
     Mock::given(method("POST"))
         .and(path("/v1.0/reports/getReport"))
         .and(body_json(json!({"name": "devices"})))
+        // As Microsoft's SDKs ask for a stream: the bytes, or Graph's JSON error.
+        .and(|request: &wiremock::Request| {
+            request
+                .headers
+                .get("accept")
+                .is_some_and(|value| value == "application/octet-stream, application/json")
+        })
         .respond_with(ResponseTemplate::new(200).set_body_raw(report.to_vec(), "application/octet-stream"))
         .expect(1)
         .mount(&server)
