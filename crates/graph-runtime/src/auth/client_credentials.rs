@@ -903,26 +903,19 @@ mod tests {
         let secret = shown(&[("AZURE_CLIENT_SECRET", "s")], path.clone());
         assert!(!secret.contains("certificate"), "a secret comes before a certificate: {secret}");
         // A certificate file that cannot be read is an error now, not at the first request.
+        let refusal = |path: String| match ClientCredentials::from_vars(vars(&[], path)) {
+            Err(Error::Config(message)) => message,
+            other => panic!("{other:?}"),
+        };
         let absent = format!("{path}.absent");
-        match ClientCredentials::from_vars(vars(&[], absent.clone())) {
-            Err(Error::Config(message)) => assert!(
-                message.starts_with(&format!(
-                    "AZURE_CLIENT_CERTIFICATE_PATH names {absent:?}, which cannot be read"
-                )),
-                "{message}"
-            ),
-            other => panic!("{other:?}"),
-        }
+        let message = refusal(absent.clone());
+        let expected = format!("AZURE_CLIENT_CERTIFICATE_PATH names {absent:?}, which cannot be read");
+        assert!(message.starts_with(&expected), "{message}");
         std::fs::write(&file.0, CERTIFICATE).unwrap();
-        match ClientCredentials::from_vars(vars(&[], path.clone())) {
-            Err(Error::Config(message)) => assert!(
-                message.starts_with(&format!(
-                    "AZURE_CLIENT_CERTIFICATE_PATH names {path:?}: the client certificate: no private key"
-                )),
-                "{message}"
-            ),
-            other => panic!("{other:?}"),
-        }
+        let message = refusal(path.clone());
+        let expected =
+            format!("AZURE_CLIENT_CERTIFICATE_PATH names {path:?}: the client certificate: no private key");
+        assert!(message.starts_with(&expected), "{message}");
     }
 
     #[cfg(not(feature = "certificate"))]
