@@ -54,6 +54,23 @@ impl Certificate {
         key_pem: impl AsRef<[u8]>,
     ) -> Result<Certificate, Error> {
         let invalid = |what: String| Error::Config(format!("the client certificate: {what}"));
+        // The two forms people most often have instead, each named with the command that converts it.
+        for pem in [certificate_pem.as_ref(), key_pem.as_ref()] {
+            if !contains(pem, b"-----BEGIN ") {
+                return Err(invalid(
+                    "it is not PEM (a PKCS #12 `.pfx` file? `openssl pkcs12 -in app.pfx -nodes -out app.pem` \
+                     converts one)"
+                        .to_owned(),
+                ));
+            }
+        }
+        if contains(key_pem.as_ref(), b"-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            return Err(invalid(
+                "its private key is encrypted (`openssl pkey -in key.pem -out plain.pem` writes it \
+                 unencrypted)"
+                    .to_owned(),
+            ));
+        }
         let chain = CertificateDer::pem_slice_iter(certificate_pem.as_ref())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| invalid(format!("its PEM cannot be read: {error}")))?;
@@ -130,6 +147,11 @@ impl Certificate {
         URL_SAFE_NO_PAD.encode_string(signature, &mut jwt);
         Ok(jwt)
     }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
 }
 
 /// Random bytes written as a version 4 UUID, the GUID Entra ID expects as `jti`.
@@ -261,8 +283,14 @@ pub(super) mod tests {
         assert_eq!(refusal(KEY, KEY), "the client certificate: no CERTIFICATE block in its PEM");
         assert!(refusal(CERTIFICATE, CERTIFICATE)
             .starts_with("the client certificate: no private key in its PEM"));
-        assert!(refusal(CERTIFICATE, "").starts_with("the client certificate: no private key in its PEM"));
         let bad_base64 = "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n";
+        let encrypted = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert!(refusal(CERTIFICATE, encrypted)
+            .starts_with("the client certificate: its private key is encrypted"));
+        // A PKCS #12 file is DER: no PEM block at all.
+        let pfx = "\u{30}\u{82}\u{a}\u{1}binary";
+        assert!(refusal(pfx, pfx).starts_with("the client certificate: it is not PEM (a PKCS #12"));
+        assert!(refusal(CERTIFICATE, "").starts_with("the client certificate: it is not PEM"));
         assert!(refusal(bad_base64, KEY).starts_with("the client certificate: its PEM cannot be read"));
     }
 
