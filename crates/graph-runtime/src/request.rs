@@ -51,9 +51,9 @@ pub(crate) struct Attempt<'a> {
 }
 
 /// The request for one attempt: default headers, replaced by the request's own headers of the same
-/// name, then user agent, `Accept` as `accept` says, `Content-Type` when there is a body, `Authorization` (marked
-/// sensitive) while the origin is unchanged, and `Retry-Attempt` on retries. Credential headers,
-/// whoever set them, stay behind once a redirect has left the origin.
+/// name, then user agent, `Accept` as `accept` says, `Content-Type` when there is a body,
+/// `Authorization` (marked sensitive) while the origin is unchanged, and `Retry-Attempt` on retries.
+/// Credential headers, whoever set them, stay behind once a redirect has left the origin.
 pub(crate) fn build(
     config: &Config,
     operation: Operation,
