@@ -22,6 +22,13 @@ pub fn sends_arguments(op: &Operation) -> bool {
     op.method == HttpMethod::GET && matches!(op.request_body, Some(RequestBody::Parameters { .. }))
 }
 
+/// An update (`PATCH`) or a replacement (`PUT`): OData lets the service answer either with the
+/// object or with `204 No Content`, and Intune's services answer `204` where the pages document the
+/// object, so the documented body is only what may come.
+pub fn may_answer_without_body(op: &Operation) -> bool {
+    matches!(op.method, HttpMethod::PATCH | HttpMethod::PUT)
+}
+
 /// Names the models module uses unqualified (imports and prelude types); a Graph type that would
 /// shadow one of them gets a suffix instead.
 pub const MODEL_RESERVED: &[&str] = &[

@@ -369,6 +369,12 @@ fn response_sentence(op: &Operation) -> String {
                 code(&status)
             )
         }
+        Some(body) if op.response.status != 204 && crate::catalog::may_answer_without_body(op) => format!(
+            "Returns {} with {} in the body; the service may answer `204 No Content` instead (Intune's \
+             do, and `Prefer: return=minimal` asks for it), so `.await` yields an `Option`.",
+            code(&status),
+            code(&type_ref_text(body))
+        ),
         Some(body) if op.response.status != 204 => {
             format!("Returns {} with {} in the body.", code(&status), code(&type_ref_text(body)))
         }

@@ -441,7 +441,7 @@ pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream
 }
 
 /// The `E` of an operation's `graph_runtime::Request`: `Paged<T>` for a list, `Raw` for a stream,
-/// `Json<T>` for another response body, `NoContent` for none.
+/// `JsonOrNoContent<T>` for an update's body, `Json<T>` for another body, `NoContent` for none.
 fn expect_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> TokenStream {
     match (&op.response.body, is_paged(op)) {
         (Some(TypeRef::Collection(item)), true) => {
@@ -450,6 +450,9 @@ fn expect_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> T
         }
         _ if matches!(response_shape(op, catalog), Some(ResponseShape::Raw)) => quote!(graph_runtime::Raw),
         _ => match response_type(op, catalog, models) {
+            Some(response) if catalog::may_answer_without_body(op) => {
+                quote!(graph_runtime::JsonOrNoContent<#response>)
+            }
             Some(response) => quote!(graph_runtime::Json<#response>),
             None => quote!(graph_runtime::NoContent),
         },

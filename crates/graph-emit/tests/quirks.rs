@@ -241,8 +241,14 @@ fn quirks() -> Api {
         .iter()
         .map(|name| QueryOption { name: (*name).to_owned(), span: span(45) })
         .collect();
-    let mut update_node =
-        operation("updateNode", HttpMethod::PATCH, vec![path("/nodes/{node-id}", node_key())], 204, None);
+    // Documented as Intune's update pages document theirs: `200 OK` with the object.
+    let mut update_node = operation(
+        "updateNode",
+        HttpMethod::PATCH,
+        vec![path("/nodes/{node-id}", node_key())],
+        200,
+        Some(named("node")),
+    );
     update_node.request_body =
         Some(RequestBody::Resource { type_ref: named("node"), properties: Vec::new(), span: span(80) });
     update_node.examples = vec![
@@ -250,8 +256,8 @@ fn quirks() -> Api {
             HttpMethod::PATCH,
             "/nodes/{node-id}",
             Some(json!({"@odata.type": "#microsoft.graph.leafNode", "leafOnly": "x", "status": "unknown"})),
-            204,
-            None,
+            200,
+            Some(json!({"@odata.type": "#microsoft.graph.leafNode", "id": "n1", "leafOnly": "x"})),
         ),
         // JSON the model cannot read: a string for a Double, deep in a derived type's inherited list.
         example(
@@ -560,9 +566,15 @@ fn builders_cover_calls_two_keys_and_shared_methods() {
     for method in ["pub fn delete_node(&self)", "pub fn purge_node(&self)"] {
         assert!(squashed.contains(&squash(&format!("{method} {no_content}"))), "{method}: {paths}");
     }
+    // An update documented with the object yields it when it comes, `None` for `204 No Content`.
     let patch = "pub fn patch<'body>(&self, body: &'body models::AnyNode) -> graph_runtime::Request<'body, \
-                 graph_runtime::NoContent, graph_runtime::options::NoOptions, models::AnyNode>";
+                 graph_runtime::JsonOrNoContent<models::AnyNode>, graph_runtime::options::NoOptions, \
+                 models::AnyNode>";
     assert!(squashed.contains(&squash(patch)), "{paths}");
+    assert!(squashed.contains(&squash(
+        "/// Returns `200 OK` with `node` in the body; the service may answer `204 No Content` instead \
+         (Intune's do, and `Prefer: return=minimal` asks for it), so `.await` yields an `Option`."
+    )));
     assert!(squashed.contains(&squash("graph_runtime::Paged<models::AnyNode>")));
     assert!(paths.contains("Permissions (from most to least privileged):"));
     assert!(paths.contains(

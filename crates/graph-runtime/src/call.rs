@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -56,8 +56,8 @@ pub mod options {
     pub enum NoOptions {}
 }
 
-/// What a successful response holds, as a [`Request`]'s `E` parameter: [`Json`], [`Paged`], [`Raw`]
-/// or [`NoContent`].
+/// What a successful response holds, as a [`Request`]'s `E` parameter: [`Json`], [`JsonOrNoContent`],
+/// [`Paged`], [`Raw`] or [`NoContent`].
 pub trait Expect {
     /// What `.await` yields on success.
     type Output;
@@ -84,6 +84,12 @@ pub enum Accept {
 /// A JSON body decoded into `T`.
 pub struct Json<T>(PhantomData<fn() -> T>);
 
+/// A JSON body decoded into `T`, or none: `.await` yields `None` for `204 No Content` (or an empty
+/// body). An update (`PATCH`) or replacement (`PUT`) is read this way, since OData lets the service
+/// answer one with the object or without it, and Intune's services answer `204` although the pages
+/// document `200 OK` with the object (`Prefer: return=minimal` asks any service for `204`).
+pub struct JsonOrNoContent<T>(PhantomData<fn() -> T>);
+
 /// A list: `.await` yields the first page; [`Request::pager`] and [`Request::items`] follow
 /// `@odata.nextLink` through the rest.
 pub struct Paged<T>(PhantomData<fn() -> T>);
@@ -100,6 +106,17 @@ impl<T: DeserializeOwned> Expect for Json<T> {
 
     fn read(operation: Operation, response: &HttpResponse) -> Result<T, Error> {
         decode(operation, response)
+    }
+}
+
+impl<T: DeserializeOwned> Expect for JsonOrNoContent<T> {
+    type Output = Option<T>;
+
+    fn read(operation: Operation, response: &HttpResponse) -> Result<Option<T>, Error> {
+        if response.status == StatusCode::NO_CONTENT || response.body.trim_ascii().is_empty() {
+            return Ok(None);
+        }
+        decode(operation, response).map(Some)
     }
 }
 
@@ -132,7 +149,8 @@ impl Expect for NoContent {
 
 /// One operation call, prepared: its operation, path, query options, headers and borrowed body.
 ///
-/// - `E`: what the response holds ([`Json`], [`Paged`], [`Raw`] or [`NoContent`]);
+/// - `E`: what the response holds ([`Json`], [`JsonOrNoContent`], [`Paged`], [`Raw`] or
+///   [`NoContent`]);
 /// - `O`: which query options the operation takes (a marker implementing [`options`] traits);
 /// - `B`: the request body's type (`()` when the operation sends none).
 ///

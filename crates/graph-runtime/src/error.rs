@@ -401,12 +401,17 @@ impl DecodeError {
             // Trailing characters after a complete value are an error at the top level.
             .and_then(|value| deserializer.end().map(|()| value).map_err(|error| (".".to_owned(), error)));
         decoded.map_err(|(path, error)| {
+            // serde_json's "EOF while parsing a value at line 1 column 0" says less.
+            let message = match body.trim_ascii().is_empty() {
+                true => "the response has no body".to_owned(),
+                false => error.to_string(),
+            };
             Box::new(DecodeError {
                 operation,
                 status,
                 type_name: std::any::type_name::<R>(),
                 path,
-                message: error.to_string(),
+                message,
                 body_start: body_start(&String::from_utf8_lossy(body)),
                 request_id: header_text(headers, "request-id").map(str::to_owned),
             })
@@ -558,6 +563,17 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("at `target.groupId`: invalid type: integer `5`"), "{message}");
         assert!(message.contains(r#"body starts "{\"id\":\"a\""#), "{message}");
+    }
+
+    #[test]
+    fn a_missing_body_is_reported_as_missing() {
+        for body in [&b""[..], b" \r\n"] {
+            let error =
+                DecodeError::decode::<Value>(OPERATION, StatusCode::NO_CONTENT, &HeaderMap::new(), body)
+                    .unwrap_err();
+            assert_eq!(error.message, "the response has no body");
+            assert!(error.to_string().contains("HTTP 204 No Content response is not a valid"), "{error}");
+        }
     }
 
     #[test]

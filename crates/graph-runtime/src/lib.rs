@@ -51,7 +51,7 @@ pub use auth::{
     TokenError, TokenFuture, TokenProvider,
 };
 pub use bytes::Bytes;
-pub use call::{options, Accept, Expect, Json, NoContent, Paged, Raw, Request};
+pub use call::{options, Accept, Expect, Json, JsonOrNoContent, NoContent, Paged, Raw, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
 pub use config::{NationalCloud, RetryPolicy};
 pub use error::{DecodeError, Error, ErrorDetail, GraphError, GraphErrorBody, InnerError};

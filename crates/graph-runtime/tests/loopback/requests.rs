@@ -2,7 +2,9 @@
 //! set on it and reads the response as its `Expect` says; a `Paged` request walks the next links.
 
 use futures_util::TryStreamExt;
-use graph_runtime::{options, Json, Method, NoContent, Operation, Paged, Raw, Request, RequestPath};
+use graph_runtime::{
+    options, Json, JsonOrNoContent, Method, NoContent, Operation, Paged, Raw, Request, RequestPath,
+};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -56,6 +58,46 @@ async fn a_body_is_sent_as_json_and_no_content_reads_nothing() {
     // A request is a value: a clone sends the same call again.
     let () = request.clone().send().await.unwrap();
     let () = request.await.unwrap();
+}
+
+#[tokio::test]
+async fn an_update_yields_the_object_or_none_when_the_service_answers_without_one() {
+    let server = MockServer::start().await;
+    // As Intune answers an update whatever its page says, and any service `Prefer: return=minimal`.
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/items/7"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    // As the pages document it.
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/items/8"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "8", "name": "renamed"})))
+        .mount(&server)
+        .await;
+    // 200 with no body at all.
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/items/9"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let body = json!({"name": "renamed"});
+    let update = |id: &str| -> Request<'_, JsonOrNoContent<Value>, options::NoOptions, Value> {
+        Request::new(&client, UPDATE_ITEM, RequestPath::root().literal("items").param(id)).body(&body)
+    };
+
+    assert_eq!(update("7").await.unwrap(), None);
+    assert_eq!(update("8").await.unwrap(), Some(json!({"id": "8", "name": "renamed"})));
+    assert_eq!(update("9").await.unwrap(), None);
+    // The same answers read as `Json` (a create's): the object, or an error that says why.
+    let as_json = |id: &str| -> Request<'_, Json<Value>, options::NoOptions, Value> {
+        Request::new(&client, UPDATE_ITEM, RequestPath::root().literal("items").param(id)).body(&body)
+    };
+    assert_eq!(as_json("8").await.unwrap(), json!({"id": "8", "name": "renamed"}));
+    let error = as_json("7").await.unwrap_err().to_string();
+    assert!(error.contains("HTTP 204 No Content response is not a valid"), "{error}");
+    assert!(error.contains("the response has no body"), "{error}");
 }
 
 #[tokio::test]
