@@ -367,7 +367,15 @@ impl ExampleContext<'_, '_, '_> {
                 ResponseShape::Collection(item) => {
                     fit::misfit(catalog, body.get("value")?, &TypeRef::Collection(Box::new(item.clone())))
                 }
-                ResponseShape::AnyJson | ResponseShape::Raw => None,
+                ResponseShape::Single(type_ref) => match body.get("value") {
+                    Some(value) => fit::misfit(catalog, value, type_ref)
+                        .map(|misfit| fit::Misfit { at: format!(".value{}", misfit.at), ..misfit }),
+                    None => Some(fit::Misfit {
+                        at: ".value".to_owned(),
+                        problem: "absent, where OData puts a single value".to_owned(),
+                    }),
+                },
+                ResponseShape::Raw => None,
                 ResponseShape::Model(type_ref) => fit::misfit(catalog, body, type_ref),
             }?;
             Some(format!(

@@ -402,8 +402,9 @@ pub fn body_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) ->
 pub enum ResponseShape<'o> {
     /// `{"value": [...]}`, read as `graph_runtime::odata::Collection` of this item type.
     Collection(&'o TypeRef),
-    /// A primitive or enum result, kept as JSON because Graph wraps it as `{"value": …}`.
-    AnyJson,
+    /// A primitive or enum result, which OData sends as `{"value": …}`: read as
+    /// `graph_runtime::odata::Single` of its type.
+    Single(&'o TypeRef),
     /// An `Edm.Stream` result: the body's bytes as they came (`graph_runtime::Raw`). The pages'
     /// examples show a `{"value": "<base64>"}` object; no shape is assumed.
     Raw,
@@ -416,12 +417,13 @@ pub fn response_shape<'o>(op: &'o Operation, catalog: &Catalog<'_>) -> Option<Re
     if op.response.status == 204 {
         return None;
     }
-    Some(match op.response.body.as_ref()? {
+    let body = op.response.body.as_ref()?;
+    Some(match body {
         TypeRef::Collection(item) => ResponseShape::Collection(item),
         TypeRef::Primitive(Primitive::Stream) => ResponseShape::Raw,
-        TypeRef::Primitive(_) => ResponseShape::AnyJson,
+        single @ TypeRef::Primitive(_) => ResponseShape::Single(single),
         TypeRef::Named(name) if catalog.get(name).is_some_and(|def| def.kind == graph_ir::TypeKind::Enum) => {
-            ResponseShape::AnyJson
+            ResponseShape::Single(body)
         }
         named @ TypeRef::Named(_) => ResponseShape::Model(named),
     })
@@ -434,7 +436,10 @@ pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream
             let item = catalog.type_tokens(item, models, false);
             quote!(graph_runtime::odata::Collection<#item>)
         }
-        ResponseShape::AnyJson => quote!(serde_json::Value),
+        ResponseShape::Single(type_ref) => {
+            let value = catalog.type_tokens(type_ref, models, false);
+            quote!(graph_runtime::odata::Single<#value>)
+        }
         ResponseShape::Raw => quote!(graph_runtime::Bytes),
         ResponseShape::Model(type_ref) => catalog.type_tokens(type_ref, models, false),
     })

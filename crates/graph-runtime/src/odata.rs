@@ -1,4 +1,5 @@
-//! OData helpers the generated models use: `@odata.type` discrimination and collection pages.
+//! OData helpers the generated models use: `@odata.type` discrimination, collection pages and
+//! single values.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -56,20 +57,58 @@ impl<T: Serialize> Serialize for Collection<T> {
 /// hold hundreds of items, and a decode error keeps its path into them (`value[3].id`).
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Collection<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(CollectionVisitor(PhantomData))
+        let visitor = ValueObjectVisitor { lifts_next_link: true, item: PhantomData };
+        let (value, next_link, additional_properties) = deserializer.deserialize_map(visitor)?;
+        Ok(Collection { value, next_link, additional_properties })
     }
 }
 
-struct CollectionVisitor<T>(PhantomData<T>);
+/// A single primitive or enum value as OData sends it, `{"value": …}`: the result of a function
+/// that returns a `Boolean`, or of an action that returns a `String` or an enum member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Single<T> {
+    /// The value.
+    pub value: T,
+    /// Any other members (`@odata.context`, …), kept as they came.
+    pub additional_properties: Map<String, Value>,
+}
 
-impl<'de, T: Deserialize<'de>> de::Visitor<'de> for CollectionVisitor<T> {
-    type Value = Collection<T>;
+/// `value` first, then the other members.
+impl<T: Serialize> Serialize for Single<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut single = ObjectWriter::new(serializer)?;
+        single.object.serialize_entry("value", &self.value)?;
+        single.end(&self.additional_properties)
+    }
+}
+
+/// An object without `value` is an error; everything else is kept as it came.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Single<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let visitor = ValueObjectVisitor { lifts_next_link: false, item: PhantomData };
+        let (value, _, additional_properties) = deserializer.deserialize_map(visitor)?;
+        Ok(Single { value, additional_properties })
+    }
+}
+
+/// Reads an object whose result is its `value` member: that member as `T`, `@odata.nextLink` apart
+/// when `lifts_next_link` (a collection page), the other members as they came.
+struct ValueObjectVisitor<T> {
+    lifts_next_link: bool,
+    item: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> de::Visitor<'de> for ValueObjectVisitor<T> {
+    type Value = (T, Option<String>, Map<String, Value>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a collection page (an object with `value`)")
+        match self.lifts_next_link {
+            true => f.write_str("a collection page (an object with `value`)"),
+            false => f.write_str("an object with `value`"),
+        }
     }
 
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Collection<T>, A::Error> {
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut value = None;
         let mut next_link = None;
         let mut additional_properties = Map::new();
@@ -77,7 +116,7 @@ impl<'de, T: Deserialize<'de>> de::Visitor<'de> for CollectionVisitor<T> {
             match key.as_str() {
                 "value" if value.is_none() => value = Some(map.next_value()?),
                 "value" => return Err(de::Error::duplicate_field("value")),
-                "@odata.nextLink" => next_link = map.next_value()?,
+                "@odata.nextLink" if self.lifts_next_link => next_link = map.next_value()?,
                 _ => {
                     let member = map.next_value()?;
                     additional_properties.insert(key, member);
@@ -85,7 +124,7 @@ impl<'de, T: Deserialize<'de>> de::Visitor<'de> for CollectionVisitor<T> {
             }
         }
         let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
-        Ok(Collection { value, next_link, additional_properties })
+        Ok((value, next_link, additional_properties))
     }
 }
 
@@ -167,8 +206,7 @@ impl<M: SerializeMap> ObjectWriter<M> {
 
 #[cfg(test)]
 mod tests {
-    use super::Collection;
-    use super::{ObjectReader, ObjectWriter};
+    use super::{Collection, ObjectReader, ObjectWriter, Single};
     use serde_json::{json, Map, Value};
 
     /// A model as the generator writes one: two declared properties and the rest.
@@ -272,5 +310,25 @@ mod tests {
         );
         let last = Collection::<u8> { value: vec![], next_link: None, additional_properties: Map::new() };
         assert_eq!(serde_json::to_string(&last).unwrap(), r#"{"value":[]}"#);
+    }
+
+    #[test]
+    fn a_single_value_is_read_from_value_and_written_back_with_the_rest() {
+        let single: Single<bool> =
+            serde_json::from_str(r#"{"@odata.context":"ctx#Edm.Boolean","value":true}"#).unwrap();
+        assert!(single.value);
+        assert_eq!(
+            serde_json::to_string(&single).unwrap(),
+            r#"{"value":true,"@odata.context":"ctx#Edm.Boolean"}"#
+        );
+        // Only a page's next link is lifted out of the other members.
+        let single: Single<u8> = serde_json::from_str(r#"{"value":2,"@odata.nextLink":"n"}"#).unwrap();
+        assert_eq!(single.additional_properties.get("@odata.nextLink"), Some(&json!("n")));
+        let error = serde_json::from_str::<Single<String>>(r#""bare""#).unwrap_err();
+        assert!(error.to_string().contains("expected an object with `value`"), "{error}");
+        let error = serde_json::from_str::<Single<String>>(r#"{"@odata.null":true}"#).unwrap_err();
+        assert!(error.to_string().starts_with("missing field `value`"), "{error}");
+        let error = serde_json::from_str::<Single<String>>(r#"{"value":"x","value":"y"}"#).unwrap_err();
+        assert!(error.to_string().starts_with("duplicate field `value`"), "{error}");
     }
 }
