@@ -29,6 +29,19 @@ pub fn may_answer_without_body(op: &Operation) -> bool {
     matches!(op.method, HttpMethod::PATCH | HttpMethod::PUT)
 }
 
+/// The `@odata.type` an operation's body is sent with (`#microsoft.graph.windows10GeneralConfiguration`)
+/// when the page's body type derives from another type than `entity`: the URL then addresses its
+/// base (`deviceConfigurations`), which the service reads the body as unless the body names its type.
+/// A type whose base is `entity` is the URL's own type: it needs no annotation.
+pub fn body_odata_type(op: &Operation, catalog: &Catalog<'_>) -> Option<String> {
+    let Some(RequestBody::Resource { type_ref: TypeRef::Named(name), .. }) = &op.request_body else {
+        return None;
+    };
+    let def = catalog.get(name)?;
+    let base = def.base_type.as_deref()?;
+    (base != "entity").then(|| format!("#{}.{}", def.namespace, def.name))
+}
+
 /// Names the models module uses unqualified (imports and prelude types); a Graph type that would
 /// shadow one of them gets a suffix instead.
 pub const MODEL_RESERVED: &[&str] = &[

@@ -449,7 +449,15 @@ impl ExampleContext<'_, '_, '_> {
                 )
             }
             (_, Some(body_type), Some(json)) => {
-                (quote!(let body: #body_type = example(#json);), quote!(&body), quote!(Some(#json)))
+                // What the runtime sends: the example's body, with the type the method names added.
+                let sent = match self.annotated_request_body() {
+                    Some(annotated) => {
+                        let annotated = raw_str(&annotated);
+                        quote!(Some(#annotated))
+                    }
+                    None => quote!(Some(#json)),
+                };
+                (quote!(let body: #body_type = example(#json);), quote!(&body), sent)
             }
             (_, Some(_), None) => return Err("the example request has no JSON body".to_owned()),
             (_, None, _) => (TokenStream::new(), TokenStream::new(), quote!(None)),
@@ -486,6 +494,19 @@ impl ExampleContext<'_, '_, '_> {
             }
         };
         Ok((test, checks_aliases))
+    }
+
+    /// The example's request body as the runtime sends it when the method names the body's type
+    /// ([`catalog::body_odata_type`]) and the body names none; `None` when it is sent as it is.
+    fn annotated_request_body(&self) -> Option<String> {
+        let odata_type = catalog::body_odata_type(self.op, self.version.catalog)?;
+        let mut body = self.example.request.as_ref()?.body.clone()?;
+        let Value::Object(members) = &mut body else { return None };
+        if members.contains_key("@odata.type") {
+            return None;
+        }
+        members.insert("@odata.type".to_owned(), Value::String(odata_type));
+        Some(pretty(&body))
     }
 
     /// A function call's parameters as the parameters struct will send them again: checked against

@@ -595,15 +595,21 @@ pub fn node_methods(
                     }
                 }
             }
-            Some(body) => quote! {
-                #doc
-                #cfg
-                #[inline]
-                pub fn #method<'body>(&self, body: &'body #body) -> graph_runtime::Request<'body, #expect, #options, #body> {
-                    let request = #new_request;
-                    request.body(body)
+            Some(body) => {
+                let with_body = match catalog::body_odata_type(leaf.op, catalog) {
+                    Some(odata_type) => quote!(request.body(body).body_type(#odata_type)),
+                    None => quote!(request.body(body)),
+                };
+                quote! {
+                    #doc
+                    #cfg
+                    #[inline]
+                    pub fn #method<'body>(&self, body: &'body #body) -> graph_runtime::Request<'body, #expect, #options, #body> {
+                        let request = #new_request;
+                        #with_body
+                    }
                 }
-            },
+            }
             None => quote! {
                 #doc
                 #cfg

@@ -331,6 +331,23 @@ fn quirks() -> Api {
         // A single value shown bare, not as OData sends it.
         example(HttpMethod::GET, "/reports/getReport(period='D7',top=5)", None, 200, Some(json!("report"))),
     ];
+    // A body of a derived type sent to its base's collection: the method names its type.
+    let mut create_leaf = operation(
+        "createLeafNode",
+        HttpMethod::POST,
+        vec![path("/nodes", vec![literal("nodes")])],
+        201,
+        Some(named("leafNode")),
+    );
+    create_leaf.request_body =
+        Some(RequestBody::Resource { type_ref: named("leafNode"), properties: Vec::new(), span: span(80) });
+    create_leaf.examples = vec![example(
+        HttpMethod::POST,
+        "/nodes",
+        Some(json!({"leafOnly": "x"})),
+        201,
+        Some(json!({"@odata.type": "#microsoft.graph.leafNode", "id": "n2", "leafOnly": "x"})),
+    )];
     // An enum result, which OData sends as `{"value": "member"}` too.
     let mut node_status = operation(
         "getNodeStatus",
@@ -452,6 +469,7 @@ fn quirks() -> Api {
         list,
         report,
         node_status,
+        create_leaf,
         weigh,
         history,
         clone,
@@ -738,6 +756,25 @@ fn a_primitive_or_enum_result_is_read_as_a_single_value() {
         "// getReport example 2: no tests, because its JSON does not fit the model: the response body at \
          quirks.md:70, `.value`: absent, where OData puts a single value."
     ));
+}
+
+#[test]
+fn a_body_of_a_derived_type_is_sent_naming_it() {
+    let files = emit();
+    let paths = file(&files, "src/beta/paths.rs");
+    assert!(paths.contains(r##"request.body(body).body_type("#microsoft.graph.leafNode")"##), "{paths}");
+    // `node` derives from `entity` only: the URL's own type, sent as it is.
+    assert_eq!(paths.matches(".body_type(").count(), 1, "{paths}");
+    // The example's body names no type; the test expects it with the one the runtime adds.
+    let tests = file(&files, "tests/examples.rs");
+    let start = tests.find("async fn create_leaf_node_example_1_sends_the_request").expect("the test");
+    let test = squash(&tests[start..]);
+    assert!(test.contains(&squash(
+        r###"Some(r##"{ "@odata.type": "#microsoft.graph.leafNode", "leafOnly": "x" }"##)"###
+    )));
+    assert!(test.contains(&squash(
+        "let body: quirks_client::beta::models::AnyLeafNode = example(CREATE_LEAF_NODE_EXAMPLE_1_REQUEST);"
+    )));
 }
 
 #[test]

@@ -191,6 +191,8 @@ pub struct Request<'b, E, O = options::NoOptions, B: ?Sized = ()> {
     query: QueryOptions,
     headers: Headers,
     body: Option<&'b B>,
+    /// The `@odata.type` the body is sent with unless its object names one ([`Request::body_type`]).
+    body_type: Option<&'static str>,
     /// Why the function's parameters could not be written into the URL ([`Request::arguments`]):
     /// the request then fails with [`Error::InvalidArgument`] when sent, and nothing is sent.
     refused_arguments: Option<String>,
@@ -225,6 +227,7 @@ impl<E, O> Request<'static, E, O, ()> {
             query: QueryOptions::new(),
             headers: Headers::default(),
             body: None,
+            body_type: None,
             refused_arguments: None,
             marker: PhantomData,
         }
@@ -261,6 +264,7 @@ impl<E, O> Request<'static, E, O, ()> {
             query: self.query,
             headers: self.headers,
             body: Some(body),
+            body_type: self.body_type,
             refused_arguments: self.refused_arguments,
             marker: PhantomData,
         }
@@ -268,6 +272,15 @@ impl<E, O> Request<'static, E, O, ()> {
 }
 
 impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
+    /// The same request with its body's type named (`#microsoft.graph.windows10GeneralConfiguration`):
+    /// sent as the body's `@odata.type` unless the body's JSON object names one. Generated methods
+    /// call this where the page's body is of a type derived from the one the URL addresses (a
+    /// `windows10GeneralConfiguration` sent to `deviceConfigurations`): OData reads a body as the
+    /// URL's type, which lacks the derived type's properties, unless the body names its own.
+    pub fn body_type(self, odata_type: &'static str) -> Self {
+        Request { body_type: Some(odata_type), ..self }
+    }
+
     /// The operation this request sends.
     pub fn operation(&self) -> Operation {
         self.operation
@@ -421,9 +434,10 @@ impl<'b, E: Expect, O, B: Serialize + ?Sized> Request<'b, E, O, B> {
         if let Some(reason) = self.refused_arguments {
             return Err(Error::InvalidArgument { operation: self.operation, reason });
         }
+        let body = self.body.map(|body| TypedBody { body, odata_type: self.body_type });
         let response = self
             .client
-            .send_request(self.operation, &self.path, &self.query, headers, E::ACCEPT, self.body)
+            .send_request(self.operation, &self.path, &self.query, headers, E::ACCEPT, body.as_ref())
             .await?;
         E::read(self.operation, &response)
     }
@@ -465,6 +479,21 @@ impl<T: DeserializeOwned + Send + 'static, O> Request<'static, Paged<T>, O, ()> 
     }
 }
 
+/// A request's body as it is sent: with `odata_type` as its `@odata.type` unless it names one.
+struct TypedBody<'b, B: ?Sized> {
+    body: &'b B,
+    odata_type: Option<&'static str>,
+}
+
+impl<B: Serialize + ?Sized> Serialize for TypedBody<'_, B> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.odata_type {
+            Some(odata_type) => crate::odata::serialize_with_type(self.body, odata_type, serializer),
+            None => self.body.serialize(serializer),
+        }
+    }
+}
+
 impl<E, O, B: ?Sized> Clone for Request<'_, E, O, B> {
     fn clone(&self) -> Self {
         Request {
@@ -474,6 +503,7 @@ impl<E, O, B: ?Sized> Clone for Request<'_, E, O, B> {
             query: self.query.clone(),
             headers: self.headers.clone(),
             body: self.body,
+            body_type: self.body_type,
             refused_arguments: self.refused_arguments.clone(),
             marker: PhantomData,
         }

@@ -18,7 +18,7 @@ pub fn type_name(value: &Value) -> Option<&str> {
 
 /// Serialises `value` as a JSON object that names its derived type: when the object has no
 /// `@odata.type`, `odata_type` (e.g. `#microsoft.graph.groupAssignmentTarget`) is added.
-pub fn serialize_with_type<T: Serialize, S: Serializer>(
+pub fn serialize_with_type<T: Serialize + ?Sized, S: Serializer>(
     value: &T,
     odata_type: &str,
     serializer: S,
