@@ -103,20 +103,20 @@ async fn an_update_yields_the_object_or_none_when_the_service_answers_without_on
 #[tokio::test]
 async fn a_body_of_a_derived_type_is_sent_naming_it_unless_it_names_a_type_itself() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1.0/items"))
-        .and(body_json(json!({"@odata.type": "#microsoft.graph.leafItem", "name": "leaf"})))
-        .respond_with(ResponseTemplate::new(204))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1.0/items"))
-        .and(body_json(json!({"@odata.type": "#microsoft.graph.deeperItem", "name": "deep"})))
-        .respond_with(ResponseTemplate::new(204))
-        .expect(1)
-        .mount(&server)
-        .await;
+    // Each body exactly once, as it must arrive.
+    let arrived = [
+        json!({"@odata.type": "#microsoft.graph.leafItem", "name": "leaf"}),
+        json!({"@odata.type": "#microsoft.graph.deeperItem", "name": "deep"}),
+    ];
+    for body in arrived {
+        Mock::given(method("POST"))
+            .and(path("/v1.0/items"))
+            .and(body_json(body))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
     let client = client(&server.uri());
     const CREATE_ITEM: Operation = Operation { method: Method::Post, version: "v1.0", template: "/items" };
     // The first body names no type: the request's is added. The second names a type derived
