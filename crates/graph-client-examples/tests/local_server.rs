@@ -11,7 +11,7 @@
 use graph_client::beta::models::EnrollmentConfigurationAssignment;
 use graph_client_examples::*;
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
@@ -78,4 +78,42 @@ async fn a_service_error_comes_back_typed_through_a_generated_method() {
         "POST /beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign: \
          HTTP 403 Forbidden: Forbidden: Application is not authorized to perform this operation. (request-id rid-403)"
     );
+}
+
+#[tokio::test]
+async fn a_generated_method_gives_the_response_headers_and_accepts_a_minimal_answer() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server).await;
+    let location = format!("https://graph.microsoft.com{}('7')", configuration_url_path("assignments"));
+    // As the service answers a create sent with `Prefer: return=minimal`: no body, a `Location`.
+    Mock::given(method("POST"))
+        .and(path(configuration_url_path("assignments")))
+        .and(header("prefer", "return=minimal"))
+        .respond_with(
+            ResponseTemplate::new(204)
+                .insert_header("location", location.as_str())
+                .insert_header("request-id", "rid-204"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = beta_client(&server.uri()).unwrap();
+
+    let response = client
+        .device_management()
+        .device_enrollment_configurations()
+        .by_id(CONFIGURATION_ID)
+        .assignments()
+        .post(&new_assignment())
+        .header("Prefer", "return=minimal")
+        .allow_no_content()
+        .response()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 204);
+    assert_eq!(response.headers()["location"], location.as_str());
+    assert_eq!(response.headers()["request-id"], "rid-204");
+    let created: Option<EnrollmentConfigurationAssignment> = response.into_body();
+    assert_eq!(created, None);
 }

@@ -324,6 +324,21 @@ impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
         &self.headers.valid
     }
 
+    /// The same request, its response read as `E2` instead.
+    fn expecting<E2>(self) -> Request<'b, E2, O, B> {
+        Request {
+            client: self.client,
+            operation: self.operation,
+            path: self.path,
+            query: self.query,
+            headers: self.headers,
+            body: self.body,
+            body_type: self.body_type,
+            refused_arguments: self.refused_arguments,
+            marker: PhantomData,
+        }
+    }
+
     fn with_query(mut self, set: impl FnOnce(QueryOptions) -> QueryOptions) -> Self {
         self.query = set(self.query);
         self
@@ -426,20 +441,61 @@ impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
     }
 }
 
+impl<'b, T, O, B: ?Sized> Request<'b, Json<T>, O, B> {
+    /// The same request, yielding `None` instead of failing when the service answers without a body
+    /// (`204 No Content`, or an empty body), as [`JsonOrNoContent`] reads an update. For a create
+    /// sent with `.header("Prefer", "return=minimal")`, or an action whose page documents a
+    /// result the service leaves out; [`Request::response`] still gives the status and headers
+    /// (a create's `Location`).
+    pub fn allow_no_content(self) -> Request<'b, JsonOrNoContent<T>, O, B> {
+        self.expecting()
+    }
+}
+
 impl<'b, E: Expect, O, B: Serialize + ?Sized> Request<'b, E, O, B> {
     /// Sends the request (through retries and redirects) and reads the response; for a list, the
     /// first page only. `.await` on the request does the same.
     pub async fn send(self) -> Result<E::Output, Error> {
+        let operation = self.operation;
+        let response = self.exchange().await?;
+        E::read(operation, &response)
+    }
+
+    /// Sends the request as [`Request::send`] does and yields what it reads together with the
+    /// successful response's status and headers: a create's `Location`, an `ETag`, the service's
+    /// `request-id` (which Microsoft's support asks for), `Preference-Applied`.
+    ///
+    /// ```no_run
+    /// # async fn example(request: graph_runtime::Request<'_, graph_runtime::Json<serde_json::Value>>)
+    /// # -> Result<(), graph_runtime::Error> {
+    /// let response = request.response().await?;
+    /// let request_id = response.headers().get("request-id");
+    /// let created: serde_json::Value = response.into_body();
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A failure is the same [`Error`] as `send`'s, whose [`GraphError`](crate::GraphError) has
+    /// the failed response's headers.
+    pub async fn response(self) -> Result<http::Response<E::Output>, Error> {
+        let operation = self.operation;
+        let answered = self.exchange().await?;
+        let value = E::read(operation, &answered)?;
+        let mut response = http::Response::new(value);
+        *response.status_mut() = answered.status;
+        *response.headers_mut() = answered.headers;
+        Ok(response)
+    }
+
+    /// Sends the request through retries and redirects: the successful response, not yet read.
+    async fn exchange(self) -> Result<HttpResponse, Error> {
         let headers = self.headers.checked(self.operation)?;
         if let Some(reason) = self.refused_arguments {
             return Err(Error::InvalidArgument { operation: self.operation, reason });
         }
         let body = self.body.map(|body| TypedBody { body, odata_type: self.body_type });
-        let response = self
-            .client
+        self.client
             .send_request(self.operation, &self.path, &self.query, headers, E::ACCEPT, body.as_ref())
-            .await?;
-        E::read(self.operation, &response)
+            .await
     }
 }
 

@@ -55,6 +55,9 @@ pub use call::{options, Accept, Expect, Json, JsonOrNoContent, NoContent, Paged,
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
 pub use config::{NationalCloud, RetryPolicy};
 pub use error::{DecodeError, Error, ErrorDetail, GraphError, GraphErrorBody, InnerError};
+/// The `http` crate, whose types the runtime's API uses: [`Request::response`] yields an
+/// [`http::Response`], and [`GraphError::headers`] is an [`http::HeaderMap`].
+pub use http;
 pub use paging::{ItemStream, PageStream, Pager};
 pub use path::RequestPath;
 pub use query::QueryOptions;

@@ -13,6 +13,7 @@ use crate::support::*;
 
 const LIST_ITEMS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/items" };
 const UPDATE_ITEM: Operation = Operation { method: Method::Patch, version: "v1.0", template: "/items/{id}" };
+const CREATE_ITEM: Operation = Operation { method: Method::Post, version: "v1.0", template: "/items" };
 
 /// A marker as the generated crate defines one for a page listing `$select` and `$top`.
 enum SelectTop {}
@@ -101,6 +102,82 @@ async fn an_update_yields_the_object_or_none_when_the_service_answers_without_on
 }
 
 #[tokio::test]
+async fn a_response_gives_the_status_and_headers_beside_what_the_request_reads() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/items"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("location", "https://graph.microsoft.com/v1.0/items('8')")
+                .insert_header("request-id", "rid-201")
+                .set_body_json(json!({"id": "8", "name": "new"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/9"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .insert_header("request-id", "rid-404")
+                .set_body_json(json!({"error": {"code": "ResourceNotFound", "message": "No item 9."}})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let body = json!({"name": "new"});
+
+    let request: Request<'_, Json<Value>, options::NoOptions, Value> =
+        Request::new(&client, CREATE_ITEM, RequestPath::root().literal("items")).body(&body);
+    let response = request.response().await.unwrap();
+
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["location"], "https://graph.microsoft.com/v1.0/items('8')");
+    assert_eq!(response.headers()["request-id"], "rid-201");
+    assert_eq!(response.into_body(), json!({"id": "8", "name": "new"}));
+    // A failure is the error `send` gives, with the failed response's headers.
+    let missing: Request<'static, Json<Value>> =
+        Request::new(&client, GET_ITEM, RequestPath::root().literal("items").param("9"));
+    let error = missing.response().await.unwrap_err();
+    let error = error.as_graph().unwrap();
+    assert_eq!(error.status, 404);
+    assert_eq!(error.request_id(), Some("rid-404"));
+}
+
+#[tokio::test]
+async fn a_create_that_allows_no_content_yields_none_for_a_minimal_answer() {
+    let server = MockServer::start().await;
+    // What a service answers a create sent with `Prefer: return=minimal`.
+    Mock::given(method("POST"))
+        .and(path("/v1.0/items"))
+        .and(header("prefer", "return=minimal"))
+        .respond_with(
+            ResponseTemplate::new(204)
+                .insert_header("location", "https://graph.microsoft.com/v1.0/items('8')"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/items"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "8", "name": "new"})))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let body = json!({"name": "new"});
+    let create = || -> Request<'_, Json<Value>, options::NoOptions, Value> {
+        Request::new(&client, CREATE_ITEM, RequestPath::root().literal("items")).body(&body)
+    };
+
+    let minimal = create().header("Prefer", "return=minimal").allow_no_content().response().await.unwrap();
+    assert_eq!(minimal.status(), 204);
+    assert_eq!(minimal.headers()["location"], "https://graph.microsoft.com/v1.0/items('8')");
+    assert_eq!(minimal.into_body(), None);
+    // Without the header the service answers with the object, which still comes back typed.
+    assert_eq!(create().allow_no_content().await.unwrap(), Some(json!({"id": "8", "name": "new"})));
+}
+
+#[tokio::test]
 async fn a_body_of_a_derived_type_is_sent_naming_it_unless_it_names_a_type_itself() {
     let server = MockServer::start().await;
     // Each body exactly once, as it must arrive.
@@ -118,7 +195,6 @@ async fn a_body_of_a_derived_type_is_sent_naming_it_unless_it_names_a_type_itsel
             .await;
     }
     let client = client(&server.uri());
-    const CREATE_ITEM: Operation = Operation { method: Method::Post, version: "v1.0", template: "/items" };
     // The first body names no type: the request's is added. The second names a type derived
     // further, which is kept.
     for body in
