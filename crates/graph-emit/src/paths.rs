@@ -567,6 +567,12 @@ pub fn node_methods(
                 if is_paged(leaf.op) { ", or walk the whole list with `.pager()` or `.items()`" } else { "" }
             ));
         }
+        if let Some(ResponseShape::Single(_)) = response_shape(leaf.op, catalog) {
+            doc.paragraph(
+                "OData sends the result as `{\"value\": …}`: `.await` yields a `graph_runtime::odata::Single`, \
+                 whose `.value` is the result.",
+            );
+        }
         if catalog::sends_arguments(leaf.op) {
             doc.paragraph(
                 "The page lists the parameters as a request body, but a `GET` sends none: they go in the \

@@ -746,6 +746,11 @@ fn a_primitive_or_enum_result_is_read_as_a_single_value() {
         let expect = format!("graph_runtime::Json<graph_runtime::odata::Single<{value}>>");
         assert!(paths.contains(&squash(&expect)), "{expect}: {paths}");
     }
+    // The docs say where the result is: a `Single`'s `.value`, once for each of the two methods.
+    let said =
+        "OData sends the result as `{\"value\": …}`: `.await` yields a `graph_runtime::odata::Single`, \
+                whose `.value` is the result.";
+    assert_eq!(paths.matches(&squash(said)).count(), 2, "{paths}");
     let tests = file(&files, "tests/examples.rs");
     assert!(squashed_contains(&tests, "assert_round_trip::<graph_runtime::odata::Single<String>>"));
     assert!(squashed_contains(
