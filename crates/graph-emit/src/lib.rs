@@ -220,7 +220,13 @@ fn lib_rs(
         "A typed Microsoft Graph client: one module per API version, each with a `Client` whose methods \
          follow the URL path (`client.device_management().device_enrollment_configurations()…`), typed \
          models for every documented type, and request builders documenting each operation's \
-         permissions and responses.{}\n\nCargo features:\n\n{}",
+         permissions and responses.{}\n\nEvery operation method returns a `runtime::Request`: set the \
+         query options its page lists, then `.await` it for the documented result. `.response()` \
+         gives that result with the response's status and headers (a create's `Location`, the \
+         `request-id` Microsoft's support asks for), `.allow_no_content()` lets one whose page documents \
+         a body take a `204 No Content` instead, as `None` (an update always does), and a list's \
+         `.items()` walks every page.\
+         \n\nCargo features:\n\n{}",
         getting_started.unwrap_or_default(),
         features.join("\n")
     );
