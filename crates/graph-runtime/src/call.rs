@@ -257,17 +257,7 @@ impl<E, O> Request<'static, E, O, ()> {
 
     /// The same request with a JSON body, serialised when the request is sent.
     pub fn body<B: ?Sized>(self, body: &B) -> Request<'_, E, O, B> {
-        Request {
-            client: self.client,
-            operation: self.operation,
-            path: self.path,
-            query: self.query,
-            headers: self.headers,
-            body: Some(body),
-            body_type: self.body_type,
-            refused_arguments: self.refused_arguments,
-            marker: PhantomData,
-        }
+        self.retyped(Some(body))
     }
 }
 
@@ -324,15 +314,15 @@ impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
         &self.headers.valid
     }
 
-    /// The same request, its response read as `E2` instead.
-    fn expecting<E2>(self) -> Request<'b, E2, O, B> {
+    /// The same request with `body`, its response read as `E2`: the one place a request changes type.
+    fn retyped<'c, E2, B2: ?Sized>(self, body: Option<&'c B2>) -> Request<'c, E2, O, B2> {
         Request {
             client: self.client,
             operation: self.operation,
             path: self.path,
             query: self.query,
             headers: self.headers,
-            body: self.body,
+            body,
             body_type: self.body_type,
             refused_arguments: self.refused_arguments,
             marker: PhantomData,
@@ -448,7 +438,8 @@ impl<'b, T, O, B: ?Sized> Request<'b, Json<T>, O, B> {
     /// result the service leaves out; [`Request::response`] still gives the status and headers
     /// (a create's `Location`).
     pub fn allow_no_content(self) -> Request<'b, JsonOrNoContent<T>, O, B> {
-        self.expecting()
+        let body = self.body;
+        self.retyped(body)
     }
 }
 
