@@ -223,8 +223,8 @@ async fn a_raw_request_yields_the_body_as_it_came() {
                 .get("accept")
                 .is_some_and(|value| value == "application/octet-stream, application/json")
         })
-        .respond_with(ResponseTemplate::new(200).set_body_raw(report.to_vec(), "application/octet-stream"))
-        .expect(1)
+        .respond_with(ResponseTemplate::new(200).set_body_raw(report.to_vec(), "text/csv"))
+        .expect(2)
         .mount(&server)
         .await;
     let client = client(&server.uri());
@@ -235,9 +235,12 @@ async fn a_raw_request_yields_the_body_as_it_came() {
     let request: Request<'_, Raw, options::NoOptions, Value> =
         Request::new(&client, GET_REPORT, RequestPath::root().literal("reports").literal("getReport"))
             .body(&body);
-    let bytes = request.await.unwrap();
-
+    let bytes = request.clone().await.unwrap();
     assert_eq!(bytes.as_ref(), report);
+    // `.response()` tells what the bytes are.
+    let response = request.response().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/csv");
+    assert_eq!(response.body().as_ref(), report);
 }
 
 #[tokio::test]
