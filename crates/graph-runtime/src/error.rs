@@ -387,6 +387,9 @@ pub struct DecodeError {
     pub request_id: Option<String>,
 }
 
+/// Why a response without a body fails to decode, and how a request takes one.
+const NO_BODY: &str = "the response has no body (a request's `.allow_no_content()` reads that as `None`)";
+
 impl DecodeError {
     /// Decodes `body` as `R`, or says which type and JSON path failed and how the body starts.
     pub fn decode<R: serde::de::DeserializeOwned>(
@@ -401,9 +404,9 @@ impl DecodeError {
             // Trailing characters after a complete value are an error at the top level.
             .and_then(|value| deserializer.end().map(|()| value).map_err(|error| (".".to_owned(), error)));
         decoded.map_err(|(path, error)| {
-            // serde_json's "EOF while parsing a value at line 1 column 0" says less.
+            // serde_json's "EOF while parsing a value at line 1 column 0" says less, and not what to do.
             let message = match body.trim_ascii().is_empty() {
-                true => "the response has no body".to_owned(),
+                true => NO_BODY.to_owned(),
                 false => error.to_string(),
             };
             Box::new(DecodeError {
@@ -571,7 +574,8 @@ mod tests {
             let error =
                 DecodeError::decode::<Value>(OPERATION, StatusCode::NO_CONTENT, &HeaderMap::new(), body)
                     .unwrap_err();
-            assert_eq!(error.message, "the response has no body");
+            assert_eq!(error.message, NO_BODY);
+            assert!(error.to_string().contains("`.allow_no_content()`"), "{error}");
             assert!(error.to_string().contains("HTTP 204 No Content response is not a valid"), "{error}");
         }
     }

@@ -98,7 +98,9 @@ async fn an_update_yields_the_object_or_none_when_the_service_answers_without_on
     assert_eq!(as_json("8").await.unwrap(), json!({"id": "8", "name": "renamed"}));
     let error = as_json("7").await.unwrap_err().to_string();
     assert!(error.contains("HTTP 204 No Content response is not a valid"), "{error}");
-    assert!(error.contains("the response has no body"), "{error}");
+    // Saying what to do about it.
+    let hint = "the response has no body (a request's `.allow_no_content()` reads that as `None`)";
+    assert!(error.contains(hint), "{error}");
 }
 
 #[tokio::test]
