@@ -387,8 +387,10 @@ pub struct DecodeError {
     pub request_id: Option<String>,
 }
 
-/// Why a response without a body fails to decode, and how a request takes one.
-const NO_BODY: &str = "the response has no body (a request's `.allow_no_content()` reads that as `None`)";
+/// Why a response without a body fails to decode, and what takes one: a generated method's request
+/// (`Request`) and a caller of `Client::send_json` have different ways, so both are named.
+const NO_BODY: &str = "the response has no body (a request's `.allow_no_content()` reads that as `None`; \
+                       `Client::send_no_content` sends a call whose success has none)";
 
 impl DecodeError {
     /// Decodes `body` as `R`, or says which type and JSON path failed and how the body starts.

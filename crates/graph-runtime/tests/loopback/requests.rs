@@ -99,7 +99,8 @@ async fn an_update_yields_the_object_or_none_when_the_service_answers_without_on
     let error = as_json("7").await.unwrap_err().to_string();
     assert!(error.contains("HTTP 204 No Content response is not a valid"), "{error}");
     // Saying what to do about it.
-    let hint = "the response has no body (a request's `.allow_no_content()` reads that as `None`)";
+    let hint = "the response has no body (a request's `.allow_no_content()` reads that as `None`; \
+                `Client::send_no_content` sends a call whose success has none)";
     assert!(error.contains(hint), "{error}");
 }
 
