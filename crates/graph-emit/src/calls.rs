@@ -1,7 +1,8 @@
 //! A function's example call read from the page's URL (`getReport(period='D7',top=5)`) and written
-//! back as graph-runtime's `Request::arguments` writes it, so that the generated test of the example
-//! expects exactly the URL the runtime sends.
+//! back by graph-url, as graph-runtime's `Request::arguments` writes it, so that the generated test of
+//! the example expects exactly the URL the runtime sends.
 
+use graph_url::FunctionCall;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
@@ -146,53 +147,11 @@ fn alias_value(alias: &str, query: Option<&str>) -> Result<Value, String> {
     serde_json::from_str(&value).map_err(|_| format!("alias `{alias}` is not JSON in the query: `{value}`"))
 }
 
-/// A call's arguments as graph-runtime writes them, not yet percent-encoded.
-#[derive(Debug, PartialEq)]
-pub struct WrittenCall {
-    /// `(a='x',ids=@ids,n=2)`.
-    pub arguments: String,
-    /// The aliases' JSON for the query: `("@ids", "[\"1\"]")`.
-    pub aliases: Vec<(String, String)>,
-}
-
-/// Writes `parameters` as graph-runtime's `arguments.rs` does (kept identical: both are tested
-/// against graph-runtime's `tests/fixtures/function-calls.json`): sorted by name, a name that is not
-/// one refused, annotations left out, a string quoted unless `bare` names it
-/// (then it may hold only what a GUID, date, time or duration holds, or the runtime refuses it),
-/// numbers, booleans and `null` as they are, a collection or an object by an alias.
-pub fn written_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<WrittenCall, String> {
-    let mut members: Vec<(&String, &Value)> =
-        parameters.iter().filter(|(name, _)| !name.contains('@')).collect();
-    members.sort_by_key(|(name, _)| *name);
-    let mut written = Vec::new();
-    let mut aliases = Vec::new();
-    for (name, value) in members {
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(format!("the runtime refuses {name:?} as a parameter name"));
-        }
-        let literal = match value {
-            Value::String(text) if bare.contains(&name.as_str()) => {
-                if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-:.+".contains(&b))
-                {
-                    return Err(format!(
-                        "the runtime refuses its parameter `{name}`, {text:?}, as a GUID, date, time or duration"
-                    ));
-                }
-                text.clone()
-            }
-            Value::String(text) => format!("'{}'", text.replace('\'', "''")),
-            Value::Number(number) => number.to_string(),
-            Value::Bool(flag) => flag.to_string(),
-            Value::Null => "null".to_owned(),
-            json @ (Value::Array(_) | Value::Object(_)) => {
-                let alias = format!("@{name}");
-                aliases.push((alias.clone(), json.to_string()));
-                alias
-            }
-        };
-        written.push(format!("{name}={literal}"));
-    }
-    Ok(WrittenCall { arguments: format!("({})", written.join(",")), aliases })
+/// Writes `parameters` as graph-runtime sends them (both by [`graph_url::function_call`]); the error
+/// says why the runtime would refuse them.
+pub fn written_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<FunctionCall, String> {
+    graph_url::function_call(parameters.iter().map(|(name, value)| (name.as_str(), value)), bare)
+        .map_err(|error| format!("the runtime refuses its arguments: {error}"))
 }
 
 #[cfg(test)]
@@ -266,37 +225,5 @@ mod tests {
         assert_eq!(problem("/a/f(a='x'b)"), "its call `f(a='x'b)`: `b` follows parameter `a`");
         assert_eq!(problem("/a/f(a=@p)"), "its call `f(a=@p)`: alias `@p` has no value in the query");
         assert_eq!(problem("/a/f(a=[1)"), "its call `f(a=[1)`: `[1` is not JSON");
-    }
-
-    #[test]
-    fn parameters_are_written_as_the_runtime_writes_them() {
-        // The runtime's own unit tests read the same cases.
-        let cases: Value =
-            serde_json::from_str(include_str!("../../graph-runtime/tests/fixtures/function-calls.json"))
-                .unwrap_or_default();
-        let cases = cases.as_array().cloned().unwrap_or_default();
-        assert!(cases.len() >= 6);
-        let texts = |value: &Value| -> Vec<String> {
-            value.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
-        };
-        for case in cases {
-            let why = &case["why"];
-            let bare = texts(&case["bare"]);
-            let bare: Vec<&str> = bare.iter().map(String::as_str).collect();
-            let written = written_call(&parameters(case["parameters"].clone()), &bare);
-            if case["refused"] == Value::Bool(true) {
-                assert!(written.is_err(), "{why}: {written:?}");
-                continue;
-            }
-            let aliases = case["aliases"].as_array().into_iter().flatten().map(|pair| {
-                let mut pair = texts(pair).into_iter();
-                (pair.next().unwrap_or_default(), pair.next().unwrap_or_default())
-            });
-            let expected = WrittenCall {
-                arguments: case["arguments"].as_str().unwrap_or_default().to_owned(),
-                aliases: aliases.collect(),
-            };
-            assert_eq!(written, Ok(expected), "{why}");
-        }
     }
 }

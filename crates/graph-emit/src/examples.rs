@@ -4,7 +4,7 @@
 //! An example that cannot be turned into a test (no JSON body, a path the operation does not have, an
 //! error status) gets a comment in the generated file saying why, never a silent gap.
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::percent_decode_str;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
@@ -17,36 +17,6 @@ use crate::fit;
 use crate::format::raw_str;
 use crate::naming::{self, Scope};
 use crate::paths::{self, call_format, segment_keys, PathPlan, ResponseShape, SegKey};
-
-/// The characters graph-runtime's `RequestPath` percent-encodes inside one segment; kept identical so
-/// the generated tests expect exactly the path the runtime sends (a change there fails those tests).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}')
-    .add(b'&')
-    .add(b'+')
-    .add(b':')
-    .add(b';')
-    .add(b'@')
-    .add(b'$');
-
-/// The characters graph-runtime's `RequestPath::with_call_arguments` percent-encodes in a function
-/// call's arguments: a segment's, but `@` stays, since it starts a parameter alias.
-const CALL_ARGUMENTS: &AsciiSet = &SEGMENT.remove(b'@');
 
 /// What the tests of one version need.
 pub struct VersionTests<'p, 'a> {
@@ -433,7 +403,7 @@ impl ExampleContext<'_, '_, '_> {
             (Some(call), Some(parameters_type), _) => {
                 let parameters = self.call_parameters(call.parameters)?;
                 let written = calls::written_call(&parameters, &paths::bare_arguments(self.op))?;
-                encoded_path.push_str(&utf8_percent_encode(&written.arguments, CALL_ARGUMENTS).to_string());
+                encoded_path.push_str(&graph_url::encoded_arguments(&written.arguments));
                 if !written.aliases.is_empty() {
                     let aliases = written.aliases.iter().map(|(alias, json)| {
                         let json = raw_str(json);
@@ -569,12 +539,12 @@ pub fn match_path(template: &graph_ir::PathTemplate, example_path: &str) -> Opti
                     return None;
                 }
                 encoded.push('/');
-                encoded.push_str(&encode(name));
+                encoded.push_str(&graph_url::literal_segment(name));
             }
             SegKey::Param(_) => {
                 let value = decode(piece);
                 encoded.push('/');
-                encoded.push_str(&encode_param(&value));
+                encoded.push_str(&graph_url::value_segment(&value));
                 values.push(value);
             }
             SegKey::Call { raw, params, .. } => {
@@ -582,7 +552,7 @@ pub fn match_path(template: &graph_ir::PathTemplate, example_path: &str) -> Opti
                 let (format, quoted) = call_format(raw, params);
                 let segment = fill_format(&format, &captured, &quoted);
                 encoded.push('/');
-                encoded.push_str(&encode_param(&segment));
+                encoded.push_str(&graph_url::value_segment(&segment));
                 values.extend(captured);
             }
         }
@@ -641,20 +611,6 @@ fn fill_format(format: &str, values: &[String], quoted: &[bool]) -> String {
 /// Percent-decodes an example's path segment; text that does not decode to UTF-8 is kept as written.
 fn decode(piece: &str) -> String {
     percent_decode_str(piece).decode_utf8().map(|text| text.into_owned()).unwrap_or_else(|_| piece.to_owned())
-}
-
-/// What `RequestPath::literal` sends for a segment.
-fn encode(segment: &str) -> String {
-    utf8_percent_encode(segment, SEGMENT).to_string()
-}
-
-/// What `RequestPath::param` sends for a value.
-fn encode_param(value: &str) -> String {
-    match value {
-        "." => "%2E".to_owned(),
-        ".." => "%2E%2E".to_owned(),
-        _ => encode(value),
-    }
 }
 
 /// The example JSON pretty-printed (serde_json's stable key order), for embedding in the tests.

@@ -699,8 +699,8 @@ fn examples_that_cannot_be_tests_leave_a_comment() {
     // A function's arguments from the example's URL: where the runtime would refuse them, or they do
     // not fit the parameters, a comment says so.
     assert!(tests.contains(
-        "// nodesHistory example 2: no mock-server test, because the runtime refuses its parameter \
-         `since`, \"noon, or so\", as a GUID, date, time or duration."
+        "// nodesHistory example 2: no mock-server test, because the runtime refuses its arguments: \
+         parameter `since` is not a GUID, date, time or duration: \"noon, or so\"."
     ));
     assert!(tests.contains(
         "// nodesHistory example 3: no mock-server test, because its arguments do not fit the \

@@ -1,0 +1,173 @@
+//! How a Microsoft Graph request URL is written: one path segment percent-encoded, and a function
+//! call's arguments (`getReport(period='D7',ids=@ids)`).
+//!
+//! The one place for it: graph-runtime sends these URLs, and graph-emit writes the same ones into
+//! the generated tests' expected requests, so the two cannot drift apart.
+
+use std::fmt;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use serde_json::Value;
+
+/// Characters that must be encoded inside one path segment: everything but RFC 3986 unreserved
+/// characters and the sub-delimiters Graph keys use (`'`, `(`, `)`, `=`, `,`), so `/`, `?`, `#`, `%`
+/// and spaces can never change the path or start a query.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'&')
+    .add(b'+')
+    .add(b':')
+    .add(b';')
+    .add(b'@')
+    .add(b'$');
+
+/// A function call's arguments (`(ids=@ids,name='x')`): a segment's characters, but `@` stays
+/// literal, since it starts a parameter alias.
+const CALL_ARGUMENTS: &AsciiSet = &SEGMENT.remove(b'@');
+
+/// A segment the docs name (a navigation, action or cast), percent-encoded.
+pub fn literal_segment(name: &str) -> String {
+    utf8_percent_encode(name, SEGMENT).to_string()
+}
+
+/// A caller's value as exactly one percent-encoded segment, whatever it contains.
+pub fn value_segment(value: &str) -> String {
+    match value {
+        // `.` and `..` would be collapsed by URL normalisation; encoded, they stay a segment.
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => literal_segment(value),
+    }
+}
+
+/// A function call's written arguments (`(a='x/y',ids=@ids)`), percent-encoded as the text of the
+/// segment they end.
+pub fn encoded_arguments(arguments: &str) -> String {
+    utf8_percent_encode(arguments, CALL_ARGUMENTS).to_string()
+}
+
+/// The parameters of one function call, written out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionCall {
+    /// `(a='x',n=2,ids=@ids)`, not yet percent-encoded: appended to the function's segment.
+    pub arguments: String,
+    /// `(@ids, ["1","2"])`: query parameters for the arguments written as aliases.
+    pub aliases: Vec<(String, String)>,
+}
+
+/// Why a function's parameters cannot be written into its URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// A name that could end the call or start another argument.
+    NotAName(String),
+    /// A bare value (see [`function_call`]) holding more than a GUID, date, time or duration does.
+    NotBare { name: String, value: String },
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::NotAName(name) => write!(f, "{name:?} is not a parameter name"),
+            CallError::NotBare { name, value } => {
+                write!(f, "parameter `{name}` is not a GUID, date, time or duration: {value:?}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// Writes `parameters` (name and value; a parameter left out is one not given) as a function call's
+/// arguments, sorted by name so that one set of parameters is always one URL. A string is an OData
+/// string literal (a `'` doubled) unless `bare` names it: a GUID, date, time or duration, which OData
+/// writes unquoted, and which may then hold only what those do. Numbers, booleans and `null` are
+/// written as they are; a collection or an object goes by an alias holding its JSON. Annotations
+/// (`@odata.type`) are not parameters and are left out.
+pub fn function_call<'p>(
+    parameters: impl IntoIterator<Item = (&'p str, &'p Value)>,
+    bare: &[&str],
+) -> Result<FunctionCall, CallError> {
+    let mut members: Vec<(&str, &Value)> =
+        parameters.into_iter().filter(|(name, _)| !name.contains('@')).collect();
+    members.sort_by_key(|&(name, _)| name);
+    let mut written = Vec::with_capacity(members.len());
+    let mut aliases = Vec::new();
+    for (name, value) in members {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(CallError::NotAName(name.to_owned()));
+        }
+        let literal = match value {
+            Value::String(text) if bare.contains(&name) => {
+                // Nothing that could end the value or start another argument.
+                if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-:.+".contains(&b))
+                {
+                    return Err(CallError::NotBare { name: name.to_owned(), value: text.clone() });
+                }
+                text.clone()
+            }
+            Value::String(text) => format!("'{}'", text.replace('\'', "''")),
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            Value::Null => "null".to_owned(),
+            json @ (Value::Array(_) | Value::Object(_)) => {
+                let alias = format!("@{name}");
+                aliases.push((alias.clone(), json.to_string()));
+                alias
+            }
+        };
+        written.push(format!("{name}={literal}"));
+    }
+    Ok(FunctionCall { arguments: format!("({})", written.join(",")), aliases })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_value_stays_one_segment_whatever_it_contains() {
+        assert_eq!(value_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
+        assert_eq!(value_segment(".."), "%2E%2E");
+        assert_eq!(value_segment("."), "%2E");
+        assert_eq!(value_segment("ok-id_1.2~x"), "ok-id_1.2~x");
+        assert_eq!(value_segment("key='a b'"), "key='a%20b'");
+        assert_eq!(literal_segment("microsoft.graph.assign"), "microsoft.graph.assign");
+    }
+
+    #[test]
+    fn call_arguments_keep_their_aliases_and_stay_in_the_segment() {
+        assert_eq!(encoded_arguments("(a='x/y?z',ids=@ids)"), "(a='x%2Fy%3Fz',ids=@ids)");
+    }
+
+    #[test]
+    fn a_refused_call_says_which_parameter_and_why() {
+        let since = json!("2021-03-01,top=1");
+        let refused = function_call([("since", &since)], &["since"]).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "parameter `since` is not a GUID, date, time or duration: \"2021-03-01,top=1\""
+        );
+        let one = json!(1);
+        assert_eq!(
+            function_call([("a)", &one)], &[]).unwrap_err().to_string(),
+            "\"a)\" is not a parameter name"
+        );
+    }
+}
