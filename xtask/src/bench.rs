@@ -72,6 +72,9 @@ pub struct BenchReport {
     pub read: Duration,
     /// pulldown-cmark alone: every page decoded and all its events consumed, with the parser's options.
     pub bare: Samples,
+    /// The pages' front ends alone (`graph_parser::read_blocks`): every page decoded and read into
+    /// blocks, nothing lowered. Beyond the bare pass, this is the walk from events to blocks.
+    pub front_ends: Samples,
     /// Every `http` block's JSON body built into a `serde_json::Value`, from its text.
     pub example_json: Samples,
     /// How many JSON bodies that stage built (per run).
@@ -98,6 +101,11 @@ impl BenchReport {
     /// read → model over the bare pulldown-cmark pass, on medians.
     pub fn parse_to_bare(&self) -> f64 {
         ratio(self.parse.median(), self.bare.median())
+    }
+
+    /// The pages' front ends (events walked into blocks) over the bare pass, on medians.
+    pub fn front_ends_to_bare(&self) -> f64 {
+        ratio(self.front_ends.median(), self.bare.median())
     }
 
     /// The bare pass and the example JSON together over the bare pass alone, on medians: the floor
@@ -152,6 +160,7 @@ fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport
         threads: 0,
         read: Duration::ZERO,
         bare: Samples::default(),
+        front_ends: Samples::default(),
         example_json: Samples::default(),
         json_bodies: 0,
         parse: Samples::default(),
@@ -173,6 +182,10 @@ fn measure(pages: &[PageFile], runs: NonZeroUsize) -> anyhow::Result<BenchReport
         let started = Instant::now();
         std::hint::black_box(bare_pulldown_cmark(pages));
         report.bare.push(started.elapsed());
+
+        let started = Instant::now();
+        std::hint::black_box(front_ends(pages));
+        report.front_ends.push(started.elapsed());
 
         let started = Instant::now();
         let models = parse_each(pages)?;
@@ -216,6 +229,19 @@ fn bare_pulldown_cmark(pages: &[PageFile]) -> usize {
         .map(|page| {
             let (text, _) = graph_parser::decode(&page.bytes);
             Parser::new_ext(&text, graph_parser::markdown::options()).into_offset_iter().count()
+        })
+        .sum()
+}
+
+/// Every page read into blocks and nothing more, cut into tasks as the parser's are. Returns the
+/// block count so the work cannot be optimised away.
+fn front_ends(pages: &[PageFile]) -> usize {
+    pages
+        .par_iter()
+        .with_max_len(crate::codegen::PAGES_PER_TASK)
+        .map(|page| {
+            let (text, _) = graph_parser::decode(&page.bytes);
+            graph_parser::read_blocks(&text).1.blocks.len()
         })
         .sum()
 }
@@ -349,6 +375,11 @@ impl fmt::Display for BenchReport {
                 format!("{:.2}× bare (target ≤ {PARSE_TO_BARE_TARGET:.0}×)", self.parse_to_bare()),
             ),
             ("  pages, on every thread", &self.parse_pages, String::new()),
+            (
+                "  (their front ends alone)",
+                &self.front_ends,
+                format!("{:.2}× bare: the rest of the pages is lowering", self.front_ends_to_bare()),
+            ),
             ("  merge, a thread per version", &self.merge, String::new()),
             ("model → formatted code", &self.emit, String::new()),
             (
@@ -421,6 +452,7 @@ mod tests {
         assert_eq!(report.threads, 2);
         for samples in [
             &report.bare,
+            &report.front_ends,
             &report.example_json,
             &report.parse,
             &report.parse_pages,
@@ -464,6 +496,7 @@ mod tests {
         assert!(table.contains("\nread → model (parse + merge) "), "{table}");
         assert!(table.contains("\n  pages, on every thread "), "{table}");
         assert!(table.contains("\n  merge, a thread per version "), "{table}");
+        assert!(table.contains("\n  (their front ends alone) "), "{table}");
         assert!(table.contains("× bare (target ≤ 2×)"), "{table}");
         assert!(table.contains("× bare; target < 2.000s"), "{table}");
         assert!(table.contains("\npeak memory: "), "{table}");

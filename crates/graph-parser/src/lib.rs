@@ -27,14 +27,10 @@ pub fn parse_page(path: &str, bytes: &[u8]) -> PageModel {
     let (text, invalid_utf8) = decode(bytes);
     // A byte-order mark is not content.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let format = detect::detect_format(text);
     let mut model = if text.trim().is_empty() {
-        empty_page(path, format)
+        empty_page(path, detect::detect_format(text))
     } else {
-        let document = match format {
-            PageFormat::Markdown => markdown::read(text),
-            PageFormat::PlainText => plaintext::read(text),
-        };
+        let (format, document) = read_blocks(text);
         lower::lower(path, format, &document)
     };
     if let Some(error) = invalid_utf8 {
@@ -52,6 +48,18 @@ pub fn parse_page(path: &str, bytes: &[u8]) -> PageModel {
         );
     }
     model
+}
+
+/// The front end alone: the page's format, told from its content, and its blocks as that format's
+/// reader finds them. [`parse_page`] lowers them into the model; `cargo xtask bench` times this part
+/// on its own.
+pub fn read_blocks(text: &str) -> (PageFormat, blocks::Document) {
+    let format = detect::detect_format(text);
+    let document = match format {
+        PageFormat::Markdown => markdown::read(text),
+        PageFormat::PlainText => plaintext::read(text),
+    };
+    (format, document)
 }
 
 /// A page's bytes as the parser reads them: borrowed when they are UTF-8 (checked by the standard
