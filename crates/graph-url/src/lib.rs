@@ -3,6 +3,7 @@
 //!
 //! The one place for it: graph-runtime sends these URLs, and graph-emit writes the same ones into
 //! the generated tests' expected requests, so the two cannot drift apart.
+#![deny(missing_docs)]
 
 use std::fmt;
 
@@ -76,7 +77,12 @@ pub enum CallError {
     /// A name that could end the call or start another argument.
     NotAName(String),
     /// A bare value (see [`function_call`]) holding more than a GUID, date, time or duration does.
-    NotBare { name: String, value: String },
+    NotBare {
+        /// The parameter.
+        name: String,
+        /// What it was given.
+        value: String,
+    },
 }
 
 impl fmt::Display for CallError {
