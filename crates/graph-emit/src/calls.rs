@@ -150,7 +150,7 @@ fn alias_value(alias: &str, query: Option<&str>) -> Result<Value, String> {
 /// Writes `parameters` as graph-runtime sends them (both by [`graph_url::function_call`]); the error
 /// says why the runtime would refuse them.
 pub fn written_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<FunctionCall, String> {
-    graph_url::function_call(parameters.iter().map(|(name, value)| (name.as_str(), value)), bare)
+    graph_url::function_call(parameters, bare)
         .map_err(|error| format!("the runtime refuses its arguments: {error}"))
 }
 

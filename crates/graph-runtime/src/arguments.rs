@@ -15,8 +15,7 @@ pub(crate) fn function_call<P: Serialize + ?Sized>(
 ) -> Result<FunctionCall, String> {
     match serde_json::to_value(parameters) {
         Ok(Value::Object(members)) => {
-            graph_url::function_call(members.iter().map(|(name, value)| (name.as_str(), value)), bare)
-                .map_err(|error| error.to_string())
+            graph_url::function_call(&members, bare).map_err(|error| error.to_string())
         }
         Ok(other) => Err(format!("the parameters are not a JSON object but {other}")),
         Err(error) => Err(format!("the parameters could not be serialised: {error}")),

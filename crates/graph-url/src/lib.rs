@@ -8,7 +8,7 @@
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Characters that must be encoded inside one path segment: everything but RFC 3986 unreserved
 /// characters and the sub-delimiters Graph keys use (`'`, `(`, `)`, `=`, `,`), so `/`, `?`, `#`, `%`
@@ -98,18 +98,18 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-/// Writes `parameters` (name and value; a parameter left out is one not given) as a function call's
+/// Writes `parameters` (a JSON object's members; a parameter left out is one not given) as a function call's
 /// arguments, sorted by name so that one set of parameters is always one URL. A string is an OData
 /// string literal (a `'` doubled) unless `bare` names it: a GUID, date, time or duration, which OData
 /// writes unquoted, and which may then hold only what those do. Numbers, booleans and `null` are
 /// written as they are; a collection or an object goes by an alias holding its JSON. Annotations
 /// (`@odata.type`) are not parameters and are left out.
-pub fn function_call<'p>(
-    parameters: impl IntoIterator<Item = (&'p str, &'p Value)>,
-    bare: &[&str],
-) -> Result<FunctionCall, CallError> {
-    let mut members: Vec<(&str, &Value)> =
-        parameters.into_iter().filter(|(name, _)| !name.contains('@')).collect();
+pub fn function_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<FunctionCall, CallError> {
+    let mut members: Vec<(&str, &Value)> = parameters
+        .iter()
+        .map(|(name, value)| (name.as_str(), value))
+        .filter(|(name, _)| !name.contains('@'))
+        .collect();
     members.sort_by_key(|&(name, _)| name);
     let mut written = Vec::with_capacity(members.len());
     let mut aliases = Vec::new();
@@ -164,16 +164,13 @@ mod tests {
 
     #[test]
     fn a_refused_call_says_which_parameter_and_why() {
-        let since = json!("2021-03-01,top=1");
-        let refused = function_call([("since", &since)], &["since"]).unwrap_err();
+        let object = |value: Value| value.as_object().cloned().unwrap_or_default();
+        let refused = function_call(&object(json!({"since": "2021-03-01,top=1"})), &["since"]).unwrap_err();
         assert_eq!(
             refused.to_string(),
             "parameter `since` is not a GUID, date, time or duration: \"2021-03-01,top=1\""
         );
-        let one = json!(1);
-        assert_eq!(
-            function_call([("a)", &one)], &[]).unwrap_err().to_string(),
-            "\"a)\" is not a parameter name"
-        );
+        let refused = function_call(&object(json!({"a)": 1})), &[]).unwrap_err();
+        assert_eq!(refused.to_string(), "\"a)\" is not a parameter name");
     }
 }

@@ -39,7 +39,7 @@ fn each_kind_of_value_is_written_as_odata_writes_it() {
     assert!(cases.len() >= 6);
     for Case { why, parameters, bare, written } in cases {
         let bare: Vec<&str> = bare.iter().map(String::as_str).collect();
-        let call = function_call(parameters.iter().map(|(name, value)| (name.as_str(), value)), &bare);
+        let call = function_call(&parameters, &bare);
         assert_eq!(call.ok(), written, "{why}");
     }
 }
