@@ -98,12 +98,12 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-/// Writes `parameters` (a JSON object's members; a parameter left out is one not given) as a function call's
-/// arguments, sorted by name so that one set of parameters is always one URL. A string is an OData
-/// string literal (a `'` doubled) unless `bare` names it: a GUID, date, time or duration, which OData
-/// writes unquoted, and which may then hold only what those do. Numbers, booleans and `null` are
-/// written as they are; a collection or an object goes by an alias holding its JSON. Annotations
-/// (`@odata.type`) are not parameters and are left out.
+/// Writes `parameters` (one member per parameter; a parameter left out is one not given) as a
+/// function call's arguments, sorted by name so that one set of parameters is always one URL. A
+/// string is an OData string literal (a `'` doubled) unless `bare` names it: a GUID, date, time or
+/// duration, which OData writes unquoted, and which may then hold only what those do. Numbers,
+/// booleans and `null` are written as they are; a collection or an object goes by an alias holding
+/// its JSON. Annotations (`@odata.type`) are not parameters and are left out.
 pub fn function_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<FunctionCall, CallError> {
     let mut members: Vec<(&str, &Value)> = parameters
         .iter()
