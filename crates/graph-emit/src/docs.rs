@@ -397,7 +397,7 @@ pub fn status_text(status: u16) -> String {
 /// A type reference as the docs write it: `deviceAndAppManagementAssignmentTarget collection`.
 pub fn type_ref_text(type_ref: &graph_ir::TypeRef) -> String {
     match type_ref {
-        graph_ir::TypeRef::Primitive(primitive) => format!("{primitive:?}"),
+        graph_ir::TypeRef::Primitive(primitive) => primitive.docs_name().to_owned(),
         graph_ir::TypeRef::Named(name) => name.clone(),
         graph_ir::TypeRef::Collection(item) => format!("{} collection", type_ref_text(item)),
     }
@@ -453,5 +453,17 @@ mod tests {
         let block = doc.outer().to_string();
         assert_eq!(block, "# [doc = r#\"\u{1e}First.\u{1f}\u{1f}Second.\u{1f}\u{1f}- a\"#]");
         assert!(Doc::default().outer().is_empty());
+    }
+
+    #[test]
+    fn types_read_as_the_pages_write_them() {
+        use graph_ir::{Primitive, TypeRef};
+        let collection = |item| TypeRef::Collection(Box::new(item));
+        assert_eq!(type_ref_text(&TypeRef::Primitive(Primitive::DateTimeOffset)), "DateTimeOffset");
+        assert_eq!(type_ref_text(&collection(TypeRef::Primitive(Primitive::Json))), "Json collection");
+        assert_eq!(
+            type_ref_text(&collection(TypeRef::Named("deviceAndAppManagementAssignmentTarget".into()))),
+            "deviceAndAppManagementAssignmentTarget collection"
+        );
     }
 }

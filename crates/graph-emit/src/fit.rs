@@ -119,7 +119,7 @@ impl Checker<'_, '_> {
         if fits {
             return None;
         }
-        self.wrong(value, &format!("{primitive:?}"), at)
+        self.wrong(value, primitive.docs_name(), at)
     }
 
     /// Whether `type_ref` is read as any JSON (so it holds a null).

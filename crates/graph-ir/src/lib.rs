@@ -300,6 +300,15 @@ impl Primitive {
             Primitive::Json => "Untyped",
         }
     }
+
+    /// The name the generated docs give the type: the Edm name, but `Json` for any JSON, which
+    /// reads better in a sentence than `Untyped` and is how the pages that name it write it.
+    pub fn docs_name(self) -> &'static str {
+        match self {
+            Primitive::Json => "Json",
+            other => other.edm_name(),
+        }
+    }
 }
 
 /// A type as the docs write it: `deviceConfiguration`, `String`, `Collection(Collection(Int32))`.
