@@ -371,7 +371,7 @@ fn merge_property(properties: &mut Vec<Property>, property: Property, diagnostic
             diagnostics.push(conflict(
                 &property.span,
                 &format!(
-                    "`{}` is documented as {:?} here but as {:?} at {}:{}",
+                    "`{}` is documented as `{}` here but as `{}` at {}:{}",
                     property.name,
                     property.type_ref,
                     existing.type_ref,
@@ -1176,6 +1176,33 @@ mod tests {
             assert_eq!(walk_changes(&value, expected), adds, "the walk of {value} as {expected:?}");
             assert_eq!(probe.adds(&value, expected), adds, "the probe of {value} as {expected:?}");
         }
+    }
+
+    #[test]
+    fn a_property_documented_with_two_types_is_a_conflict_naming_both_as_the_pages_write_them() {
+        let mut properties =
+            object("node", None, &[("size", TypeRef::Primitive(Primitive::Int32))]).properties;
+        let mut again = object("node", None, &[("size", TypeRef::Collection(Box::new(STRING)))]).properties;
+        let mut diagnostics = Vec::new();
+        if let Some(mut size) = again.pop() {
+            size.span = Span::new("resources/other.md", 7);
+            merge_property(&mut properties, size, &mut diagnostics);
+        }
+        let messages: Vec<_> =
+            diagnostics.iter().map(|d| (d.span.line, d.code, d.message.as_str())).collect();
+        assert_eq!(
+            messages,
+            [(
+                7,
+                DiagnosticCode::Conflict,
+                "`size` is documented as `Collection(String)` here but as `Int32` at resources/test.md:1"
+            )]
+        );
+        // The first source's type stands.
+        assert_eq!(
+            properties.iter().map(|p| &p.type_ref).collect::<Vec<_>>(),
+            [&TypeRef::Primitive(Primitive::Int32)]
+        );
     }
 
     #[test]
