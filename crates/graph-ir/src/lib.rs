@@ -302,7 +302,7 @@ impl Primitive {
     }
 
     /// The name the generated docs give the type: the Edm name, but `Json` for any JSON, which
-    /// reads better in a sentence than `Untyped` and is how the pages that name it write it.
+    /// reads better in a sentence than `Untyped`.
     pub fn docs_name(self) -> &'static str {
         match self {
             Primitive::Json => "Json",
