@@ -387,6 +387,9 @@ mod tests {
     /// the client offers it.
     fn acceptor_preferring_h2() -> tokio_rustls::TlsAcceptor {
         let key = PrivateKeyDer::from_pem_slice(include_bytes!("../tests/fixtures/loopback-key.pem"));
+        // The test server's cryptography; ring's provider is deprecated only for lacking post-quantum
+        // key exchange (see `connect::crypto_provider`).
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

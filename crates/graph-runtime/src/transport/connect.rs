@@ -361,8 +361,7 @@ impl Tls {
                 roots.add(certificate?)?;
             }
         }
-        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        let mut config = rustls::ClientConfig::builder_with_provider(crypto_provider())
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
@@ -376,6 +375,22 @@ impl Tls {
         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
         Ok(Conn::new(TokioIo::new(stream), h2))
     }
+}
+
+/// The cryptography rustls uses: the process's default when the application installed one (as
+/// rustls's own `ClientConfig::builder` would), such as aws-lc-rs's for its post-quantum key exchange
+/// or a FIPS provider; ring's otherwise, never a panic for want of one.
+#[cfg(feature = "rustls")]
+fn crypto_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    if let Some(installed) = rustls::crypto::CryptoProvider::get_default() {
+        return std::sync::Arc::clone(installed);
+    }
+    // rustls 0.23.48 deprecates ring's provider for its lack of a post-quantum key exchange (its
+    // groups are X25519, P-256 and P-384). The one rustls offers instead, aws-lc-rs, builds a C
+    // library on top of every from-scratch build, so ring stays the default, and an application
+    // that wants post-quantum key exchange installs aws-lc-rs's provider (README).
+    #[allow(deprecated)]
+    std::sync::Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// The platform's TLS (OpenSSL on Linux) and its trust store, plus any roots the builder added.
