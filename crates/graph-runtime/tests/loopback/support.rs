@@ -1,8 +1,13 @@
 //! Shared fixtures: the sample operations, their documented bodies, a test token and a fast client.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use graph_runtime::{Client, ClientBuilder, Method, Operation, RequestPath, RetryPolicy, StaticToken};
+use graph_runtime::transport::{HttpRequest, HttpResponse, TransportFuture};
+use graph_runtime::{
+    Client, ClientBuilder, Method, Operation, RequestPath, RetryPolicy, StaticToken, Transport,
+    TransportError, TransportErrorKind,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -99,4 +104,22 @@ pub fn client(base_url: &str) -> Client {
 /// The value of header `name` on a received request, as text.
 pub fn header<'a>(request: &'a wiremock::Request, name: &str) -> Option<&'a str> {
     request.headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// A transport answering from a script, last answer first, and remembering every request it was
+/// given; once the script is exhausted, each request fails as a transport error.
+#[derive(Clone, Default)]
+pub struct Scripted {
+    pub answers: Arc<Mutex<Vec<HttpResponse>>>,
+    pub seen: Arc<Mutex<Vec<HttpRequest>>>,
+}
+
+impl Transport for Scripted {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        self.seen.lock().unwrap().push(request);
+        let answer = self.answers.lock().unwrap().pop();
+        Box::pin(async move {
+            answer.ok_or_else(|| TransportError::new(TransportErrorKind::Other, "script exhausted"))
+        })
+    }
 }

@@ -1,34 +1,10 @@
 //! A user-supplied transport: the client's retry and header logic runs unchanged over it, no I/O needed.
 
-use std::sync::{Arc, Mutex};
-
-use graph_runtime::transport::{HeaderMap, HttpRequest, HttpResponse, StatusCode, TransportFuture};
-use graph_runtime::{Client, RequestPath, StaticToken, Transport};
+use graph_runtime::transport::{HeaderMap, HttpResponse, StatusCode};
+use graph_runtime::{Client, RequestPath, StaticToken};
 use serde_json::{json, Value};
 
 use crate::support::*;
-
-/// Answers from a script and remembers every request it was given.
-#[derive(Clone, Default)]
-struct Scripted {
-    answers: Arc<Mutex<Vec<HttpResponse>>>,
-    seen: Arc<Mutex<Vec<HttpRequest>>>,
-}
-
-impl Transport for Scripted {
-    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
-        self.seen.lock().unwrap().push(request);
-        let answer = self.answers.lock().unwrap().pop();
-        Box::pin(async move {
-            answer.ok_or_else(|| {
-                graph_runtime::TransportError::new(
-                    graph_runtime::TransportErrorKind::Other,
-                    "script exhausted",
-                )
-            })
-        })
-    }
-}
 
 #[tokio::test]
 async fn a_custom_transport_receives_fully_built_requests_and_drives_retries() {
