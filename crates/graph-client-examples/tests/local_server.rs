@@ -8,8 +8,12 @@
 //! not the docs' placeholder, the runtime's default headers, a token from the client credentials
 //! grant, and errors.
 
-use graph_client::beta::models::EnrollmentConfigurationAssignment;
+use graph_client::beta::models::{
+    AnyDeviceAndAppManagementAssignmentTarget, ConfigurationManagerCollectionAssignmentTarget,
+    EnrollmentConfigurationAssignment,
+};
 use graph_client_examples::*;
+use graph_runtime::odata::Polymorphic;
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -116,4 +120,41 @@ async fn a_generated_method_gives_the_response_headers_and_accepts_a_minimal_ans
     assert_eq!(response.headers()["request-id"], "rid-204");
     let created: Option<EnrollmentConfigurationAssignment> = response.into_body();
     assert_eq!(created, None);
+}
+
+#[test]
+fn a_derived_type_reads_as_its_base_type_keeping_what_the_base_does_not_declare() {
+    let documented = json!({
+        "@odata.type": "#microsoft.graph.configurationManagerCollectionAssignmentTarget",
+        "collectionId": "Collection Id value",
+        "deviceAndAppManagementAssignmentFilterType": "include"
+    });
+    let target: AnyDeviceAndAppManagementAssignmentTarget =
+        serde_json::from_value(documented.clone()).unwrap();
+    let AnyDeviceAndAppManagementAssignmentTarget::ConfigurationManagerCollectionAssignmentTarget(derived) =
+        &target
+    else {
+        panic!("read as another variant: {target:?}");
+    };
+    assert_eq!(derived.collection_id.as_deref(), Some("Collection Id value"));
+
+    let base = target.to_base().unwrap();
+
+    assert_eq!(
+        base.odata_type.as_deref(),
+        Some("#microsoft.graph.configurationManagerCollectionAssignmentTarget")
+    );
+    assert_eq!(base.additional_properties.get("collectionId"), Some(&json!("Collection Id value")));
+    assert_eq!(serde_json::to_value(&base).unwrap(), documented);
+    // A derived value built in Rust, without an `@odata.type`, is read as its base with its type named.
+    let built = AnyDeviceAndAppManagementAssignmentTarget::ConfigurationManagerCollectionAssignmentTarget(
+        ConfigurationManagerCollectionAssignmentTarget {
+            collection_id: Some("c".to_owned()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        built.to_base().unwrap().odata_type.as_deref(),
+        Some("#microsoft.graph.configurationManagerCollectionAssignmentTarget")
+    );
 }

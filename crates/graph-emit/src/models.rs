@@ -194,6 +194,11 @@ fn any_enum(catalog: &Catalog<'_>, base_wire: &str, any_name: &str) -> TokenStre
          and the rest stay in `additional_properties`, so the value round-trips unchanged.",
         code(base_wire)
     ));
+    doc.paragraph(format!(
+        "[`to_base`](graph_runtime::odata::Polymorphic::to_base) reads any variant as a {}, for \
+         what they all share.",
+        code(base_wire)
+    ));
     let doc = doc.outer();
     // `large_enum_variant` is allowed: variants hold the models by value, as a struct field would;
     // boxing them all to even out their sizes would make every match on a response clumsier.
@@ -214,6 +219,10 @@ fn any_enum(catalog: &Catalog<'_>, base_wire: &str, any_name: &str) -> TokenStre
                     #any::Unknown(value) => value.serialize(serializer),
                 }
             }
+        }
+
+        impl graph_runtime::odata::Polymorphic for #any {
+            type Base = #base;
         }
 
         impl<'de> Deserialize<'de> for #any {

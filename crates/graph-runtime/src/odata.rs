@@ -30,6 +30,28 @@ pub fn serialize_with_type<T: Serialize + ?Sized, S: Serializer>(
     json.serialize(serializer)
 }
 
+/// A type together with the types derived from it: the generated `Any…` enums, whose variant is
+/// chosen by the object's `@odata.type`.
+///
+/// Its one method is provided, so an enum costs nothing to build until a program calls it.
+pub trait Polymorphic: Serialize {
+    /// The type every variant is or derives from (`DeviceConfiguration` for
+    /// `AnyDeviceConfiguration`).
+    type Base: DeserializeOwned;
+
+    /// The object read as its base type, whatever its variant: the properties the base type
+    /// declares typed, the derived type's others in its `additional_properties`, and its
+    /// `@odata.type` kept. What a list of mixed types shares (an `id`, a `displayName`) is read so
+    /// without matching every variant.
+    ///
+    /// Goes through JSON, so it costs what writing and reading the object again costs. Fails only
+    /// when the object's JSON does not read as the base type: a property the variant declares with
+    /// another type than the base does.
+    fn to_base(&self) -> Result<Self::Base, serde_json::Error> {
+        serde_json::from_value(serde_json::to_value(self)?)
+    }
+}
+
 /// One page of a collection response: `{"value": [...], "@odata.nextLink": "..."}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collection<T> {

@@ -168,6 +168,8 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
 /// A `deviceAndAppManagementAssignmentTarget` or any type derived from it, chosen by the object's `@odata.type`.
 ///
 /// An `@odata.type` this crate does not know becomes `Unknown`: the `deviceAndAppManagementAssignmentTarget` properties stay typed and the rest stay in `additional_properties`, so the value round-trips unchanged.
+///
+/// [`to_base`](graph_runtime::odata::Polymorphic::to_base) reads any variant as a `deviceAndAppManagementAssignmentTarget`, for what they all share.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyDeviceAndAppManagementAssignmentTarget {
@@ -201,6 +203,10 @@ impl Serialize for AnyDeviceAndAppManagementAssignmentTarget {
             }
         }
     }
+}
+
+impl graph_runtime::odata::Polymorphic for AnyDeviceAndAppManagementAssignmentTarget {
+    type Base = DeviceAndAppManagementAssignmentTarget;
 }
 
 impl<'de> Deserialize<'de> for AnyDeviceAndAppManagementAssignmentTarget {
