@@ -429,6 +429,17 @@ impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
     {
         self.with_query(|query| query.param(name, value))
     }
+
+    /// Query options the operation's page does not list, set on [`QueryOptions`] itself, whatever
+    /// the marker allows: `.unlisted_options(|query| query.filter("displayName eq 'A'").top(50))`.
+    ///
+    /// The setters above take only what the page documents, and a page may document less than its
+    /// service accepts: none of the corpus's Intune list pages has an "Optional query parameters"
+    /// section. Here the service decides: an option it does not support, it may refuse
+    /// ([`crate::Error::Graph`], usually `400 Bad Request`) or ignore.
+    pub fn unlisted_options(self, set: impl FnOnce(QueryOptions) -> QueryOptions) -> Self {
+        self.with_query(set)
+    }
 }
 
 impl<'b, T, O, B: ?Sized> Request<'b, Json<T>, O, B> {

@@ -155,3 +155,25 @@ async fn parameters_that_cannot_be_written_send_nothing() {
          is not a GUID, date, time or duration: \"2021-01-01,top=9\""
     );
 }
+
+#[tokio::test]
+async fn options_the_page_does_not_list_are_sent_when_asked_for_by_name() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"id": "1"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The default marker, `NoOptions`: `.filter(…)` and `.top(…)` would not compile.
+    let request: graph_runtime::Request<'static, graph_runtime::Paged<Value>> =
+        graph_runtime::Request::new(&client(&server.uri()), LIST_USERS, RequestPath::root().literal("users"));
+
+    let mut pages = request.unlisted_options(|query| query.filter("displayName eq 'A'").top(2)).pager();
+    let page = pages.next_page().await.unwrap().unwrap();
+
+    assert_eq!(page.value, [json!({"id": "1"})]);
+    let requests = server.received_requests().await.unwrap();
+    let [request] = requests.as_slice() else { panic!("expected one request, got {}", requests.len()) };
+    assert_eq!(request.url.query(), Some("$filter=displayName%20eq%20%27A%27&$top=2"));
+}
