@@ -132,7 +132,9 @@ fn emit_sources(
         .collect();
     let plans: Vec<PathPlan<'_>> = catalogs
         .iter()
-        .map(|(version, _, operations)| PathPlan::new(*version, operations).with_areas(areas))
+        .map(|(version, catalog, operations)| {
+            PathPlan::new(*version, operations).with_areas(areas).with_narrowings(catalog)
+        })
         .collect();
     for ((version, catalog, operations), plan) in catalogs.iter().zip(&plans) {
         let module = version_module(*version);

@@ -123,6 +123,25 @@ pub struct PathPlan<'a> {
     /// The areas of the input, and of each node (the areas of the operations at or below it).
     areas: Areas,
     node_areas: BTreeMap<Vec<SegKey>, AreaSet>,
+    /// The operations whose paths also answer other types, by operation name.
+    narrowings: BTreeMap<&'a str, Narrowing<'a>>,
+}
+
+/// A `GET` whose path also answers other types: another `GET` at one of its paths answers a type its
+/// own derives from. Each kind of device configuration has a page documenting
+/// `GET /deviceManagement/deviceConfigurations` as a list of that kind, beside the page listing every
+/// `deviceConfiguration` there, and the service answers every kind to all of them. The operation reads
+/// only its own type and the types derived from it (`Operation::narrowed_to`). A write is not
+/// narrowed: its answer is the object it wrote, and an error would hide that the write was done.
+#[derive(Debug)]
+pub struct Narrowing<'a> {
+    /// The types the answer is read as: the operation's own, then those derived from it, by name.
+    pub kept: Vec<&'a str>,
+    /// The wider type the other operation answers.
+    pub wider: &'a str,
+    /// The other operation's method and path.
+    pub wider_method: String,
+    pub wider_path: &'a str,
 }
 
 impl<'a> PathPlan<'a> {
@@ -207,7 +226,54 @@ impl<'a> PathPlan<'a> {
             first_path_methods,
             areas: Areas::default(),
             node_areas: BTreeMap::new(),
+            narrowings: BTreeMap::new(),
         }
+    }
+
+    /// Finds the operations whose paths also answer other types (see [`Narrowing`]).
+    pub fn with_narrowings(mut self, catalog: &Catalog<'a>) -> PathPlan<'a> {
+        let mut narrowings: BTreeMap<&'a str, Narrowing<'a>> = BTreeMap::new();
+        for node in self.nodes.values() {
+            for leaf in &node.leaves {
+                if leaf.op.method != HttpMethod::GET {
+                    continue;
+                }
+                let Some((own, many)) = answered_object(leaf.op, catalog) else { continue };
+                for other in &node.leaves {
+                    let Some((wider, other_many)) = answered_object(other.op, catalog) else { continue };
+                    let derives = catalog.variants(wider).contains(&own);
+                    if other.op.method != HttpMethod::GET || other_many != many || !derives {
+                        continue;
+                    }
+                    // The widest such type names the operation's doc; ties go to the first name.
+                    let breadth = catalog.variants(wider).len();
+                    let known = narrowings.get(leaf.op.name.as_str());
+                    if known.is_some_and(|known| {
+                        (catalog.variants(known.wider).len(), std::cmp::Reverse(known.wider))
+                            >= (breadth, std::cmp::Reverse(wider))
+                    }) {
+                        continue;
+                    }
+                    let kept = std::iter::once(own).chain(catalog.variants(own).iter().copied()).collect();
+                    narrowings.insert(
+                        leaf.op.name.as_str(),
+                        Narrowing {
+                            kept,
+                            wider,
+                            wider_method: naming::unraw(&other.method).to_owned(),
+                            wider_path: other.path.raw.as_str(),
+                        },
+                    );
+                }
+            }
+        }
+        self.narrowings = narrowings;
+        self
+    }
+
+    /// How `op` is narrowed, if its path also answers other types.
+    pub fn narrowing(&self, op: &Operation) -> Option<&Narrowing<'a>> {
+        self.narrowings.get(op.name.as_str())
     }
 
     /// Gates nodes and operations by the areas of `areas` (nothing is gated when it has none).
@@ -429,6 +495,20 @@ pub fn response_shape<'o>(op: &'o Operation, catalog: &Catalog<'_>) -> Option<Re
     })
 }
 
+/// The object type an operation answers, and whether it answers a list of them: `None` for anything
+/// but a model or a list of models.
+fn answered_object<'o>(op: &'o Operation, catalog: &Catalog<'_>) -> Option<(&'o str, bool)> {
+    let (type_ref, many) = match response_shape(op, catalog)? {
+        ResponseShape::Collection(item) => (item, true),
+        ResponseShape::Model(type_ref) => (type_ref, false),
+        ResponseShape::Single(_) | ResponseShape::Raw => return None,
+    };
+    match type_ref {
+        TypeRef::Named(name) if catalog.get(name).is_some_and(catalog::is_object) => Some((name, many)),
+        _ => None,
+    }
+}
+
 /// The type an operation's success response decodes into (see [`response_shape`]).
 pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> Option<TokenStream> {
     Some(match response_shape(op, catalog)? {
@@ -573,6 +653,9 @@ pub fn node_methods(
                  whose `.value` is the result.",
             );
         }
+        if let Some(narrowing) = plan.narrowing(leaf.op) {
+            doc.paragraph(narrowing_doc(leaf.op, narrowing, catalog));
+        }
         if catalog::sends_arguments(leaf.op) {
             doc.paragraph(
                 "The page lists the parameters as a request body, but a `GET` sends none: they go in the \
@@ -627,6 +710,33 @@ pub fn node_methods(
         });
     }
     out
+}
+
+/// What a `GET` whose path also answers other types does with them.
+fn narrowing_doc(op: &Operation, narrowing: &Narrowing<'_>, catalog: &Catalog<'_>) -> String {
+    let own = code(narrowing.kept.first().copied().unwrap_or_default());
+    let derived = match narrowing.kept.len() {
+        1 => "",
+        _ => " (or of a type derived from it)",
+    };
+    let many = matches!(answered_object(op, catalog), Some((_, true)));
+    let what = match many {
+        true => format!(
+            "`.await`, `.pager()` and `.items()` keep the items of type {own}{derived} and leave the others \
+             out; an item without `@odata.type` is kept."
+        ),
+        false => format!(
+            "An object of another type is a `graph_runtime::Error::Decode` at `@odata.type`, not an object of \
+             type {own} with the wrong fields; an object without `@odata.type` is read."
+        ),
+    };
+    format!(
+        "The service answers other types here too: another page documents {} answering {} {} (`{}`). {what}",
+        code(&format!("GET {}", narrowing.wider_path)),
+        if many { "every" } else { "any" },
+        code(narrowing.wider),
+        narrowing.wider_method,
+    )
 }
 
 /// The parameters of such a function whose values OData writes unquoted: GUIDs, dates, times and
@@ -702,6 +812,17 @@ fn method_tokens(method: HttpMethod) -> TokenStream {
     }
 }
 
+/// `.narrowed_to(&[…])` for an operation whose path also answers other types, else nothing.
+fn narrowed_to(plan: &PathPlan<'_>, op: &Operation) -> TokenStream {
+    match plan.narrowing(op) {
+        Some(narrowing) => {
+            let kept = &narrowing.kept;
+            quote!(.narrowed_to(&[#(#kept),*]))
+        }
+        None => TokenStream::new(),
+    }
+}
+
 /// The items of a version's paths module.
 pub struct PathItems {
     /// Items for the module's top: the consts of operations at the root path.
@@ -732,10 +853,11 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
             let template = &leaf.path.raw;
             let doc = Doc::new(format!("The {} operation.", code(&op.name))).outer();
             let marker = plan.op_marker(op);
+            let narrowed = narrowed_to(plan, op);
             consts_at.entry(key.clone()).or_default().extend(quote! {
                 #marker
                 #doc
-                pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
+                pub(crate) const #ident: Operation = Operation::new(#method, #version, #template) #narrowed;
             });
         }
     }
@@ -756,9 +878,10 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
             let method = method_tokens(op.method);
             let template = op.paths.first().map(|path| path.raw.as_str()).unwrap_or("/");
             let marker = plan.op_marker(op);
+            let narrowed = narrowed_to(plan, op);
             consts.extend(quote! {
                 #marker
-                pub(crate) const #ident: Operation = Operation { method: #method, version: #version, template: #template };
+                pub(crate) const #ident: Operation = Operation::new(#method, #version, #template) #narrowed;
             });
         }
     }

@@ -2,7 +2,7 @@
 //! polymorphism three levels deep, recursive types, keyword and colliding property names, a type
 //! named like a std type, enums with an `unknown` member, function-call segments, a function whose
 //! parameters the page lists as a body, two key parameters under one node, a shared HTTP method on
-//! one node, and examples that cannot become tests.
+//! one node, a derived type's pages at its base's paths, and examples that cannot become tests.
 //!
 //! Set `GRAPH_EMIT_WRITE_TO=<dir>` to also write the emitted crate there (standalone), to compile it
 //! by hand with `cargo clippy --all-targets -- -D warnings && cargo test`.
@@ -460,7 +460,24 @@ fn quirks() -> Api {
         vec![example(HttpMethod::POST, "/nodes/n1/export", None, 200, Some(json!({"value": "bm9kZXM="})))];
     // A first segment named like the version client's own `new` (and `runtime`) must not collide.
     let renew = operation("renew", HttpMethod::POST, vec![path("/new", vec![literal("new")])], 204, None);
+    // A derived type's own pages at its base's paths, where the service answers every `node`.
+    let list_leaves = operation(
+        "listLeafNodes",
+        HttpMethod::GET,
+        vec![path("/nodes", vec![literal("nodes")])],
+        200,
+        Some(collection(named("leafNode"))),
+    );
+    let get_leaf = operation(
+        "getLeafNode",
+        HttpMethod::GET,
+        vec![path("/nodes/{node-id}", node_key())],
+        200,
+        Some(named("leafNode")),
+    );
     let mut operations = vec![
+        list_leaves,
+        get_leaf,
         get_node,
         update_node,
         delete_node,
@@ -645,7 +662,7 @@ fn query_options_become_typed_setters_and_lists_page() {
     // `$deltatoken` through the by-name parameter.
     let marker = "SelectExpandTopCountParamsDeltatoken";
     let get = format!(
-        "pub fn get(&self) -> graph_runtime::Request<'static, graph_runtime::Json<models::AnyNode>, \
+        "pub fn get_node(&self) -> graph_runtime::Request<'static, graph_runtime::Json<models::AnyNode>, \
          crate::options::{marker}>"
     );
     assert!(squashed_contains(&paths, &get), "{paths}");
@@ -662,12 +679,12 @@ fn query_options_become_typed_setters_and_lists_page() {
         "{lib}"
     );
     assert!(lib.contains("`$deltatoken` (with `param`)"), "{lib}");
-    // A GET of a collection pages even without options (the list, and the function that takes its
-    // parameters in the URL); nothing else does.
+    // A GET of a collection pages even without options (the two lists, and the function that takes
+    // its parameters in the URL); nothing else does.
     let list = "-> graph_runtime::Request<'static, graph_runtime::Paged<models::AnyNode>, \
                 graph_runtime::options::NoOptions>";
     assert!(squashed_contains(&paths, list), "{paths}");
-    assert_eq!(squash(&paths).matches("graph_runtime::Paged<").count(), 2, "{paths}");
+    assert_eq!(squash(&paths).matches("graph_runtime::Paged<").count(), 3, "{paths}");
 }
 
 #[test]
@@ -807,4 +824,40 @@ fn a_function_s_example_call_is_expected_as_the_runtime_writes_it() {
         squashed_contains(test, r##"exchange.assert_aliases(&[("@kinds", r#"["leaf","inner"]"#)]).await;"##),
         "{test}"
     );
+}
+
+#[test]
+fn a_get_at_a_path_answering_its_base_type_reads_only_its_own_types() {
+    let files = emit();
+    let paths = file(&files, "src/beta/paths.rs");
+    // The `Operation` const named `name`, through its `;`.
+    let const_text = |name: &str| {
+        let start =
+            paths.find(&format!("const {name}: Operation")).unwrap_or_else(|| panic!("{name}: {paths}"));
+        let end = paths[start..].find(';').map_or(paths.len(), |end| start + end + 1);
+        squash(&paths[start..end])
+    };
+    // The derived type's list and get keep `leafNode` and the type derived from it.
+    for name in ["LIST_LEAF_NODES", "GET_LEAF_NODE"] {
+        let narrowed = squash(r#".narrowed_to(&["leafNode", "deepLeafNode"]);"#);
+        assert!(const_text(name).ends_with(&narrowed), "{}", const_text(name));
+    }
+    // The base type's own pages, and a write at the same path, read whatever comes.
+    for name in ["LIST_NODES", "GET_NODE", "CREATE_LEAF_NODE", "UPDATE_NODE"] {
+        assert!(!const_text(name).contains("narrowed_to"), "{}", const_text(name));
+    }
+    assert_eq!(paths.matches(".narrowed_to(").count(), 2);
+    assert!(squashed_contains(
+        &paths,
+        "/// The service answers other types here too: another page documents `GET /nodes` answering every \
+         `node` (`list_nodes`). `.await`, `.pager()` and `.items()` keep the items of type `leafNode` (or of a \
+         type derived from it) and leave the others out; an item without `@odata.type` is kept."
+    ));
+    assert!(squashed_contains(
+        &paths,
+        "/// The service answers other types here too: another page documents `GET /nodes/{node-id}` answering \
+         any `node` (`get_node`). An object of another type is a `graph_runtime::Error::Decode` at \
+         `@odata.type`, not an object of type `leafNode` with the wrong fields; an object without \
+         `@odata.type` is read."
+    ));
 }

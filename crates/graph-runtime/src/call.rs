@@ -18,7 +18,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::client::decode;
+use crate::client::{decode_object, decode_page};
 use crate::odata::Collection;
 use crate::paging::{ItemStream, Pager};
 use crate::transport::HttpResponse;
@@ -105,7 +105,7 @@ impl<T: DeserializeOwned> Expect for Json<T> {
     type Output = T;
 
     fn read(operation: Operation, response: &HttpResponse) -> Result<T, Error> {
-        decode(operation, response)
+        decode_object(operation, response)
     }
 }
 
@@ -116,7 +116,7 @@ impl<T: DeserializeOwned> Expect for JsonOrNoContent<T> {
         if response.status == StatusCode::NO_CONTENT || response.body.trim_ascii().is_empty() {
             return Ok(None);
         }
-        decode(operation, response).map(Some)
+        decode_object(operation, response).map(Some)
     }
 }
 
@@ -124,7 +124,7 @@ impl<T: DeserializeOwned> Expect for Paged<T> {
     type Output = Collection<T>;
 
     fn read(operation: Operation, response: &HttpResponse) -> Result<Collection<T>, Error> {
-        decode(operation, response)
+        decode_page(operation, response)
     }
 }
 
@@ -164,7 +164,7 @@ impl Expect for NoContent {
 /// enum SelectOnly {}
 /// impl options::Select for SelectOnly {}
 ///
-/// const GET_ME: Operation = Operation { method: Method::Get, version: "v1.0", template: "/me" };
+/// const GET_ME: Operation = Operation::new(Method::Get, "v1.0", "/me");
 /// let client = Client::builder().build()?;
 /// let request: Request<'static, Json<serde_json::Value>, SelectOnly> =
 ///     Request::new(&client, GET_ME, RequestPath::root().literal("me"));
@@ -176,7 +176,7 @@ impl Expect for NoContent {
 /// # use graph_runtime::{options, Client, Json, Method, Operation, Request, RequestPath};
 /// # enum SelectOnly {}
 /// # impl options::Select for SelectOnly {}
-/// # const GET_ME: Operation = Operation { method: Method::Get, version: "v1.0", template: "/me" };
+/// # const GET_ME: Operation = Operation::new(Method::Get, "v1.0", "/me");
 /// # let client = Client::builder().build()?;
 /// let request: Request<'static, Json<serde_json::Value>, SelectOnly> =
 ///     Request::new(&client, GET_ME, RequestPath::root().literal("me"));

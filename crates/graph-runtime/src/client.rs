@@ -9,12 +9,14 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
 use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::absolute_url::AbsoluteUrl;
 use crate::config::{self, Config, NationalCloud, RetryPolicy};
 use crate::error::{DecodeError, GraphError};
+use crate::odata::{self, Collection};
 use crate::request::{self, Attempt};
 use crate::response::{self, Outcome};
 use crate::transport::{HttpResponse, HttpTransport, HttpTransportBuilder, Transport};
@@ -77,6 +79,35 @@ pub struct Operation {
     pub version: &'static str,
     /// The documented path template, for tracing and errors (never contains caller data).
     pub template: &'static str,
+    /// The `@odata.type`s (without `#microsoft.graph.`) the answer is read as, when its path also
+    /// answers other types; empty (the usual case) reads any.
+    ///
+    /// Another page documents the same path answering a type this operation's type derives from, as
+    /// `GET /deviceManagement/deviceConfigurations` answers every kind of device configuration while
+    /// each kind's page documents it answering that kind. Then a list's items of another type are
+    /// left out, and a single object of another type is an [`Error::Decode`] rather than a value of
+    /// the wrong type. An object without `@odata.type` is read. The first name is the type the page
+    /// documents, the others the types derived from it.
+    pub narrowed_to: &'static [&'static str],
+}
+
+impl Operation {
+    /// An operation that reads whatever type its answer has.
+    pub const fn new(method: Method, version: &'static str, template: &'static str) -> Operation {
+        Operation { method, version, template, narrowed_to: &[] }
+    }
+
+    /// The same operation reading only these `@odata.type`s (see [`Operation::narrowed_to`]).
+    pub const fn narrowed_to(self, types: &'static [&'static str]) -> Operation {
+        Operation { narrowed_to: types, ..self }
+    }
+
+    /// Whether the operation reads `object`: any object when it is not narrowed, else one without
+    /// `@odata.type` or with one it names.
+    pub(crate) fn reads(&self, object: &Value) -> bool {
+        self.narrowed_to.is_empty()
+            || odata::type_name(object).is_none_or(|found| self.narrowed_to.contains(&found))
+    }
 }
 
 impl fmt::Display for Operation {
@@ -442,6 +473,43 @@ const _: () = {
 /// Decodes a success response's JSON body as `R`.
 pub(crate) fn decode<R: DeserializeOwned>(operation: Operation, response: &HttpResponse) -> Result<R, Error> {
     DecodeError::decode(operation, response.status, &response.headers, &response.body).map_err(Error::Decode)
+}
+
+/// Decodes one object, refusing one whose `@odata.type` a narrowed operation does not read.
+pub(crate) fn decode_object<R: DeserializeOwned>(
+    operation: Operation,
+    response: &HttpResponse,
+) -> Result<R, Error> {
+    if operation.narrowed_to.is_empty() {
+        return decode(operation, response);
+    }
+    let object: Value = decode(operation, response)?;
+    if !operation.reads(&object) {
+        let found = odata::type_name(&object).unwrap_or_default();
+        return Err(Error::Decode(DecodeError::other_type::<R>(operation, response, found)));
+    }
+    DecodeError::decode_value(operation, response, object).map_err(Error::Decode)
+}
+
+/// Decodes one page of a list, leaving out the items whose `@odata.type` a narrowed operation does
+/// not read.
+pub(crate) fn decode_page<T: DeserializeOwned>(
+    operation: Operation,
+    response: &HttpResponse,
+) -> Result<Collection<T>, Error> {
+    if operation.narrowed_to.is_empty() {
+        return decode(operation, response);
+    }
+    let mut page: Value = decode(operation, response)?;
+    if let Some(Value::Array(items)) = page.get_mut("value") {
+        let before = items.len();
+        items.retain(|item| operation.reads(item));
+        let left_out = before - items.len();
+        if left_out > 0 {
+            tracing::debug!(%operation, left_out, "list items of other types left out");
+        }
+    }
+    DecodeError::decode_value(operation, response, page).map_err(Error::Decode)
 }
 
 fn graph_error(operation: Operation, response: HttpResponse, attempts: u32) -> Error {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::odata::ObjectReader;
-use crate::transport::TransportError;
+use crate::transport::{HttpResponse, TransportError};
 use crate::Operation;
 
 /// How many characters of a body an error keeps for its message.
@@ -411,15 +411,54 @@ impl DecodeError {
                 true => NO_BODY.to_owned(),
                 false => error.to_string(),
             };
-            Box::new(DecodeError {
-                operation,
-                status,
-                type_name: std::any::type_name::<R>(),
-                path,
-                message,
-                body_start: body_start(&String::from_utf8_lossy(body)),
-                request_id: header_text(headers, "request-id").map(str::to_owned),
-            })
+            DecodeError::at::<R>(operation, status, headers, body, path, message)
+        })
+    }
+
+    /// Decodes `value`, the JSON of `response`'s body, as `R`.
+    pub(crate) fn decode_value<R: serde::de::DeserializeOwned>(
+        operation: Operation,
+        response: &HttpResponse,
+        value: Value,
+    ) -> Result<R, Box<DecodeError>> {
+        serde_path_to_error::deserialize::<_, R>(value).map_err(|error| {
+            let path = error.path().to_string();
+            let (status, headers, body) = (response.status, &response.headers, &response.body);
+            DecodeError::at::<R>(operation, status, headers, body, path, error.into_inner().to_string())
+        })
+    }
+
+    /// An object of type `found` that `operation`, narrowed to other types, does not read.
+    pub(crate) fn other_type<R>(
+        operation: Operation,
+        response: &HttpResponse,
+        found: &str,
+    ) -> Box<DecodeError> {
+        let read = operation.narrowed_to.first().copied().unwrap_or_default();
+        let message = format!(
+            "the object is a `{found}`, which this operation does not read: its path answers other types \
+             too, and the operation reads a `{read}` or a type derived from it"
+        );
+        let (status, headers, body) = (response.status, &response.headers, &response.body);
+        DecodeError::at::<R>(operation, status, headers, body, "@odata.type".to_owned(), message)
+    }
+
+    fn at<R>(
+        operation: Operation,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        path: String,
+        message: String,
+    ) -> Box<DecodeError> {
+        Box::new(DecodeError {
+            operation,
+            status,
+            type_name: std::any::type_name::<R>(),
+            path,
+            message,
+            body_start: body_start(&String::from_utf8_lossy(body)),
+            request_id: header_text(headers, "request-id").map(str::to_owned),
         })
     }
 }
@@ -475,8 +514,7 @@ mod tests {
     use super::*;
     use crate::Method;
 
-    const OPERATION: Operation =
-        Operation { method: Method::Post, version: "beta", template: "/items/{id}/assign" };
+    const OPERATION: Operation = Operation::new(Method::Post, "beta", "/items/{id}/assign");
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

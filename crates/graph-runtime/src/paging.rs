@@ -27,7 +27,7 @@ use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::absolute_url::AbsoluteUrl;
-use crate::client::decode;
+use crate::client::decode_page;
 use crate::odata::Collection;
 use crate::{Accept, Client, Error, Operation};
 
@@ -39,7 +39,7 @@ pub use futures_core::Stream;
 /// # async fn example() -> Result<(), graph_runtime::Error> {
 /// use graph_runtime::{Client, Method, Operation, QueryOptions, RequestPath};
 ///
-/// const LIST_USERS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/users" };
+/// const LIST_USERS: Operation = Operation::new(Method::Get, "v1.0", "/users");
 /// let client = Client::builder().build()?;
 /// let query = QueryOptions::new().select(["id", "displayName"]).top(100);
 /// let mut users = client
@@ -156,7 +156,7 @@ impl<T: DeserializeOwned> Pager<T> {
         let response =
             self.client.send_url(self.operation, url.clone(), &self.headers, Accept::Json, None).await;
         self.next = Next::Done;
-        let page: Collection<T> = match response.and_then(|response| decode(self.operation, &response)) {
+        let page: Collection<T> = match response.and_then(|response| decode_page(self.operation, &response)) {
             Ok(page) => page,
             Err(error) => return Some(Err(error)),
         };

@@ -122,11 +122,8 @@ mod tests {
     use crate::config::{parse_base_url, RetryPolicy};
     use crate::Method;
 
-    const CREATE: Operation = Operation {
-        method: Method::Post,
-        version: "beta",
-        template: "/deviceManagement/items/{id}/assignments",
-    };
+    const CREATE: Operation =
+        Operation::new(Method::Post, "beta", "/deviceManagement/items/{id}/assignments");
 
     fn config(base: &str) -> Config {
         let mut default_headers = HeaderMap::new();

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 
 const CERT: &[u8] = include_bytes!("fixtures/loopback-cert.pem");
 const KEY: &[u8] = include_bytes!("fixtures/loopback-key.pem");
-const ME: Operation = Operation { method: Method::Get, version: "v1.0", template: "/me" };
+const ME: Operation = Operation::new(Method::Get, "v1.0", "/me");
 
 /// ring's provider, which the transport uses when none is installed. Its deprecation is for the lack
 /// of a post-quantum key exchange group, which does not matter here.

@@ -142,11 +142,11 @@ impl DeviceManagementDeviceConfigurationsItem {
 }
 
 /// The `createDeviceConfigurationAssignment` operation.
-pub(crate) const CREATE_DEVICE_CONFIGURATION_ASSIGNMENT: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template: "/deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments",
-};
+pub(crate) const CREATE_DEVICE_CONFIGURATION_ASSIGNMENT: Operation = Operation::new(
+    Method::Post,
+    "beta",
+    "/deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments",
+);
 
 /// Request builder for `/deviceManagement/deviceConfigurations/{deviceConfigurationId}/assignments`.
 ///
@@ -985,11 +985,11 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItem {
 }
 
 /// The `deviceEnrollmentConfigurationsAssign` operation.
-pub(crate) const DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign",
-};
+pub(crate) const DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN: Operation = Operation::new(
+    Method::Post,
+    "beta",
+    "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign",
+);
 
 /// Request builder for `/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign`.
 ///
@@ -1038,11 +1038,11 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItemAssign {
 }
 
 /// The `createEnrollmentConfigurationAssignment` operation.
-pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
-};
+pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation::new(
+    Method::Post,
+    "beta",
+    "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
+);
 
 /// Request builder for `/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments`.
 ///

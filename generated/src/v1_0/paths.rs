@@ -67,11 +67,11 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItem {
 }
 
 /// The `createEnrollmentConfigurationAssignment` operation.
-pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation {
-    method: Method::Post,
-    version: "v1.0",
-    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
-};
+pub(crate) const CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT: Operation = Operation::new(
+    Method::Post,
+    "v1.0",
+    "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
+);
 
 /// Request builder for `/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments`.
 ///

@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 use crate::support::*;
 
 const BASE: &str = "https://graph.microsoft.com";
-const LIST: Operation = Operation { method: Method::Get, version: "beta", template: "/items" };
-const CREATE: Operation = Operation { method: Method::Post, version: "beta", template: "/items" };
+const LIST: Operation = Operation::new(Method::Get, "beta", "/items");
+const CREATE: Operation = Operation::new(Method::Post, "beta", "/items");
 const MAX_RETRIES: u32 = 2;
 const MAX_REDIRECTS: u32 = 2;
 const MAX_PAGES: u32 = 3;

@@ -9,7 +9,7 @@ use crate::support::*;
 
 const PARALLEL: usize = 200;
 
-const UPDATE_ITEM: Operation = Operation { method: Method::Patch, version: "v1.0", template: "/items/{id}" };
+const UPDATE_ITEM: Operation = Operation::new(Method::Patch, "v1.0", "/items/{id}");
 
 /// Answers with the id from the path and the number from the body, so a mixed-up response shows.
 struct Echo;

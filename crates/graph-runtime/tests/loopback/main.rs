@@ -7,6 +7,7 @@ mod any_response;
 mod concurrency;
 mod credentials;
 mod failures;
+mod narrowed;
 mod paging;
 mod paths;
 mod query;

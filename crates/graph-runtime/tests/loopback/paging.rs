@@ -10,7 +10,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::support::*;
 
-const LIST_ITEMS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/items" };
+const LIST_ITEMS: Operation = Operation::new(Method::Get, "v1.0", "/items");
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct Item {

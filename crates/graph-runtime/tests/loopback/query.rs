@@ -7,7 +7,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
 
-const LIST_USERS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/users" };
+const LIST_USERS: Operation = Operation::new(Method::Get, "v1.0", "/users");
 
 #[tokio::test]
 async fn every_option_arrives_encoded_in_a_fixed_order_and_decodes_to_what_was_set() {
@@ -67,7 +67,7 @@ async fn every_option_arrives_encoded_in_a_fixed_order_and_decodes_to_what_was_s
 async fn query_options_go_with_a_body_less_delete_and_none_means_no_query_string() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
-    let delete = Operation { method: Method::Delete, version: "v1.0", template: "/items/{id}" };
+    let delete = Operation::new(Method::Delete, "v1.0", "/items/{id}");
     let client = client(&server.uri());
     let item = RequestPath::root().literal("items").param("1");
 
@@ -88,7 +88,7 @@ async fn query_options_go_with_a_body_less_delete_and_none_means_no_query_string
 }
 
 const GET_ROLE_SCOPE_TAGS_BY_IDS: Operation =
-    Operation { method: Method::Get, version: "beta", template: "/deviceManagement/getRoleScopeTagsByIds" };
+    Operation::new(Method::Get, "beta", "/deviceManagement/getRoleScopeTagsByIds");
 
 #[tokio::test]
 async fn a_functions_parameters_go_in_its_segment_and_a_collection_by_alias_on_every_page() {

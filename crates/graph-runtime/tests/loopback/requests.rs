@@ -11,9 +11,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
 
-const LIST_ITEMS: Operation = Operation { method: Method::Get, version: "v1.0", template: "/items" };
-const UPDATE_ITEM: Operation = Operation { method: Method::Patch, version: "v1.0", template: "/items/{id}" };
-const CREATE_ITEM: Operation = Operation { method: Method::Post, version: "v1.0", template: "/items" };
+const LIST_ITEMS: Operation = Operation::new(Method::Get, "v1.0", "/items");
+const UPDATE_ITEM: Operation = Operation::new(Method::Patch, "v1.0", "/items/{id}");
+const CREATE_ITEM: Operation = Operation::new(Method::Post, "v1.0", "/items");
 
 /// A marker as the generated crate defines one for a page listing `$select` and `$top`.
 enum SelectTop {}
@@ -231,8 +231,7 @@ async fn a_raw_request_yields_the_body_as_it_came() {
         .mount(&server)
         .await;
     let client = client(&server.uri());
-    const GET_REPORT: Operation =
-        Operation { method: Method::Post, version: "v1.0", template: "/reports/getReport" };
+    const GET_REPORT: Operation = Operation::new(Method::Post, "v1.0", "/reports/getReport");
     let body = json!({"name": "devices"});
 
     let request: Request<'_, Raw, options::NoOptions, Value> =

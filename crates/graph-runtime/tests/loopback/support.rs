@@ -18,22 +18,21 @@ pub const TOKEN: &str = "tok-7f3c9a-never-print-me";
 pub const CONFIGURATION_ID: &str = "2d4fb4b0-d3b2-4bb8-b6a6-6e2f0a1bd9a7";
 
 /// Beta "Create enrollmentConfigurationAssignment" (docs-input/000).
-pub const CREATE_ASSIGNMENT: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template:
-        "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
-};
+pub const CREATE_ASSIGNMENT: Operation = Operation::new(
+    Method::Post,
+    "beta",
+    "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments",
+);
 
 /// Beta "deviceEnrollmentConfiguration: assign" (docs-input/004).
-pub const ASSIGN: Operation = Operation {
-    method: Method::Post,
-    version: "beta",
-    template: "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign",
-};
+pub const ASSIGN: Operation = Operation::new(
+    Method::Post,
+    "beta",
+    "/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assign",
+);
 
 /// A plain read, for tests about paths and parallelism.
-pub const GET_ITEM: Operation = Operation { method: Method::Get, version: "v1.0", template: "/items/{id}" };
+pub const GET_ITEM: Operation = Operation::new(Method::Get, "v1.0", "/items/{id}");
 
 /// `/deviceManagement/deviceEnrollmentConfigurations/{id}`.
 pub fn configuration_path(id: &str) -> RequestPath {
