@@ -234,15 +234,17 @@ impl<'a> PathPlan<'a> {
     pub fn with_narrowings(mut self, catalog: &Catalog<'a>) -> PathPlan<'a> {
         let mut narrowings: BTreeMap<&'a str, Narrowing<'a>> = BTreeMap::new();
         for node in self.nodes.values() {
-            for leaf in &node.leaves {
-                if leaf.op.method != HttpMethod::GET {
-                    continue;
-                }
-                let Some((own, many)) = answered_object(leaf.op, catalog) else { continue };
-                for other in &node.leaves {
-                    let Some((wider, other_many)) = answered_object(other.op, catalog) else { continue };
-                    let derives = catalog.variants(wider).contains(&own);
-                    if other.op.method != HttpMethod::GET || other_many != many || !derives {
+            // The GETs here answering an object or a list of them: (leaf, type, whether a list).
+            let gets: Vec<(&Leaf<'a>, &'a str, bool)> = node
+                .leaves
+                .iter()
+                .filter(|leaf| leaf.op.method == HttpMethod::GET)
+                .filter_map(|leaf| answered_object(leaf.op, catalog).map(|(own, many)| (leaf, own, many)))
+                .collect();
+            for &(leaf, own, many) in &gets {
+                for &(other, wider, other_many) in &gets {
+                    // `variants` is sorted by name.
+                    if other_many != many || catalog.variants(wider).binary_search(&own).is_err() {
                         continue;
                     }
                     // The widest such type names the operation's doc; ties go to the first name.
