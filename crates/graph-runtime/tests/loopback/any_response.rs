@@ -1,14 +1,14 @@
 //! Whatever a server answers (any status, headers and body; several answers in a row for retries,
 //! redirects and pages), a call ends with a value or an error: never a panic, never more requests
 //! than its retry, redirect and page limits allow, never the token sent to another origin or shown
-//! in an error.
+//! in an error, and never an object of a type a narrowed operation does not read.
 
 use std::collections::BTreeMap;
 
 use futures_util::StreamExt;
 use graph_runtime::http::{HeaderName, HeaderValue};
 use graph_runtime::transport::{HeaderMap, HttpRequest, HttpResponse, StatusCode};
-use graph_runtime::{Client, Error, Method, Operation, QueryOptions, RequestPath};
+use graph_runtime::{odata, Client, Error, Json, Method, Operation, QueryOptions, Request, RequestPath};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{json, Value};
@@ -18,6 +18,10 @@ use crate::support::*;
 const BASE: &str = "https://graph.microsoft.com";
 const LIST: Operation = Operation::new(Method::Get, "beta", "/items");
 const CREATE: Operation = Operation::new(Method::Post, "beta", "/items");
+/// The types the narrowed operations read (see `Operation::narrowed_to`).
+const KEPT: &[&str] = &["assignment", "groupAssignment"];
+const NARROWED_LIST: Operation = Operation::new(Method::Get, "beta", "/items").narrowed_to(KEPT);
+const NARROWED_GET: Operation = Operation::new(Method::Get, "beta", "/items/{id}").narrowed_to(KEPT);
 const MAX_RETRIES: u32 = 2;
 const MAX_REDIRECTS: u32 = 2;
 const MAX_PAGES: u32 = 3;
@@ -33,6 +37,20 @@ enum Call {
     Create,
     /// An action answered with no content.
     NoContent,
+    /// A narrowed list's items as JSON values, page after page.
+    NarrowedItems,
+    /// A narrowed get reading its answer as a JSON value.
+    NarrowedGet,
+}
+
+/// What a call ended with.
+struct Outcome {
+    /// What the call's errors displayed.
+    errors: Vec<String>,
+    /// Every request sent.
+    seen: Vec<HttpRequest>,
+    /// The objects a narrowed call yielded.
+    narrowed: Vec<Value>,
 }
 
 fn status() -> impl Strategy<Value = StatusCode> {
@@ -107,6 +125,12 @@ fn json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// An object of a type the narrowed operations keep, or of another.
+fn typed() -> impl Strategy<Value = Value> {
+    (prop::sample::select(&["assignment", "groupAssignment", "other"][..]), json())
+        .prop_map(|(name, id)| json!({"@odata.type": format!("#microsoft.graph.{name}"), "id": id}))
+}
+
 fn body() -> impl Strategy<Value = Vec<u8>> {
     let page = (prop::collection::vec(json(), 0..4), prop::option::of(link()), prop::option::of(json()))
         .prop_map(|(value, next_link, count)| {
@@ -122,7 +146,9 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     let error = (json(), json(), json()).prop_map(|(code, message, details)| {
         json!({"error": {"code": code, "message": message, "innerError": {"request-id": "r"}, "details": details}})
     });
-    let whole = prop_oneof![page, error, json()].prop_map(|value| value.to_string().into_bytes());
+    let typed_page = prop::collection::vec(typed(), 0..4).prop_map(|value| json!({ "value": value }));
+    let whole = prop_oneof![page, error, json(), typed(), typed_page]
+        .prop_map(|value| value.to_string().into_bytes());
     prop_oneof![
         3 => whole.clone(),
         1 => (whole, any::<prop::sample::Index>()).prop_map(|(mut bytes, cut)| {
@@ -146,12 +172,19 @@ fn answer() -> impl Strategy<Value = HttpResponse> {
 }
 
 fn call() -> impl Strategy<Value = Call> {
-    prop_oneof![Just(Call::Items), Just(Call::Assignments), Just(Call::Create), Just(Call::NoContent)]
+    prop_oneof![
+        Just(Call::Items),
+        Just(Call::Assignments),
+        Just(Call::Create),
+        Just(Call::NoContent),
+        Just(Call::NarrowedItems),
+        Just(Call::NarrowedGet),
+    ]
 }
 
 /// Runs `call` against the answers, in order and over again, so that the call's own limits end it
-/// rather than the script; returns what the call's errors displayed, and every request sent.
-fn run(call: Call, answers: Vec<HttpResponse>) -> (Vec<String>, Vec<HttpRequest>) {
+/// rather than the script.
+fn run(call: Call, answers: Vec<HttpResponse>) -> Outcome {
     let transport = Scripted::default();
     let script: Vec<HttpResponse> = answers.iter().cycle().take(64).cloned().collect();
     transport.answers.lock().unwrap().extend(script.into_iter().rev());
@@ -165,6 +198,7 @@ fn run(call: Call, answers: Vec<HttpResponse>) -> (Vec<String>, Vec<HttpRequest>
     // Paused time: a retry's wait passes at once.
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    let mut narrowed = Vec::new();
     let errors: Vec<Error> = runtime.block_on(async {
         match call {
             Call::Items => {
@@ -188,11 +222,29 @@ fn run(call: Call, answers: Vec<HttpResponse>) -> (Vec<String>, Vec<HttpRequest>
             Call::NoContent => {
                 client.send_no_content::<Value>(CREATE, &path, None).await.err().into_iter().collect()
             }
+            Call::NarrowedItems => {
+                let items =
+                    client.pager::<Value>(NARROWED_LIST, &path, &QueryOptions::new()).max_pages(MAX_PAGES);
+                let results: Vec<Result<Value, Error>> = items.items().collect().await;
+                let (kept, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+                narrowed.extend(kept.into_iter().flatten());
+                errors.into_iter().filter_map(Result::err).collect()
+            }
+            Call::NarrowedGet => {
+                let request: Request<'static, Json<Value>> =
+                    Request::new(&client, NARROWED_GET, path.clone().param("1"));
+                match request.await {
+                    Ok(object) => {
+                        narrowed.push(object);
+                        Vec::new()
+                    }
+                    Err(error) => vec![error],
+                }
+            }
         }
     });
-    let shown = errors.iter().map(|error| format!("{error}\n{error:?}")).collect();
     let seen = transport.seen.lock().unwrap().clone();
-    (shown, seen)
+    Outcome { errors: errors.iter().map(|error| format!("{error}\n{error:?}")).collect(), seen, narrowed }
 }
 
 /// Whether `request` goes to the client's base URL's origin (scheme, host and port).
@@ -211,13 +263,13 @@ proptest! {
         call in call(),
         answers in prop::collection::vec(answer(), 1..8),
     ) {
-        let (errors, seen) = run(call, answers);
+        let Outcome { errors, seen, narrowed } = run(call, answers);
 
         // Each exchange: a first attempt, its retries, its redirects, one new token after a 401.
         let per_exchange = (1 + MAX_RETRIES + MAX_REDIRECTS + 1) as usize;
         let exchanges = match call {
-            Call::Items | Call::Assignments => MAX_PAGES as usize,
-            Call::Create | Call::NoContent => 1,
+            Call::Items | Call::Assignments | Call::NarrowedItems => MAX_PAGES as usize,
+            Call::Create | Call::NoContent | Call::NarrowedGet => 1,
         };
         prop_assert!(seen.len() <= per_exchange * exchanges, "{} requests", seen.len());
         for request in &seen {
@@ -229,6 +281,10 @@ proptest! {
         }
         for error in &errors {
             prop_assert!(!error.contains(TOKEN), "{error}");
+        }
+        for object in &narrowed {
+            let odata_type = odata::type_name(object);
+            prop_assert!(odata_type.is_none_or(|name| KEPT.contains(&name)), "{object}");
         }
     }
 }
@@ -242,7 +298,7 @@ fn the_generated_answers_redirect_away_retry_and_page() {
     for _ in 0..512 {
         let call = call().new_tree(&mut runner).unwrap().current();
         let answers = prop::collection::vec(answer(), 1..8).new_tree(&mut runner).unwrap().current();
-        let (_, seen) = run(call, answers);
+        let Outcome { seen, narrowed, .. } = run(call, answers);
         if seen.iter().any(|request| !to_base_origin(request)) {
             *reached.entry("another origin").or_default() += 1;
         }
@@ -252,6 +308,9 @@ fn the_generated_answers_redirect_away_retry_and_page() {
         if seen.iter().filter(|request| request.method == graph_runtime::transport::Method::GET).count() > 1 {
             *reached.entry("a second page or hop").or_default() += 1;
         }
+        if narrowed.iter().any(|object| odata::type_name(object).is_some()) {
+            *reached.entry("a narrowed call keeping a typed object").or_default() += 1;
+        }
     }
-    assert_eq!(reached.len(), 3, "{reached:?}");
+    assert_eq!(reached.len(), 4, "{reached:?}");
 }
