@@ -436,8 +436,8 @@ impl DecodeError {
     ) -> Box<DecodeError> {
         let read = operation.narrowed_to.first().copied().unwrap_or_default();
         let message = format!(
-            "the object is a `{found}`, which this operation does not read: its path answers other types \
-             too, and the operation reads a `{read}` or a type derived from it"
+            "the object's type is `{found}`, which this operation does not read: its path answers other \
+             types too, and the operation reads `{read}` and the types derived from it"
         );
         let (status, headers, body) = (response.status, &response.headers, &response.body);
         DecodeError::at::<R>(operation, status, headers, body, "@odata.type".to_owned(), message)
