@@ -430,6 +430,16 @@ impl<'b, E, O, B: ?Sized> Request<'b, E, O, B> {
         self.with_query(|query| query.param(name, value))
     }
 
+    /// The same request, its answer read as `F` instead of as its page documents it:
+    /// `.read_as::<Json<serde_json::Value>>()`, or `Paged<serde_json::Value>` for a list, when the
+    /// service sends what a model does not fit (an [`Error::Decode`] names the property), to read
+    /// the answer anyway; `.read_as::<Raw>()` for its bytes; or a type of the caller's own. An
+    /// operation narrowed to some `@odata.type`s ([`Operation::narrowed_to`]) still reads only those.
+    pub fn read_as<F>(self) -> Request<'b, F, O, B> {
+        let body = self.body;
+        self.retyped(body)
+    }
+
     /// Query options the operation's page does not list, set on [`QueryOptions`] itself, whatever
     /// the marker allows: `.unlisted_options(|query| query.filter("displayName eq 'A'").top(50))`.
     ///

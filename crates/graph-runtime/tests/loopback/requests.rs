@@ -276,6 +276,40 @@ async fn a_paged_request_yields_the_first_page_or_every_item_across_next_links()
 }
 
 #[tokio::test]
+async fn an_answer_a_model_does_not_fit_can_be_read_as_json_instead() {
+    let server = MockServer::start().await;
+    // `sourceId` is a number here, where the model documents a string.
+    let answer = json!({"id": "a1", "source": "direct", "sourceId": 7, "target": {}});
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/a1"))
+        .and(query_param("$select", "id"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&answer))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [answer.clone()]})))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let get = || -> Request<'static, Json<Assignment>, SelectTop> {
+        Request::new(&client, GET_ITEM, RequestPath::root().literal("items").param("a1")).select(["id"])
+    };
+
+    let Err(graph_runtime::Error::Decode(error)) = get().await else { panic!("a number is not a string") };
+    assert_eq!(error.path, "sourceId");
+    // The same request, options and all, read as JSON; or as its bytes.
+    assert_eq!(get().read_as::<Json<Value>>().await.unwrap(), answer);
+    let bytes = get().read_as::<Raw>().await.unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), answer);
+    // A list's items, page after page.
+    let list: Request<'static, Paged<Assignment>> =
+        Request::new(&client, LIST_ITEMS, RequestPath::root().literal("items"));
+    let items: Vec<Value> = list.read_as::<Paged<Value>>().items().try_collect().await.unwrap();
+    assert_eq!(items, [answer]);
+}
+
+#[tokio::test]
 async fn a_service_error_from_an_awaited_request_names_the_operation() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
