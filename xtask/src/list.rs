@@ -65,6 +65,7 @@ mod tests {
             examples: Vec::new(),
             national_clouds: Vec::new(),
             sources: vec![span],
+            narrowed: None,
         }
     }
 

@@ -132,9 +132,7 @@ fn emit_sources(
         .collect();
     let plans: Vec<PathPlan<'_>> = catalogs
         .iter()
-        .map(|(version, catalog, operations)| {
-            PathPlan::new(*version, operations).with_areas(areas).with_narrowings(catalog)
-        })
+        .map(|(version, _, operations)| PathPlan::new(*version, operations).with_areas(areas))
         .collect();
     for ((version, catalog, operations), plan) in catalogs.iter().zip(&plans) {
         let module = version_module(*version);

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use graph_ir::{
-    ApiVersion, HttpMethod, Operation, PathSegment, PathTemplate, Primitive, RequestBody, TypeRef,
+    ApiVersion, HttpMethod, Narrowing, Operation, PathSegment, PathTemplate, Primitive, RequestBody, TypeRef,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -123,25 +123,6 @@ pub struct PathPlan<'a> {
     /// The areas of the input, and of each node (the areas of the operations at or below it).
     areas: Areas,
     node_areas: BTreeMap<Vec<SegKey>, AreaSet>,
-    /// The operations whose paths also answer other types, by operation name.
-    narrowings: BTreeMap<&'a str, Narrowing<'a>>,
-}
-
-/// A `GET` whose path also answers other types: another `GET` at one of its paths answers a type its
-/// own derives from. Each kind of device configuration has a page documenting
-/// `GET /deviceManagement/deviceConfigurations` as a list of that kind, beside the page listing every
-/// `deviceConfiguration` there, and the service answers every kind to all of them. The operation reads
-/// only its own type and the types derived from it (`Operation::narrowed_to`). A write is not
-/// narrowed: its answer is the object it wrote, and an error would hide that the write was done.
-#[derive(Debug)]
-pub struct Narrowing<'a> {
-    /// The types the answer is read as: the operation's own, then those derived from it, by name.
-    pub kept: Vec<&'a str>,
-    /// The wider type the other operation answers.
-    pub wider: &'a str,
-    /// The other operation's method and path.
-    pub wider_method: String,
-    pub wider_path: &'a str,
 }
 
 impl<'a> PathPlan<'a> {
@@ -226,56 +207,13 @@ impl<'a> PathPlan<'a> {
             first_path_methods,
             areas: Areas::default(),
             node_areas: BTreeMap::new(),
-            narrowings: BTreeMap::new(),
         }
     }
 
-    /// Finds the operations whose paths also answer other types (see [`Narrowing`]).
-    pub fn with_narrowings(mut self, catalog: &Catalog<'a>) -> PathPlan<'a> {
-        let mut narrowings: BTreeMap<&'a str, Narrowing<'a>> = BTreeMap::new();
-        for node in self.nodes.values() {
-            // The GETs here answering an object or a list of them: (leaf, type, whether a list).
-            let gets: Vec<(&Leaf<'a>, &'a str, bool)> = node
-                .leaves
-                .iter()
-                .filter(|leaf| leaf.op.method == HttpMethod::GET)
-                .filter_map(|leaf| answered_object(leaf.op, catalog).map(|(own, many)| (leaf, own, many)))
-                .collect();
-            for &(leaf, own, many) in &gets {
-                for &(other, wider, other_many) in &gets {
-                    // `variants` is sorted by name.
-                    if other_many != many || catalog.variants(wider).binary_search(&own).is_err() {
-                        continue;
-                    }
-                    // The widest such type names the operation's doc; ties go to the first name.
-                    let breadth = catalog.variants(wider).len();
-                    let known = narrowings.get(leaf.op.name.as_str());
-                    if known.is_some_and(|known| {
-                        (catalog.variants(known.wider).len(), std::cmp::Reverse(known.wider))
-                            >= (breadth, std::cmp::Reverse(wider))
-                    }) {
-                        continue;
-                    }
-                    let kept = std::iter::once(own).chain(catalog.variants(own).iter().copied()).collect();
-                    narrowings.insert(
-                        leaf.op.name.as_str(),
-                        Narrowing {
-                            kept,
-                            wider,
-                            wider_method: naming::unraw(&other.method).to_owned(),
-                            wider_path: other.path.raw.as_str(),
-                        },
-                    );
-                }
-            }
-        }
-        self.narrowings = narrowings;
-        self
-    }
-
-    /// How `op` is narrowed, if its path also answers other types.
-    pub fn narrowing(&self, op: &Operation) -> Option<&Narrowing<'a>> {
-        self.narrowings.get(op.name.as_str())
+    /// The method sending the operation named `op_name` at the node of `template`.
+    fn leaf_named(&self, template: &PathTemplate, op_name: &str) -> Option<&Leaf<'a>> {
+        let node = self.nodes.get(&segment_keys(template))?;
+        node.leaves.iter().find(|leaf| leaf.op.name == op_name)
     }
 
     /// Gates nodes and operations by the areas of `areas` (nothing is gated when it has none).
@@ -497,20 +435,6 @@ pub fn response_shape<'o>(op: &'o Operation, catalog: &Catalog<'_>) -> Option<Re
     })
 }
 
-/// The object type an operation answers, and whether it answers a list of them: `None` for anything
-/// but a model or a list of models.
-fn answered_object<'o>(op: &'o Operation, catalog: &Catalog<'_>) -> Option<(&'o str, bool)> {
-    let (type_ref, many) = match response_shape(op, catalog)? {
-        ResponseShape::Collection(item) => (item, true),
-        ResponseShape::Model(type_ref) => (type_ref, false),
-        ResponseShape::Single(_) | ResponseShape::Raw => return None,
-    };
-    match type_ref {
-        TypeRef::Named(name) if catalog.get(name).is_some_and(catalog::is_object) => Some((name, many)),
-        _ => None,
-    }
-}
-
 /// The type an operation's success response decodes into (see [`response_shape`]).
 pub fn response_type(op: &Operation, catalog: &Catalog<'_>, models: &TokenStream) -> Option<TokenStream> {
     Some(match response_shape(op, catalog)? {
@@ -655,8 +579,8 @@ pub fn node_methods(
                  whose `.value` is the result.",
             );
         }
-        if let Some(narrowing) = plan.narrowing(leaf.op) {
-            doc.paragraph(narrowing_doc(leaf.op, narrowing, catalog));
+        if let Some(narrowing) = &leaf.op.narrowed {
+            doc.paragraph(narrowing_doc(leaf.op, narrowing, plan));
         }
         if catalog::sends_arguments(leaf.op) {
             doc.paragraph(
@@ -715,14 +639,13 @@ pub fn node_methods(
 }
 
 /// What a `GET` whose path also answers other types does with them.
-fn narrowing_doc(op: &Operation, narrowing: &Narrowing<'_>, catalog: &Catalog<'_>) -> String {
-    let own = code(narrowing.kept.first().copied().unwrap_or_default());
+fn narrowing_doc(op: &Operation, narrowing: &Narrowing, plan: &PathPlan<'_>) -> String {
+    let own = code(narrowing.kept.first().map(String::as_str).unwrap_or_default());
     let derived = match narrowing.kept.len() {
         1 => "",
         _ => " (or of a type derived from it)",
     };
-    let many = matches!(answered_object(op, catalog), Some((_, true)));
-    let what = match many {
+    let what = match is_paged(op) {
         true => format!(
             "`.await`, `.pager()` and `.items()` keep the items of type {own}{derived} and leave the others \
              out; an item without `@odata.type` is kept."
@@ -732,12 +655,16 @@ fn narrowing_doc(op: &Operation, narrowing: &Narrowing<'_>, catalog: &Catalog<'_
              type {own} with the wrong fields; an object without `@odata.type` is read."
         ),
     };
+    let wider = plan.leaf_named(&narrowing.wider_path, &narrowing.wider_operation);
+    let every = match wider.map(|leaf| is_paged(leaf.op)) {
+        Some(true) => "every",
+        _ => "any",
+    };
+    let method = wider.map(|leaf| format!(" (`{}`)", naming::unraw(&leaf.method))).unwrap_or_default();
     format!(
-        "The service answers other types here too: another page documents {} answering {} {} (`{}`). {what}",
-        code(&format!("GET {}", narrowing.wider_path)),
-        if many { "every" } else { "any" },
-        code(narrowing.wider),
-        narrowing.wider_method,
+        "The service answers other types here too: another page documents {} answering {every} {}{method}. {what}",
+        code(&format!("GET {}", narrowing.wider_path.raw)),
+        code(&narrowing.wider_type),
     )
 }
 
@@ -815,8 +742,8 @@ fn method_tokens(method: HttpMethod) -> TokenStream {
 }
 
 /// `.narrowed_to(&[…])` for an operation whose path also answers other types, else nothing.
-fn narrowed_to(plan: &PathPlan<'_>, op: &Operation) -> TokenStream {
-    match plan.narrowing(op) {
+fn narrowed_to(op: &Operation) -> TokenStream {
+    match &op.narrowed {
         Some(narrowing) => {
             let kept = &narrowing.kept;
             quote!(.narrowed_to(&[#(#kept),*]))
@@ -855,7 +782,7 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
             let template = &leaf.path.raw;
             let doc = Doc::new(format!("The {} operation.", code(&op.name))).outer();
             let marker = plan.op_marker(op);
-            let narrowed = narrowed_to(plan, op);
+            let narrowed = narrowed_to(op);
             consts_at.entry(key.clone()).or_default().extend(quote! {
                 #marker
                 #doc
@@ -880,7 +807,7 @@ pub fn path_items(plan: &PathPlan<'_>, catalog: &Catalog<'_>) -> PathItems {
             let method = method_tokens(op.method);
             let template = op.paths.first().map(|path| path.raw.as_str()).unwrap_or("/");
             let marker = plan.op_marker(op);
-            let narrowed = narrowed_to(plan, op);
+            let narrowed = narrowed_to(op);
             consts.extend(quote! {
                 #marker
                 pub(crate) const #ident: Operation = Operation::new(#method, #version, #template) #narrowed;

@@ -62,6 +62,7 @@ fn operation(
         examples: Vec::new(),
         national_clouds: Vec::new(),
         sources: vec![Span::new(page, 1)],
+        narrowed: None,
     }
 }
 

@@ -135,6 +135,7 @@ fn operation(
         examples: Vec::new(),
         national_clouds: Vec::new(),
         sources: vec![Span::new(format!("{name}.md"), 1)],
+        narrowed: None,
     }
 }
 
@@ -460,21 +461,30 @@ fn quirks() -> Api {
         vec![example(HttpMethod::POST, "/nodes/n1/export", None, 200, Some(json!({"value": "bm9kZXM="})))];
     // A first segment named like the version client's own `new` (and `runtime`) must not collide.
     let renew = operation("renew", HttpMethod::POST, vec![path("/new", vec![literal("new")])], 204, None);
-    // A derived type's own pages at its base's paths, where the service answers every `node`.
-    let list_leaves = operation(
+    // A derived type's own pages at its base's paths, where the service answers every `node` (the
+    // parser finds them: `narrowed`).
+    let narrowed = |wider_operation: &str, wider_path: PathTemplate| Narrowing {
+        kept: vec!["leafNode".to_owned(), "deepLeafNode".to_owned()],
+        wider_type: "node".to_owned(),
+        wider_operation: wider_operation.to_owned(),
+        wider_path,
+    };
+    let mut list_leaves = operation(
         "listLeafNodes",
         HttpMethod::GET,
         vec![path("/nodes", vec![literal("nodes")])],
         200,
         Some(collection(named("leafNode"))),
     );
-    let get_leaf = operation(
+    list_leaves.narrowed = Some(narrowed("listNodes", path("/nodes", vec![literal("nodes")])));
+    let mut get_leaf = operation(
         "getLeafNode",
         HttpMethod::GET,
         vec![path("/nodes/{node-id}", node_key())],
         200,
         Some(named("leafNode")),
     );
+    get_leaf.narrowed = Some(narrowed("getNode", path("/nodes/{node-id}", node_key())));
     let mut operations = vec![
         list_leaves,
         get_leaf,
@@ -827,7 +837,7 @@ fn a_function_s_example_call_is_expected_as_the_runtime_writes_it() {
 }
 
 #[test]
-fn a_get_at_a_path_answering_its_base_type_reads_only_its_own_types() {
+fn a_narrowed_get_reads_only_its_own_types_and_says_so() {
     let files = emit();
     let paths = file(&files, "src/beta/paths.rs");
     // The `Operation` const named `name`, through its `;`.
@@ -842,7 +852,7 @@ fn a_get_at_a_path_answering_its_base_type_reads_only_its_own_types() {
         let narrowed = squash(r#".narrowed_to(&["leafNode", "deepLeafNode"]);"#);
         assert!(const_text(name).ends_with(&narrowed), "{}", const_text(name));
     }
-    // The base type's own pages, and a write at the same path, read whatever comes.
+    // The others read whatever comes.
     for name in ["LIST_NODES", "GET_NODE", "CREATE_LEAF_NODE", "UPDATE_NODE"] {
         assert!(!const_text(name).contains("narrowed_to"), "{}", const_text(name));
     }

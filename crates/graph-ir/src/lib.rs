@@ -135,6 +135,26 @@ pub struct Operation {
     pub national_clouds: Vec<String>,
     /// Every page that describes this operation (first = the page chosen as primary).
     pub sources: Vec<Span>,
+    /// For a `GET` whose path also answers other types: what it reads. `None` for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narrowed: Option<Narrowing>,
+}
+
+/// A `GET` whose path answers more types than its page says. Another page documents a `GET` at one
+/// of its paths (or at the list or item path beside it) answering a type this operation's type
+/// derives from: each kind of device configuration's pages document
+/// `GET /deviceManagement/deviceConfigurations(/{id})` answering that kind, beside the pages
+/// answering any `deviceConfiguration` there, and the service answers every kind to all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narrowing {
+    /// The types the answer is read as: the operation's own type, then the types derived from it,
+    /// by name. An object of another type is left out of a list, or refused.
+    pub kept: Vec<String>,
+    /// The type the other page's operation answers: a base of the operation's own.
+    pub wider_type: String,
+    /// That operation's name, and the path at which it answers the wider type.
+    pub wider_operation: String,
+    pub wider_path: PathTemplate,
 }
 
 /// What an operation does, from its title and method.

@@ -10,6 +10,7 @@ mod json_repair;
 mod lower;
 pub mod markdown;
 mod merge;
+mod narrowing;
 pub mod paths;
 pub mod plaintext;
 

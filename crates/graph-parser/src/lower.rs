@@ -423,6 +423,7 @@ impl Lowering {
             examples,
             national_clouds: self.national_clouds(outline),
             sources: vec![self.span(title_line)],
+            narrowed: None,
         };
         (Some(operation), types)
     }

@@ -137,6 +137,7 @@ fn merge_version(version: ApiVersion, input: VersionInput) -> MergedVersion {
         },
     );
     diagnostics.extend(naming_diagnostics);
+    crate::narrowing::narrow_gets(&mut operations, &types);
     MergedVersion { operations, types, diagnostics }
 }
 

@@ -240,3 +240,86 @@ fn a_permissions_header_whose_words_no_break_spaces_join_is_read() {
     assert_eq!(permissions.map(|p| p.order), Some(graph_ir::PrivilegeOrder::MostToLeast));
     assert!(!model.diagnostics.iter().any(|d| d.code == DiagnosticCode::NoPermissions));
 }
+
+/// A `GET` documented as answering a derived type at a path where another page documents a `GET`
+/// answering its base (there, or at the list or item path beside it) is narrowed to its own types;
+/// the base's `GET` and any write are not.
+#[test]
+fn a_get_of_a_derived_type_where_the_base_is_answered_reads_only_its_own_types() {
+    let resource = |name: &str, base: &str| {
+        format!(
+            "---\ndoc_type: resourcePageType\n---\n# {name} resource type\n\nNamespace: microsoft.graph\n\n{base}\
+             ## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n| id | String | The id. |\n"
+        )
+    };
+    let api_page = |title: &str, request: &str, answer: &str| {
+        format!(
+            "---\ndoc_type: apiPageType\n---\n# {title}\n\nNamespace: microsoft.graph\n\n\
+             ## HTTP request\n\n```http\n{request}\n```\n\n## Response\n\n\
+             If successful, this method returns a {answer} in the response body.\n"
+        )
+    };
+    let pages = [
+        ("resources/thing.md", resource("thing", "")),
+        ("resources/leafthing.md", resource("leafThing", "Inherits from [thing](thing.md).\n\n")),
+        ("resources/deepthing.md", resource("deepThing", "Inherits from [leafThing](leafthing.md).\n\n")),
+        (
+            "api/thing-list.md",
+            api_page(
+                "List things",
+                "GET /things",
+                "`200 OK` response code and a collection of [thing](../resources/thing.md) objects",
+            ),
+        ),
+        (
+            "api/leafthing-list.md",
+            api_page(
+                "List leafThings",
+                "GET /things",
+                "`200 OK` response code and a collection of [leafThing](../resources/leafthing.md) objects",
+            ),
+        ),
+        (
+            // No page answers a `thing` at this path: its list beside it does.
+            "api/leafthing-get.md",
+            api_page(
+                "Get leafThing",
+                "GET /things/{thingId}",
+                "`200 OK` response code and a [leafThing](../resources/leafthing.md) object",
+            ),
+        ),
+        (
+            "api/leafthing-create.md",
+            api_page(
+                "Create leafThing",
+                "POST /things",
+                "`201 Created` response code and a [leafThing](../resources/leafthing.md) object",
+            ),
+        ),
+    ];
+    let api = graph_parser::build_api(
+        pages
+            .iter()
+            .map(|(file, text)| {
+                graph_parser::parse_page(&format!("api-reference/beta/{file}"), text.as_bytes())
+            })
+            .collect(),
+    );
+    let narrowed = |name: &str| {
+        let op = api.operations.iter().find(|op| op.name == name);
+        assert!(
+            op.is_some(),
+            "no {name}: {:#?}",
+            api.operations.iter().map(|op| &op.name).collect::<Vec<_>>()
+        );
+        op.and_then(|op| op.narrowed.as_ref()).map(|n| {
+            (n.kept.clone(), n.wider_type.clone(), n.wider_operation.clone(), n.wider_path.raw.clone())
+        })
+    };
+    let kept = vec!["leafThing".to_owned(), "deepThing".to_owned()];
+    let from_list = Some((kept.clone(), "thing".to_owned(), "listThings".to_owned(), "/things".to_owned()));
+    assert_eq!(narrowed("listLeafThings"), from_list);
+    assert_eq!(narrowed("getLeafThing"), from_list);
+    assert_eq!(narrowed("listThings"), None);
+    assert_eq!(narrowed("createLeafThing"), None);
+}

@@ -17,7 +17,7 @@ use crate::resolve;
 use crate::Metadata;
 
 /// Each figure's name and what its numerator and denominator count, in report order.
-pub const DEFINITIONS: [(&str, &str); 18] = [
+pub const DEFINITIONS: [(&str, &str); 20] = [
     ("api_pages.complete", "API pages (a request line in their HTTP request section) with every request line a method and path of the operations they describe / API pages"),
     ("request_lines.recall", "request lines in the pages' HTTP request blocks whose method and path the model has / request lines"),
     ("request_lines.resolved", "request lines whose path resolves against the metadata / request lines"),
@@ -25,6 +25,8 @@ pub const DEFINITIONS: [(&str, &str); 18] = [
     ("operations.precision", "(method, path) pairs of the model whose resolved target accepts the method / pairs whose path resolves"),
     ("operations.recall", "bound actions and functions (binding type reached by a path or documented) that a model path calls / those actions and functions"),
     ("responses.precision", "model operations with a response body whose element type is the type the path names (itself, a base or a derived type; an action's or function's return type) / model operations with a response body and a resolving path"),
+    ("narrowed.precision", "model `GET`s narrowed to their own types whose path the metadata types as a base of that type (the service answers other types there) / narrowed `GET`s with a resolving path"),
+    ("narrowed.recall", "model `GET`s answering a documented object type at a path the metadata types as a base of it that are narrowed / such `GET`s"),
     ("operation_parameters.precision", "parameters a model operation lists (a parameters body) that the action or function its path calls declares (best-fitting overload) / those parameters"),
     ("operation_parameters.recall", "parameters of the actions and functions model operations call (with a parameters body) that the model operation lists / those parameters"),
     ("types.precision", "model types that the metadata has (by name; a differing kind is listed) / model types"),
@@ -570,6 +572,7 @@ impl VersionCheck<'_> {
         self.figure("operations.precision", accepted, resolving);
         self.operation_parameters(&outcomes);
         self.responses(&outcomes);
+        self.narrowed(&outcomes);
 
         let documented: BTreeSet<String> = self
             .api
@@ -764,6 +767,117 @@ impl VersionCheck<'_> {
             self.disagree("responses", class, operation.response.span.clone(), message);
         }
         self.figure("responses.precision", agreeing, compared);
+    }
+
+    /// The `GET`s narrowed to their own types (`Operation::narrowed`, found from the pages) against
+    /// the `GET`s at a path whose metadata type is a base of the type the page documents, where the
+    /// service answers other types too.
+    fn narrowed(
+        &mut self,
+        outcomes: &BTreeMap<&str, (Result<resolve::Resolved, resolve::Unresolved>, &Span)>,
+    ) {
+        let (api, csdl, version) = (self.api, self.csdl, self.version);
+        let objects: BTreeMap<&str, &TypeDef> = api
+            .types
+            .iter()
+            .filter(|def| def.version == version && def.kind != TypeKind::Enum)
+            .map(|def| (def.name.as_str(), def))
+            .collect();
+        let (mut narrowed, mut wider, mut both) = (0, 0, 0);
+        for operation in api.operations.iter().filter(|o| o.version == version && o.method == HttpMethod::GET)
+        {
+            let element = match &operation.response.body {
+                Some(TypeRef::Collection(inner)) => inner.as_ref(),
+                Some(other) => other,
+                None => continue,
+            };
+            let TypeRef::Named(own) = element else { continue };
+            let Some(def) = objects.get(own.as_str()) else { continue };
+            // The first path naming entities or a property, and their type there.
+            let Some((raw, path_type)) =
+                operation.paths.iter().find_map(|path| match outcomes.get(path.raw.as_str()) {
+                    Some((Ok(found), _)) => match &found.target {
+                        resolve::Target::Entity { type_name, .. } => {
+                            Some((path.raw.as_str(), type_name.as_str()))
+                        }
+                        resolve::Target::Property { type_ref } => {
+                            Some((path.raw.as_str(), type_ref.name.as_str()))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+            else {
+                continue;
+            };
+            let qualified = csdl.qualified_name(&def.namespace, own);
+            let answers_wider =
+                qualified.is_some_and(|name| name != path_type && csdl.derives_from(name, path_type));
+            wider += usize::from(answers_wider);
+            match (&operation.narrowed, answers_wider) {
+                (Some(_), true) => {
+                    narrowed += 1;
+                    both += 1;
+                }
+                (Some(narrowing), false) => {
+                    narrowed += 1;
+                    let service = match qualified {
+                        Some(_) => format!("the metadata types `{raw}` as {path_type}"),
+                        None => format!("the metadata lacks `{own}`"),
+                    };
+                    let message = format!(
+                        "`{}` reads only `{own}`: `{}` answers `{}` at `{}`, but {service}",
+                        operation.name,
+                        narrowing.wider_operation,
+                        narrowing.wider_type,
+                        narrowing.wider_path.raw
+                    );
+                    self.disagree("narrowed", Class::DocOnly, operation.response.span.clone(), message);
+                }
+                (None, true) => {
+                    // Another GET at one of its paths answering one of its type's bases.
+                    let documented = api.operations.iter().find(|other| {
+                        let same_path =
+                            || other.paths.iter().any(|p| operation.paths.iter().any(|q| q.raw == p.raw));
+                        let wider = match &other.response.body {
+                            Some(TypeRef::Collection(inner)) => inner.as_ref(),
+                            Some(other) => other,
+                            None => return false,
+                        };
+                        let TypeRef::Named(wider) = wider else { return false };
+                        let ancestor = objects
+                            .get(wider.as_str())
+                            .and_then(|def| csdl.qualified_name(&def.namespace, wider))
+                            .is_some_and(|wider| {
+                                qualified.is_some_and(|own| own != wider && csdl.derives_from(own, wider))
+                            });
+                        other.version == version && other.method == HttpMethod::GET && ancestor && same_path()
+                    });
+                    let (class, message) = match documented {
+                        Some(other) => (
+                            Class::ParserMissed,
+                            format!(
+                                "`{}` answers `{own}` at `{raw}`, where `{}` answers a base of it, but reads every \
+                                 object there as `{own}`",
+                                operation.name, other.name
+                            ),
+                        ),
+                        None => (
+                            Class::MetadataOnly,
+                            format!(
+                                "`{}` answers `{own}` at `{raw}`, which the metadata types as its base {path_type}; \
+                                 no page documents a base there, so every object there is read as `{own}`",
+                                operation.name
+                            ),
+                        ),
+                    };
+                    self.disagree("narrowed", class, operation.response.span.clone(), message);
+                }
+                (None, false) => {}
+            }
+        }
+        self.figure("narrowed.precision", both, narrowed);
+        self.figure("narrowed.recall", both, wider);
     }
 
     /// Types, properties, property types, base types and enum members.

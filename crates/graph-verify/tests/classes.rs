@@ -345,3 +345,123 @@ fn an_api_page_whose_request_lines_name_no_path_is_doc_only() {
         )]
     );
 }
+
+/// A service whose profiles come in a Windows kind and an iOS kind, listed together.
+const KINDS_SERVICE: &str = r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="entity" Abstract="true">
+        <Key><PropertyRef Name="id" /></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false" />
+      </EntityType>
+      <EntityType Name="deviceManagement" BaseType="graph.entity">
+        <NavigationProperty Name="profiles" Type="Collection(graph.profile)" ContainsTarget="true" />
+      </EntityType>
+      <EntityType Name="profile" BaseType="graph.entity" />
+      <EntityType Name="windowsProfile" BaseType="graph.profile" />
+      <EntityType Name="iosProfile" BaseType="graph.profile" />
+      <EntityContainer Name="GraphService">
+        <Singleton Name="deviceManagement" Type="microsoft.graph.deviceManagement" />
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+
+/// The list pages of profiles and of each kind (all at the profiles' path) with their resource
+/// pages, parsed and merged; `tamper` stands in for a parser that errs; then verified.
+fn check_kinds(tamper: impl FnOnce(&mut graph_ir::Api)) -> Report {
+    let resource = |name: &str, base: &str| {
+        format!(
+            "---\ndoc_type: resourcePageType\n---\n# {name} resource type\n\nNamespace: microsoft.graph\n\n{base}\
+             ## Properties\n|Property|Type|Description|\n|:---|:---|:---|\n|id|String|Its key|\n"
+        )
+    };
+    let list = |name: &str| {
+        format!(
+            "---\ndoc_type: apiPageType\n---\n# List {name}s\n\nNamespace: microsoft.graph\n\n\
+             ## HTTP Request\n``` http\nGET /deviceManagement/profiles\n```\n\n## Response\n\
+             If successful, this method returns a `200 OK` response code and a collection of \
+             [{name}](../resources/intune-x-{name}.md) objects in the response body.\n"
+        )
+    };
+    let inherits = "Inherits from [profile](../resources/intune-x-profile.md).\n\n";
+    let pages: Vec<(String, String)> = vec![
+        ("resources/intune-x-profile.md".into(), resource("profile", "")),
+        ("resources/intune-x-windowsProfile.md".into(), resource("windowsProfile", inherits)),
+        ("resources/intune-x-iosProfile.md".into(), resource("iosProfile", inherits)),
+        ("api/intune-x-profile-list.md".into(), list("profile")),
+        ("api/intune-x-windowsprofile-list.md".into(), list("windowsProfile")),
+        ("api/intune-x-iosprofile-list.md".into(), list("iosProfile")),
+    ];
+    let pages: Vec<(String, String)> =
+        pages.into_iter().map(|(path, text)| (format!("api-reference/beta/{path}"), text)).collect();
+    let mut api = graph_parser::build_api(
+        pages.iter().map(|(path, text)| graph_parser::parse_page(path, text.as_bytes())).collect(),
+    );
+    tamper(&mut api);
+    let csdl = Csdl::parse("beta_metadata.xml", KINDS_SERVICE);
+    assert!(csdl.is_ok(), "the test service parses: {csdl:?}");
+    let metadata =
+        Metadata { versions: csdl.into_iter().map(|csdl| (graph_ir::ApiVersion::Beta, csdl)).collect() };
+    verify(&api, pages.iter().map(|(path, text)| (path.as_str(), text.as_bytes())), &metadata)
+}
+
+fn operation<'a>(api: &'a mut graph_ir::Api, name: &str) -> Option<&'a mut graph_ir::Operation> {
+    api.operations.iter_mut().find(|op| op.name == name)
+}
+
+#[test]
+fn a_kind_listed_at_its_base_path_is_narrowed_as_the_service_types_that_path() {
+    let report = check_kinds(|_| {});
+    assert_eq!(figure(&report, "narrowed.precision"), (2, 2), "{report}");
+    assert_eq!(figure(&report, "narrowed.recall"), (2, 2), "{report}");
+    assert!(lines(&report, Class::DocOnly, "narrowed").is_empty(), "{report}");
+}
+
+#[test]
+fn a_kind_not_narrowed_where_a_page_lists_its_base_is_parser_missed() {
+    let report = check_kinds(|api| {
+        if let Some(op) = operation(api, "listIosProfiles") {
+            op.narrowed = None;
+        }
+    });
+    assert_eq!(figure(&report, "narrowed.recall"), (1, 2));
+    assert_eq!(
+        lines(&report, Class::ParserMissed, "narrowed"),
+        ["api-reference/beta/api/intune-x-iosprofile-list.md:14 `listIosProfiles` answers `iosProfile` at \
+          `/deviceManagement/profiles`, where `listProfiles` answers a base of it, but reads every object there \
+          as `iosProfile`"]
+    );
+}
+
+#[test]
+fn a_kind_not_narrowed_where_only_the_service_answers_every_kind_is_metadata_only() {
+    let report = check_kinds(|api| {
+        api.operations.retain(|op| op.name != "listProfiles");
+        for op in &mut api.operations {
+            op.narrowed = None;
+        }
+    });
+    assert_eq!(figure(&report, "narrowed.recall"), (0, 2));
+    assert_eq!(
+        lines(&report, Class::MetadataOnly, "narrowed")[..1],
+        ["api-reference/beta/api/intune-x-iosprofile-list.md:14 `listIosProfiles` answers `iosProfile` at \
+          `/deviceManagement/profiles`, which the metadata types as its base microsoft.graph.profile; no page \
+          documents a base there, so every object there is read as `iosProfile`"]
+    );
+}
+
+#[test]
+fn narrowing_what_the_service_types_as_the_operations_own_type_is_doc_only() {
+    let report = check_kinds(|api| {
+        let narrowing = operation(api, "listIosProfiles").and_then(|op| op.narrowed.clone());
+        if let (Some(op), Some(mut narrowing)) = (operation(api, "listProfiles"), narrowing) {
+            narrowing.kept = vec!["profile".into()];
+            op.narrowed = Some(narrowing);
+        }
+    });
+    assert_eq!(figure(&report, "narrowed.precision"), (2, 3));
+    let doc_only = lines(&report, Class::DocOnly, "narrowed");
+    assert_eq!(doc_only.len(), 1, "{report}");
+    assert!(doc_only.iter().all(|line| line.contains("`listProfiles` reads only `profile`")), "{doc_only:?}");
+}
