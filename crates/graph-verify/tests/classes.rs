@@ -158,15 +158,27 @@ const REORDER: &str = "api-reference/beta/api/intune-x-profile-reorder.md";
 fn check(tamper: impl FnOnce(&mut graph_ir::Api)) -> Report {
     let pages =
         [(CREATE, CREATE_PAGE), (RESOURCE, RESOURCE_PAGE), (ENUM, ENUM_PAGE), (REORDER, REORDER_PAGE)];
+    check_pages(&pages, SERVICE, tamper)
+}
+
+/// Parses and merges `pages` (path, text), lets `tamper` stand in for a parser that errs, and
+/// verifies the model against `service`, a beta CSDL.
+fn check_pages<P: AsRef<str>, T: AsRef<str>>(
+    pages: &[(P, T)],
+    service: &str,
+    tamper: impl FnOnce(&mut graph_ir::Api),
+) -> Report {
+    let pages: Vec<(&str, &[u8])> =
+        pages.iter().map(|(path, text)| (path.as_ref(), text.as_ref().as_bytes())).collect();
     let mut api = graph_parser::build_api(
-        pages.iter().map(|(path, text)| graph_parser::parse_page(path, text.as_bytes())).collect(),
+        pages.iter().map(|(path, text)| graph_parser::parse_page(path, text)).collect(),
     );
     tamper(&mut api);
-    let csdl = Csdl::parse("beta_metadata.xml", SERVICE);
+    let csdl = Csdl::parse("beta_metadata.xml", service);
     assert!(csdl.is_ok(), "the test service parses: {csdl:?}");
     let metadata =
         Metadata { versions: csdl.into_iter().map(|csdl| (graph_ir::ApiVersion::Beta, csdl)).collect() };
-    verify(&api, pages.iter().map(|(path, text)| (*path, text.as_bytes())), &metadata)
+    verify(&api, pages.iter().copied(), &metadata)
 }
 
 /// The report's lines of one class and category, as `file:line message`.
@@ -330,12 +342,7 @@ fn an_api_page_whose_request_lines_name_no_path_is_doc_only() {
     let stub = "# Get vulnerableThing\n\nNamespace: microsoft.graph\n\nRead a vulnerableThing.\n\n\
                 ## HTTP Request\n``` http\nGET ** Entity URI for microsoft.management.services.api.vulnerableThing not found\n```\n";
     let path = "api-reference/beta/api/intune-x-vulnerablething-get.md";
-    let api = graph_parser::build_api(vec![graph_parser::parse_page(path, stub.as_bytes())]);
-    let csdl = Csdl::parse("beta_metadata.xml", SERVICE);
-    assert!(csdl.is_ok(), "the test service parses: {csdl:?}");
-    let metadata =
-        Metadata { versions: csdl.into_iter().map(|csdl| (graph_ir::ApiVersion::Beta, csdl)).collect() };
-    let report = verify(&api, [(path, stub.as_bytes())], &metadata);
+    let report = check_pages(&[(path, stub)], SERVICE, |_| {});
     assert_eq!(figure(&report, "api_pages.complete"), (0, 1));
     assert_eq!(
         lines(&report, Class::DocOnly, "api_pages"),
@@ -395,15 +402,7 @@ fn check_kinds(tamper: impl FnOnce(&mut graph_ir::Api)) -> Report {
     ];
     let pages: Vec<(String, String)> =
         pages.into_iter().map(|(path, text)| (format!("api-reference/beta/{path}"), text)).collect();
-    let mut api = graph_parser::build_api(
-        pages.iter().map(|(path, text)| graph_parser::parse_page(path, text.as_bytes())).collect(),
-    );
-    tamper(&mut api);
-    let csdl = Csdl::parse("beta_metadata.xml", KINDS_SERVICE);
-    assert!(csdl.is_ok(), "the test service parses: {csdl:?}");
-    let metadata =
-        Metadata { versions: csdl.into_iter().map(|csdl| (graph_ir::ApiVersion::Beta, csdl)).collect() };
-    verify(&api, pages.iter().map(|(path, text)| (path.as_str(), text.as_bytes())), &metadata)
+    check_pages(&pages, KINDS_SERVICE, tamper)
 }
 
 fn operation<'a>(api: &'a mut graph_ir::Api, name: &str) -> Option<&'a mut graph_ir::Operation> {
