@@ -6,7 +6,7 @@
 //! the pages answering any `deviceConfiguration` there. The service answers every kind to all of them,
 //! so the kind's operations are marked to read only that kind (and the kinds derived from it).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use graph_ir::{HttpMethod, Narrowing, Operation, PathSegment, PathTemplate, TypeDef, TypeKind, TypeRef};
 
@@ -22,9 +22,6 @@ struct Get<'a> {
 /// Sets `narrowed` on each `GET` of one version whose path also answers other types. `operations`
 /// are in their final order with their final names, `types` linked (each lists its derived types).
 pub(crate) fn narrow_gets(operations: &mut [Operation], types: &BTreeMap<String, TypeDef>) {
-    let derived = transitive_derived(types);
-    let derived_of = |name: &str| derived.get(name).map(Vec::as_slice).unwrap_or_default();
-
     let mut at: BTreeMap<&[PathSegment], Vec<Get<'_>>> = BTreeMap::new();
     for (index, op) in operations.iter().enumerate() {
         let Some(answers) = answered_object(op, types) else { continue };
@@ -32,6 +29,11 @@ pub(crate) fn narrow_gets(operations: &mut [Operation], types: &BTreeMap<String,
             at.entry(path.segments.as_slice()).or_default().push(Get { index, answers, path });
         }
     }
+    // Only the types some GET answers are asked for their derived types.
+    let answered: BTreeSet<&str> = at.values().flatten().map(|get| get.answers).collect();
+    let derived: BTreeMap<&str, Vec<&str>> =
+        answered.into_iter().map(|name| (name, transitive_derived(types, name))).collect();
+    let derived_of = |name: &str| derived.get(name).map(Vec::as_slice).unwrap_or_default();
     // The item paths of each list path: `{list}/{id}`.
     let mut items: BTreeMap<&[PathSegment], Vec<&[PathSegment]>> = BTreeMap::new();
     for key in at.keys() {
@@ -40,27 +42,35 @@ pub(crate) fn narrow_gets(operations: &mut [Operation], types: &BTreeMap<String,
         }
     }
 
+    // For each answered type, the answered types it derives from.
+    let mut bases: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (&base, below) in &derived {
+        for &name in below {
+            bases.entry(name).or_default().push(base);
+        }
+    }
+
     let mut found: BTreeMap<usize, (&Get<'_>, &Get<'_>)> = BTreeMap::new();
     for (key, here) in &at {
-        // What else answers at this path: the GETs here, its items' GETs, its list's GETs.
+        // What else answers at this path, by type (the first GET of each): the GETs here, its items'
+        // GETs, its list's GETs.
         let item_gets = items.get(key).into_iter().flatten().filter_map(|item| at.get(item)).flatten();
         let list_gets = match key.split_last() {
             Some((PathSegment::Parameter { .. }, list)) => at.get(list),
             _ => None,
         };
-        let others: Vec<&Get<'_>> =
-            here.iter().chain(item_gets).chain(list_gets.into_iter().flatten()).collect();
+        let mut by_type: BTreeMap<&str, &Get<'_>> = BTreeMap::new();
+        for other in here.iter().chain(item_gets).chain(list_gets.into_iter().flatten()) {
+            by_type.entry(other.answers).or_insert(other);
+        }
         for get in here {
-            for &other in &others {
-                // `derived_of` is sorted by name.
-                let breadth = derived_of(other.answers).len();
-                if derived_of(other.answers).binary_search(&get.answers).is_err() {
-                    continue;
-                }
+            for &base in bases.get(get.answers).into_iter().flatten() {
+                let Some(&other) = by_type.get(base) else { continue };
                 // The widest such type names the narrowing; ties go to the first name.
+                let breadth = derived_of(base).len();
                 let known_is_wider = |(_, known): &(&Get<'_>, &Get<'_>)| {
                     (derived_of(known.answers).len(), std::cmp::Reverse(known.answers))
-                        >= (breadth, std::cmp::Reverse(other.answers))
+                        >= (breadth, std::cmp::Reverse(base))
                 };
                 if found.get(&get.index).is_some_and(known_is_wider) {
                     continue;
@@ -108,25 +118,17 @@ fn answered_object<'o>(op: &'o Operation, types: &BTreeMap<String, TypeDef>) -> 
     types.get(name).filter(|def| def.kind != TypeKind::Enum).map(|_| name.as_str())
 }
 
-/// Each object type's derived object types, all the way down, sorted by name.
-fn transitive_derived(types: &BTreeMap<String, TypeDef>) -> BTreeMap<&str, Vec<&str>> {
+/// The object types deriving from `root`, all the way down, sorted by name.
+fn transitive_derived<'t>(types: &'t BTreeMap<String, TypeDef>, root: &str) -> Vec<&'t str> {
     let is_object = |name: &str| types.get(name).is_some_and(|def| def.kind != TypeKind::Enum);
-    let mut out = BTreeMap::new();
-    for (root, def) in types.iter().filter(|(_, def)| def.kind != TypeKind::Enum) {
-        let mut found: Vec<&str> = Vec::new();
-        let mut stack: Vec<&TypeDef> = vec![def];
-        while let Some(def) = stack.pop() {
-            for child in def.derived_types.iter().filter(|child| is_object(child)) {
-                if child != root && !found.contains(&child.as_str()) {
-                    found.push(child);
-                    stack.extend(types.get(child));
-                }
+    let mut found: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&TypeDef> = types.get(root).into_iter().collect();
+    while let Some(def) = stack.pop() {
+        for child in def.derived_types.iter().filter(|child| is_object(child)) {
+            if child != root && found.insert(child) {
+                stack.extend(types.get(child));
             }
         }
-        if !found.is_empty() {
-            found.sort_unstable();
-            out.insert(root.as_str(), found);
-        }
     }
-    out
+    found.into_iter().collect()
 }
