@@ -475,6 +475,17 @@ pub(crate) fn decode<R: DeserializeOwned>(operation: Operation, response: &HttpR
     DecodeError::decode(operation, response.status, &response.headers, &response.body).map_err(Error::Decode)
 }
 
+/// Decodes the body as JSON, to be read as `R` next: an error names `R`, not the JSON value.
+fn decode_json<R>(operation: Operation, response: &HttpResponse) -> Result<Value, Error> {
+    decode(operation, response).map_err(|error| match error {
+        Error::Decode(mut error) => {
+            error.type_name = std::any::type_name::<R>();
+            Error::Decode(error)
+        }
+        other => other,
+    })
+}
+
 /// Decodes one object, refusing one whose `@odata.type` a narrowed operation does not read.
 pub(crate) fn decode_object<R: DeserializeOwned>(
     operation: Operation,
@@ -483,7 +494,7 @@ pub(crate) fn decode_object<R: DeserializeOwned>(
     if operation.narrowed_to.is_empty() {
         return decode(operation, response);
     }
-    let object: Value = decode(operation, response)?;
+    let object = decode_json::<R>(operation, response)?;
     if !operation.reads(&object) {
         let found = odata::type_name(&object).unwrap_or_default();
         return Err(Error::Decode(DecodeError::other_type::<R>(operation, response, found)));
@@ -500,7 +511,7 @@ pub(crate) fn decode_page<T: DeserializeOwned>(
     if operation.narrowed_to.is_empty() {
         return decode(operation, response);
     }
-    let mut page: Value = decode(operation, response)?;
+    let mut page = decode_json::<Collection<T>>(operation, response)?;
     if let Some(Value::Array(items)) = page.get_mut("value") {
         let before = items.len();
         items.retain(|item| operation.reads(item));

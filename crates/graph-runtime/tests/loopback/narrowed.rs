@@ -145,3 +145,22 @@ async fn a_refused_kind_is_not_confused_with_a_decode_failure_of_the_right_kind(
     };
     assert_eq!(error.path, "id");
 }
+
+#[tokio::test]
+async fn a_narrowed_answer_that_is_not_json_names_the_type_it_was_to_be_read_as() {
+    let server = MockServer::start().await;
+    Mock::given(path("/beta/deviceManagement/deviceConfigurations"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"value\": [oops]}"))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let request: Request<'static, Paged<Configuration>> =
+        Request::new(&client, LIST_WINDOWS_CONFIGURATIONS, configurations());
+
+    let Err(Error::Decode(error)) = request.await else { panic!("not JSON") };
+    assert!(
+        error.type_name.ends_with("Collection<loopback::narrowed::Configuration>"),
+        "{}",
+        error.type_name
+    );
+}
