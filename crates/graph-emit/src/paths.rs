@@ -272,8 +272,7 @@ impl<'a> PathPlan<'a> {
 
     /// The method that sends `op` at the node of `template`.
     pub fn leaf(&self, template: &PathTemplate, op: &Operation) -> Option<&Leaf<'a>> {
-        let node = self.nodes.get(&segment_keys(template))?;
-        node.leaves.iter().find(|leaf| leaf.op.name == op.name && leaf.op.method == op.method)
+        self.leaf_named(template, &op.name).filter(|leaf| leaf.op.method == op.method)
     }
 
     /// The method calls from the version's `Client` to the node of `template`, with `values` (one per
