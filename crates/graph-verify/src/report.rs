@@ -727,10 +727,7 @@ impl VersionCheck<'_> {
                 continue;
             }
             compared += 1;
-            let doc_element = match body {
-                TypeRef::Collection(inner) => inner.as_ref(),
-                other => other,
-            };
+            let doc_element = element(body);
             let agrees = expected.iter().flatten().any(|expected| match doc_element {
                 TypeRef::Named(name) => {
                     let family =
@@ -786,12 +783,7 @@ impl VersionCheck<'_> {
         let (mut narrowed, mut wider, mut both) = (0, 0, 0);
         for operation in api.operations.iter().filter(|o| o.version == version && o.method == HttpMethod::GET)
         {
-            let element = match &operation.response.body {
-                Some(TypeRef::Collection(inner)) => inner.as_ref(),
-                Some(other) => other,
-                None => continue,
-            };
-            let TypeRef::Named(own) = element else { continue };
+            let Some(TypeRef::Named(own)) = operation.response.body.as_ref().map(element) else { continue };
             let Some(def) = objects.get(own.as_str()) else { continue };
             // The first path naming entities or a property, and their type there.
             let Some((raw, path_type)) =
@@ -839,12 +831,9 @@ impl VersionCheck<'_> {
                     let documented = api.operations.iter().find(|other| {
                         let same_path =
                             || other.paths.iter().any(|p| operation.paths.iter().any(|q| q.raw == p.raw));
-                        let wider = match &other.response.body {
-                            Some(TypeRef::Collection(inner)) => inner.as_ref(),
-                            Some(other) => other,
-                            None => return false,
+                        let Some(TypeRef::Named(wider)) = other.response.body.as_ref().map(element) else {
+                            return false;
                         };
-                        let TypeRef::Named(wider) = wider else { return false };
                         let ancestor = objects
                             .get(wider.as_str())
                             .and_then(|def| csdl.qualified_name(&def.namespace, wider))
@@ -1212,6 +1201,14 @@ impl VersionCheck<'_> {
         }
         self.figure("enum_members.precision", confirmed, listed);
         self.figure("enum_members.recall", documented, declared);
+    }
+}
+
+/// A response's element type: the item type of a collection, else the type itself.
+fn element(body: &TypeRef) -> &TypeRef {
+    match body {
+        TypeRef::Collection(inner) => inner.as_ref(),
+        other => other,
     }
 }
 
