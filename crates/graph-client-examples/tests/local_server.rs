@@ -158,3 +158,16 @@ fn a_derived_type_reads_as_its_base_type_keeping_what_the_base_does_not_declare(
         Some("#microsoft.graph.configurationManagerCollectionAssignmentTarget")
     );
 }
+
+#[test]
+fn properties_cleared_by_name_in_rust_go_out_as_null_beside_those_set() {
+    // What an update (PATCH) would send: one property set, one cleared (any value marks it).
+    let mut changes = EnrollmentConfigurationAssignment { id: Some("a1".to_owned()), ..Default::default() };
+    let cleared = graph_runtime::odata::nulls(|assignment: &mut EnrollmentConfigurationAssignment| {
+        assignment.target = Some(AnyDeviceAndAppManagementAssignmentTarget::Unknown(Default::default()));
+    })
+    .unwrap();
+    changes.additional_properties.extend(cleared);
+
+    assert_eq!(serde_json::to_value(&changes).unwrap(), json!({"id": "a1", "target": null}));
+}

@@ -52,6 +52,55 @@ pub trait Polymorphic: Serialize {
     }
 }
 
+/// The properties of a model `M` that `set` sets, each as `null`: to go in the model's
+/// `additional_properties` for an update (`PATCH`) that clears them. The fields are named in Rust, so
+/// the compiler checks them, and the wire names come from `M`'s own serialisation.
+///
+/// `set` gives each field to clear some value, any value: it only marks the field.
+///
+/// ```
+/// # use graph_runtime::odata::nulls;
+/// # use serde::{Serialize, Serializer, ser::SerializeMap};
+/// # #[derive(Default)]
+/// # struct Profile { display_name: Option<String>, description: Option<String>, priority: Option<i32> }
+/// # impl Serialize for Profile {
+/// #     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+/// #         let mut map = serializer.serialize_map(None)?;
+/// #         if let Some(v) = &self.display_name { map.serialize_entry("displayName", v)?; }
+/// #         if let Some(v) = &self.description { map.serialize_entry("description", v)?; }
+/// #         if let Some(v) = &self.priority { map.serialize_entry("priority", v)?; }
+/// #         map.end()
+/// #     }
+/// # }
+/// let cleared = nulls(|profile: &mut Profile| {
+///     profile.description = Some(String::new());
+///     profile.priority = Some(0);
+/// })?;
+/// assert_eq!(serde_json::Value::Object(cleared), serde_json::json!({"description": null, "priority": null}));
+/// // With a generated model: `changes.additional_properties.extend(cleared)`, its fields left `None`.
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// Fails only if `M`'s JSON is not an object, or cannot be written.
+pub fn nulls<M: Default + Serialize>(
+    set: impl FnOnce(&mut M),
+) -> Result<Map<String, Value>, serde_json::Error> {
+    let object = |model: &M| match serde_json::to_value(model)? {
+        Value::Object(object) => Ok(object),
+        _ => {
+            Err(<serde_json::Error as serde::ser::Error>::custom("the model is not written as a JSON object"))
+        }
+    };
+    let unset = object(&M::default())?;
+    let mut marked = M::default();
+    set(&mut marked);
+    Ok(object(&marked)?
+        .into_iter()
+        .filter(|(name, value)| unset.get(name) != Some(value))
+        .map(|(name, _)| (name, Value::Null))
+        .collect())
+}
+
 /// One page of a collection response: `{"value": [...], "@odata.nextLink": "..."}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collection<T> {

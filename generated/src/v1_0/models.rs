@@ -24,7 +24,8 @@ pub struct ConfigurationManagerCollectionAssignmentTarget {
     /// Properties this model does not declare, kept as they came so they round-trip.
     ///
     /// A declared property left `None` is not sent at all. To send one as `null` (an update
-    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
+    /// that clears it), leave it `None` and add it here, as `graph_runtime::odata::nulls`
+    /// gives it from its field.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -60,7 +61,8 @@ pub struct DeviceAndAppManagementAssignmentTarget {
     /// Properties this model does not declare, kept as they came so they round-trip.
     ///
     /// A declared property left `None` is not sent at all. To send one as `null` (an update
-    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
+    /// that clears it), leave it `None` and add it here, as `graph_runtime::odata::nulls`
+    /// gives it from its field.
     pub additional_properties: Map<String, Value>,
 }
 
@@ -172,7 +174,8 @@ pub struct EnrollmentConfigurationAssignment {
     /// Properties this model does not declare, kept as they came so they round-trip.
     ///
     /// A declared property left `None` is not sent at all. To send one as `null` (an update
-    /// that clears it), leave it `None` and insert its wire name here with `Value::Null`.
+    /// that clears it), leave it `None` and add it here, as `graph_runtime::odata::nulls`
+    /// gives it from its field.
     pub additional_properties: Map<String, Value>,
 }
 
