@@ -183,7 +183,9 @@ impl Client {
         self.inner.config.base_url.as_str()
     }
 
-    /// Sends a request and decodes a JSON response body into `R` (a 200 or 201 with a body).
+    /// Sends a request and decodes a JSON response body into `R` (a 200 or 201 with a body), whatever
+    /// types the operation is narrowed to ([`Operation::narrowed_to`]): a [`crate::Request`] and a
+    /// [`Pager`] apply that, knowing a list from a single object.
     pub async fn send_json<B, R>(
         &self,
         operation: Operation,
