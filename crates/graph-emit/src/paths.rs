@@ -647,8 +647,8 @@ fn narrowing_doc(op: &Operation, narrowing: &Narrowing, plan: &PathPlan<'_>) -> 
     let what = match is_paged(op) {
         true => format!(
             "`.await`, `.pager()` and `.items()` keep the items of type {own}{derived} and leave the others \
-             out, so a page may hold fewer items than `$top` asks for, or none; an item without \
-             `@odata.type` is kept."
+             out, so a page may hold fewer items than `$top` asks for, or none, and `@odata.count` counts \
+             them all; an item without `@odata.type` is kept."
         ),
         false => format!(
             "An object of another type is a `graph_runtime::Error::Decode` at `@odata.type`, not an object of \

@@ -862,7 +862,7 @@ fn a_narrowed_get_reads_only_its_own_types_and_says_so() {
         "/// The service answers other types here too: another page documents `GET /nodes` answering every \
          `node` (`list_nodes`). `.await`, `.pager()` and `.items()` keep the items of type `leafNode` (or of a \
          type derived from it) and leave the others out, so a page may hold fewer items than `$top` asks for, or \
-         none; an item without `@odata.type` is kept."
+         none, and `@odata.count` counts them all; an item without `@odata.type` is kept."
     ));
     assert!(squashed_contains(
         &paths,
