@@ -171,3 +171,32 @@ fn properties_cleared_by_name_in_rust_go_out_as_null_beside_those_set() {
 
     assert_eq!(serde_json::to_value(&changes).unwrap(), json!({"id": "a1", "target": null}));
 }
+
+#[tokio::test]
+async fn a_property_both_set_and_cleared_fails_the_request_before_anything_is_sent() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server).await;
+    let client = beta_client(&server.uri()).unwrap();
+    let mut contradictory = new_assignment();
+    contradictory.id = Some("a1".to_owned());
+    contradictory.additional_properties.extend(
+        graph_runtime::odata::nulls(|assignment: &mut EnrollmentConfigurationAssignment| {
+            assignment.id = Some(String::new());
+        })
+        .unwrap(),
+    );
+
+    let error = client
+        .device_management()
+        .device_enrollment_configurations()
+        .by_id(CONFIGURATION_ID)
+        .assignments()
+        .post(&contradictory)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, graph_runtime::Error::Encode { .. }), "{error:?}");
+    assert!(error.to_string().contains("`id` is both a set property and an additional property"), "{error}");
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().all(|request| request.url.path() == token_url_path()), "{requests:?}");
+}

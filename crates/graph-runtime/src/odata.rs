@@ -81,6 +81,9 @@ pub trait Polymorphic: Serialize {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 ///
+/// Leave the cleared fields `None` in the model the `null`s go into: a field both set and cleared
+/// makes the update fail with an encode error rather than send its key twice.
+///
 /// Fails only if `M`'s JSON is not an object, or cannot be written.
 pub fn nulls<M: Default + Serialize>(
     set: impl FnOnce(&mut M),
@@ -248,27 +251,42 @@ impl ObjectReader {
 #[derive(Debug)]
 pub struct ObjectWriter<M> {
     object: M,
+    /// The wire names of the properties written so far: an additional property of the same name
+    /// would send the key twice (see [`ObjectWriter::end`]).
+    written: Vec<&'static str>,
 }
 
 impl<M: SerializeMap> ObjectWriter<M> {
     /// Starts the object.
     pub fn new<S: Serializer<SerializeMap = M>>(serializer: S) -> Result<ObjectWriter<M>, S::Error> {
-        Ok(ObjectWriter { object: serializer.serialize_map(None)? })
+        Ok(ObjectWriter { object: serializer.serialize_map(None)?, written: Vec::new() })
     }
 
     /// Writes the property `name` when it is set; a `None` is left out, not sent as `null` (a model
     /// sends an explicit `null` through its additional properties: see [`ObjectWriter::end`]).
-    pub fn field<T: Serialize>(&mut self, name: &str, value: &Option<T>) -> Result<(), M::Error> {
+    pub fn field<T: Serialize>(&mut self, name: &'static str, value: &Option<T>) -> Result<(), M::Error> {
         match value {
-            Some(value) => self.object.serialize_entry(name, value),
+            Some(value) => {
+                self.written.push(name);
+                self.object.serialize_entry(name, value)
+            }
             None => Ok(()),
         }
     }
 
     /// Writes the additional properties and ends the object. A `null` among them for a declared
     /// property that is `None` is how a model clears that property in an update.
+    ///
+    /// An additional property named like a declared property that is set is an error: JSON with
+    /// the key twice leaves the service to pick one, so which value lands would be a guess (a
+    /// `null` from [`nulls`] beside the same field set to `Some` is the usual way to get here).
     pub fn end(mut self, rest: &Map<String, Value>) -> Result<M::Ok, M::Error> {
         for (name, value) in rest {
+            if self.written.contains(&name.as_str()) {
+                return Err(<M::Error as serde::ser::Error>::custom(format_args!(
+                    "`{name}` is both a set property and an additional property; set only one"
+                )));
+            }
             self.object.serialize_entry(name, value)?;
         }
         self.object.end()
@@ -338,6 +356,22 @@ mod tests {
         assert_eq!(serde_json::to_value(&update).unwrap(), json!({"displayName": "b"}));
         update.additional_properties.insert("count".into(), Value::Null);
         assert_eq!(serde_json::to_value(&update).unwrap(), json!({"displayName": "b", "count": null}));
+    }
+
+    #[test]
+    fn a_set_property_that_is_also_an_additional_property_is_an_error_not_a_key_sent_twice() {
+        let mut update = Model { count: Some(3), ..Model::default() };
+        update.additional_properties.insert("count".into(), Value::Null);
+        // Written out, the key would be there twice; into a `Value`, the `null` would silently win.
+        let error = serde_json::to_string(&update).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`count` is both a set property and an additional property; set only one"
+        );
+        assert!(serde_json::to_value(&update).is_err());
+        // The same name with the property unset is the clearing `null`, and fine.
+        update.count = None;
+        assert_eq!(serde_json::to_string(&update).unwrap(), r#"{"count":null}"#);
     }
 
     #[test]
