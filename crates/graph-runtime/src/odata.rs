@@ -119,7 +119,7 @@ pub struct Collection<T> {
 impl<T: Serialize> Serialize for Collection<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut page = ObjectWriter::new(serializer)?;
-        page.object.serialize_entry("value", &self.value)?;
+        page.field("value", &Some(&self.value))?;
         page.field("@odata.nextLink", &self.next_link)?;
         page.end(&self.additional_properties)
     }
@@ -151,7 +151,7 @@ pub struct Single<T> {
 impl<T: Serialize> Serialize for Single<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut single = ObjectWriter::new(serializer)?;
-        single.object.serialize_entry("value", &self.value)?;
+        single.field("value", &Some(&self.value))?;
         single.end(&self.additional_properties)
     }
 }
@@ -415,6 +415,10 @@ mod tests {
         );
         let last = Collection::<u8> { value: vec![], next_link: None, additional_properties: Map::new() };
         assert_eq!(serde_json::to_string(&last).unwrap(), r#"{"value":[]}"#);
+        // The members it writes itself are not written twice from the rest.
+        let mut twice = last;
+        twice.additional_properties.insert("value".into(), json!([2]));
+        assert!(serde_json::to_string(&twice).is_err());
     }
 
     #[test]
