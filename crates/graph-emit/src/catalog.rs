@@ -51,6 +51,8 @@ pub const MODEL_RESERVED: &[&str] = &[
     "Err",
     "Map",
     "None",
+    "ObjectReader",
+    "ObjectWriter",
     "Ok",
     "Option",
     "Result",

@@ -316,6 +316,12 @@ fn version_files(
     .collect::<Vec<Filed>>();
     let has_struct = catalog.types().any(catalog::is_object) || catalog.requests().next().is_some();
     let mut uses = TokenStream::new();
+    // A struct's (de)serialisation is one runtime call per property.
+    if has_struct {
+        uses.extend(quote!(
+            use graph_runtime::odata::{ObjectReader, ObjectWriter};
+        ));
+    }
     // Every model implements both traits by hand (structs, enums and `Any…` enums alike).
     if !filed.is_empty() {
         uses.extend(quote!(

@@ -129,16 +129,16 @@ fn object_struct(
 
         impl Serialize for #ident {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+                let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
                 object.field("@odata.type", &self.odata_type)?;
                 #(object.field(#wires, &self.#names)?;)*
-                object.end(&self.additional_properties)
+                object.end()
             }
         }
 
         impl<'de> Deserialize<'de> for #ident {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+                let mut object = ObjectReader::new(deserializer)?;
                 Ok(#ident {
                     odata_type: object.take("@odata.type")?,
                     #(#names: object.take(#wires)?,)*

@@ -118,10 +118,10 @@ pub struct Collection<T> {
 /// `value` first, then `@odata.nextLink` when there is one, then the other members.
 impl<T: Serialize> Serialize for Collection<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut page = ObjectWriter::new(serializer)?;
+        let mut page = ObjectWriter::new(serializer, &self.additional_properties)?;
         page.field("value", &Some(&self.value))?;
         page.field("@odata.nextLink", &self.next_link)?;
-        page.end(&self.additional_properties)
+        page.end()
     }
 }
 
@@ -150,9 +150,9 @@ pub struct Single<T> {
 /// `value` first, then the other members.
 impl<T: Serialize> Serialize for Single<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut single = ObjectWriter::new(serializer)?;
+        let mut single = ObjectWriter::new(serializer, &self.additional_properties)?;
         single.field("value", &Some(&self.value))?;
-        single.end(&self.additional_properties)
+        single.end()
     }
 }
 
@@ -249,44 +249,41 @@ impl ObjectReader {
 
 /// Writes a generated model as a JSON object: each property that is set, then the additional ones.
 #[derive(Debug)]
-pub struct ObjectWriter<M> {
+pub struct ObjectWriter<'rest, M> {
     object: M,
-    /// The wire names of the properties written so far: an additional property of the same name
-    /// would send the key twice (see [`ObjectWriter::end`]).
-    written: Vec<&'static str>,
+    /// The additional properties, written last by [`ObjectWriter::end`].
+    rest: &'rest Map<String, Value>,
 }
 
-impl<M: SerializeMap> ObjectWriter<M> {
-    /// Starts the object.
-    pub fn new<S: Serializer<SerializeMap = M>>(serializer: S) -> Result<ObjectWriter<M>, S::Error> {
-        Ok(ObjectWriter { object: serializer.serialize_map(None)?, written: Vec::new() })
+impl<'rest, M: SerializeMap> ObjectWriter<'rest, M> {
+    /// Starts the object whose additional properties are `rest`.
+    pub fn new<S: Serializer<SerializeMap = M>>(
+        serializer: S,
+        rest: &'rest Map<String, Value>,
+    ) -> Result<ObjectWriter<'rest, M>, S::Error> {
+        Ok(ObjectWriter { object: serializer.serialize_map(None)?, rest })
     }
 
     /// Writes the property `name` when it is set; a `None` is left out, not sent as `null` (a model
-    /// sends an explicit `null` through its additional properties: see [`ObjectWriter::end`]).
-    pub fn field<T: Serialize>(&mut self, name: &'static str, value: &Option<T>) -> Result<(), M::Error> {
+    /// sends an explicit `null` through its additional properties: see [`nulls`]).
+    ///
+    /// A set property that is among the additional properties too is an error: JSON with the key
+    /// twice leaves the service to pick one, so which value lands would be a guess (a `null` from
+    /// [`nulls`] beside the same field set to `Some` is the usual way to get here).
+    pub fn field<T: Serialize>(&mut self, name: &str, value: &Option<T>) -> Result<(), M::Error> {
         match value {
-            Some(value) => {
-                self.written.push(name);
-                self.object.serialize_entry(name, value)
-            }
+            Some(_) if self.rest.contains_key(name) => Err(<M::Error as serde::ser::Error>::custom(
+                format_args!("`{name}` is both a set property and an additional property; set only one"),
+            )),
+            Some(value) => self.object.serialize_entry(name, value),
             None => Ok(()),
         }
     }
 
     /// Writes the additional properties and ends the object. A `null` among them for a declared
     /// property that is `None` is how a model clears that property in an update.
-    ///
-    /// An additional property named like a declared property that is set is an error: JSON with
-    /// the key twice leaves the service to pick one, so which value lands would be a guess (a
-    /// `null` from [`nulls`] beside the same field set to `Some` is the usual way to get here).
-    pub fn end(mut self, rest: &Map<String, Value>) -> Result<M::Ok, M::Error> {
-        for (name, value) in rest {
-            if self.written.contains(&name.as_str()) {
-                return Err(<M::Error as serde::ser::Error>::custom(format_args!(
-                    "`{name}` is both a set property and an additional property; set only one"
-                )));
-            }
+    pub fn end(mut self) -> Result<M::Ok, M::Error> {
+        for (name, value) in self.rest {
             self.object.serialize_entry(name, value)?;
         }
         self.object.end()
@@ -308,10 +305,10 @@ mod tests {
 
     impl serde::Serialize for Model {
         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut object = ObjectWriter::new(serializer)?;
+            let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
             object.field("displayName", &self.display_name)?;
             object.field("count", &self.count)?;
-            object.end(&self.additional_properties)
+            object.end()
         }
     }
 

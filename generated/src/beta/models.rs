@@ -10,6 +10,7 @@
 //! - 004-beta-deviceenrollmentconfiguration-assign.txt
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
+use graph_runtime::odata::{ObjectReader, ObjectWriter};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -50,7 +51,7 @@ pub struct ConfigurationManagerCollectionAssignmentTarget {
 
 impl Serialize for ConfigurationManagerCollectionAssignmentTarget {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
         object.field("collectionId", &self.collection_id)?;
         object
@@ -63,13 +64,13 @@ impl Serialize for ConfigurationManagerCollectionAssignmentTarget {
                 "deviceAndAppManagementAssignmentFilterType",
                 &self.device_and_app_management_assignment_filter_type,
             )?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for ConfigurationManagerCollectionAssignmentTarget {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(ConfigurationManagerCollectionAssignmentTarget {
             odata_type: object.take("@odata.type")?,
             collection_id: object.take("collectionId")?,
@@ -151,15 +152,15 @@ pub struct DeviceAndAppManagementAssignmentTarget {
 
 impl Serialize for DeviceAndAppManagementAssignmentTarget {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(DeviceAndAppManagementAssignmentTarget {
             odata_type: object.take("@odata.type")?,
             additional_properties: object.rest(),
@@ -329,20 +330,20 @@ pub struct DeviceConfigurationAssignment {
 
 impl Serialize for DeviceConfigurationAssignment {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
         object.field("id", &self.id)?;
         object.field("intent", &self.intent)?;
         object.field("source", &self.source)?;
         object.field("sourceId", &self.source_id)?;
         object.field("target", &self.target)?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for DeviceConfigurationAssignment {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(DeviceConfigurationAssignment {
             odata_type: object.take("@odata.type")?,
             id: object.take("id")?,
@@ -391,19 +392,19 @@ pub struct EnrollmentConfigurationAssignment {
 
 impl Serialize for EnrollmentConfigurationAssignment {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
         object.field("id", &self.id)?;
         object.field("source", &self.source)?;
         object.field("sourceId", &self.source_id)?;
         object.field("target", &self.target)?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for EnrollmentConfigurationAssignment {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(EnrollmentConfigurationAssignment {
             odata_type: object.take("@odata.type")?,
             id: object.take("id")?,
@@ -438,20 +439,20 @@ pub struct DeviceEnrollmentConfigurationsAssignRequest {
 
 impl Serialize for DeviceEnrollmentConfigurationsAssignRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
         object
             .field(
                 "enrollmentConfigurationAssignments",
                 &self.enrollment_configuration_assignments,
             )?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for DeviceEnrollmentConfigurationsAssignRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(DeviceEnrollmentConfigurationsAssignRequest {
             odata_type: object.take("@odata.type")?,
             enrollment_configuration_assignments: object

@@ -3,6 +3,7 @@
 //! The typed models of the `v1.0` API: one struct per object type, one enum per enum type, an `Any…` enum per type with derived types (chosen by `@odata.type`), and one struct per action's parameters.
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
+use graph_runtime::odata::{ObjectReader, ObjectWriter};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -31,16 +32,16 @@ pub struct ConfigurationManagerCollectionAssignmentTarget {
 
 impl Serialize for ConfigurationManagerCollectionAssignmentTarget {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
         object.field("collectionId", &self.collection_id)?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for ConfigurationManagerCollectionAssignmentTarget {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(ConfigurationManagerCollectionAssignmentTarget {
             odata_type: object.take("@odata.type")?,
             collection_id: object.take("collectionId")?,
@@ -68,15 +69,15 @@ pub struct DeviceAndAppManagementAssignmentTarget {
 
 impl Serialize for DeviceAndAppManagementAssignmentTarget {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(DeviceAndAppManagementAssignmentTarget {
             odata_type: object.take("@odata.type")?,
             additional_properties: object.rest(),
@@ -181,17 +182,17 @@ pub struct EnrollmentConfigurationAssignment {
 
 impl Serialize for EnrollmentConfigurationAssignment {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = graph_runtime::odata::ObjectWriter::new(serializer)?;
+        let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
         object.field("@odata.type", &self.odata_type)?;
         object.field("id", &self.id)?;
         object.field("target", &self.target)?;
-        object.end(&self.additional_properties)
+        object.end()
     }
 }
 
 impl<'de> Deserialize<'de> for EnrollmentConfigurationAssignment {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = graph_runtime::odata::ObjectReader::new(deserializer)?;
+        let mut object = ObjectReader::new(deserializer)?;
         Ok(EnrollmentConfigurationAssignment {
             odata_type: object.take("@odata.type")?,
             id: object.take("id")?,
