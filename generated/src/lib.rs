@@ -18,6 +18,8 @@
 //!
 //! Every operation method returns a `runtime::Request`: set the query options its page lists, then `.await` it for the documented result. `.response()` gives that result with the response's status and headers (a create's `Location`, the `request-id` Microsoft's support asks for), `.allow_no_content()` lets one whose page documents a body take a `204 No Content` instead, as `None` (an update always does), a list's `.items()` walks every page, and `.read_as::<runtime::Json<serde_json::Value>>()` (or `runtime::Paged<serde_json::Value>`) reads an answer the models do not fit, which the docs did not foresee.
 //!
+//! A model sends only its properties that are `Some`, so an update (`PATCH`) changes just those. To clear a property, leave it `None` and put the `null` that `runtime::odata::nulls(|m: &mut Model| m.field = Some(..))` gives into the model's `additional_properties`; a property both set and cleared fails the request.
+//!
 //! Cargo features:
 //!
 //! - `rustls` (default): TLS by rustls, trusting Mozilla's root certificates.

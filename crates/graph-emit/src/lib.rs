@@ -228,6 +228,10 @@ fn lib_rs(
          `.items()` walks every page, and `.read_as::<runtime::Json<serde_json::Value>>()` (or \
          `runtime::Paged<serde_json::Value>`) reads an answer the models do not fit, which the docs \
          did not foresee.\
+         \n\nA model sends only its properties that are `Some`, so an update (`PATCH`) changes just \
+         those. To clear a property, leave it `None` and put the `null` that \
+         `runtime::odata::nulls(|m: &mut Model| m.field = Some(..))` gives into the model's \
+         `additional_properties`; a property both set and cleared fails the request.\
          \n\nCargo features:\n\n{}",
         getting_started.unwrap_or_default(),
         features.join("\n")
