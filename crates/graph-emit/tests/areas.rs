@@ -10,18 +10,8 @@ fn span() -> Span {
 
 fn entity(name: &str, properties: Vec<Property>) -> TypeDef {
     TypeDef {
-        version: ApiVersion::Beta,
-        name: name.to_owned(),
-        namespace: "microsoft.graph".to_owned(),
-        kind: TypeKind::Entity,
-        description: None,
-        base_type: None,
-        derived_types: Vec::new(),
-        is_abstract: false,
         properties,
-        members: Vec::new(),
-        origin: Origin::Documented,
-        sources: vec![span()],
+        ..TypeDef::new(ApiVersion::Beta, name, TypeKind::Entity, Origin::Documented, span())
     }
 }
 

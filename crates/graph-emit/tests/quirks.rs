@@ -50,18 +50,11 @@ fn object(
     let mut properties = properties;
     properties.sort_by(|a, b| a.name.cmp(&b.name));
     TypeDef {
-        version: ApiVersion::Beta,
-        name: name.to_owned(),
-        namespace: "microsoft.graph".to_owned(),
-        kind,
         description: Some(format!("A {name} for tests: <b>bold</b> [link] and ```code```.")),
         base_type: base.map(str::to_owned),
         derived_types: derived.iter().map(|d| (*d).to_owned()).collect(),
-        is_abstract: false,
         properties,
-        members: Vec::new(),
-        origin: Origin::Documented,
-        sources: vec![span(1)],
+        ..TypeDef::new(ApiVersion::Beta, name, kind, Origin::Documented, span(1))
     }
 }
 

@@ -391,6 +391,27 @@ pub struct TypeDef {
     pub sources: Vec<Span>,
 }
 
+impl TypeDef {
+    /// A type of the `microsoft.graph` namespace, known so far only by its name and where it was
+    /// seen: no description, base, derived types, properties or members yet.
+    pub fn new(version: ApiVersion, name: &str, kind: TypeKind, origin: Origin, span: Span) -> TypeDef {
+        TypeDef {
+            version,
+            name: name.to_owned(),
+            namespace: "microsoft.graph".to_owned(),
+            kind,
+            description: None,
+            base_type: None,
+            derived_types: Vec::new(),
+            is_abstract: false,
+            properties: Vec::new(),
+            members: Vec::new(),
+            origin,
+            sources: vec![span],
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TypeKind {

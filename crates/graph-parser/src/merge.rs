@@ -932,18 +932,8 @@ fn inferred_type(
     span: &Span,
 ) -> TypeDef {
     TypeDef {
-        version,
-        name: name.to_owned(),
-        namespace: "microsoft.graph".into(),
-        kind,
-        description: None,
         base_type: base.map(str::to_owned),
-        derived_types: Vec::new(),
-        is_abstract: false,
-        properties: Vec::new(),
-        members: Vec::new(),
-        origin: Origin::Inferred,
-        sources: vec![span.clone()],
+        ..TypeDef::new(version, name, kind, Origin::Inferred, span.clone())
     }
 }
 

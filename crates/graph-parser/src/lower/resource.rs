@@ -92,19 +92,11 @@ impl Lowering {
                     }
                 }
             }
+            let span = self.span(title_line);
             types.push(TypeDef {
-                version,
-                name: name.to_owned(),
-                namespace: "microsoft.graph".into(),
-                kind: TypeKind::Enum,
                 description,
-                base_type: None,
-                derived_types: Vec::new(),
-                is_abstract: false,
-                properties: Vec::new(),
                 members,
-                origin: Origin::Documented,
-                sources: vec![self.span(title_line)],
+                ..TypeDef::new(version, name, TypeKind::Enum, Origin::Documented, span)
             });
             return types;
         }
@@ -129,43 +121,18 @@ impl Lowering {
 
 pub(super) fn object_type(version: ApiVersion, name: &str, properties: Vec<Property>, span: Span) -> TypeDef {
     let kind = if properties.iter().any(|p| p.name == "id") { TypeKind::Entity } else { TypeKind::Object };
-    TypeDef {
-        version,
-        name: name.to_owned(),
-        namespace: "microsoft.graph".into(),
-        kind,
-        description: None,
-        base_type: None,
-        derived_types: Vec::new(),
-        is_abstract: false,
-        properties,
-        members: Vec::new(),
-        origin: Origin::Documented,
-        sources: vec![span],
-    }
+    TypeDef { properties, ..TypeDef::new(version, name, kind, Origin::Documented, span) }
 }
 
 pub(super) fn enum_type(version: ApiVersion, name: &str, members: &[String], span: Span) -> TypeDef {
-    TypeDef {
-        version,
-        name: name.to_owned(),
-        namespace: "microsoft.graph".into(),
-        kind: TypeKind::Enum,
-        description: None,
-        base_type: None,
-        derived_types: Vec::new(),
-        is_abstract: false,
-        properties: Vec::new(),
-        members: members
-            .iter()
-            .map(|m| EnumMember {
-                name: m.clone(),
-                description: None,
-                origin: Origin::Documented,
-                span: span.clone(),
-            })
-            .collect(),
-        origin: Origin::Documented,
-        sources: vec![span],
-    }
+    let members = members
+        .iter()
+        .map(|m| EnumMember {
+            name: m.clone(),
+            description: None,
+            origin: Origin::Documented,
+            span: span.clone(),
+        })
+        .collect();
+    TypeDef { members, ..TypeDef::new(version, name, TypeKind::Enum, Origin::Documented, span) }
 }
