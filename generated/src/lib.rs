@@ -16,6 +16,8 @@
 //! # }
 //! ```
 //!
+//! For a user's delegated permissions instead (a command-line tool an administrator runs), `runtime::DeviceCode::builder(tenant, client_id)` has the user sign in with a code, once, and keeps the token fresh with its refresh token; `runtime::ManagedIdentity` takes the tokens Azure issues to the resource the program runs on.
+//!
 //! Every operation method returns a `runtime::Request`: set the query options its page lists, then `.await` it for the documented result. `.response()` gives that result with the response's status and headers (a create's `Location`, the `request-id` Microsoft's support asks for), `.allow_no_content()` lets one whose page documents a body take a `204 No Content` instead, as `None` (an update always does), a list's `.items()` walks every page, and `.read_as::<runtime::Json<serde_json::Value>>()` (or `runtime::Paged<serde_json::Value>`) reads an answer the models do not fit, which the docs did not foresee.
 //!
 //! A model sends only its properties that are `Some`, so an update (`PATCH`) changes just those. To clear a property, leave it `None` and put the `null` that `runtime::odata::nulls(|m: &mut Model| m.field = Some(..))` gives into the model's `additional_properties`; a property both set and cleared fails the request.

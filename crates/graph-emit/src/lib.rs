@@ -270,7 +270,8 @@ fn lib_rs(
 }
 
 /// The crate documentation's first example: a client of `version` authenticated as an app
-/// registration (a `no_run` doctest, so `cargo test` checks that it compiles).
+/// registration (a `no_run` doctest, so `cargo test` checks that it compiles), and the other ways to
+/// get its tokens.
 fn getting_started(crate_ident: &proc_macro2::Ident, version: ApiVersion) -> String {
     let module = naming::ident(&version_module(version));
     format!(
@@ -287,7 +288,11 @@ fn getting_started(crate_ident: &proc_macro2::Ident, version: ApiVersion) -> Str
          # let _ = client;\n\
          # Ok(())\n\
          # }}\n\
-         ```"
+         ```\n\n\
+         For a user's delegated permissions instead (a command-line tool an administrator runs), \
+         `runtime::DeviceCode::builder(tenant, client_id)` has the user sign in with a code, once, and \
+         keeps the token fresh with its refresh token; `runtime::ManagedIdentity` takes the tokens \
+         Azure issues to the resource the program runs on."
     )
 }
 

@@ -1,7 +1,8 @@
 //! Bearer-token providers: asked for a token before every attempt, so a refreshed token is used on
 //! retry. A fixed token here; tokens fetched and refreshed (`token_endpoint.rs`) for an app
 //! registration in `client_credentials.rs` (its certificate's signed assertion in `certificate.rs`),
-//! for an Azure resource's identity in `managed_identity.rs`.
+//! for an Azure resource's identity in `managed_identity.rs`, for a signed-in user in
+//! `device_code.rs`.
 
 use std::fmt;
 use std::future::Future;
@@ -10,12 +11,14 @@ use std::pin::Pin;
 #[cfg(feature = "certificate")]
 mod certificate;
 mod client_credentials;
+mod device_code;
 mod managed_identity;
 mod token_endpoint;
 
 #[cfg(feature = "certificate")]
 pub use certificate::Certificate;
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};
+pub use device_code::{DeviceCode, DeviceCodeBuilder, DeviceCodePrompt};
 pub use managed_identity::{ManagedIdentity, ManagedIdentityBuilder};
 pub use token_endpoint::TokenError;
 

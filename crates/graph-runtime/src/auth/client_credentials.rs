@@ -7,15 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderValue, StatusCode};
 
-use super::token_endpoint::{Reason, TokenCache, TokenSource};
+use super::token_endpoint::{form_post, tenant_endpoint, CachedToken, Reason, TokenCache, TokenSource};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::default_transport;
-use crate::config::{self, NationalCloud, DEFAULT_USER_AGENT};
+use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
 use crate::transport::{HttpRequest, Transport};
 use crate::Error;
 
@@ -277,7 +275,7 @@ impl TokenSource for Grant {
         self.token_url.as_str()
     }
 
-    fn request(&self) -> Result<HttpRequest, Reason> {
+    fn request(&self, _previous: Option<&CachedToken>) -> Result<HttpRequest, Reason> {
         let mut form = form_urlencoded::Serializer::new(self.form_start.clone());
         match &self.credential {
             Credential::Secret(secret) => form.append_pair("client_secret", secret),
@@ -301,17 +299,7 @@ impl TokenSource for Grant {
                     .append_pair("client_assertion", &assertion)
             }
         };
-        let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, self.user_agent.clone());
-        Ok(HttpRequest {
-            method: Method::POST,
-            url: self.token_url.clone().into_uri(),
-            headers,
-            body: Some(Bytes::from(form.finish())),
-            timeout: self.timeout,
-        })
+        Ok(form_post(&self.token_url, form.finish(), &self.user_agent, self.timeout))
     }
 
     fn may_pass(&self, status: StatusCode) -> bool {
@@ -401,15 +389,6 @@ impl ClientCredentialsBuilder {
     /// Checks the tenant, client id, credential and authority, and starts the transport if none
     /// was given. Nothing is fetched, and no federated token file read, until a token is needed.
     pub fn build(self) -> Result<ClientCredentials, Error> {
-        // A tenant is a GUID or a domain: it must stay one path segment of the token URL.
-        let tenant = self.tenant.trim();
-        let tenant_is_a_segment = tenant.bytes().any(|b| b.is_ascii_alphanumeric())
-            && tenant.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-        if !tenant_is_a_segment {
-            return Err(Error::Config(format!(
-                "tenant {tenant:?} is not a tenant id or domain (letters, digits, `-`, `.`, `_`)"
-            )));
-        }
         let client_id = self.client_id.trim();
         if client_id.is_empty() {
             return Err(Error::Config("the client id is empty".to_owned()));
@@ -424,11 +403,7 @@ impl ClientCredentialsBuilder {
             _ => {}
         }
         let authority = self.authority_host.as_deref().unwrap_or(self.cloud.authority_host());
-        let authority_url = config::parse_root_url("authority host", authority).map_err(Error::Config)?;
-        let token_path = format!("{}/{tenant}/oauth2/v2.0/token", authority_url.path().trim_end_matches('/'));
-        let token_url = authority_url
-            .with_path_and_query(&token_path, None)
-            .map_err(|e| Error::Config(format!("no token URL under authority host {authority:?}: {e}")))?;
+        let token_url = tenant_endpoint(authority, &self.tenant, "token")?;
         let scope = self.scope.unwrap_or_else(|| self.cloud.default_scope());
         let form_start = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
@@ -457,6 +432,8 @@ mod tests {
     use std::sync::Mutex;
     use std::time::Instant;
 
+    use http::header::{ACCEPT, CONTENT_TYPE};
+    use http::{HeaderMap, Method};
     use serde_json::json;
 
     use super::super::token_endpoint::script::{answer, granted, script, Script};
@@ -602,6 +579,7 @@ mod tests {
             value: "old".to_owned(),
             refresh_at: now,
             expires_at: now + Duration::from_secs(60),
+            refresh_token: None,
         });
         assert_eq!(token(&credentials).await.unwrap(), "old");
         credentials.tokens.cached.lock().await.as_mut().unwrap().expires_at = Instant::now();

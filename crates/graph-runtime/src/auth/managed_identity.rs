@@ -9,7 +9,7 @@ use std::time::Duration;
 use http::header::{HeaderName, ACCEPT, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
-use super::token_endpoint::{Reason, TokenCache, TokenSource};
+use super::token_endpoint::{CachedToken, Reason, TokenCache, TokenSource};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::start_transport;
@@ -153,7 +153,7 @@ impl TokenSource for IdentityEndpoint {
         &self.endpoint
     }
 
-    fn request(&self) -> Result<HttpRequest, Reason> {
+    fn request(&self, _previous: Option<&CachedToken>) -> Result<HttpRequest, Reason> {
         let mut headers = HeaderMap::new();
         headers.insert(self.proof.0.clone(), self.proof.1.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

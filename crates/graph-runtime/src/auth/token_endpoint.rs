@@ -4,16 +4,22 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use http::StatusCode;
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::Value;
 
+use crate::absolute_url::AbsoluteUrl;
+use crate::config;
 use crate::response::retry_after;
 use crate::transport::{HttpRequest, Transport, TransportError, TransportErrorKind};
+use crate::Error;
 
 /// How long before its expiry a cached token is replaced (at most half its lifetime), so that a
 /// token handed out is still valid when the request carrying it reaches Graph. MSAL uses the same.
@@ -30,9 +36,10 @@ pub(super) trait TokenSource: Send + Sync {
     /// The token endpoint, as errors and logs name it: no query, which may carry an identity.
     fn endpoint(&self) -> &str;
 
-    /// One attempt's request. Built anew for each attempt, so that a credential kept in a file that
-    /// is rotated (a federated token) is read again.
-    fn request(&self) -> Result<HttpRequest, Reason>;
+    /// One attempt's request for a token to replace `previous` (the one cached, if any: a refresh
+    /// grant sends the refresh token that came with it). Built anew for each attempt, so that a
+    /// credential kept in a file that is rotated (a federated token) is read again.
+    fn request(&self, previous: Option<&CachedToken>) -> Result<HttpRequest, Reason>;
 
     /// Whether an error status may pass if the request is tried again.
     fn may_pass(&self, status: StatusCode) -> bool;
@@ -46,7 +53,7 @@ pub(super) trait TokenSource: Send + Sync {
 /// A source's tokens, cached. Shared by a provider's clones.
 pub(super) struct TokenCache<S> {
     pub(super) source: S,
-    transport: Arc<dyn Transport>,
+    pub(super) transport: Arc<dyn Transport>,
     /// Held across a fetch, so that concurrent callers wait for it instead of fetching too.
     pub(super) cached: tokio::sync::Mutex<Option<CachedToken>>,
 }
@@ -56,6 +63,24 @@ pub(super) struct CachedToken {
     /// When the token is replaced: [`REFRESH_MARGIN`] (or half its lifetime) before `expires_at`.
     pub(super) refresh_at: Instant,
     pub(super) expires_at: Instant,
+    /// The refresh token granted with it (a user's sign-in), which gets its replacement.
+    pub(super) refresh_token: Option<String>,
+}
+
+impl CachedToken {
+    /// A granted token, its lifetime measured from when the request left: the service counted from
+    /// no earlier. Capped, so that no answer can overflow the clock (Entra ID's tokens live an hour
+    /// or so).
+    fn new(granted: Granted, sent_at: Instant) -> CachedToken {
+        let lifetime = granted.lifetime.unwrap_or_default().min(MAX_LIFETIME);
+        let expires_at = sent_at + lifetime;
+        CachedToken {
+            value: granted.token,
+            refresh_at: expires_at - REFRESH_MARGIN.min(lifetime / 2),
+            expires_at,
+            refresh_token: granted.refresh_token,
+        }
+    }
 }
 
 impl<S: TokenSource> TokenCache<S> {
@@ -70,8 +95,13 @@ impl<S: TokenSource> TokenCache<S> {
         if let Some(token) = cached.as_ref().filter(|token| now < token.refresh_at) {
             return Ok(token.value.clone());
         }
-        match self.fetch().await {
-            Ok(fresh) => {
+        match fetch(&self.source, &*self.transport, cached.as_ref()).await {
+            Ok(mut fresh) => {
+                // A refresh answered without a new refresh token leaves the old one valid (RFC 6749
+                // section 6); one answered with a new one retires the old.
+                if fresh.refresh_token.is_none() {
+                    fresh.refresh_token = cached.as_mut().and_then(|previous| previous.refresh_token.take());
+                }
                 let value = fresh.value.clone();
                 *cached = Some(fresh);
                 Ok(value)
@@ -87,91 +117,170 @@ impl<S: TokenSource> TokenCache<S> {
         }
     }
 
-    /// Graph refused `token`: it is forgotten, unless a newer one has replaced it already.
+    /// Graph refused `token`: it expires now, unless a newer one has replaced it already. It stays
+    /// cached for the refresh token that came with it.
     pub(super) fn rejected(&self, token: &str) {
         // Locked means a fetch is under way, which the next `current()` waits for; a cached token
         // other than `token` is one already fetched again.
         if let Ok(mut cached) = self.cached.try_lock() {
-            if cached.as_ref().is_some_and(|cached| cached.value == token) {
-                *cached = None;
+            if let Some(cached) = cached.as_mut().filter(|cached| cached.value == token) {
+                let now = Instant::now();
+                (cached.refresh_at, cached.expires_at) = (now, now);
             }
         }
     }
+}
 
-    /// Fetches a token, trying again after a failure that may pass, as the source says.
-    async fn fetch(&self) -> Result<CachedToken, TokenError> {
-        let delays = self.source.retry_delays();
-        let mut attempt = 0;
-        loop {
-            let failed = match self.fetch_once().await {
-                Ok(token) => return Ok(token),
-                Err(failed) => failed,
-            };
-            let wait = match (failed.passing, delays.get(attempt)) {
-                (Passing::Transport, Some(delay)) if attempt == 0 => *delay,
-                // A longer wait than the service asks for is not made: the request fails instead.
-                (Passing::Status(asked), Some(delay)) => match asked {
-                    Some(asked) if asked > MAX_RETRY_WAIT.max(*delay) => return Err(failed.error),
-                    Some(asked) => asked,
-                    None => *delay,
-                },
-                _ => return Err(failed.error),
-            };
-            attempt += 1;
-            let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-            let (endpoint, error) = (self.source.endpoint(), &failed.error);
-            tracing::info!(endpoint, %error, wait_ms, attempt, "token request failed; trying again");
-            tokio::time::sleep(wait).await;
-        }
-    }
+/// Fetches a token to replace `previous`, trying again after a failure that may pass, as the
+/// source says.
+async fn fetch(
+    source: &impl TokenSource,
+    transport: &dyn Transport,
+    previous: Option<&CachedToken>,
+) -> Result<CachedToken, TokenError> {
+    let may_pass = |status| source.may_pass(status);
+    with_retries(source.endpoint(), source.retry_delays(), || async {
+        let request = source.request(previous).map_err(|reason| Failed {
+            error: TokenError::new(source.endpoint(), reason),
+            passing: Passing::No,
+        })?;
+        redeem(transport, source.endpoint(), request, &may_pass).await
+    })
+    .await
+}
 
-    async fn fetch_once(&self) -> Result<CachedToken, Failed> {
-        let endpoint = self.source.endpoint();
-        let failure = |reason, passing| Failed { error: TokenError::new(endpoint, reason), passing };
-        let request = self.source.request().map_err(|reason| failure(reason, Passing::No))?;
-        let sent_at = Instant::now();
-        let response = match self.transport.send(request).await {
-            Ok(response) => response,
-            Err(source) => {
-                let passing = match source.kind() {
-                    TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Body => {
-                        Passing::Transport
-                    }
-                    _ => Passing::No,
-                };
-                return Err(failure(Reason::Transport(source), passing));
-            }
+/// Makes an attempt, and another after each failure that may pass, as long as `delays` last
+/// (a failed connection or a timeout only once more): the wait is the next delay, or what the
+/// service asked for, unless that is longer than allowed.
+pub(super) async fn with_retries<T, Attempt>(
+    endpoint: &str,
+    delays: &[Duration],
+    mut attempt: impl FnMut() -> Attempt,
+) -> Result<T, TokenError>
+where
+    Attempt: Future<Output = Result<T, Failed>>,
+{
+    let mut tries = 0;
+    loop {
+        let failed = match attempt().await {
+            Ok(done) => return Ok(done),
+            Err(failed) => failed,
         };
-        let body: Option<Value> = serde_json::from_slice(&response.body).ok();
-        if !response.status.is_success() {
-            let passing = match self.source.may_pass(response.status) {
-                true => Passing::Status(retry_after(&response.headers, SystemTime::now())),
-                false => Passing::No,
-            };
-            return Err(failure(Reason::Rejected(Rejection::read(response.status, body.as_ref())), passing));
-        }
-        let granted = body.as_ref().ok_or(Reason::Unreadable("the body is not JSON")).and_then(Granted::read);
-        let granted = granted.map_err(|reason| failure(reason, Passing::No))?;
-        tracing::debug!(endpoint, expires_in = ?granted.lifetime, "access token fetched");
-        // Measured from when the request left: the service counted from no earlier. Capped, so
-        // that no answer can overflow the clock (Entra ID's tokens live an hour or so).
-        let lifetime = granted.lifetime.unwrap_or_default().min(MAX_LIFETIME);
-        let expires_at = sent_at + lifetime;
-        Ok(CachedToken {
-            value: granted.token,
-            refresh_at: expires_at - REFRESH_MARGIN.min(lifetime / 2),
-            expires_at,
-        })
+        let wait = match (failed.passing, delays.get(tries)) {
+            (Passing::Transport, Some(delay)) if tries == 0 => *delay,
+            // A longer wait than the service asks for is not made: the request fails instead.
+            (Passing::Status(asked), Some(delay)) => match asked {
+                Some(asked) if asked > MAX_RETRY_WAIT.max(*delay) => return Err(failed.error),
+                Some(asked) => asked,
+                None => *delay,
+            },
+            _ => return Err(failed.error),
+        };
+        tries += 1;
+        let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        let (error, attempt) = (&failed.error, tries);
+        tracing::info!(endpoint, %error, wait_ms, attempt, "token request failed; trying again");
+        tokio::time::sleep(wait).await;
     }
+}
+
+/// Sends one token request and reads the token it grants.
+pub(super) async fn redeem(
+    transport: &dyn Transport,
+    endpoint: &str,
+    request: HttpRequest,
+    may_pass: &(dyn Fn(StatusCode) -> bool + Sync),
+) -> Result<CachedToken, Failed> {
+    let sent_at = Instant::now();
+    let body = answer(transport, endpoint, request, may_pass).await?;
+    let granted = Granted::read(&body).map_err(|reason| Failed::new(endpoint, reason, Passing::No))?;
+    tracing::debug!(endpoint, expires_in = ?granted.lifetime, "access token fetched");
+    Ok(CachedToken::new(granted, sent_at))
+}
+
+/// Sends one request to a token endpoint (or to Entra ID's device code endpoint beside it) and
+/// reads the JSON of its success, or why it failed and whether that may pass.
+pub(super) async fn answer(
+    transport: &dyn Transport,
+    endpoint: &str,
+    request: HttpRequest,
+    may_pass: &(dyn Fn(StatusCode) -> bool + Sync),
+) -> Result<Value, Failed> {
+    let response = match transport.send(request).await {
+        Ok(response) => response,
+        Err(source) => {
+            let passing = match source.kind() {
+                TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Body => {
+                    Passing::Transport
+                }
+                _ => Passing::No,
+            };
+            return Err(Failed::new(endpoint, Reason::Transport(source), passing));
+        }
+    };
+    let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+    if !response.status.is_success() {
+        let passing = match may_pass(response.status) {
+            true => Passing::Status(retry_after(&response.headers, SystemTime::now())),
+            false => Passing::No,
+        };
+        let rejection = Rejection::read(response.status, body.as_ref());
+        return Err(Failed::new(endpoint, Reason::Rejected(rejection), passing));
+    }
+    body.ok_or_else(|| Failed::new(endpoint, Reason::Unreadable("the body is not JSON"), Passing::No))
+}
+
+/// A `POST` of an OAuth form (`application/x-www-form-urlencoded`) to an Entra ID endpoint.
+pub(super) fn form_post(
+    url: &AbsoluteUrl,
+    form: String,
+    user_agent: &HeaderValue,
+    timeout: Duration,
+) -> HttpRequest {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    headers.insert(USER_AGENT, user_agent.clone());
+    HttpRequest {
+        method: Method::POST,
+        url: url.clone().into_uri(),
+        headers,
+        body: Some(Bytes::from(form)),
+        timeout,
+    }
+}
+
+/// An Entra ID tenant's OAuth 2.0 endpoint `<authority>/<tenant>/oauth2/v2.0/<endpoint>`, the
+/// tenant checked to be a GUID or a domain (or `organizations`): one path segment.
+pub(super) fn tenant_endpoint(authority: &str, tenant: &str, endpoint: &str) -> Result<AbsoluteUrl, Error> {
+    let tenant = tenant.trim();
+    let tenant_is_a_segment = tenant.bytes().any(|b| b.is_ascii_alphanumeric())
+        && tenant.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if !tenant_is_a_segment {
+        return Err(Error::Config(format!(
+            "tenant {tenant:?} is not a tenant id or domain (letters, digits, `-`, `.`, `_`)"
+        )));
+    }
+    let authority_url = config::parse_root_url("authority host", authority).map_err(Error::Config)?;
+    let path = format!("{}/{tenant}/oauth2/v2.0/{endpoint}", authority_url.path().trim_end_matches('/'));
+    authority_url
+        .with_path_and_query(&path, None)
+        .map_err(|e| Error::Config(format!("no {endpoint} URL under authority host {authority:?}: {e}")))
 }
 
 /// A token request that failed, and whether it may pass if tried again.
-struct Failed {
-    error: TokenError,
-    passing: Passing,
+pub(super) struct Failed {
+    pub(super) error: TokenError,
+    pub(super) passing: Passing,
 }
 
-enum Passing {
+impl Failed {
+    fn new(endpoint: &str, reason: Reason, passing: Passing) -> Failed {
+        Failed { error: TokenError::new(endpoint, reason), passing }
+    }
+}
+
+pub(super) enum Passing {
     No,
     /// No connection, a timeout, a broken body.
     Transport,
@@ -184,6 +293,7 @@ struct Granted {
     token: String,
     /// From `expires_in` or `expires_on`; a response with neither gives a token used for one request.
     lifetime: Option<Duration>,
+    refresh_token: Option<String>,
 }
 
 impl Granted {
@@ -213,14 +323,20 @@ impl Granted {
             }
             (None, None) => None,
         };
-        Ok(Granted { token, lifetime })
+        let refresh_token = match body.get("refresh_token") {
+            Some(Value::String(token)) if !token.is_empty() => Some(token.clone()),
+            _ => None,
+        };
+        Ok(Granted { token, lifetime, refresh_token })
     }
 }
 
 /// A token could not be fetched: the token endpoint could not be reached, refused the request, or
-/// answered with something that is not a token, or the credential to send could not be read. The
-/// source of [`Error::Auth`](crate::Error::Auth) for [`ClientCredentials`](crate::ClientCredentials)
-/// and [`ManagedIdentity`](crate::ManagedIdentity); never holds a secret.
+/// answered with something that is not a token, the credential to send could not be read, or the
+/// user did not sign in. The
+/// source of [`Error::Auth`](crate::Error::Auth) for [`ClientCredentials`](crate::ClientCredentials),
+/// [`ManagedIdentity`](crate::ManagedIdentity) and [`DeviceCode`](crate::DeviceCode); never holds a
+/// secret or a token.
 #[derive(Debug)]
 pub struct TokenError {
     endpoint: String,
@@ -238,6 +354,12 @@ pub(super) enum Reason {
     /// failed).
     #[cfg(feature = "certificate")]
     Signing,
+    /// The device code endpoint's answer lacks what the user needs to sign in.
+    NoDeviceCode(&'static str),
+    /// The user's access token expired and came with no refresh token to replace it.
+    NoRefreshToken,
+    /// No one signed in with the device code before it expired, after this long.
+    SignInExpired(Duration),
 }
 
 /// An error response of the token endpoint, as Entra ID or a managed identity endpoint words it.
@@ -287,6 +409,18 @@ impl TokenError {
             _ => None,
         }
     }
+
+    /// Whether only the user's signing in again can get a token: no refresh token, or Entra ID
+    /// refused it (`invalid_grant`: expired, revoked, or multi-factor authentication now asked for).
+    pub(super) fn asks_for_sign_in(&self) -> bool {
+        match &self.reason {
+            Reason::NoRefreshToken => true,
+            Reason::Rejected(rejection) => {
+                matches!(rejection.code.as_deref(), Some("invalid_grant" | "interaction_required"))
+            }
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for TokenError {
@@ -306,6 +440,18 @@ impl fmt::Display for TokenError {
             Reason::Signing => {
                 write!(f, "no token request to {endpoint}: the client assertion could not be signed")
             }
+            Reason::NoDeviceCode(why) => {
+                write!(f, "the device code endpoint {endpoint} answered with no usable device code: {why}")
+            }
+            Reason::NoRefreshToken => write!(
+                f,
+                "no token request to {endpoint}: the user's token expired and no refresh token came with it"
+            ),
+            Reason::SignInExpired(waited) => write!(
+                f,
+                "no one signed in with the device code before it expired ({} s); polled {endpoint}",
+                waited.as_secs()
+            ),
             Reason::Rejected(rejection) => {
                 write!(f, "the token endpoint {endpoint} answered {}", rejection.status)?;
                 if let Some(code) = &rejection.code {

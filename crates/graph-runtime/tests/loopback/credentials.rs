@@ -1,9 +1,11 @@
-//! `ClientCredentials` and `ManagedIdentity` through the real transport: the Graph request carries
-//! the token the token endpoint granted, fetched once for many requests; a refusal fails the request
-//! naming the cause; a token Graph refuses (401) is replaced once.
+//! `ClientCredentials`, `ManagedIdentity` and `DeviceCode` through the real transport: the Graph
+//! request carries the token the token endpoint granted, fetched once for many requests; a refusal
+//! fails the request naming the cause; a token Graph refuses (401) is replaced once.
 
 use graph_runtime::transport::StatusCode;
-use graph_runtime::{ClientCredentials, Error, HttpTransport, ManagedIdentity, RequestPath};
+use std::sync::{Arc, Mutex};
+
+use graph_runtime::{ClientCredentials, DeviceCode, Error, HttpTransport, ManagedIdentity, RequestPath};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, header as header_is, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -261,4 +263,90 @@ async fn a_managed_identitys_token_comes_from_the_metadata_endpoint_on_its_own_t
             .unwrap();
         assert_eq!(item, json!({"id": "7"}));
     }
+}
+
+#[tokio::test]
+async fn a_user_signs_in_with_a_device_code_and_a_token_graph_refuses_is_replaced_by_the_refresh_token() {
+    let server = MockServer::start().await;
+    let token_path = format!("/{TENANT}/oauth2/v2.0/token");
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/devicecode")))
+        .and(body_string_contains("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default+offline_access"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "device_code": "device-1", "user_code": "FJ7K2LQMX", "verification_uri": "https://microsoft.com/devicelogin",
+            "expires_in": 900, "interval": 1,
+            "message": "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FJ7K2LQMX to authenticate.",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Pending at the first poll, signed in at the second.
+    let poll = || {
+        Mock::given(method("POST"))
+            .and(path(token_path.clone()))
+            .and(body_string_contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"))
+            .and(body_string_ends_with("&device_code=device-1"))
+    };
+    poll()
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "authorization_pending",
+            "error_description": "AADSTS70016: OAuth 2.0 device flow error. Authorization is pending.",
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    poll()
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": 3599, "access_token": "signed-in", "refresh_token": "refresh-1",
+        })))
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(token_path.clone()))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .and(body_string_ends_with("&refresh_token=refresh-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": 3599, "access_token": "refreshed", "refresh_token": "refresh-2",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header_is("authorization", "Bearer signed-in"))
+        .respond_with(expired())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/7"))
+        .and(header_is("authorization", "Bearer refreshed"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let prompts = Arc::new(Mutex::new(Vec::new()));
+    let shown = Arc::clone(&prompts);
+    let user = DeviceCode::builder(TENANT, "public-app-id")
+        .authority_host(server.uri())
+        .transport(HttpTransport::new().unwrap())
+        .prompt(move |prompt| shown.lock().unwrap().push(prompt.to_string()))
+        .build()
+        .unwrap();
+    let client = builder(&server.uri()).token_provider(user.clone()).build().unwrap();
+
+    for _ in 0..2 {
+        let item: Value = client
+            .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>)
+            .await
+            .unwrap();
+        assert_eq!(item, json!({"id": "7"}));
+    }
+    let prompts = prompts.lock().unwrap().clone();
+    assert_eq!(prompts.len(), 1, "{prompts:?}");
+    assert!(prompts[0].contains("enter the code FJ7K2LQMX"), "{prompts:?}");
+    assert_eq!(user.refresh_token().await.as_deref(), Some("refresh-2"));
 }
