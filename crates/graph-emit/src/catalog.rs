@@ -103,7 +103,7 @@ impl<'a> Catalog<'a> {
         let names: BTreeMap<&str, String> =
             types.keys().map(|wire| (*wire, scope.claim(&naming::type_name(wire)))).collect();
 
-        let variants = transitive_derived(&types);
+        let variants = graph_ir::derived_closure(types.values().copied());
         let any_names: BTreeMap<&str, String> = variants
             .keys()
             .filter_map(|wire| Some((*wire, scope.claim(&format!("Any{}", names.get(wire)?)))))
@@ -338,39 +338,6 @@ fn name_fields<'a>(properties: Vec<(&'a Property, Option<&'a str>)>) -> Vec<Fiel
             inherited_from,
         })
         .collect()
-}
-
-/// For each object type with at least one derived object type in the model: all its transitive derived
-/// types, sorted. Derivation is read from both `derived_types` and the derived type's `base_type`.
-fn transitive_derived<'a>(types: &BTreeMap<&'a str, &'a TypeDef>) -> BTreeMap<&'a str, Vec<&'a str>> {
-    let mut children: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for def in types.values().filter(|def| is_object(def)) {
-        for derived in &def.derived_types {
-            if let Some(child) = types.get(derived.as_str()).filter(|child| is_object(child)) {
-                children.entry(def.name.as_str()).or_default().insert(child.name.as_str());
-            }
-        }
-        if let Some(base) = def.base_type.as_deref().and_then(|base| types.get(base)).filter(|b| is_object(b))
-        {
-            children.entry(base.name.as_str()).or_default().insert(def.name.as_str());
-        }
-    }
-    let mut out = BTreeMap::new();
-    for root in children.keys() {
-        let mut found: BTreeSet<&str> = BTreeSet::new();
-        let mut stack: Vec<&str> = vec![root];
-        while let Some(wire) = stack.pop() {
-            for child in children.get(wire).into_iter().flatten() {
-                if child != root && found.insert(child) {
-                    stack.push(child);
-                }
-            }
-        }
-        if !found.is_empty() {
-            out.insert(*root, found.into_iter().collect());
-        }
-    }
-    out
 }
 
 /// The Rust type a primitive is read into.

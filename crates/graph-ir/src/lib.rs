@@ -7,6 +7,7 @@
 //! Names are kept as the wire names the docs use (`displayName`, `enrollmentConfigurationAssignment`);
 //! turning them into Rust identifiers is the emitter's job.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -412,6 +413,43 @@ impl TypeDef {
     }
 }
 
+/// For each object type among `types` that has derived object types there: all of them, all the way
+/// down, sorted by name. A derivation counts whether the base lists it in `derived_types` or the
+/// derived type names its `base_type`, so that a model linked one way only still gives every kind.
+/// Of two types with one name, the first counts; enums take no part.
+pub fn derived_closure<'a>(types: impl IntoIterator<Item = &'a TypeDef>) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut by_name: BTreeMap<&str, &TypeDef> = BTreeMap::new();
+    for def in types {
+        by_name.entry(def.name.as_str()).or_insert(def);
+    }
+    let object = |name: &str| by_name.get(name).copied().filter(|def| def.kind != TypeKind::Enum);
+    let mut children: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for def in by_name.values().filter(|def| def.kind != TypeKind::Enum) {
+        for child in def.derived_types.iter().filter_map(|derived| object(derived)) {
+            children.entry(def.name.as_str()).or_default().insert(child.name.as_str());
+        }
+        if let Some(base) = def.base_type.as_deref().and_then(object) {
+            children.entry(base.name.as_str()).or_default().insert(def.name.as_str());
+        }
+    }
+    let mut closure = BTreeMap::new();
+    for &root in children.keys() {
+        let mut found: BTreeSet<&str> = BTreeSet::new();
+        let mut stack = vec![root];
+        while let Some(name) = stack.pop() {
+            for &child in children.get(name).into_iter().flatten() {
+                if child != root && found.insert(child) {
+                    stack.push(child);
+                }
+            }
+        }
+        if !found.is_empty() {
+            closure.insert(root, found.into_iter().collect());
+        }
+    }
+    closure
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TypeKind {
@@ -605,5 +643,46 @@ mod tests {
         assert_eq!(nested.to_string(), "Collection(Collection(DateTimeOffset))");
         assert_eq!(TypeRef::Primitive(Primitive::Json).to_string(), "Untyped");
         assert_eq!(TypeRef::Named("deviceConfiguration".into()).to_string(), "deviceConfiguration");
+    }
+
+    fn object(name: &str, base: Option<&str>, derived: &[&str]) -> TypeDef {
+        let mut def =
+            TypeDef::new(ApiVersion::Beta, name, TypeKind::Entity, Origin::Documented, Span::new("t.md", 1));
+        def.base_type = base.map(str::to_owned);
+        def.derived_types = derived.iter().map(|name| (*name).to_owned()).collect();
+        def
+    }
+
+    #[test]
+    fn the_derived_closure_reads_links_either_way_all_the_way_down() {
+        let mut status = object("status", None, &[]);
+        status.kind = TypeKind::Enum;
+        let types = [
+            // Listed by its base only; then by its own base type only; then both.
+            object("deviceConfiguration", None, &["windowsConfiguration", "status"]),
+            object("windowsConfiguration", None, &[]),
+            object("windows10GeneralConfiguration", Some("windowsConfiguration"), &[]),
+            object("iosConfiguration", Some("deviceConfiguration"), &[]),
+            // A loop in broken docs ends; the root is not its own derived type.
+            object("a", Some("b"), &[]),
+            object("b", Some("a"), &[]),
+            status,
+            // The first of two types with one name counts.
+            object("iosConfiguration", Some("windowsConfiguration"), &[]),
+            object("unknownBase", Some("notAType"), &[]),
+        ];
+        let closure = derived_closure(&types);
+        let expected: BTreeMap<&str, Vec<&str>> = [
+            ("a", vec!["b"]),
+            ("b", vec!["a"]),
+            (
+                "deviceConfiguration",
+                vec!["iosConfiguration", "windows10GeneralConfiguration", "windowsConfiguration"],
+            ),
+            ("windowsConfiguration", vec!["windows10GeneralConfiguration"]),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(closure, expected);
     }
 }

@@ -29,10 +29,8 @@ pub(crate) fn narrow_gets(operations: &mut [Operation], types: &BTreeMap<String,
             at.entry(path.segments.as_slice()).or_default().push(Get { index, answers, path });
         }
     }
-    // Only the types some GET answers are asked for their derived types.
     let answered: BTreeSet<&str> = at.values().flatten().map(|get| get.answers).collect();
-    let derived: BTreeMap<&str, Vec<&str>> =
-        answered.into_iter().map(|name| (name, transitive_derived(types, name))).collect();
+    let derived = graph_ir::derived_closure(types.values());
     let derived_of = |name: &str| derived.get(name).map(Vec::as_slice).unwrap_or_default();
     // The item paths of each list path: `{list}/{id}`.
     let mut items: BTreeMap<&[PathSegment], Vec<&[PathSegment]>> = BTreeMap::new();
@@ -44,8 +42,8 @@ pub(crate) fn narrow_gets(operations: &mut [Operation], types: &BTreeMap<String,
 
     // For each answered type, the answered types it derives from.
     let mut bases: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (&base, below) in &derived {
-        for &name in below {
+    for &base in &answered {
+        for &name in derived_of(base) {
             bases.entry(name).or_default().push(base);
         }
     }
@@ -116,19 +114,4 @@ fn answered_object<'o>(op: &'o Operation, types: &BTreeMap<String, TypeDef>) -> 
         TypeRef::Primitive(_) => return None,
     };
     types.get(name).filter(|def| def.kind != TypeKind::Enum).map(|_| name.as_str())
-}
-
-/// The object types deriving from `root`, all the way down, sorted by name.
-fn transitive_derived<'t>(types: &'t BTreeMap<String, TypeDef>, root: &str) -> Vec<&'t str> {
-    let is_object = |name: &str| types.get(name).is_some_and(|def| def.kind != TypeKind::Enum);
-    let mut found: BTreeSet<&str> = BTreeSet::new();
-    let mut stack: Vec<&TypeDef> = types.get(root).into_iter().collect();
-    while let Some(def) = stack.pop() {
-        for child in def.derived_types.iter().filter(|child| is_object(child)) {
-            if child != root && found.insert(child) {
-                stack.extend(types.get(child));
-            }
-        }
-    }
-    found.into_iter().collect()
 }
