@@ -227,7 +227,9 @@ fn lib_rs(
          a body take a `204 No Content` instead, as `None` (an update always does), a list's \
          `.items()` walks every page, and `.read_as::<runtime::Json<serde_json::Value>>()` (or \
          `runtime::Paged<serde_json::Value>`) reads an answer the models do not fit, which the docs \
-         did not foresee.\
+         did not foresee. Requests that do not depend on one another can go twenty to a `$batch`: \
+         `let mut batch = client.runtime().batch();`, `let ticket = batch.add(request);`, then \
+         `batch.send().await.take(ticket)` reads each answer as its `.await` would have.\
          \n\nA model sends only its properties that are `Some`, so an update (`PATCH`) changes just \
          those. To clear a property, leave it `None` and put the `null` that \
          `runtime::odata::nulls(|m: &mut Model| m.field = Some(..))` gives into the model's \

@@ -511,6 +511,27 @@ impl<'b, E: Expect, O, B: Serialize + ?Sized> Request<'b, E, O, B> {
     }
 }
 
+impl<E, O, B: Serialize + ?Sized> Request<'_, E, O, B> {
+    /// The request as one of a JSON batch's: its URL below the version root, its own headers and
+    /// its body as JSON, or the error it would fail with if sent alone.
+    pub(crate) fn into_batch_item(self) -> Result<crate::batch::Item, Error> {
+        let operation = self.operation;
+        let headers = self.headers.checked(operation)?.clone();
+        if let Some(reason) = self.refused_arguments {
+            return Err(Error::InvalidArgument { operation, reason });
+        }
+        let url = crate::request::version_relative_url(operation, &self.path, &self.query)?;
+        let body = match self.body {
+            Some(body) => Some(
+                serde_json::to_value(TypedBody { body, odata_type: self.body_type })
+                    .map_err(|source| Error::Encode { operation, source })?,
+            ),
+            None => None,
+        };
+        Ok(crate::batch::Item { operation, url, headers, body })
+    }
+}
+
 impl<'b, E, O, B> IntoFuture for Request<'b, E, O, B>
 where
     E: Expect + 'b,

@@ -336,6 +336,16 @@ impl Client {
         self.send_bytes(operation, url, headers, accept, body).instrument(span).await
     }
 
+    /// The retry policy, which a batch applies to the requests in it too.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.config.retry
+    }
+
+    /// The headers every request carries unless it sets its own, which a batch gives each request.
+    pub(crate) fn default_headers(&self) -> &HeaderMap {
+        &self.inner.config.default_headers
+    }
+
     /// The base URL as configured, parsed: the origin next links must share.
     pub(crate) fn parsed_base_url(&self) -> &AbsoluteUrl {
         &self.inner.config.base_url
@@ -525,7 +535,7 @@ pub(crate) fn decode_page<T: DeserializeOwned>(
     DecodeError::decode_value(operation, response, page).map_err(Error::Decode)
 }
 
-fn graph_error(operation: Operation, response: HttpResponse, attempts: u32) -> Error {
+pub(crate) fn graph_error(operation: Operation, response: HttpResponse, attempts: u32) -> Error {
     Error::Graph(Box::new(GraphError::from_response(
         operation,
         response.status,

@@ -5,6 +5,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Deserializer};
@@ -81,6 +82,17 @@ pub enum Error {
         /// Why the redirect was not followed.
         reason: String,
     },
+    /// A request added to a [`crate::Batch`] got no answer of its own: the `$batch` request carrying
+    /// it failed (`source`, that request's error, shared by every request it carried), or the
+    /// batch's answer left it out or could not be read, or it cannot be batched (a stream).
+    Batch {
+        /// The batched request's operation (or `POST /$batch`'s, when the batch's answer is unreadable).
+        operation: Operation,
+        /// What became of it.
+        reason: String,
+        /// The `$batch` request's own error.
+        source: Option<Arc<Error>>,
+    },
     /// A list's `@odata.nextLink` was not followed: it points to another origin than the client's
     /// base URL (the token must not go there), it repeats a page already fetched (a loop), it is not
     /// a URL, or the pager's page limit was reached. The pages before it were delivered.
@@ -100,6 +112,7 @@ impl Error {
         match self {
             Error::Graph(error) => Some(error.status),
             Error::Decode(error) => Some(error.status),
+            Error::Batch { source: Some(source), .. } => source.status(),
             _ => None,
         }
     }
@@ -145,6 +158,13 @@ impl fmt::Display for Error {
             Error::Paging { operation, pages, reason } => {
                 write!(f, "{operation}: paging stopped after {pages} page(s): {reason}")
             }
+            Error::Batch { operation, reason, source } => {
+                write!(f, "{operation}: batched: {reason}")?;
+                match source {
+                    Some(source) => write!(f, ": {source}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -155,6 +175,7 @@ impl StdError for Error {
             Error::Auth { source, .. } => Some(&**source),
             Error::Encode { source, .. } => Some(source),
             Error::Transport { source, .. } => Some(source),
+            Error::Batch { source: Some(source), .. } => Some(&**source),
             _ => None,
         }
     }

@@ -27,12 +27,14 @@
 //! The `*_with` variants ([`Client::send_json_with`], …) add typed OData [`QueryOptions`] to the
 //! URL. A list operation (`Collection<T>` response) can be walked with a [`Pager`] from
 //! [`Client::pager`], which follows `@odata.nextLink` only within the base URL's origin; each page
-//! is one `graph_request` span of its own.
+//! is one `graph_request` span of its own. [`Client::batch`] sends prepared requests twenty to a JSON
+//! `$batch`, and reads each answer as the request's own `.await` would have.
 #![deny(missing_docs)]
 
 mod absolute_url;
 mod arguments;
 mod auth;
+mod batch;
 mod call;
 mod client;
 pub mod config;
@@ -51,6 +53,7 @@ pub use auth::{
     ClientCredentials, ClientCredentialsBuilder, DeviceCode, DeviceCodeBuilder, DeviceCodePrompt,
     ManagedIdentity, ManagedIdentityBuilder, StaticToken, TokenError, TokenFuture, TokenProvider,
 };
+pub use batch::{Answers, Batch, Ticket, MAX_BATCH_REQUESTS};
 pub use bytes::Bytes;
 pub use call::{options, Accept, Expect, Json, JsonOrNoContent, NoContent, Paged, Raw, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};

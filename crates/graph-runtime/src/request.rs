@@ -28,14 +28,34 @@ pub(crate) fn operation_url(
     query: &QueryOptions,
 ) -> Result<AbsoluteUrl, Error> {
     let invalid = || Error::InvalidPath { operation, path: path.as_str().to_owned() };
-    if path.as_str().split('/').any(is_dot_segment) {
-        return Err(invalid());
-    }
+    check_path(operation, path)?;
     let base_path = base_url.path().trim_end_matches('/');
     let full_path = format!("{base_path}/{}{}", operation.version, path.as_str());
     // The query is encoded down to unreserved characters, so it goes on the wire byte for byte.
     let query = (!query.is_empty()).then(|| query.to_query_string());
     base_url.with_path_and_query(&full_path, query.as_deref()).map_err(|_| invalid())
+}
+
+/// An operation's URL relative to its version root, as a JSON batch names it:
+/// `/deviceManagement/deviceConfigurations?$top=5`.
+pub(crate) fn version_relative_url(
+    operation: Operation,
+    path: &RequestPath,
+    query: &QueryOptions,
+) -> Result<String, Error> {
+    check_path(operation, path)?;
+    Ok(match query.is_empty() {
+        true => path.as_str().to_owned(),
+        false => format!("{}?{}", path.as_str(), query.to_query_string()),
+    })
+}
+
+/// Refuses a path with a `.` or `..` segment, which URL parsers collapse even percent-encoded.
+fn check_path(operation: Operation, path: &RequestPath) -> Result<(), Error> {
+    match path.as_str().split('/').any(is_dot_segment) {
+        true => Err(Error::InvalidPath { operation, path: path.as_str().to_owned() }),
+        false => Ok(()),
+    }
 }
 
 /// Everything that varies between the hops and attempts of one request.

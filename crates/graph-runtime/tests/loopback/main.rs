@@ -4,6 +4,7 @@
 //! One test binary with one module per concern, so the workspace links it once.
 
 mod any_response;
+mod batch;
 mod concurrency;
 mod credentials;
 mod failures;

@@ -1,0 +1,440 @@
+//! JSON batching: many operation calls in one `POST /{version}/$batch` (twenty at most in each), and
+//! every answer read as its own request's would have been.
+//!
+//! A [`Batch`] takes prepared [`Request`]s and gives a [`Ticket`] for each; [`Batch::send`] sends
+//! them and [`Answers::take`] reads a ticket's answer as the request's `.await` would. An answer the
+//! service asks to retry (429, 503, 504) is sent again in a later batch, after its `Retry-After`,
+//! within the client's retry policy.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::call::{Accept, Expect};
+use crate::client::graph_error;
+use crate::response::{self, Outcome};
+use crate::transport::HttpResponse;
+use crate::{Client, Error, Method, Operation, Request};
+
+/// The most requests Graph takes in one `$batch`.
+pub const MAX_BATCH_REQUESTS: usize = 20;
+
+/// Operation calls to send together, as JSON batches: each request added gives a [`Ticket`], and
+/// [`Batch::send`] gives the [`Answers`] the tickets read.
+///
+/// Requests of one API version go in one `POST /{version}/$batch` per twenty, in the order they were
+/// added; Graph may run the requests of one batch in any order, so add only requests that do not
+/// depend on one another. Each carries its own headers (the client's default headers, then its
+/// own), query options and body; the batch itself carries the token and goes through the client's
+/// retries, redirects and tracing. A request the service answers 429, 503 or 504 is sent again in
+/// a later batch after the longest `Retry-After` among them (or the client's backoff), as long as
+/// the client's [`RetryPolicy`](crate::RetryPolicy) allows. A request whose page answers a stream
+/// (`Raw`) cannot be batched: Graph gives its bytes as base64 text, so its ticket reads an error.
+///
+/// ```no_run
+/// # async fn example(
+/// #     client: &graph_runtime::Client,
+/// #     first: graph_runtime::Request<'static, graph_runtime::Json<serde_json::Value>>,
+/// #     second: graph_runtime::Request<'static, graph_runtime::Json<serde_json::Value>>,
+/// # ) -> Result<(), graph_runtime::Error> {
+/// let mut batch = client.batch();
+/// let a = batch.add(first);
+/// let b = batch.add(second);
+/// let mut answers = batch.send().await;
+/// let first = answers.take(a)?; // what `first.await` would have given
+/// let second = answers.take(b); // an error of its own, if it failed
+/// # Ok(()) }
+/// ```
+#[must_use = "a batch does nothing until it is sent"]
+pub struct Batch {
+    client: Client,
+    /// Tells this batch's tickets from another's.
+    id: u64,
+    items: Vec<Result<Item, Error>>,
+}
+
+/// One request of a batch, as it goes into the `$batch` body.
+pub(crate) struct Item {
+    pub(crate) operation: Operation,
+    /// Relative to the version root: `/deviceManagement/…?$select=…`.
+    pub(crate) url: String,
+    /// The request's own headers (the client's default headers are added when sent).
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Value>,
+}
+
+/// Reads one request's answer from a batch's [`Answers`]: what its `.await` would have given.
+#[must_use = "a ticket is how its request's answer is read"]
+pub struct Ticket<E> {
+    batch: u64,
+    index: usize,
+    operation: Operation,
+    marker: PhantomData<fn() -> E>,
+}
+
+impl<E> fmt::Debug for Ticket<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticket").field("index", &self.index).field("operation", &self.operation).finish()
+    }
+}
+
+/// The answers of a sent [`Batch`], read with its [`Ticket`]s.
+pub struct Answers {
+    batch: u64,
+    answers: Vec<Option<Result<HttpResponse, Error>>>,
+}
+
+impl fmt::Debug for Answers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies are left out, as the tracing spans leave them out.
+        let statuses: Vec<Option<u16>> = self
+            .answers
+            .iter()
+            .map(|answer| match answer {
+                Some(Ok(response)) => Some(response.status.as_u16()),
+                Some(Err(error)) => error.status().map(|status| status.as_u16()),
+                None => None,
+            })
+            .collect();
+        f.debug_struct("Answers").field("statuses", &statuses).finish()
+    }
+}
+
+impl Client {
+    /// An empty [`Batch`] of requests to send through this client.
+    pub fn batch(&self) -> Batch {
+        Batch { client: self.clone(), id: fastrand::u64(..), items: Vec::new() }
+    }
+}
+
+impl Batch {
+    /// Adds a prepared request (what a generated method returns, its query options and headers
+    /// set). Nothing is sent yet. A request that could not be sent alone (an invalid header, a
+    /// body that cannot be serialised) is not sent, and its ticket reads that error.
+    pub fn add<E, O, B>(&mut self, request: Request<'_, E, O, B>) -> Ticket<E>
+    where
+        E: Expect,
+        B: Serialize + ?Sized,
+    {
+        let operation = request.operation();
+        let item = match E::ACCEPT {
+            Accept::Json => request.into_batch_item(),
+            Accept::Stream => Err(Error::Batch {
+                operation,
+                reason: "a stream's bytes do not come through a JSON batch; send it alone".to_owned(),
+                source: None,
+            }),
+        };
+        self.items.push(item);
+        Ticket { batch: self.id, index: self.items.len() - 1, operation, marker: PhantomData }
+    }
+
+    /// How many requests were added.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether no request was added.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sends the requests, twenty (or fewer) in each `$batch` of their version, one batch after the
+    /// other, then those the service asked to retry, and gives every answer. A `$batch` that fails
+    /// as a whole (no connection, a token that cannot be had, an error status) fails each of its
+    /// requests with [`Error::Batch`], whose source is that error; the other batches' answers stand.
+    pub async fn send(self) -> Answers {
+        let Batch { client, id, items } = self;
+        let mut answers: Vec<Option<Result<HttpResponse, Error>>> = Vec::with_capacity(items.len());
+        let mut pending: Vec<(usize, Item)> = Vec::new();
+        for (index, item) in items.into_iter().enumerate() {
+            match item {
+                Ok(item) => {
+                    answers.push(None);
+                    pending.push((index, item));
+                }
+                Err(error) => answers.push(Some(Err(error))),
+            }
+        }
+        let retry = client.retry_policy();
+        let mut round: u32 = 0;
+        let mut waited = Duration::ZERO;
+        while !pending.is_empty() {
+            let mut again: Vec<(usize, Item, HttpResponse)> = Vec::new();
+            let mut by_version: BTreeMap<&'static str, Vec<(usize, Item)>> = BTreeMap::new();
+            for (index, item) in pending {
+                by_version.entry(item.operation.version).or_default().push((index, item));
+            }
+            for (version, mut requests) in by_version {
+                while !requests.is_empty() {
+                    let rest = requests.split_off(requests.len().min(MAX_BATCH_REQUESTS));
+                    let chunk = std::mem::replace(&mut requests, rest);
+                    let answered = send_one(&client, version, &chunk).await;
+                    let mut responses = match answered {
+                        Ok(responses) => responses,
+                        Err(error) => {
+                            let error = Arc::new(error);
+                            for (index, item) in chunk {
+                                let failed = Error::Batch {
+                                    operation: item.operation,
+                                    reason: "the `$batch` request carrying it failed".to_owned(),
+                                    source: Some(Arc::clone(&error)),
+                                };
+                                set(&mut answers, index, Err(failed));
+                            }
+                            continue;
+                        }
+                    };
+                    for (index, item) in chunk {
+                        let operation = item.operation;
+                        let answer = match responses.remove(&index.to_string()) {
+                            None => Err(Error::Batch {
+                                operation,
+                                reason: "the batch's answer has no response to it".to_owned(),
+                                source: None,
+                            }),
+                            Some(response) => match response::classify(response.status) {
+                                Outcome::Success => Ok(response),
+                                Outcome::Retry if round < retry.max_retries() => {
+                                    again.push((index, item, response));
+                                    continue;
+                                }
+                                _ => Err(graph_error(operation, response, round + 1)),
+                            },
+                        };
+                        set(&mut answers, index, answer);
+                    }
+                }
+            }
+            // Those the service asked to retry: again after the longest wait asked for, if the
+            // policy's budget allows it; otherwise their answers stand as errors.
+            round += 1;
+            let now = SystemTime::now();
+            let delay = again
+                .iter()
+                .map(|(_, _, response)| {
+                    response::retry_after(&response.headers, now)
+                        .unwrap_or_else(|| retry.backoff(round, fastrand::f64()))
+                })
+                .max()
+                .unwrap_or_default();
+            if !again.is_empty() && waited.saturating_add(delay) > retry.max_total_wait() {
+                for (index, item, response) in again {
+                    set(&mut answers, index, Err(graph_error(item.operation, response, round)));
+                }
+                break;
+            }
+            if !again.is_empty() {
+                let (requests, delay_ms) =
+                    (again.len(), u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+                tracing::info!(requests, delay_ms, round, "batched requests asked to retry later");
+                tokio::time::sleep(delay).await;
+                waited = waited.saturating_add(delay);
+            }
+            pending = again.into_iter().map(|(index, item, _)| (index, item)).collect();
+        }
+        Answers { batch: id, answers }
+    }
+}
+
+/// Records the answer of the request at `index` (always one of the batch's).
+fn set(
+    answers: &mut [Option<Result<HttpResponse, Error>>],
+    index: usize,
+    answer: Result<HttpResponse, Error>,
+) {
+    if let Some(slot) = answers.get_mut(index) {
+        *slot = Some(answer);
+    }
+}
+
+/// Sends one `$batch` of `version` and gives its responses by id (the request's index).
+async fn send_one(
+    client: &Client,
+    version: &'static str,
+    requests: &[(usize, Item)],
+) -> Result<BTreeMap<String, HttpResponse>, Error> {
+    let operation = Operation::new(Method::Post, version, "/$batch");
+    let default_headers = client.default_headers();
+    let requests: Vec<Value> = requests
+        .iter()
+        .map(|(index, item)| {
+            let mut headers = Map::new();
+            for (name, value) in default_headers.iter().filter(|(name, _)| !item.headers.contains_key(*name))
+            {
+                add_header(&mut headers, name, value);
+            }
+            for (name, value) in &item.headers {
+                add_header(&mut headers, name, value);
+            }
+            let mut request = Map::new();
+            request.insert("id".to_owned(), Value::String(index.to_string()));
+            request.insert("method".to_owned(), Value::String(item.operation.method.as_str().to_owned()));
+            request.insert("url".to_owned(), Value::String(item.url.clone()));
+            if let Some(body) = &item.body {
+                headers.insert("Content-Type".to_owned(), Value::String("application/json".to_owned()));
+                request.insert("body".to_owned(), body.clone());
+            }
+            if !headers.is_empty() {
+                request.insert("headers".to_owned(), Value::Object(headers));
+            }
+            Value::Object(request)
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert("requests".to_owned(), Value::Array(requests));
+    let body = serde_json::to_vec(&body).map_err(|source| Error::Encode { operation, source })?;
+    // Not a `RequestPath`, which encodes `$` in a segment: the batch endpoint is `$batch` as written.
+    let base = client.parsed_base_url();
+    let url = base
+        .with_path_and_query(&format!("{}/{version}/$batch", base.path().trim_end_matches('/')), None)
+        .map_err(|reason| Error::Config(format!("no batch URL under the base URL: {reason}")))?;
+    let response =
+        client.send_url(operation, url, &HeaderMap::new(), Accept::Json, Some(Bytes::from(body))).await?;
+    read_responses(operation, &response)
+}
+
+/// Adds a header to a batched request's `headers` object, whose values are strings: several values
+/// of one name joined as HTTP joins them; a value that is not text left out.
+fn add_header(headers: &mut Map<String, Value>, name: &HeaderName, value: &HeaderValue) {
+    let Ok(value) = value.to_str() else { return };
+    match headers.get_mut(name.as_str()) {
+        Some(Value::String(joined)) => {
+            joined.push_str(", ");
+            joined.push_str(value);
+        }
+        _ => {
+            headers.insert(name.as_str().to_owned(), Value::String(value.to_owned()));
+        }
+    }
+}
+
+/// The responses of a `$batch` answer, by id: each as an HTTP response of its own, its JSON body
+/// written back out as bytes.
+fn read_responses(
+    operation: Operation,
+    response: &HttpResponse,
+) -> Result<BTreeMap<String, HttpResponse>, Error> {
+    let answer: Value = crate::client::decode(operation, response)?;
+    let unreadable = |reason: &str| Error::Batch { operation, reason: reason.to_owned(), source: None };
+    let Some(Value::Array(responses)) = answer.get("responses") else {
+        return Err(unreadable("the batch's answer has no `responses` list"));
+    };
+    let mut by_id = BTreeMap::new();
+    for answered in responses {
+        let id = match answered.get("id") {
+            Some(Value::String(id)) => id.clone(),
+            Some(Value::Number(id)) => id.to_string(),
+            _ => return Err(unreadable("a response of the batch's answer has no `id`")),
+        };
+        let status = answered
+            .get("status")
+            .and_then(Value::as_u64)
+            .and_then(|status| u16::try_from(status).ok())
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .ok_or_else(|| unreadable("a response of the batch's answer has no valid `status`"))?;
+        let mut headers = HeaderMap::new();
+        if let Some(Value::Object(answered_headers)) = answered.get("headers") {
+            for (name, value) in answered_headers {
+                let value = match value {
+                    Value::String(text) => HeaderValue::from_str(text).ok(),
+                    other => HeaderValue::from_str(&other.to_string()).ok(),
+                };
+                if let (Ok(name), Some(value)) = (HeaderName::try_from(name.as_str()), value) {
+                    headers.append(name, value);
+                }
+            }
+        }
+        let body = match answered.get("body") {
+            None | Some(Value::Null) => Bytes::new(),
+            Some(body) => Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
+        };
+        by_id.insert(id, HttpResponse::new(status, headers, body));
+    }
+    Ok(by_id)
+}
+
+impl Answers {
+    /// The answer to a ticket's request, read as its `.await` would have read it: the documented
+    /// result, or the request's own error (a [`GraphError`](crate::GraphError) with the status,
+    /// headers and body the batch gave it).
+    pub fn take<E: Expect>(&mut self, ticket: Ticket<E>) -> Result<E::Output, Error> {
+        let operation = ticket.operation;
+        let response = self.answer(ticket)?;
+        E::read(operation, &response)
+    }
+
+    /// [`Answers::take`] with the request's status and headers, as [`Request::response`] gives them.
+    pub fn response<E: Expect>(&mut self, ticket: Ticket<E>) -> Result<http::Response<E::Output>, Error> {
+        let operation = ticket.operation;
+        let answered = self.answer(ticket)?;
+        let mut response = http::Response::new(E::read(operation, &answered)?);
+        *response.status_mut() = answered.status;
+        *response.headers_mut() = answered.headers;
+        Ok(response)
+    }
+
+    fn answer<E>(&mut self, ticket: Ticket<E>) -> Result<HttpResponse, Error> {
+        let operation = ticket.operation;
+        let refused = |reason: &str| Error::Batch { operation, reason: reason.to_owned(), source: None };
+        if ticket.batch != self.batch {
+            return Err(refused("the ticket is another batch's"));
+        }
+        match self.answers.get_mut(ticket.index).and_then(Option::take) {
+            Some(answer) => answer,
+            None => Err(refused("the ticket is another batch's")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const BATCH: Operation = Operation::new(Method::Post, "v1.0", "/$batch");
+
+    fn read(answer: Value) -> Result<BTreeMap<String, HttpResponse>, String> {
+        let response =
+            HttpResponse::new(StatusCode::OK, HeaderMap::new(), serde_json::to_vec(&answer).unwrap());
+        read_responses(BATCH, &response).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn each_response_becomes_an_http_response_of_its_own() {
+        let responses = read(json!({"responses": [
+            {"id": "1", "status": 201, "headers": {"Location": "https://x/1", "Retry-After": 5}, "body": {"id": "1"}},
+            {"id": 2, "status": 204},
+        ]}))
+        .unwrap();
+        let created = &responses["1"];
+        assert_eq!(created.status, StatusCode::CREATED);
+        assert_eq!(created.headers["location"], "https://x/1");
+        assert_eq!(created.headers["retry-after"], "5");
+        assert_eq!(serde_json::from_slice::<Value>(&created.body).unwrap(), json!({"id": "1"}));
+        assert_eq!((responses["2"].status, responses["2"].body.len()), (StatusCode::NO_CONTENT, 0));
+    }
+
+    #[test]
+    fn an_answer_that_is_not_a_batchs_is_an_error_saying_what_it_lacks() {
+        let prefix = "POST /v1.0/$batch: batched: ";
+        for (answer, reason) in [
+            (json!({"value": []}), "the batch's answer has no `responses` list"),
+            (json!({"responses": [{"status": 200}]}), "a response of the batch's answer has no `id`"),
+            (
+                json!({"responses": [{"id": "1", "status": 1000}]}),
+                "a response of the batch's answer has no valid `status`",
+            ),
+        ] {
+            assert_eq!(read(answer).unwrap_err(), format!("{prefix}{reason}"));
+        }
+    }
+}

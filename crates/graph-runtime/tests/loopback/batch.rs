@@ -1,0 +1,303 @@
+//! JSON batching through the real transport: requests go in one `$batch` per version and twenty,
+//! each answer reads as its own request's `.await` would, and what the service asks to retry is
+//! sent again alone.
+
+use std::sync::{Arc, Mutex};
+
+use graph_runtime::http::StatusCode;
+use graph_runtime::{Batch, Error, Json, Method, NoContent, Operation, Raw, Request, RequestPath};
+use serde_json::{json, Value};
+use wiremock::matchers::{header as header_is, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+const DELETE_ITEM: Operation = Operation::new(Method::Delete, "v1.0", "/items/{id}");
+const REPORT: Operation = Operation::new(Method::Post, "v1.0", "/reports/getReport");
+
+fn get_item(client: &graph_runtime::Client, id: &str) -> Request<'static, Json<Value>> {
+    Request::new(client, GET_ITEM, RequestPath::root().literal("items").param(id))
+}
+
+/// The requests of every `$batch` the server received, by version.
+async fn batches(server: &MockServer) -> Vec<(String, Vec<Value>)> {
+    let received = server.received_requests().await.unwrap();
+    received
+        .iter()
+        .map(|request| {
+            let body: Value = serde_json::from_slice(&request.body).unwrap();
+            (request.url.path().to_owned(), body["requests"].as_array().unwrap().clone())
+        })
+        .collect()
+}
+
+/// Answers every request of a batch with what `answer` gives for its URL (status, body, headers).
+fn batch_server(
+    answer: impl Fn(&str, &Value) -> (u16, Value, Value) + Send + Sync + 'static,
+) -> impl Fn(&wiremock::Request) -> ResponseTemplate + Send + Sync + 'static {
+    move |request: &wiremock::Request| {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let responses: Vec<Value> = body["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|request| {
+                let (status, body, headers) = answer(request["url"].as_str().unwrap(), request);
+                json!({"id": request["id"], "status": status, "headers": headers, "body": body})
+            })
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"responses": responses}))
+    }
+}
+
+#[tokio::test]
+async fn requests_go_in_one_batch_per_version_and_each_answer_reads_as_its_own_would() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header_is("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(batch_server(|url, _| match url {
+            "/items/7?$select=id" => (200, json!({"id": "7"}), json!({"Content-Type": "application/json"})),
+            "/items/missing" => (
+                404,
+                json!({"error": {"code": "ResourceNotFound", "message": "No item missing."}}),
+                json!({"request-id": "r-404"}),
+            ),
+            _ => (201, documented_response(), json!({"Location": "https://graph.microsoft.com/beta/x/1"})),
+        }))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let body = documented_request();
+
+    let mut batch = client.batch();
+    let item = batch.add(get_item(&client, "7").unlisted_options(|query| query.select(["id"])));
+    let created = batch.add(
+        Request::<Json<Assignment>>::new(
+            &client,
+            CREATE_ASSIGNMENT,
+            configuration_path(CONFIGURATION_ID).literal("assignments"),
+        )
+        .body(&body)
+        .header("Prefer", "return=representation"),
+    );
+    let missing = batch.add(get_item(&client, "missing"));
+    assert_eq!(batch.len(), 3);
+    let mut answers = batch.send().await;
+
+    assert_eq!(answers.take(item).unwrap(), json!({"id": "7"}));
+    let created = answers.response(created).unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(created.headers()["location"], "https://graph.microsoft.com/beta/x/1");
+    assert_eq!(created.body().source, "policySets");
+    let error = answers.take(missing).unwrap_err();
+    let graph = error.as_graph().expect("the request's own Graph error");
+    assert_eq!(graph.status, StatusCode::NOT_FOUND);
+    assert_eq!(graph.body.as_ref().map(|body| body.code.as_str()), Some("ResourceNotFound"));
+    assert_eq!(graph.headers["request-id"], "r-404");
+    assert!(error.to_string().starts_with("GET /v1.0/items/{id}: "), "{error}");
+
+    let sent = batches(&server).await;
+    let expected = [
+        (
+            "/beta/$batch".to_owned(),
+            vec![json!({
+                "id": "1",
+                "method": "POST",
+                "url": create_assignment_url_path().trim_start_matches("/beta"),
+                "headers": {"prefer": "return=representation", "Content-Type": "application/json"},
+                "body": body,
+            })],
+        ),
+        (
+            "/v1.0/$batch".to_owned(),
+            vec![
+                json!({"id": "0", "method": "GET", "url": "/items/7?$select=id"}),
+                json!({"id": "2", "method": "GET", "url": "/items/missing"}),
+            ],
+        ),
+    ];
+    assert_eq!(sent, expected);
+}
+
+#[tokio::test]
+async fn more_than_twenty_requests_go_in_batches_of_twenty() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(batch_server(|url, _| {
+            (200, json!({"id": url.trim_start_matches("/items/")}), json!({}))
+        }))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+
+    let mut batch = client.batch();
+    let tickets: Vec<_> = (0..45).map(|n| batch.add(get_item(&client, &n.to_string()))).collect();
+    let mut answers = batch.send().await;
+
+    for (n, ticket) in tickets.into_iter().enumerate() {
+        assert_eq!(answers.take(ticket).unwrap(), json!({"id": n.to_string()}));
+    }
+    let sizes: Vec<usize> = batches(&server).await.iter().map(|(_, requests)| requests.len()).collect();
+    assert_eq!(sizes, [20, 20, 5]);
+}
+
+#[tokio::test]
+async fn a_request_the_service_asks_to_retry_is_sent_again_alone_within_the_retry_policy() {
+    let server = MockServer::start().await;
+    let throttled = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&throttled);
+    Mock::given(method("POST"))
+        .respond_with(batch_server(move |url, _| match url {
+            // Throttled twice, then answered; the other always throttled.
+            "/items/busy" => {
+                let mut count = count.lock().unwrap();
+                *count += 1;
+                match *count {
+                    1 | 2 => (
+                        429,
+                        json!({"error": {"code": "TooManyRequests", "message": "Slow down."}}),
+                        json!({"Retry-After": "0"}),
+                    ),
+                    _ => (200, json!({"id": "busy"}), json!({})),
+                }
+            }
+            "/items/always-busy" => (503, json!({}), json!({})),
+            _ => (204, Value::Null, json!({})),
+        }))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).retry_policy(fast_retries().with_max_retries(3)).build().unwrap();
+
+    let mut batch = client.batch();
+    let deleted = batch.add(Request::<NoContent>::new(
+        &client,
+        DELETE_ITEM,
+        RequestPath::root().literal("items").param("old"),
+    ));
+    let busy = batch.add(get_item(&client, "busy"));
+    let always_busy = batch.add(get_item(&client, "always-busy"));
+    let mut answers = batch.send().await;
+
+    answers.take(deleted).unwrap();
+    assert_eq!(answers.take(busy).unwrap(), json!({"id": "busy"}));
+    let gave_up = answers.take(always_busy).unwrap_err();
+    let graph = gave_up.as_graph().expect("the last answer's Graph error");
+    assert_eq!((graph.status, graph.attempts), (StatusCode::SERVICE_UNAVAILABLE, 4));
+    let urls: Vec<Vec<String>> = batches(&server)
+        .await
+        .into_iter()
+        .map(|(_, requests)| requests.iter().map(|r| r["url"].as_str().unwrap().to_owned()).collect())
+        .collect();
+    let again = || vec!["/items/busy".to_owned(), "/items/always-busy".to_owned()];
+    assert_eq!(
+        urls,
+        [
+            vec!["/items/old".to_owned(), "/items/busy".to_owned(), "/items/always-busy".to_owned()],
+            again(),
+            again(),
+            vec!["/items/always-busy".to_owned()]
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_batch_that_fails_as_a_whole_fails_its_requests_with_its_error_and_the_others_stand() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/beta/$batch"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"error": {"code": "BadRequest", "message": "Invalid batch payload format."}}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(batch_server(|_, _| (200, json!({"id": "7"}), json!({}))))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let body = documented_request();
+
+    let mut batch = client.batch();
+    let refused = batch.add(
+        Request::<Json<Value>>::new(
+            &client,
+            CREATE_ASSIGNMENT,
+            configuration_path("1").literal("assignments"),
+        )
+        .body(&body),
+    );
+    let item = batch.add(get_item(&client, "7"));
+    let mut answers = batch.send().await;
+
+    assert_eq!(answers.take(item).unwrap(), json!({"id": "7"}));
+    let error = answers.take(refused).unwrap_err();
+    assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
+    let Error::Batch { source: Some(source), .. } = &error else { panic!("{error:?}") };
+    assert_eq!(
+        source.as_graph().and_then(|graph| graph.body.as_ref()).map(|body| body.code.as_str()),
+        Some("BadRequest")
+    );
+    assert_eq!(
+        error.to_string(),
+        "POST /beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments: \
+         batched: the `$batch` request carrying it failed: POST /beta/$batch: HTTP 400 Bad Request: BadRequest: Invalid batch payload format."
+    );
+}
+
+#[tokio::test]
+async fn what_cannot_be_batched_fails_its_own_ticket_and_nothing_else() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(batch_server(|_, _| (200, json!({"id": "7"}), json!({}))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+
+    let mut batch = client.batch();
+    let bad_header = batch.add(get_item(&client, "7").header("bad header", "x"));
+    let stream = batch.add(Request::<Raw>::new(
+        &client,
+        REPORT,
+        RequestPath::root().literal("reports").literal("getReport"),
+    ));
+    let dot = batch.add(get_item(&client, ".."));
+    let item = batch.add(get_item(&client, "7"));
+    let mut answers = batch.send().await;
+
+    assert!(matches!(answers.take(bad_header), Err(Error::InvalidHeader { .. })));
+    let stream = answers.take(stream).unwrap_err().to_string();
+    assert!(
+        stream.ends_with("batched: a stream's bytes do not come through a JSON batch; send it alone"),
+        "{stream}"
+    );
+    assert!(matches!(answers.take(dot), Err(Error::InvalidPath { .. })));
+    assert_eq!(answers.take(item).unwrap(), json!({"id": "7"}));
+    let sent = batches(&server).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].1.len(), 1, "only the request that can be sent: {sent:?}");
+}
+
+#[tokio::test]
+async fn a_ticket_reads_only_its_own_batchs_answers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(batch_server(|url, _| (200, json!({"url": url}), json!({}))))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let (mut first, mut second): (Batch, Batch) = (client.batch(), client.batch());
+    let mine = first.add(get_item(&client, "1"));
+    let theirs = second.add(get_item(&client, "2"));
+    let mut answers = first.send().await;
+
+    let error = answers.take(theirs).unwrap_err().to_string();
+    assert!(error.ends_with("batched: the ticket is another batch's"), "{error}");
+    assert_eq!(answers.take(mine).unwrap(), json!({"url": "/items/1"}));
+    assert_eq!(second.len(), 1, "the other batch, never sent");
+    assert_eq!(format!("{answers:?}"), "Answers { statuses: [None] }", "the answer taken");
+}
