@@ -6,7 +6,6 @@
 //! service asks to retry (429, 503, 504) is sent again in a later batch, after its `Retry-After`,
 //! within the client's retry policy.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -116,8 +115,9 @@ impl Client {
 
 impl Batch {
     /// Adds a prepared request (what a generated method returns, its query options and headers
-    /// set). Nothing is sent yet. A request that could not be sent alone (an invalid header, a
-    /// body that cannot be serialised) is not sent, and its ticket reads that error.
+    /// set), its body serialised now. Nothing is sent yet, and then through the batch's client,
+    /// whichever client prepared the request. A request that could not be sent alone (an invalid
+    /// header, a body that cannot be serialised) is not sent, and its ticket reads that error.
     pub fn add<E, O, B>(&mut self, request: Request<'_, E, O, B>) -> Ticket<E>
     where
         E: Expect,
@@ -167,52 +167,7 @@ impl Batch {
         let mut round: u32 = 0;
         let mut waited = Duration::ZERO;
         while !pending.is_empty() {
-            let mut again: Vec<(usize, Item, HttpResponse)> = Vec::new();
-            let mut by_version: BTreeMap<&'static str, Vec<(usize, Item)>> = BTreeMap::new();
-            for (index, item) in pending {
-                by_version.entry(item.operation.version).or_default().push((index, item));
-            }
-            for (version, mut requests) in by_version {
-                while !requests.is_empty() {
-                    let rest = requests.split_off(requests.len().min(MAX_BATCH_REQUESTS));
-                    let chunk = std::mem::replace(&mut requests, rest);
-                    let answered = send_one(&client, version, &chunk).await;
-                    let mut responses = match answered {
-                        Ok(responses) => responses,
-                        Err(error) => {
-                            let error = Arc::new(error);
-                            for (index, item) in chunk {
-                                let failed = Error::Batch {
-                                    operation: item.operation,
-                                    reason: "the `$batch` request carrying it failed".to_owned(),
-                                    source: Some(Arc::clone(&error)),
-                                };
-                                set(&mut answers, index, Err(failed));
-                            }
-                            continue;
-                        }
-                    };
-                    for (index, item) in chunk {
-                        let operation = item.operation;
-                        let answer = match responses.remove(&index.to_string()) {
-                            None => Err(Error::Batch {
-                                operation,
-                                reason: "the batch's answer has no response to it".to_owned(),
-                                source: None,
-                            }),
-                            Some(response) => match response::classify(response.status) {
-                                Outcome::Success => Ok(response),
-                                Outcome::Retry if round < retry.max_retries() => {
-                                    again.push((index, item, response));
-                                    continue;
-                                }
-                                _ => Err(graph_error(operation, response, round + 1)),
-                            },
-                        };
-                        set(&mut answers, index, answer);
-                    }
-                }
-            }
+            let again = send_round(&client, pending, round, &mut answers).await;
             // Those the service asked to retry: again after the longest wait asked for, if the
             // policy's budget allows it; otherwise their answers stand as errors.
             round += 1;
@@ -244,6 +199,67 @@ impl Batch {
     }
 }
 
+/// Sends `pending` in `$batch`es of twenty or fewer, by version, and records their answers, but
+/// for those the service asked to retry (while `round` is below the policy's retries): returned
+/// with the answer, to be sent again.
+async fn send_round(
+    client: &Client,
+    pending: Vec<(usize, Item)>,
+    round: u32,
+    answers: &mut [Option<Result<HttpResponse, Error>>],
+) -> Vec<(usize, Item, HttpResponse)> {
+    let mut again = Vec::new();
+    let mut pending = pending;
+    // By version, in the order added within each: stable.
+    pending.sort_by(|(_, a), (_, b)| a.operation.version.cmp(b.operation.version));
+    while let Some(version) = pending.first().map(|(_, item)| item.operation.version) {
+        let same = pending.iter().take_while(|(_, item)| item.operation.version == version).count();
+        let rest = pending.split_off(same);
+        let mut requests = std::mem::replace(&mut pending, rest);
+        while !requests.is_empty() {
+            let rest = requests.split_off(requests.len().min(MAX_BATCH_REQUESTS));
+            let chunk = std::mem::replace(&mut requests, rest);
+            let mut responses = match send_one(client, version, &chunk).await {
+                Ok(responses) => responses,
+                Err(error) => {
+                    let error = Arc::new(error);
+                    for (index, item) in chunk {
+                        let failed = Error::Batch {
+                            operation: item.operation,
+                            reason: "the `$batch` request carrying it failed".to_owned(),
+                            source: Some(Arc::clone(&error)),
+                        };
+                        set(answers, index, Err(failed));
+                    }
+                    continue;
+                }
+            };
+            for (index, item) in chunk {
+                let operation = item.operation;
+                let id = index.to_string();
+                let answered = responses.iter().position(|(answered, _)| *answered == id);
+                let answer = match answered.map(|position| responses.swap_remove(position).1) {
+                    None => Err(Error::Batch {
+                        operation,
+                        reason: "the batch's answer has no response to it".to_owned(),
+                        source: None,
+                    }),
+                    Some(response) => match response::classify(response.status) {
+                        Outcome::Success => Ok(response),
+                        Outcome::Retry if round < client.retry_policy().max_retries() => {
+                            again.push((index, item, response));
+                            continue;
+                        }
+                        _ => Err(graph_error(operation, response, round + 1)),
+                    },
+                };
+                set(answers, index, answer);
+            }
+        }
+    }
+    again
+}
+
 /// Records the answer of the request at `index` (always one of the batch's).
 fn set(
     answers: &mut [Option<Result<HttpResponse, Error>>],
@@ -255,12 +271,12 @@ fn set(
     }
 }
 
-/// Sends one `$batch` of `version` and gives its responses by id (the request's index).
+/// Sends one `$batch` of `version` and gives its responses with their ids (the requests' indexes).
 async fn send_one(
     client: &Client,
     version: &'static str,
     requests: &[(usize, Item)],
-) -> Result<BTreeMap<String, HttpResponse>, Error> {
+) -> Result<Vec<(String, HttpResponse)>, Error> {
     let operation = Operation::new(Method::Post, version, "/$batch");
     let default_headers = client.default_headers();
     let requests: Vec<Value> = requests
@@ -316,18 +332,19 @@ fn add_header(headers: &mut Map<String, Value>, name: &HeaderName, value: &Heade
     }
 }
 
-/// The responses of a `$batch` answer, by id: each as an HTTP response of its own, its JSON body
-/// written back out as bytes.
+/// The responses of a `$batch` answer with their ids: each as an HTTP response of its own, its JSON
+/// body written back out as bytes.
 fn read_responses(
     operation: Operation,
     response: &HttpResponse,
-) -> Result<BTreeMap<String, HttpResponse>, Error> {
-    let answer: Value = crate::client::decode(operation, response)?;
+) -> Result<Vec<(String, HttpResponse)>, Error> {
     let unreadable = |reason: &str| Error::Batch { operation, reason: reason.to_owned(), source: None };
+    let answer: Value =
+        serde_json::from_slice(&response.body).map_err(|_| unreadable("the batch's answer is not JSON"))?;
     let Some(Value::Array(responses)) = answer.get("responses") else {
         return Err(unreadable("the batch's answer has no `responses` list"));
     };
-    let mut by_id = BTreeMap::new();
+    let mut by_id = Vec::with_capacity(responses.len());
     for answered in responses {
         let id = match answered.get("id") {
             Some(Value::String(id)) => id.clone(),
@@ -356,7 +373,7 @@ fn read_responses(
             None | Some(Value::Null) => Bytes::new(),
             Some(body) => Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
         };
-        by_id.insert(id, HttpResponse::new(status, headers, body));
+        by_id.push((id, HttpResponse::new(status, headers, body)));
     }
     Ok(by_id)
 }
@@ -402,7 +419,7 @@ mod tests {
 
     const BATCH: Operation = Operation::new(Method::Post, "v1.0", "/$batch");
 
-    fn read(answer: Value) -> Result<BTreeMap<String, HttpResponse>, String> {
+    fn read(answer: Value) -> Result<Vec<(String, HttpResponse)>, String> {
         let response =
             HttpResponse::new(StatusCode::OK, HeaderMap::new(), serde_json::to_vec(&answer).unwrap());
         read_responses(BATCH, &response).map_err(|error| error.to_string())
@@ -415,12 +432,13 @@ mod tests {
             {"id": 2, "status": 204},
         ]}))
         .unwrap();
-        let created = &responses["1"];
+        let [(first, created), (second, empty)] = responses.as_slice() else { panic!("{responses:?}") };
+        assert_eq!((first.as_str(), second.as_str()), ("1", "2"));
         assert_eq!(created.status, StatusCode::CREATED);
         assert_eq!(created.headers["location"], "https://x/1");
         assert_eq!(created.headers["retry-after"], "5");
         assert_eq!(serde_json::from_slice::<Value>(&created.body).unwrap(), json!({"id": "1"}));
-        assert_eq!((responses["2"].status, responses["2"].body.len()), (StatusCode::NO_CONTENT, 0));
+        assert_eq!((empty.status, empty.body.len()), (StatusCode::NO_CONTENT, 0));
     }
 
     #[test]
@@ -428,6 +446,7 @@ mod tests {
         let prefix = "POST /v1.0/$batch: batched: ";
         for (answer, reason) in [
             (json!({"value": []}), "the batch's answer has no `responses` list"),
+            (json!("text"), "the batch's answer has no `responses` list"),
             (json!({"responses": [{"status": 200}]}), "a response of the batch's answer has no `id`"),
             (
                 json!({"responses": [{"id": "1", "status": 1000}]}),
@@ -436,5 +455,8 @@ mod tests {
         ] {
             assert_eq!(read(answer).unwrap_err(), format!("{prefix}{reason}"));
         }
+        let html = HttpResponse::new(StatusCode::OK, HeaderMap::new(), "<html>");
+        let error = read_responses(BATCH, &html).unwrap_err().to_string();
+        assert_eq!(error, format!("{prefix}the batch's answer is not JSON"));
     }
 }

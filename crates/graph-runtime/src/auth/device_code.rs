@@ -246,10 +246,10 @@ impl Flow {
     ) -> Result<CachedToken, TokenError> {
         let may_pass = |status: StatusCode| may_pass(status);
         let (sign_in, endpoint) = (&self.sign_in, self.sign_in.device_code_url.as_str());
-        let body = with_retries(endpoint, RETRY_DELAYS, || {
+        let body = with_retries(endpoint, RETRY_DELAYS, &mut || {
             let request =
                 form_post(&sign_in.device_code_url, sign_in.form.clone(), &grant.user_agent, grant.timeout);
-            answer(transport, endpoint, request, &may_pass)
+            Box::pin(answer(transport, endpoint, request, &may_pass))
         })
         .await?;
         let authorization = DeviceAuthorization::read(&body)

@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -90,31 +91,7 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// The token, from the cache or fetched now.
     pub(super) async fn current(&self) -> Result<String, TokenError> {
-        let mut cached = self.cached.lock().await;
-        let now = Instant::now();
-        if let Some(token) = cached.as_ref().filter(|token| now < token.refresh_at) {
-            return Ok(token.value.clone());
-        }
-        match fetch(&self.source, &*self.transport, cached.as_ref()).await {
-            Ok(mut fresh) => {
-                // A refresh answered without a new refresh token leaves the old one valid (RFC 6749
-                // section 6); one answered with a new one retires the old.
-                if fresh.refresh_token.is_none() {
-                    fresh.refresh_token = cached.as_mut().and_then(|previous| previous.refresh_token.take());
-                }
-                let value = fresh.value.clone();
-                *cached = Some(fresh);
-                Ok(value)
-            }
-            Err(error) => match cached.as_ref().filter(|token| Instant::now() < token.expires_at) {
-                Some(still_valid) => {
-                    let endpoint = self.source.endpoint();
-                    tracing::warn!(endpoint, %error, "token refresh failed; the cached token is still valid");
-                    Ok(still_valid.value.clone())
-                }
-                None => Err(error),
-            },
-        }
+        current(&self.source, &*self.transport, &self.cached).await
     }
 
     /// Graph refused `token`: it expires now, unless a newer one has replaced it already. It stays
@@ -131,35 +108,70 @@ impl<S: TokenSource> TokenCache<S> {
     }
 }
 
+/// The token in `cached`, or one fetched now to replace it. Not generic: one copy for every
+/// provider, since each generic copy of an `async fn` is a state machine of its own to compile.
+async fn current(
+    source: &dyn TokenSource,
+    transport: &dyn Transport,
+    cached: &tokio::sync::Mutex<Option<CachedToken>>,
+) -> Result<String, TokenError> {
+    let mut cached = cached.lock().await;
+    let now = Instant::now();
+    if let Some(token) = cached.as_ref().filter(|token| now < token.refresh_at) {
+        return Ok(token.value.clone());
+    }
+    match fetch(source, transport, cached.as_ref()).await {
+        Ok(mut fresh) => {
+            // A refresh answered without a new refresh token leaves the old one valid (RFC 6749
+            // section 6); one answered with a new one retires the old.
+            if fresh.refresh_token.is_none() {
+                fresh.refresh_token = cached.as_mut().and_then(|previous| previous.refresh_token.take());
+            }
+            let value = fresh.value.clone();
+            *cached = Some(fresh);
+            Ok(value)
+        }
+        Err(error) => match cached.as_ref().filter(|token| Instant::now() < token.expires_at) {
+            Some(still_valid) => {
+                let endpoint = source.endpoint();
+                tracing::warn!(endpoint, %error, "token refresh failed; the cached token is still valid");
+                Ok(still_valid.value.clone())
+            }
+            None => Err(error),
+        },
+    }
+}
+
 /// Fetches a token to replace `previous`, trying again after a failure that may pass, as the
-/// source says.
+/// source says. Its lifetime is counted from the first attempt: the service counted from no
+/// earlier.
 async fn fetch(
-    source: &impl TokenSource,
+    source: &dyn TokenSource,
     transport: &dyn Transport,
     previous: Option<&CachedToken>,
 ) -> Result<CachedToken, TokenError> {
+    let endpoint = source.endpoint();
     let may_pass = |status| source.may_pass(status);
-    with_retries(source.endpoint(), source.retry_delays(), || async {
-        let request = source.request(previous).map_err(|reason| Failed {
-            error: TokenError::new(source.endpoint(), reason),
-            passing: Passing::No,
-        })?;
-        redeem(transport, source.endpoint(), request, &may_pass).await
+    let sent_at = Instant::now();
+    let body = with_retries(endpoint, source.retry_delays(), &mut || match source.request(previous) {
+        Ok(request) => Box::pin(answer(transport, endpoint, request, &may_pass)),
+        Err(reason) => Box::pin(std::future::ready(Err(Failed::new(endpoint, reason, Passing::No)))),
     })
-    .await
+    .await?;
+    read_token(endpoint, &body, sent_at).map_err(|failed| failed.error)
 }
+
+/// One attempt of a request to Entra ID or a managed identity endpoint: its JSON answer.
+pub(super) type AttemptFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, Failed>> + Send + 'a>>;
 
 /// Makes an attempt, and another after each failure that may pass, as long as `delays` last
 /// (a failed connection or a timeout only once more): the wait is the next delay, or what the
 /// service asked for, unless that is longer than allowed.
-pub(super) async fn with_retries<T, Attempt>(
+pub(super) async fn with_retries<'a>(
     endpoint: &str,
     delays: &[Duration],
-    mut attempt: impl FnMut() -> Attempt,
-) -> Result<T, TokenError>
-where
-    Attempt: Future<Output = Result<T, Failed>>,
-{
+    attempt: &mut (dyn FnMut() -> AttemptFuture<'a> + Send + 'a),
+) -> Result<Value, TokenError> {
     let mut tries = 0;
     loop {
         let failed = match attempt().await {
@@ -193,7 +205,12 @@ pub(super) async fn redeem(
 ) -> Result<CachedToken, Failed> {
     let sent_at = Instant::now();
     let body = answer(transport, endpoint, request, may_pass).await?;
-    let granted = Granted::read(&body).map_err(|reason| Failed::new(endpoint, reason, Passing::No))?;
+    read_token(endpoint, &body, sent_at)
+}
+
+/// The token a token endpoint's answer grants, requested at `sent_at`.
+fn read_token(endpoint: &str, body: &Value, sent_at: Instant) -> Result<CachedToken, Failed> {
+    let granted = Granted::read(body).map_err(|reason| Failed::new(endpoint, reason, Passing::No))?;
     tracing::debug!(endpoint, expires_in = ?granted.lifetime, "access token fetched");
     Ok(CachedToken::new(granted, sent_at))
 }
