@@ -307,11 +307,7 @@ async fn send_one(
     let mut body = Map::new();
     body.insert("requests".to_owned(), Value::Array(requests));
     let body = serde_json::to_vec(&body).map_err(|source| Error::Encode { operation, source })?;
-    // Not a `RequestPath`, which encodes `$` in a segment: the batch endpoint is `$batch` as written.
-    let base = client.parsed_base_url();
-    let url = base
-        .with_path_and_query(&format!("{}/{version}/$batch", base.path().trim_end_matches('/')), None)
-        .map_err(|reason| Error::Config(format!("no batch URL under the base URL: {reason}")))?;
+    let url = crate::request::batch_url(client.parsed_base_url(), version)?;
     let response =
         client.send_url(operation, url, &HeaderMap::new(), Accept::Json, Some(Bytes::from(body))).await?;
     read_responses(operation, &response)

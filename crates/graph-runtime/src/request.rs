@@ -36,6 +36,15 @@ pub(crate) fn operation_url(
     base_url.with_path_and_query(&full_path, query.as_deref()).map_err(|_| invalid())
 }
 
+/// A version's JSON batch endpoint, `<base>/<version>/$batch`: written here rather than as a
+/// [`RequestPath`], which encodes `$` in a segment.
+pub(crate) fn batch_url(base_url: &AbsoluteUrl, version: &str) -> Result<AbsoluteUrl, Error> {
+    let path = format!("{}/{version}/$batch", base_url.path().trim_end_matches('/'));
+    base_url
+        .with_path_and_query(&path, None)
+        .map_err(|reason| Error::Config(format!("no batch URL under the base URL: {reason}")))
+}
+
 /// An operation's URL relative to its version root, as a JSON batch names it:
 /// `/deviceManagement/deviceConfigurations?$top=5`.
 pub(crate) fn version_relative_url(
