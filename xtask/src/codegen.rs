@@ -53,10 +53,28 @@ impl Codegen {
         Codegen { input: root.join("docs-input"), out: root.join("generated"), mode, jobs: None }
     }
 
-    /// Reads the input folder and runs the pipeline on what it holds.
+    /// Reads the input folder and runs the pipeline on what it holds. A folder with no page to read
+    /// is an error, and nothing is written: a crate generated from nothing would replace the output
+    /// folder's modules with an empty crate (a mistyped `--input` naming a folder of notes).
     pub fn run(&self) -> anyhow::Result<CodegenReport> {
         let started = Instant::now();
         let inputs = read_input_folder(&self.input)?;
+        if inputs.pages.is_empty() {
+            let unreadable = match inputs.unreadable.first() {
+                Some(first) => format!(
+                    "; {} could not be read, the first {}: {}",
+                    inputs.unreadable.len(),
+                    first.path,
+                    first.error
+                ),
+                None => String::new(),
+            };
+            bail!(
+                "the input folder {} holds no page (dotfiles and README.md/SOURCE.md notes are not pages{unreadable}); \
+                 nothing was generated or written",
+                self.input.display()
+            );
+        }
         self.run_on(inputs, started)
     }
 

@@ -211,3 +211,29 @@ fn usage_errors_exit_2_and_a_missing_input_folder_exits_1() -> anyhow::Result<()
     );
     Ok(())
 }
+
+#[test]
+fn a_folder_without_pages_is_an_error_and_leaves_the_output_as_it_was() -> anyhow::Result<()> {
+    let input = tempfile::tempdir()?;
+    fs::write(input.path().join("README.md"), "notes about the pages, which are elsewhere")?;
+    fs::create_dir_all(input.path().join(".git"))?;
+    fs::write(input.path().join(".git/HEAD"), "ref")?;
+    let out = tempfile::tempdir()?;
+    fs::create_dir_all(out.path().join("src"))?;
+    fs::write(out.path().join("src/lib.rs"), "// an earlier generation\n")?;
+
+    let (input_arg, out_arg) = (input.path().to_string_lossy(), out.path().to_string_lossy());
+    let output = xtask(&["codegen", "--input", &input_arg, "--out", &out_arg])?;
+
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: the input folder {input_arg} holds no page (dotfiles and README.md/SOURCE.md notes are not \
+             pages); nothing was generated or written\n"
+        )
+    );
+    assert_eq!(fs::read_to_string(out.path().join("src/lib.rs"))?, "// an earlier generation\n");
+    assert_eq!(fs::read_dir(out.path())?.count(), 1, "nothing added beside src/");
+    Ok(())
+}
