@@ -445,7 +445,7 @@ impl DeviceCodeBuilder {
             device_code_url,
             form: form(&[("client_id", client_id), ("scope", &scope)]),
             poll_form_start: form(&[("grant_type", DEVICE_CODE_GRANT), ("client_id", client_id)]),
-            prompt: self.prompt.unwrap_or_else(|| Arc::new(|prompt| eprintln!("{}", prompt.message()))),
+            prompt: self.prompt.unwrap_or_else(|| Arc::new(write_to_stderr)),
         };
         let grant = RefreshGrant {
             token_url,
@@ -471,6 +471,13 @@ impl DeviceCodeBuilder {
         let signing_in = tokio::sync::Mutex::new(());
         Ok(DeviceCode { flow: Arc::new(Flow { tokens, sign_in, signing_in }) })
     }
+}
+
+/// The default prompt: Entra ID's message on a line of standard error. Not `eprintln!`, which
+/// panics when standard error is closed: a prompt nobody sees only lets the code expire.
+fn write_to_stderr(prompt: &DeviceCodePrompt) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{}", prompt.message());
 }
 
 /// The `scope` asked for: each permission qualified with the cloud's Graph root unless it names its
