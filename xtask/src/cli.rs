@@ -133,11 +133,20 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     match outcome {
         Ok(code) => code,
+        // The reader of the output stopped (`cargo xtask list | head`): nothing is wrong, and
+        // nobody is left to read a message.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 impl CodegenArgs {
@@ -279,6 +288,14 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_closed_output_pipe_is_told_from_other_errors_whatever_context_wraps_it() {
+        let io = |kind| anyhow::Error::new(std::io::Error::from(kind));
+        assert!(is_broken_pipe(&io(std::io::ErrorKind::BrokenPipe).context("writing the list")));
+        assert!(!is_broken_pipe(&io(std::io::ErrorKind::NotFound).context("reading a page")));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("figures below their floors")));
     }
 
     #[test]
