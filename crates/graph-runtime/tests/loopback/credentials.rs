@@ -42,13 +42,7 @@ async fn requests_carry_the_granted_token_fetched_once() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/items/7"))
-        .and(header_is("authorization", "Bearer granted-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
-        .expect(3)
-        .mount(&server)
-        .await;
+    mount_item(&server, "granted-token", 3).await;
     let client = builder(&server.uri()).token_provider(credentials(&server)).build().unwrap();
 
     for _ in 0..3 {
@@ -93,6 +87,17 @@ async fn a_refused_grant_fails_the_request_with_entra_ids_reason_and_sends_nothi
         "{message}"
     );
     assert!(!format!("{message}{error:?}").contains("app-secret"));
+}
+
+/// Answers `GET /v1.0/items/7` with `{"id": "7"}`, `times` times, to a request carrying `token`.
+async fn mount_item(server: &MockServer, token: &str, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/7"))
+        .and(header_is("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
+        .expect(times)
+        .mount(server)
+        .await;
 }
 
 /// Grants `first`, then `second` for every later request.
@@ -207,12 +212,7 @@ async fn a_federated_token_goes_to_entra_id_as_the_client_assertion() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(header_is("authorization", "Bearer workload-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_item(&server, "workload-token", 1).await;
     let credentials = ClientCredentials::federated(TENANT, "app-id", &token_file)
         .authority_host(server.uri())
         .transport(HttpTransport::new().unwrap())
@@ -242,13 +242,7 @@ async fn a_managed_identitys_token_comes_from_the_metadata_endpoint_on_its_own_t
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/items/7"))
-        .and(header_is("authorization", "Bearer identity-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount_item(&server, "identity-token", 2).await;
     // No transport given: the identity's own, which takes no proxy from the environment.
     let identity = ManagedIdentity::user_assigned("5e0f-client")
         .imds_endpoint(format!("{}/metadata/identity/oauth2/token", server.uri()))
@@ -321,13 +315,7 @@ async fn a_user_signs_in_with_a_device_code_and_a_token_graph_refuses_is_replace
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/items/7"))
-        .and(header_is("authorization", "Bearer refreshed"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "7"})))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount_item(&server, "refreshed", 2).await;
     let prompts = Arc::new(Mutex::new(Vec::new()));
     let shown = Arc::clone(&prompts);
     let user = DeviceCode::builder(TENANT, "public-app-id")
