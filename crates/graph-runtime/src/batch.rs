@@ -2,7 +2,8 @@
 //! every answer read as its own request's would have been.
 //!
 //! A [`Batch`] takes prepared [`Request`]s and gives a [`Ticket`] for each; [`Batch::send`] sends
-//! them and [`Answers::take`] reads a ticket's answer as the request's `.await` would. An answer the
+//! them and [`Answers::take`] reads a ticket's answer as the request's `.await` would (a list's
+//! first page; [`Answers::pager`] reads on through its next links). An answer the
 //! service asks to retry (429, 503, 504) is sent again in a later batch, after its `Retry-After`,
 //! within the client's retry policy.
 
@@ -16,8 +17,9 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::call::{Accept, Expect};
+use crate::call::{Accept, Expect, Paged};
 use crate::client::graph_error;
+use crate::paging::Pager;
 use crate::response::{self, Outcome};
 use crate::transport::HttpResponse;
 use crate::{Client, Error, Method, Operation, Request};
@@ -87,7 +89,11 @@ impl<E> fmt::Debug for Ticket<E> {
 /// The answers of a sent [`Batch`], read with its [`Ticket`]s.
 pub struct Answers {
     batch: u64,
+    client: Client,
     answers: Vec<Option<Result<HttpResponse, Error>>>,
+    /// Each sent request's URL below its version root and its own headers, which a list's
+    /// [`Answers::pager`] follows its next links with.
+    sent: Vec<Option<(String, HeaderMap)>>,
 }
 
 impl fmt::Debug for Answers {
@@ -153,14 +159,19 @@ impl Batch {
     pub async fn send(self) -> Answers {
         let Batch { client, id, items } = self;
         let mut answers: Vec<Option<Result<HttpResponse, Error>>> = Vec::with_capacity(items.len());
+        let mut sent = Vec::with_capacity(items.len());
         let mut pending: Vec<(usize, Item)> = Vec::new();
         for (index, item) in items.into_iter().enumerate() {
             match item {
                 Ok(item) => {
                     answers.push(None);
+                    sent.push(Some((item.url.clone(), item.headers.clone())));
                     pending.push((index, item));
                 }
-                Err(error) => answers.push(Some(Err(error))),
+                Err(error) => {
+                    answers.push(Some(Err(error)));
+                    sent.push(None);
+                }
             }
         }
         let retry = client.retry_policy();
@@ -195,7 +206,7 @@ impl Batch {
             }
             pending = again.into_iter().map(|(index, item, _)| (index, item)).collect();
         }
-        Answers { batch: id, answers }
+        Answers { batch: id, client, answers, sent }
     }
 }
 
@@ -392,6 +403,30 @@ impl Answers {
         *response.status_mut() = answered.status;
         *response.headers_mut() = answered.headers;
         Ok(response)
+    }
+
+    /// A list's answer as a [`Pager`]: the batch's answer is its first page, and the others follow
+    /// `@odata.nextLink` through the batch's client with the request's own headers, as the list
+    /// request's [`Request::pager`] would have. A request that failed is the pager's first error.
+    pub fn pager<T>(&mut self, ticket: Ticket<Paged<T>>) -> Pager<T> {
+        let operation = ticket.operation;
+        let sent = self.sent.get_mut(ticket.index).and_then(Option::take);
+        let first = self.answer(ticket).and_then(|response| match sent {
+            Some((url, headers)) => {
+                let url =
+                    crate::request::version_url(self.client.parsed_base_url(), operation.version, &url)?;
+                Ok((url, response, headers))
+            }
+            None => {
+                Err(Error::Batch { operation, reason: "the request was not sent".to_owned(), source: None })
+            }
+        });
+        match first {
+            Ok((url, response, headers)) => {
+                Pager::answered(self.client.clone(), operation, url, response, headers)
+            }
+            Err(error) => Pager::new(self.client.clone(), operation, Err(error), HeaderMap::new()),
+        }
     }
 
     fn answer<E>(&mut self, ticket: Ticket<E>) -> Result<HttpResponse, Error> {

@@ -1,5 +1,5 @@
-//! Paging through list operations: a [`Pager`] fetches the first page, then follows each page's
-//! `@odata.nextLink` until a page has none.
+//! Paging through list operations: a [`Pager`] fetches the first page (or reads the one a JSON
+//! batch answered), then follows each page's `@odata.nextLink` until a page has none.
 //!
 //! A next link is an absolute URL chosen by the server. It is sent as-is through the same client
 //! (token provider, retries, redirects, tracing) only when it has the origin (scheme, host, port) of
@@ -29,11 +29,14 @@ use serde::de::DeserializeOwned;
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::decode_page;
 use crate::odata::Collection;
+use crate::transport::HttpResponse;
 use crate::{Accept, Client, Error, Operation};
 
 pub use futures_core::Stream;
 
-/// Walks the pages of one list operation; made by [`Client::pager`](crate::Client::pager).
+/// Walks the pages of one list operation; made by [`Client::pager`](crate::Client::pager),
+/// [`Request::pager`](crate::Request::pager) or, from a batch's answer,
+/// [`Answers::pager`](crate::Answers::pager).
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), graph_runtime::Error> {
@@ -69,6 +72,8 @@ pub struct Pager<T> {
 enum Next {
     /// Fetch this URL.
     Url(AbsoluteUrl),
+    /// Read this answer, which came from this URL already (a list sent in a JSON batch).
+    Answered(AbsoluteUrl, HttpResponse),
     /// Report this error, then end.
     Failed(Error),
     /// Nothing more.
@@ -78,7 +83,7 @@ enum Next {
 impl<T> fmt::Debug for Pager<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let next = match &self.next {
-            Next::Url(url) => url.without_query(),
+            Next::Url(url) | Next::Answered(url, _) => url.without_query(),
             Next::Failed(_) => "(an error)".to_owned(),
             Next::Done => "(done)".to_owned(),
         };
@@ -115,6 +120,22 @@ impl<T> Pager<T> {
         }
     }
 
+    /// A pager whose first page has been answered already, from `url` (a list request sent in a
+    /// JSON batch): that answer is its first page, and the rest follow its next link as any page's.
+    pub(crate) fn answered(
+        client: Client,
+        operation: Operation,
+        url: AbsoluteUrl,
+        first: HttpResponse,
+        headers: HeaderMap,
+    ) -> Pager<T> {
+        let mut pager = Pager::new(client, operation, Ok(url), headers);
+        if let Next::Url(url) = std::mem::replace(&mut pager.next, Next::Done) {
+            pager.next = Next::Answered(url, first);
+        }
+        pager
+    }
+
     /// Fetches at most `max_pages` pages: a guard against a server that never stops sending next
     /// links. When page `max_pages` still has a next link, the pager ends with [`Error::Paging`]
     /// instead of fetching it. (To read only the first few pages on purpose, call [`Pager::next_page`] that many times.)
@@ -138,15 +159,19 @@ impl<T: DeserializeOwned> Pager<T> {
     /// The next page, `None` once the list is complete. After an error the pager is finished and
     /// returns `None`. Dropping the future before it completes leaves the pager where it was.
     pub async fn next_page(&mut self) -> Option<Result<Collection<T>, Error>> {
-        let url = match std::mem::replace(&mut self.next, Next::Done) {
+        let (url, answered) = match std::mem::replace(&mut self.next, Next::Done) {
             Next::Done => return None,
             Next::Failed(error) => return Some(Err(error)),
-            Next::Url(url) => url,
+            Next::Answered(url, response) => (url, Some(response)),
+            Next::Url(url) => (url, None),
         };
         if let Some(max_pages) = self.max_pages.filter(|max_pages| self.pages >= *max_pages) {
             return Some(Err(
                 self.stopped(format!("the limit of {max_pages} pages was reached and there are more"))
             ));
+        }
+        if let Some(response) = answered {
+            return Some(self.read_page(url, Ok(response)));
         }
         if self.pages > 0 {
             tracing::debug!(page = self.pages + 1, next = %url.without_query(), "following @odata.nextLink");
@@ -156,10 +181,16 @@ impl<T: DeserializeOwned> Pager<T> {
         let response =
             self.client.send_url(self.operation, url.clone(), &self.headers, Accept::Json, None).await;
         self.next = Next::Done;
-        let page: Collection<T> = match response.and_then(|response| decode_page(self.operation, &response)) {
-            Ok(page) => page,
-            Err(error) => return Some(Err(error)),
-        };
+        Some(self.read_page(url, response))
+    }
+
+    /// Reads the page `url` answered, and where the next one is.
+    fn read_page(
+        &mut self,
+        url: AbsoluteUrl,
+        response: Result<HttpResponse, Error>,
+    ) -> Result<Collection<T>, Error> {
+        let page: Collection<T> = response.and_then(|response| decode_page(self.operation, &response))?;
         self.pages = self.pages.saturating_add(1);
         self.fetched.insert(url.as_str().to_owned());
         if let Some(link) = page.next_link.as_deref() {
@@ -168,7 +199,7 @@ impl<T: DeserializeOwned> Pager<T> {
                 Err(reason) => Next::Failed(self.stopped(reason)),
             };
         }
-        Some(Ok(page))
+        Ok(page)
     }
 
     /// Every item of every page, in order; the first error ends it.

@@ -39,10 +39,24 @@ pub(crate) fn operation_url(
 /// A version's JSON batch endpoint, `<base>/<version>/$batch`: written here rather than as a
 /// [`RequestPath`], which encodes `$` in a segment.
 pub(crate) fn batch_url(base_url: &AbsoluteUrl, version: &str) -> Result<AbsoluteUrl, Error> {
-    let path = format!("{}/{version}/$batch", base_url.path().trim_end_matches('/'));
+    version_url(base_url, version, "/$batch")
+}
+
+/// `relative`, a URL below a version's root as a JSON batch names it (a path, and maybe a query),
+/// made absolute: `<base>/<version><relative>`.
+pub(crate) fn version_url(
+    base_url: &AbsoluteUrl,
+    version: &str,
+    relative: &str,
+) -> Result<AbsoluteUrl, Error> {
+    let (path, query) = match relative.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (relative, None),
+    };
+    let path = format!("{}/{version}{path}", base_url.path().trim_end_matches('/'));
     base_url
-        .with_path_and_query(&path, None)
-        .map_err(|reason| Error::Config(format!("no batch URL under the base URL: {reason}")))
+        .with_path_and_query(&path, query)
+        .map_err(|reason| Error::Config(format!("no URL for {relative:?} under the base URL: {reason}")))
 }
 
 /// An operation's URL relative to its version root, as a JSON batch names it:

@@ -301,3 +301,46 @@ async fn a_ticket_reads_only_its_own_batchs_answers() {
     assert_eq!(second.len(), 1, "the other batch, never sent");
     assert_eq!(format!("{answers:?}"), "Answers { statuses: [None] }", "the answer taken");
 }
+
+#[tokio::test]
+async fn a_batched_lists_pager_reads_the_batchs_answer_then_follows_its_next_link() {
+    const LIST_ITEMS: Operation = Operation::new(Method::Get, "v1.0", "/items");
+    let server = MockServer::start().await;
+    let next_link = format!("{}/v1.0/items?$top=1&$skiptoken=2", server.uri());
+    let first_page = json!({"value": [{"id": "1"}], "@odata.nextLink": next_link});
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(batch_server(move |url, _| match url {
+            "/items?$top=1" => (200, first_page.clone(), json!({})),
+            _ => (404, json!({"error": {"code": "NotFound", "message": "No such list."}}), json!({})),
+        }))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items"))
+        .and(wiremock::matchers::query_param("$skiptoken", "2"))
+        .and(header_is("consistencylevel", "eventual"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"id": "2"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let list = |path: RequestPath| {
+        Request::<graph_runtime::Paged<Value>>::new(&client, LIST_ITEMS, path)
+            .header("ConsistencyLevel", "eventual")
+            .unlisted_options(|query| query.top(1))
+    };
+
+    let mut batch = client.batch();
+    let items = batch.add(list(RequestPath::root().literal("items")));
+    let missing = batch.add(list(RequestPath::root().literal("missing")));
+    let mut answers = batch.send().await;
+
+    let all = answers.pager(items).collect_all().await.unwrap();
+    assert_eq!(all, [json!({"id": "1"}), json!({"id": "2"})]);
+    let mut failed = answers.pager(missing);
+    let error = failed.next_page().await.unwrap().unwrap_err();
+    assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
+    assert!(failed.next_page().await.is_none());
+}
