@@ -127,6 +127,8 @@ struct Inner {
     config: Config,
     transport: Arc<dyn Transport>,
     tokens: Arc<dyn TokenProvider>,
+    /// One permit per request in flight, when [`ClientBuilder::max_concurrent_requests`] limits them.
+    in_flight: Option<tokio::sync::Semaphore>,
 }
 
 impl fmt::Debug for Client {
@@ -144,6 +146,7 @@ pub struct ClientBuilder {
     default_headers: Vec<(String, String)>,
     retry: RetryPolicy,
     max_redirects: u32,
+    max_concurrent_requests: Option<usize>,
     tokens: Arc<dyn TokenProvider>,
     transport: Option<Arc<dyn Transport>>,
 }
@@ -158,6 +161,7 @@ impl fmt::Debug for ClientBuilder {
             .field("default_headers", &header_names)
             .field("retry", &self.retry)
             .field("max_redirects", &self.max_redirects)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("custom_transport", &self.transport.is_some())
             .finish_non_exhaustive()
     }
@@ -173,6 +177,7 @@ impl Client {
             default_headers: Vec::new(),
             retry: RetryPolicy::default(),
             max_redirects: config::DEFAULT_MAX_REDIRECTS,
+            max_concurrent_requests: None,
             tokens: Arc::new(StaticToken::new("")),
             transport: None,
         }
@@ -359,7 +364,7 @@ impl Client {
         accept: Accept,
         body: Option<Bytes>,
     ) -> Result<HttpResponse, Error> {
-        let Inner { config, transport, tokens } = &*self.inner;
+        let Inner { config, transport, tokens, in_flight } = &*self.inner;
         let span = tracing::Span::current();
         let mut hop = Attempt { method: operation.method.to_http(), url, token: None, body, retry: 0 };
         let mut same_origin = true;
@@ -385,12 +390,18 @@ impl Client {
                 accept,
                 Attempt { token: token.as_deref(), ..hop.clone() },
             )?;
+            // A place among the requests in flight, held until the response has been read.
+            let place = match in_flight {
+                Some(places) => places.acquire().await.ok(),
+                None => None,
+            };
             tracing::debug!(attempt = attempts, "sending");
             let response = transport.send(request).await.map_err(|source| Error::Transport {
                 operation,
                 attempts,
                 source,
             })?;
+            drop(place);
             span.record("status", response.status.as_u16());
             if let Some(request_id) = response.headers.get("request-id").and_then(|value| value.to_str().ok())
             {
@@ -595,6 +606,17 @@ impl ClientBuilder {
         self
     }
 
+    /// At most `limit` requests of this client (and its clones) in flight at once; the others wait
+    /// for one to be answered. A request waiting to be retried (after a 429's `Retry-After`) or
+    /// between redirects holds no place, nor does a token fetch, and a list's pages take one each
+    /// as they are fetched. Unlimited by default: bulk work (many `join`ed or spawned requests)
+    /// otherwise opens as many connections at once and meets Graph's throttling sooner. Must be at
+    /// least 1.
+    pub fn max_concurrent_requests(mut self, limit: usize) -> ClientBuilder {
+        self.max_concurrent_requests = Some(limit);
+        self
+    }
+
     /// Sends through this transport instead of the default [`HttpTransport`] (built with
     /// [`HttpTransport::builder`] for extra trusted certificates or another proxy, or any other
     /// [`Transport`]).
@@ -620,6 +642,11 @@ impl ClientBuilder {
             header_value.set_sensitive(true);
             default_headers.append(header_name, header_value);
         }
+        let in_flight = match self.max_concurrent_requests {
+            Some(0) => return Err(Error::Config("max_concurrent_requests must be at least 1".to_owned())),
+            Some(limit) => Some(tokio::sync::Semaphore::new(limit.min(tokio::sync::Semaphore::MAX_PERMITS))),
+            None => None,
+        };
         let transport = match self.transport {
             Some(transport) => transport,
             None => default_transport()?,
@@ -632,6 +659,6 @@ impl ClientBuilder {
             retry: self.retry,
             max_redirects: self.max_redirects,
         };
-        Ok(Client { inner: Arc::new(Inner { config, transport, tokens: self.tokens }) })
+        Ok(Client { inner: Arc::new(Inner { config, transport, tokens: self.tokens, in_flight }) })
     }
 }

@@ -15,7 +15,9 @@
 //! feature, proxies from the environment) and judged by pure code: 2xx succeeds, 429/503/504 is
 //! retried (honouring `Retry-After`), 301/302/303/307/308 is followed (dropping credentials when the
 //! origin changes), a 401 is sent once more if the token provider replaces the refused token
-//! ([`TokenProvider::token_rejected`]), anything else is a [`GraphError`].
+//! ([`TokenProvider::token_rejected`]), anything else is a [`GraphError`]. With
+//! [`ClientBuilder::max_concurrent_requests`], a hop waits for a place among the client's requests
+//! in flight.
 //!
 //! Each attempt asks a [`TokenProvider`] for its bearer token: a [`StaticToken`];
 //! [`ClientCredentials`], an app registration's own tokens from Microsoft Entra ID for a client
