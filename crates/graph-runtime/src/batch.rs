@@ -61,6 +61,21 @@ pub struct Batch {
     items: Vec<Result<Item, Error>>,
 }
 
+impl fmt::Debug for Batch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The operations only: paths hold ids, and bodies are left out, as the tracing spans leave them.
+        let operations: Vec<String> = self
+            .items
+            .iter()
+            .map(|item| match item {
+                Ok(item) => item.operation.to_string(),
+                Err(error) => format!("(not sent: {error})"),
+            })
+            .collect();
+        f.debug_struct("Batch").field("operations", &operations).finish_non_exhaustive()
+    }
+}
+
 /// One request of a batch, as it goes into the `$batch` body.
 pub(crate) struct Item {
     pub(crate) operation: Operation,

@@ -267,6 +267,12 @@ async fn what_cannot_be_batched_fails_its_own_ticket_and_nothing_else() {
     ));
     let dot = batch.add(get_item(&client, ".."));
     let item = batch.add(get_item(&client, "7"));
+    let described = format!("{batch:?}");
+    assert!(
+        described.starts_with(r#"Batch { operations: ["(not sent: GET /v1.0/items/{id}: header"#),
+        "{described}"
+    );
+    assert!(described.contains(r#", "GET /v1.0/items/{id}"], .."#), "{described}");
     let mut answers = batch.send().await;
 
     assert!(matches!(answers.take(bad_header), Err(Error::InvalidHeader { .. })));
