@@ -45,13 +45,7 @@ async fn requests_carry_the_granted_token_fetched_once() {
     mount_item(&server, "granted-token", 3).await;
     let client = builder(&server.uri()).token_provider(credentials(&server)).build().unwrap();
 
-    for _ in 0..3 {
-        let item: Value = client
-            .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>)
-            .await
-            .unwrap();
-        assert_eq!(item, json!({"id": "7"}));
-    }
+    read_item(&client, 3).await;
 }
 
 #[tokio::test]
@@ -98,6 +92,17 @@ async fn mount_item(server: &MockServer, token: &str, times: u64) {
         .expect(times)
         .mount(server)
         .await;
+}
+
+/// Reads `GET /v1.0/items/7` through `client` `times` times, each answered `{"id": "7"}`.
+async fn read_item(client: &graph_runtime::Client, times: usize) {
+    for _ in 0..times {
+        let item: Value = client
+            .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>)
+            .await
+            .unwrap();
+        assert_eq!(item, json!({"id": "7"}));
+    }
 }
 
 /// Grants `first`, then `second` for every later request.
@@ -250,13 +255,7 @@ async fn a_managed_identitys_token_comes_from_the_metadata_endpoint_on_its_own_t
         .unwrap();
     let client = builder(&server.uri()).token_provider(identity).build().unwrap();
 
-    for _ in 0..2 {
-        let item: Value = client
-            .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>)
-            .await
-            .unwrap();
-        assert_eq!(item, json!({"id": "7"}));
-    }
+    read_item(&client, 2).await;
 }
 
 #[tokio::test]
@@ -326,13 +325,7 @@ async fn a_user_signs_in_with_a_device_code_and_a_token_graph_refuses_is_replace
         .unwrap();
     let client = builder(&server.uri()).token_provider(user.clone()).build().unwrap();
 
-    for _ in 0..2 {
-        let item: Value = client
-            .send_json(GET_ITEM, &RequestPath::root().literal("items").param("7"), None::<&()>)
-            .await
-            .unwrap();
-        assert_eq!(item, json!({"id": "7"}));
-    }
+    read_item(&client, 2).await;
     let prompts = prompts.lock().unwrap().clone();
     assert_eq!(prompts.len(), 1, "{prompts:?}");
     assert!(prompts[0].contains("enter the code FJ7K2LQMX"), "{prompts:?}");
