@@ -1,7 +1,9 @@
 //! Whatever a server answers (any status, headers and body; several answers in a row for retries,
 //! redirects and pages), a call ends with a value or an error: never a panic, never more requests
 //! than its retry, redirect and page limits allow, never the token sent to another origin or shown
-//! in an error, and never an object of a type a narrowed operation does not read.
+//! in an error, and never an object of a type a narrowed operation does not read. The same holds
+//! for a JSON batch, whatever its `$batch` requests are answered: each ticket reads a value or an
+//! error.
 
 use std::collections::BTreeMap;
 
@@ -313,4 +315,179 @@ fn the_generated_answers_redirect_away_retry_and_page() {
         }
     }
     assert_eq!(reached.len(), 4, "{reached:?}");
+}
+
+/// The response to request `id` of a batch: mostly a success or a retry, its body mostly `fitting`
+/// (what the request reads), sometimes anything. Boxed, as the strategies below are: their nested
+/// types otherwise make each value's generation a deep stack of large frames in debug builds.
+fn batch_response(id: &'static str, fitting: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+    let status = prop_oneof![
+        4 => Just(200u16), 1 => Just(201), 1 => Just(204), 2 => Just(429), 1 => Just(503),
+        1 => status().prop_map(|status| status.as_u16()),
+    ];
+    let body = prop_oneof![3 => fitting, 1 => json()];
+    (status, prop::collection::vec(header(), 0..2), prop::option::weighted(0.9, body))
+        .prop_map(move |(status, headers, body)| {
+            let headers: serde_json::Map<String, Value> =
+                headers.into_iter().map(|(name, value)| (name.to_owned(), Value::String(value))).collect();
+            let mut response = json!({"id": id, "status": status, "headers": headers});
+            if let Some(body) = body {
+                response["body"] = body;
+            }
+            response
+        })
+        .boxed()
+}
+
+/// A list's page answered in a batch: typed items, and mostly a next link to this origin.
+fn batch_page() -> BoxedStrategy<Value> {
+    let next_link = prop_oneof![2 => Just(format!("{BASE}/beta/items?$skiptoken=2")), 1 => link()];
+    (prop::collection::vec(typed(), 0..3), prop::option::weighted(0.7, next_link))
+        .prop_map(|(value, next_link)| {
+            let mut page = json!({ "value": value });
+            if let Some(next_link) = next_link {
+                page["@odata.nextLink"] = Value::String(next_link);
+            }
+            page
+        })
+        .boxed()
+}
+
+/// A `$batch` request's answer: mostly the responses to the batch's three requests (a create, a
+/// narrowed get, a list; some may be missing, and others answer nothing asked), sometimes any
+/// other answer.
+fn batch_answer() -> BoxedStrategy<HttpResponse> {
+    let ours = [
+        prop::option::weighted(0.9, batch_response("0", Just(documented_response()).boxed())),
+        prop::option::weighted(0.9, batch_response("1", typed().boxed())),
+        prop::option::weighted(0.9, batch_response("2", batch_page())),
+    ];
+    let responses = (ours, prop::collection::vec(json(), 0..2)).prop_map(|(ours, others)| {
+        let responses: Vec<Value> = ours.into_iter().flatten().chain(others).collect();
+        json!({ "responses": responses }).to_string().into_bytes()
+    });
+    let status = prop_oneof![4 => Just(StatusCode::OK), 1 => status()];
+    (status, prop_oneof![4 => responses, 1 => body()])
+        .prop_map(|(status, body)| {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", HeaderValue::from_static("0"));
+            HttpResponse::new(status, headers, body)
+        })
+        .boxed()
+}
+
+/// What a batch ended with.
+struct BatchOutcome {
+    /// What the tickets' errors displayed.
+    errors: Vec<String>,
+    /// Every request sent.
+    seen: Vec<HttpRequest>,
+    /// How many tickets (and list items) read a value.
+    values: usize,
+}
+
+/// Sends a batch of a create, a narrowed get and a list against the answers, in order and over
+/// again, reads every ticket, and walks the list's pager.
+fn run_batch(answers: Vec<HttpResponse>) -> BatchOutcome {
+    let transport = Scripted::default();
+    let script: Vec<HttpResponse> = answers.iter().cycle().take(64).cloned().collect();
+    transport.answers.lock().unwrap().extend(script.into_iter().rev());
+    let client: Client = builder(BASE)
+        .retry_policy(fast_retries().with_max_retries(MAX_RETRIES))
+        .max_redirects(MAX_REDIRECTS)
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    let path = RequestPath::root().literal("items");
+    let body = documented_request();
+    let (errors, values) = runtime.block_on(async {
+        let mut batch = client.batch();
+        let create = batch.add(Request::<Json<Assignment>>::new(&client, CREATE, path.clone()).body(&body));
+        let get = batch.add(Request::<Json<Value>>::new(&client, NARROWED_GET, path.clone().param("1")));
+        let list = batch.add(Request::<graph_runtime::Paged<Value>>::new(&client, LIST, path.clone()));
+        let mut answers = batch.send().await;
+        let (mut errors, mut values) = (Vec::new(), 0);
+        match answers.take(create) {
+            Ok(_) => values += 1,
+            Err(error) => errors.push(error),
+        }
+        match answers.take(get) {
+            Ok(object) => {
+                let odata_type = odata::type_name(&object);
+                assert!(odata_type.is_none_or(|name| KEPT.contains(&name)), "{object}");
+                values += 1;
+            }
+            Err(error) => errors.push(error),
+        }
+        let items: Vec<Result<Value, Error>> =
+            answers.pager(list).max_pages(MAX_PAGES).items().collect().await;
+        for item in items {
+            match item {
+                Ok(_) => values += 1,
+                Err(error) => errors.push(error),
+            }
+        }
+        let errors: Vec<String> = errors.iter().map(|error| format!("{error}\n{error:?}")).collect();
+        (errors, values)
+    });
+    let seen = transport.seen.lock().unwrap().clone();
+    BatchOutcome { errors, seen, values }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_batch_answers_give_every_ticket_a_value_or_an_error_within_the_retry_limit(
+        answers in prop::collection::vec(batch_answer(), 1..6),
+    ) {
+        let BatchOutcome { errors, seen, .. } = run_batch(answers);
+
+        // Each round is one `$batch` with its retries, redirects and one token renewal; a round
+        // retries only what was answered 429, 503 or 504, at most MAX_RETRIES times. Then the
+        // list's further pages, each an exchange of its own.
+        let per_exchange = (1 + MAX_RETRIES + MAX_REDIRECTS + 1) as usize;
+        let most = per_exchange * (1 + MAX_RETRIES as usize) + per_exchange * (MAX_PAGES as usize - 1);
+        prop_assert!(seen.len() <= most, "{} requests", seen.len());
+        for request in &seen {
+            prop_assert!(
+                to_base_origin(request) || !request.headers.contains_key("authorization"),
+                "the token went to {}",
+                request.url
+            );
+        }
+        for error in &errors {
+            prop_assert!(!error.contains(TOKEN), "{error}");
+        }
+    }
+}
+
+/// The batch strategies reach what the property is about: tickets that read a value, requests
+/// sent again in a later batch, and a list paged on past the batch's page.
+#[test]
+fn the_generated_batch_answers_answer_retry_and_page() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut reached: BTreeMap<&str, usize> = BTreeMap::new();
+    for _ in 0..256 {
+        let answers = prop::collection::vec(batch_answer(), 1..6).new_tree(&mut runner).unwrap().current();
+        let BatchOutcome { seen, values, .. } = run_batch(answers);
+        if values > 0 {
+            *reached.entry("a value read").or_default() += 1;
+        }
+        let batches: Vec<usize> = seen
+            .iter()
+            .filter(|request| request.url.path().ends_with("/$batch"))
+            .filter_map(|request| serde_json::from_slice::<Value>(request.body.as_deref()?).ok())
+            .map(|body| body["requests"].as_array().map_or(0, Vec::len))
+            .collect();
+        if batches.iter().any(|&requests| requests < 3) {
+            *reached.entry("a later batch of fewer requests").or_default() += 1;
+        }
+        if seen.iter().any(|request| request.method == graph_runtime::transport::Method::GET) {
+            *reached.entry("a list paged on").or_default() += 1;
+        }
+    }
+    assert_eq!(reached.len(), 3, "{reached:?}");
 }
