@@ -184,9 +184,10 @@ fn call() -> impl Strategy<Value = Call> {
     ]
 }
 
-/// Runs `call` against the answers, in order and over again, so that the call's own limits end it
-/// rather than the script.
-fn run(call: Call, answers: Vec<HttpResponse>) -> Outcome {
+/// A client whose transport answers from `answers`, in order and over again (64 answers in all),
+/// with this file's retry and redirect limits, and a runtime whose paused time lets a retry's wait
+/// pass at once.
+fn scripted(answers: &[HttpResponse]) -> (Scripted, Client, tokio::runtime::Runtime) {
     let transport = Scripted::default();
     let script: Vec<HttpResponse> = answers.iter().cycle().take(64).cloned().collect();
     transport.answers.lock().unwrap().extend(script.into_iter().rev());
@@ -196,10 +197,16 @@ fn run(call: Call, answers: Vec<HttpResponse>) -> Outcome {
         .transport(transport.clone())
         .build()
         .unwrap();
-    let path = RequestPath::root().literal("items");
-    // Paused time: a retry's wait passes at once.
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    (transport, client, runtime)
+}
+
+/// Runs `call` against the answers, in order and over again, so that the call's own limits end it
+/// rather than the script.
+fn run(call: Call, answers: Vec<HttpResponse>) -> Outcome {
+    let (transport, client, runtime) = scripted(&answers);
+    let path = RequestPath::root().literal("items");
     let mut narrowed = Vec::new();
     let errors: Vec<Error> = runtime.block_on(async {
         match call {
@@ -389,17 +396,7 @@ struct BatchOutcome {
 /// Sends a batch of a create, a narrowed get and a list against the answers, in order and over
 /// again, reads every ticket, and walks the list's pager.
 fn run_batch(answers: Vec<HttpResponse>) -> BatchOutcome {
-    let transport = Scripted::default();
-    let script: Vec<HttpResponse> = answers.iter().cycle().take(64).cloned().collect();
-    transport.answers.lock().unwrap().extend(script.into_iter().rev());
-    let client: Client = builder(BASE)
-        .retry_policy(fast_retries().with_max_retries(MAX_RETRIES))
-        .max_redirects(MAX_REDIRECTS)
-        .transport(transport.clone())
-        .build()
-        .unwrap();
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    let (transport, client, runtime) = scripted(&answers);
     let path = RequestPath::root().literal("items");
     let body = documented_request();
     let (errors, values) = runtime.block_on(async {
