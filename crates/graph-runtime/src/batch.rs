@@ -5,7 +5,8 @@
 //! them and [`Answers::take`] reads a ticket's answer as the request's `.await` would (a list's
 //! first page; [`Answers::pager`] reads on through its next links). An answer the
 //! service asks to retry (429, 503, 504) is sent again in a later batch, after its `Retry-After`,
-//! within the client's retry policy.
+//! within the client's retry policy. A request added with [`Batch::add_after`] waits for the
+//! requests it follows: it goes in a later batch, once they have succeeded.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -31,8 +32,8 @@ pub const MAX_BATCH_REQUESTS: usize = 20;
 /// [`Batch::send`] gives the [`Answers`] the tickets read.
 ///
 /// Requests of one API version go in one `POST /{version}/$batch` per twenty, in the order they were
-/// added; Graph may run the requests of one batch in any order, so add only requests that do not
-/// depend on one another. Each carries its own headers (the client's default headers, then its
+/// added. Graph may run the requests of one `$batch` in any order: a request that must wait for
+/// others goes in with [`Batch::add_after`], and is sent in a later `$batch` than theirs. Each carries its own headers (the client's default headers, then its
 /// own), query options and body; the batch itself carries the token and goes through the client's
 /// retries, redirects and tracing. A request the service answers 429, 503 or 504 is sent again in
 /// a later batch after the longest `Retry-After` among them (or the client's backoff), as long as
@@ -53,12 +54,30 @@ pub const MAX_BATCH_REQUESTS: usize = 20;
 /// let second = answers.take(b); // an error of its own, if it failed
 /// # Ok(()) }
 /// ```
+///
+/// Requests that must run in order, such as an update and then a read of what it changed:
+///
+/// ```no_run
+/// # async fn example(
+/// #     client: &graph_runtime::Client,
+/// #     update: graph_runtime::Request<'static, graph_runtime::JsonOrNoContent<serde_json::Value>>,
+/// #     read: graph_runtime::Request<'static, graph_runtime::Json<serde_json::Value>>,
+/// # ) -> Result<(), graph_runtime::Error> {
+/// let mut batch = client.batch();
+/// let updated = batch.add(update);
+/// let read = batch.add_after([updated.id()], read); // sent once the update succeeded
+/// let mut answers = batch.send().await;
+/// answers.take(updated)?;
+/// let after = answers.take(read)?;
+/// # Ok(()) }
+/// ```
 #[must_use = "a batch does nothing until it is sent"]
 pub struct Batch {
     client: Client,
     /// Tells this batch's tickets from another's.
     id: u64,
-    items: Vec<Result<Item, Error>>,
+    /// Each request's operation, and what will be sent or why it will not.
+    items: Vec<(Operation, Result<Item, Error>)>,
 }
 
 impl fmt::Debug for Batch {
@@ -67,7 +86,7 @@ impl fmt::Debug for Batch {
         let operations: Vec<String> = self
             .items
             .iter()
-            .map(|item| match item {
+            .map(|(_, item)| match item {
                 Ok(item) => item.operation.to_string(),
                 Err(error) => format!("(not sent: {error})"),
             })
@@ -84,6 +103,8 @@ pub(crate) struct Item {
     /// The request's own headers (the client's default headers are added when sent).
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Value>,
+    /// The indexes of the requests it must follow (each added before it).
+    pub(crate) after: Vec<usize>,
 }
 
 /// Reads one request's answer from a batch's [`Answers`]: what its `.await` would have given.
@@ -93,6 +114,21 @@ pub struct Ticket<E> {
     index: usize,
     operation: Operation,
     marker: PhantomData<fn() -> E>,
+}
+
+/// Names a [`Ticket`]'s request within its batch, for [`Batch::add_after`]: a copy, where the
+/// ticket itself is given up to read the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TicketId {
+    batch: u64,
+    index: usize,
+}
+
+impl<E> Ticket<E> {
+    /// What [`Batch::add_after`] names this ticket's request by.
+    pub fn id(&self) -> TicketId {
+        TicketId { batch: self.batch, index: self.index }
+    }
 }
 
 impl<E> fmt::Debug for Ticket<E> {
@@ -153,8 +189,50 @@ impl Batch {
                 source: None,
             }),
         };
-        self.items.push(item);
+        self.items.push((operation, item));
         Ticket { batch: self.id, index: self.items.len() - 1, operation, marker: PhantomData }
+    }
+
+    /// Adds a request to send only after those of `after` have succeeded: in a later `$batch` than
+    /// theirs, once each has a success answer. If one of them fails (or could not be sent), this one
+    /// is not sent, and its ticket reads an [`Error::Batch`] naming the request it waited for; so
+    /// do the requests added after it in turn. One that names a request of another batch is not
+    /// sent either.
+    ///
+    /// Graph's own `dependsOn` is not used: Graph takes it only when the whole `$batch` is one
+    /// chain (or every request names the same one), and one failure there fails every later
+    /// request of the chain. Here a batch's requests go out in levels instead: each `$batch`
+    /// holds requests that wait for none still unanswered, so ten pairs of a request and the one
+    /// after it take two round trips.
+    pub fn add_after<E, O, B>(
+        &mut self,
+        after: impl IntoIterator<Item = TicketId>,
+        request: Request<'_, E, O, B>,
+    ) -> Ticket<E>
+    where
+        E: Expect,
+        B: Serialize + ?Sized,
+    {
+        let ticket = self.add(request);
+        let mut indexes = Vec::new();
+        for id in after {
+            if id.batch != self.id || id.index >= ticket.index {
+                let refused = Error::Batch {
+                    operation: ticket.operation,
+                    reason: "it was to follow a request of another batch".to_owned(),
+                    source: None,
+                };
+                if let Some((_, item)) = self.items.last_mut() {
+                    *item = Err(refused);
+                }
+                return ticket;
+            }
+            indexes.push(id.index);
+        }
+        if let Some((_, Ok(item))) = self.items.last_mut() {
+            item.after = indexes;
+        }
+        ticket
     }
 
     /// How many requests were added.
@@ -168,20 +246,22 @@ impl Batch {
     }
 
     /// Sends the requests, twenty (or fewer) in each `$batch` of their version, one batch after the
-    /// other, then those the service asked to retry, and gives every answer. A `$batch` that fails
-    /// as a whole (no connection, a token that cannot be had, an error status) fails each of its
-    /// requests with [`Error::Batch`], whose source is that error; the other batches' answers stand.
+    /// other, then those the service asked to retry and those that waited for others, and gives
+    /// every answer. A `$batch` that fails as a whole (no connection, a token that cannot be had, an
+    /// error status) fails each of its requests with [`Error::Batch`], whose source is that error;
+    /// the other batches' answers stand.
     pub async fn send(self) -> Answers {
         let Batch { client, id, items } = self;
         let mut answers: Vec<Option<Result<HttpResponse, Error>>> = Vec::with_capacity(items.len());
         let mut sent = Vec::with_capacity(items.len());
-        let mut pending: Vec<(usize, Item)> = Vec::new();
-        for (index, item) in items.into_iter().enumerate() {
+        let mut waiting: Vec<Pending> = Vec::new();
+        let operations: Vec<Operation> = items.iter().map(|(operation, _)| *operation).collect();
+        for (index, (_, item)) in items.into_iter().enumerate() {
             match item {
                 Ok(item) => {
                     answers.push(None);
                     sent.push(Some((item.url.clone(), item.headers.clone())));
-                    pending.push((index, item));
+                    waiting.push(Pending { index, item, retries: 0, waited: Duration::ZERO });
                 }
                 Err(error) => {
                     answers.push(Some(Err(error)));
@@ -190,56 +270,131 @@ impl Batch {
             }
         }
         let retry = client.retry_policy();
-        let mut round: u32 = 0;
-        let mut waited = Duration::ZERO;
-        while !pending.is_empty() {
-            let again = send_round(&client, pending, round, &mut answers).await;
-            // Those the service asked to retry: again after the longest wait asked for, if the
-            // policy's budget allows it; otherwise their answers stand as errors.
-            round += 1;
-            let now = SystemTime::now();
-            let delay = again
-                .iter()
-                .map(|(_, _, response)| {
-                    response::retry_after(&response.headers, now)
-                        .unwrap_or_else(|| retry.backoff(round, fastrand::f64()))
-                })
-                .max()
-                .unwrap_or_default();
-            if !again.is_empty() && waited.saturating_add(delay) > retry.max_total_wait() {
-                for (index, item, response) in again {
-                    set(&mut answers, index, Err(graph_error(item.operation, response, round)));
+        let mut ready: Vec<Pending> = Vec::new();
+        loop {
+            // Those whose requests to follow have all succeeded join this round; those following a
+            // failed one fail unsent. In the order added, so a failure passes down a chain at once.
+            let mut still = Vec::with_capacity(waiting.len());
+            for pending in waiting {
+                match followed(&answers, &operations, &pending.item.after) {
+                    Followed::Succeeded => ready.push(pending),
+                    Followed::Waiting => still.push(pending),
+                    Followed::Failed(reason) => {
+                        let failed = Error::Batch { operation: pending.item.operation, reason, source: None };
+                        set(&mut answers, pending.index, Err(failed));
+                    }
+                }
+            }
+            waiting = still;
+            if ready.is_empty() {
+                // Nothing can be sent: every request still waiting follows one that will never be
+                // answered. Never so, as each follows requests added before it; but not forever.
+                for pending in waiting {
+                    let reason = "it waited for a request that was never answered".to_owned();
+                    let failed = Error::Batch { operation: pending.item.operation, reason, source: None };
+                    set(&mut answers, pending.index, Err(failed));
                 }
                 break;
             }
-            if !again.is_empty() {
-                let (requests, delay_ms) =
-                    (again.len(), u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
-                tracing::info!(requests, delay_ms, round, "batched requests asked to retry later");
-                tokio::time::sleep(delay).await;
-                waited = waited.saturating_add(delay);
+            let again = send_round(&client, std::mem::take(&mut ready), &mut answers).await;
+            if again.is_empty() {
+                continue;
             }
-            pending = again.into_iter().map(|(index, item, _)| (index, item)).collect();
+            // Those the service asked to retry: again after the longest wait asked for, each as long
+            // as its own budget of waiting allows; otherwise their answers stand as errors.
+            let now = SystemTime::now();
+            let delay = again
+                .iter()
+                .map(|(pending, response)| {
+                    response::retry_after(&response.headers, now)
+                        .unwrap_or_else(|| retry.backoff(pending.retries + 1, fastrand::f64()))
+                })
+                .max()
+                .unwrap_or_default();
+            for (mut pending, response) in again {
+                let attempts = pending.retries + 1;
+                if pending.waited.saturating_add(delay) > retry.max_total_wait() {
+                    set(
+                        &mut answers,
+                        pending.index,
+                        Err(graph_error(pending.item.operation, response, attempts)),
+                    );
+                } else {
+                    pending.retries = attempts;
+                    pending.waited = pending.waited.saturating_add(delay);
+                    ready.push(pending);
+                }
+            }
+            if !ready.is_empty() {
+                let (requests, delay_ms) =
+                    (ready.len(), u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+                tracing::info!(requests, delay_ms, "batched requests asked to retry later");
+                tokio::time::sleep(delay).await;
+            }
         }
         Answers { batch: id, client, answers, sent }
     }
 }
 
-/// Sends `pending` in `$batch`es of twenty or fewer, by version, and records their answers, but
-/// for those the service asked to retry (while `round` is below the policy's retries): returned
-/// with the answer, to be sent again.
+/// A request of a batch still to be answered.
+struct Pending {
+    /// Its place among the batch's requests: its id in a `$batch`.
+    index: usize,
+    item: Item,
+    /// How many times the service asked to retry it.
+    retries: u32,
+    /// How long it has waited to be retried.
+    waited: Duration,
+}
+
+/// Where the requests a batched request follows stand.
+enum Followed {
+    /// All succeeded (or it follows none): it can be sent.
+    Succeeded,
+    /// One is still to be answered.
+    Waiting,
+    /// One failed: why this one is not sent.
+    Failed(String),
+}
+
+fn followed(
+    answers: &[Option<Result<HttpResponse, Error>>],
+    operations: &[Operation],
+    after: &[usize],
+) -> Followed {
+    let mut state = Followed::Succeeded;
+    for &index in after {
+        match answers.get(index) {
+            Some(Some(Ok(_))) => {}
+            Some(Some(Err(error))) => {
+                let operation = operations.get(index).map(ToString::to_string).unwrap_or_default();
+                let answered =
+                    error.status().map(|status| format!(", answered {status}")).unwrap_or_default();
+                return Followed::Failed(format!(
+                    "not sent: the request it was to follow failed ({operation}{answered})"
+                ));
+            }
+            Some(None) | None => state = Followed::Waiting,
+        }
+    }
+    state
+}
+
+/// Sends `ready` in `$batch`es of twenty or fewer, by version, and records their answers, but for
+/// those the service asked to retry (while their retries are below the policy's): returned with
+/// the answer, to be sent again.
 async fn send_round(
     client: &Client,
-    pending: Vec<(usize, Item)>,
-    round: u32,
+    ready: Vec<Pending>,
     answers: &mut [Option<Result<HttpResponse, Error>>],
-) -> Vec<(usize, Item, HttpResponse)> {
+) -> Vec<(Pending, HttpResponse)> {
+    let max_retries = client.retry_policy().max_retries();
     let mut again = Vec::new();
-    let mut pending = pending;
+    let mut pending = ready;
     // By version, in the order added within each: stable.
-    pending.sort_by(|(_, a), (_, b)| a.operation.version.cmp(b.operation.version));
-    while let Some(version) = pending.first().map(|(_, item)| item.operation.version) {
-        let same = pending.iter().take_while(|(_, item)| item.operation.version == version).count();
+    pending.sort_by(|a, b| a.item.operation.version.cmp(b.item.operation.version));
+    while let Some(version) = pending.first().map(|pending| pending.item.operation.version) {
+        let same = pending.iter().take_while(|pending| pending.item.operation.version == version).count();
         let rest = pending.split_off(same);
         let mut requests = std::mem::replace(&mut pending, rest);
         while !requests.is_empty() {
@@ -249,20 +404,20 @@ async fn send_round(
                 Ok(responses) => responses,
                 Err(error) => {
                     let error = Arc::new(error);
-                    for (index, item) in chunk {
+                    for pending in chunk {
                         let failed = Error::Batch {
-                            operation: item.operation,
+                            operation: pending.item.operation,
                             reason: "the `$batch` request carrying it failed".to_owned(),
                             source: Some(Arc::clone(&error)),
                         };
-                        set(answers, index, Err(failed));
+                        set(answers, pending.index, Err(failed));
                     }
                     continue;
                 }
             };
-            for (index, item) in chunk {
-                let operation = item.operation;
-                let id = index.to_string();
+            for pending in chunk {
+                let operation = pending.item.operation;
+                let id = pending.index.to_string();
                 let answered = responses.iter().position(|(answered, _)| *answered == id);
                 let answer = match answered.map(|position| responses.swap_remove(position).1) {
                     None => Err(Error::Batch {
@@ -272,14 +427,14 @@ async fn send_round(
                     }),
                     Some(response) => match response::classify(response.status) {
                         Outcome::Success => Ok(response),
-                        Outcome::Retry if round < client.retry_policy().max_retries() => {
-                            again.push((index, item, response));
+                        Outcome::Retry if pending.retries < max_retries => {
+                            again.push((pending, response));
                             continue;
                         }
-                        _ => Err(graph_error(operation, response, round + 1)),
+                        _ => Err(graph_error(operation, response, pending.retries + 1)),
                     },
                 };
-                set(answers, index, answer);
+                set(answers, pending.index, answer);
             }
         }
     }
@@ -301,13 +456,13 @@ fn set(
 async fn send_one(
     client: &Client,
     version: &'static str,
-    requests: &[(usize, Item)],
+    requests: &[Pending],
 ) -> Result<Vec<(String, HttpResponse)>, Error> {
     let operation = Operation::new(Method::Post, version, "/$batch");
     let default_headers = client.default_headers();
     let requests: Vec<Value> = requests
         .iter()
-        .map(|(index, item)| {
+        .map(|Pending { index, item, .. }| {
             let mut headers = Map::new();
             for (name, value) in default_headers.iter().filter(|(name, _)| !item.headers.contains_key(*name))
             {

@@ -528,7 +528,7 @@ impl<E, O, B: Serialize + ?Sized> Request<'_, E, O, B> {
             ),
             None => None,
         };
-        Ok(crate::batch::Item { operation, url, headers, body })
+        Ok(crate::batch::Item { operation, url, headers, body, after: Vec::new() })
     }
 }
 

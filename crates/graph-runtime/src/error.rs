@@ -84,7 +84,8 @@ pub enum Error {
     },
     /// A request added to a [`crate::Batch`] got no answer of its own: the `$batch` request carrying
     /// it failed (`source`, that request's error, shared by every request it carried), or the
-    /// batch's answer left it out or could not be read, or it cannot be batched (a stream).
+    /// batch's answer left it out or could not be read, or it cannot be batched (a stream), or a
+    /// request it was to follow ([`crate::Batch::add_after`]) failed, so it was not sent.
     Batch {
         /// The batched request's operation (or `POST /$batch`'s, when the batch's answer is unreadable).
         operation: Operation,

@@ -55,7 +55,7 @@ pub use auth::{
     ClientCredentials, ClientCredentialsBuilder, DeviceCode, DeviceCodeBuilder, DeviceCodePrompt,
     ManagedIdentity, ManagedIdentityBuilder, StaticToken, TokenError, TokenFuture, TokenProvider,
 };
-pub use batch::{Answers, Batch, Ticket, MAX_BATCH_REQUESTS};
+pub use batch::{Answers, Batch, Ticket, TicketId, MAX_BATCH_REQUESTS};
 pub use bytes::Bytes;
 pub use call::{options, Accept, Expect, Json, JsonOrNoContent, NoContent, Paged, Raw, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};

@@ -360,9 +360,9 @@ fn batch_page() -> BoxedStrategy<Value> {
         .boxed()
 }
 
-/// A `$batch` request's answer: mostly the responses to the batch's three requests (a create, a
-/// narrowed get, a list; some may be missing, and others answer nothing asked), sometimes any
-/// other answer.
+/// A `$batch` request's answer: mostly responses to the batch's three requests (a create, a
+/// narrowed get, a list following the get; some may be missing, and others answer nothing asked),
+/// sometimes any other answer.
 fn batch_answer() -> BoxedStrategy<HttpResponse> {
     let ours = [
         prop::option::weighted(0.9, batch_response("0", Just(documented_response()).boxed())),
@@ -391,21 +391,26 @@ struct BatchOutcome {
     seen: Vec<HttpRequest>,
     /// How many tickets (and list items) read a value.
     values: usize,
+    /// Whether the get had a success answer (read as a value, or not decoded): what the list,
+    /// which follows it, waits for.
+    get_answered: bool,
 }
 
-/// Sends a batch of a create, a narrowed get and a list against the answers, in order and over
-/// again, reads every ticket, and walks the list's pager.
+/// Sends a batch of a create, a narrowed get and a list to send after the get against the answers,
+/// in order and over again, reads every ticket, and walks the list's pager.
 fn run_batch(answers: Vec<HttpResponse>) -> BatchOutcome {
     let (transport, client, runtime) = scripted(&answers);
     let path = RequestPath::root().literal("items");
     let body = documented_request();
-    let (errors, values) = runtime.block_on(async {
+    let (errors, values, get_answered) = runtime.block_on(async {
         let mut batch = client.batch();
         let create = batch.add(Request::<Json<Assignment>>::new(&client, CREATE, path.clone()).body(&body));
         let get = batch.add(Request::<Json<Value>>::new(&client, NARROWED_GET, path.clone().param("1")));
-        let list = batch.add(Request::<graph_runtime::Paged<Value>>::new(&client, LIST, path.clone()));
+        let list = batch
+            .add_after([get.id()], Request::<graph_runtime::Paged<Value>>::new(&client, LIST, path.clone()));
         let mut answers = batch.send().await;
         let (mut errors, mut values) = (Vec::new(), 0);
+        let mut get_answered = true;
         match answers.take(create) {
             Ok(_) => values += 1,
             Err(error) => errors.push(error),
@@ -416,7 +421,10 @@ fn run_batch(answers: Vec<HttpResponse>) -> BatchOutcome {
                 assert!(odata_type.is_none_or(|name| KEPT.contains(&name)), "{object}");
                 values += 1;
             }
-            Err(error) => errors.push(error),
+            Err(error) => {
+                get_answered = matches!(error, Error::Decode(_));
+                errors.push(error);
+            }
         }
         let items: Vec<Result<Value, Error>> =
             answers.pager(list).max_pages(MAX_PAGES).items().collect().await;
@@ -427,10 +435,10 @@ fn run_batch(answers: Vec<HttpResponse>) -> BatchOutcome {
             }
         }
         let errors: Vec<String> = errors.iter().map(|error| format!("{error}\n{error:?}")).collect();
-        (errors, values)
+        (errors, values, get_answered)
     });
     let seen = transport.seen.lock().unwrap().clone();
-    BatchOutcome { errors, seen, values }
+    BatchOutcome { errors, seen, values, get_answered }
 }
 
 proptest! {
@@ -440,14 +448,21 @@ proptest! {
     fn any_batch_answers_give_every_ticket_a_value_or_an_error_within_the_retry_limit(
         answers in prop::collection::vec(batch_answer(), 1..6),
     ) {
-        let BatchOutcome { errors, seen, .. } = run_batch(answers);
+        let BatchOutcome { errors, seen, get_answered, .. } = run_batch(answers);
 
         // Each round is one `$batch` with its retries, redirects and one token renewal; a round
-        // retries only what was answered 429, 503 or 504, at most MAX_RETRIES times. Then the
-        // list's further pages, each an exchange of its own.
+        // retries only what was answered 429, 503 or 504, at most MAX_RETRIES times, and the list
+        // may have as many rounds of its own once the get is answered. Then the list's further
+        // pages, each an exchange of its own.
         let per_exchange = (1 + MAX_RETRIES + MAX_REDIRECTS + 1) as usize;
-        let most = per_exchange * (1 + MAX_RETRIES as usize) + per_exchange * (MAX_PAGES as usize - 1);
+        let rounds = 2 * (1 + MAX_RETRIES as usize);
+        let most = per_exchange * rounds + per_exchange * (MAX_PAGES as usize - 1);
         prop_assert!(seen.len() <= most, "{} requests", seen.len());
+        // The list goes in no `$batch` with the get it follows, and in none unless the get had a
+        // success answer.
+        let batched = batched_ids(&seen);
+        prop_assert!(!batched.iter().any(|ids| ids.contains(&"1".to_owned()) && ids.contains(&"2".to_owned())), "{batched:?}");
+        prop_assert!(get_answered || !batched.iter().flatten().any(|id| id == "2"), "{batched:?}");
         for request in &seen {
             prop_assert!(
                 to_base_origin(request) || !request.headers.contains_key("authorization"),
@@ -461,8 +476,21 @@ proptest! {
     }
 }
 
+/// The ids of the requests of each `$batch` sent.
+fn batched_ids(seen: &[HttpRequest]) -> Vec<Vec<String>> {
+    seen.iter()
+        .filter(|request| request.url.path().ends_with("/$batch"))
+        .filter_map(|request| serde_json::from_slice::<Value>(request.body.as_deref()?).ok())
+        .map(|body| {
+            let requests = body["requests"].as_array().cloned().unwrap_or_default();
+            requests.iter().filter_map(|request| request["id"].as_str().map(str::to_owned)).collect()
+        })
+        .collect()
+}
+
 /// The batch strategies reach what the property is about: tickets that read a value, requests
-/// sent again in a later batch, and a list paged on past the batch's page.
+/// sent again in a later batch, a list sent after the get it follows, and paged on past the
+/// batch's page.
 #[test]
 fn the_generated_batch_answers_answer_retry_and_page() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
@@ -473,18 +501,16 @@ fn the_generated_batch_answers_answer_retry_and_page() {
         if values > 0 {
             *reached.entry("a value read").or_default() += 1;
         }
-        let batches: Vec<usize> = seen
-            .iter()
-            .filter(|request| request.url.path().ends_with("/$batch"))
-            .filter_map(|request| serde_json::from_slice::<Value>(request.body.as_deref()?).ok())
-            .map(|body| body["requests"].as_array().map_or(0, Vec::len))
-            .collect();
-        if batches.iter().any(|&requests| requests < 3) {
-            *reached.entry("a later batch of fewer requests").or_default() += 1;
+        let batched = batched_ids(&seen);
+        if batched.iter().skip(1).any(|ids| ids.iter().any(|id| id != "2")) {
+            *reached.entry("a request sent again in a later batch").or_default() += 1;
+        }
+        if batched.iter().flatten().any(|id| id == "2") {
+            *reached.entry("the list sent after the get").or_default() += 1;
         }
         if seen.iter().any(|request| request.method == graph_runtime::transport::Method::GET) {
             *reached.entry("a list paged on").or_default() += 1;
         }
     }
-    assert_eq!(reached.len(), 3, "{reached:?}");
+    assert_eq!(reached.len(), 4, "{reached:?}");
 }

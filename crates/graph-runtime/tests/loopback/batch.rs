@@ -350,3 +350,162 @@ async fn a_batched_lists_pager_reads_the_batchs_answer_then_follows_its_next_lin
     assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
     assert!(failed.next_page().await.is_none());
 }
+
+/// The URLs of each `$batch` the server received, in order.
+async fn batched_urls(server: &MockServer) -> Vec<Vec<String>> {
+    batches(server)
+        .await
+        .into_iter()
+        .map(|(_, requests)| requests.iter().map(|r| r["url"].as_str().unwrap().to_owned()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn requests_added_after_others_go_in_a_later_batch_once_those_succeeded() {
+    const GET_BETA_ITEM: Operation = Operation::new(Method::Get, "beta", "/items/{id}");
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(batch_server(|url, _| (200, json!({"url": url}), json!({}))))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+
+    let mut batch = client.batch();
+    let mut pairs = Vec::new();
+    for n in 0..10 {
+        let first = batch.add(get_item(&client, &n.to_string()));
+        let then = batch.add_after([first.id()], get_item(&client, &format!("{n}-then")));
+        pairs.push((first, then));
+    }
+    let alone = batch.add(get_item(&client, "alone"));
+    let first = pairs.first().map(|(first, _)| first.id()).unwrap();
+    let last = pairs.last().map(|(first, _)| first.id()).unwrap();
+    // Another version, following two requests.
+    let beta = batch.add_after(
+        [first, last],
+        Request::<Json<Value>>::new(&client, GET_BETA_ITEM, RequestPath::root().literal("items").param("b")),
+    );
+    let mut answers = batch.send().await;
+
+    for (n, (first, then)) in pairs.into_iter().enumerate() {
+        assert_eq!(answers.take(first).unwrap(), json!({"url": format!("/items/{n}")}));
+        assert_eq!(answers.take(then).unwrap(), json!({"url": format!("/items/{n}-then")}));
+    }
+    assert_eq!(answers.take(alone).unwrap(), json!({"url": "/items/alone"}));
+    assert_eq!(answers.take(beta).unwrap(), json!({"url": "/items/b"}));
+    let mut first_round: Vec<String> = (0..10).map(|n| format!("/items/{n}")).collect();
+    first_round.push("/items/alone".to_owned());
+    let second_round: Vec<String> = (0..10).map(|n| format!("/items/{n}-then")).collect();
+    assert_eq!(batched_urls(&server).await, [first_round, vec!["/items/b".to_owned()], second_round]);
+    let paths: Vec<String> = batches(&server).await.into_iter().map(|(path, _)| path).collect();
+    assert_eq!(
+        paths,
+        ["/v1.0/$batch", "/beta/$batch", "/v1.0/$batch"],
+        "the beta request in the second round"
+    );
+}
+
+#[tokio::test]
+async fn a_request_following_one_that_failed_is_not_sent_and_says_which() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(batch_server(|url, _| match url {
+            "/items/missing" => {
+                (404, json!({"error": {"code": "ResourceNotFound", "message": "No such item."}}), json!({}))
+            }
+            _ => (200, json!({"url": url}), json!({})),
+        }))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let other = client.batch();
+
+    let mut batch = client.batch();
+    let missing = batch.add(get_item(&client, "missing"));
+    let found = batch.add(get_item(&client, "found"));
+    let after_missing = batch.add_after([missing.id()], get_item(&client, "after-missing"));
+    let down_the_chain = batch.add_after([after_missing.id()], get_item(&client, "down-the-chain"));
+    let after_both = batch.add_after([found.id(), missing.id()], get_item(&client, "after-both"));
+    let after_found = batch.add_after([found.id()], get_item(&client, "after-found"));
+    let unsendable = batch.add(get_item(&client, "x").header("bad header", "x"));
+    let after_unsendable = batch.add_after([unsendable.id()], get_item(&client, "after-unsendable"));
+    let mut other = other;
+    let elsewhere = other.add(get_item(&client, "elsewhere"));
+    let after_elsewhere = batch.add_after([elsewhere.id()], get_item(&client, "after-elsewhere"));
+    let mut answers = batch.send().await;
+
+    assert_eq!(answers.take(missing).unwrap_err().status(), Some(StatusCode::NOT_FOUND));
+    assert_eq!(answers.take(found).unwrap(), json!({"url": "/items/found"}));
+    assert_eq!(answers.take(after_found).unwrap(), json!({"url": "/items/after-found"}));
+    let not_sent =
+        "GET /v1.0/items/{id}: batched: not sent: the request it was to follow failed (GET /v1.0/items/{id}";
+    for (ticket, answered) in [
+        (after_missing, ", answered 404 Not Found)"),
+        (down_the_chain, ")"),
+        (after_both, ", answered 404 Not Found)"),
+        (after_unsendable, ")"),
+    ] {
+        let error = answers.take(ticket).unwrap_err();
+        assert!(matches!(error, Error::Batch { source: None, .. }), "{error:?}");
+        assert_eq!(error.to_string(), format!("{not_sent}{answered}"));
+    }
+    let error = answers.take(after_elsewhere).unwrap_err().to_string();
+    assert!(error.ends_with("batched: it was to follow a request of another batch"), "{error}");
+    assert!(matches!(answers.take(unsendable), Err(Error::InvalidHeader { .. })));
+    assert_eq!(
+        batched_urls(&server).await,
+        [vec!["/items/missing".to_owned(), "/items/found".to_owned()], vec!["/items/after-found".to_owned()]]
+    );
+    drop(other);
+}
+
+#[tokio::test]
+async fn a_request_waits_while_the_one_it_follows_is_retried_then_has_retries_of_its_own() {
+    let server = MockServer::start().await;
+    let sent = Arc::new(Mutex::new(std::collections::HashMap::<String, u32>::new()));
+    let counts = Arc::clone(&sent);
+    Mock::given(method("POST"))
+        .respond_with(batch_server(move |url, _| {
+            let mut counts = counts.lock().unwrap();
+            let count = counts.entry(url.to_owned()).or_default();
+            *count += 1;
+            // The first throttled once; the one after it three times, as many as the policy allows.
+            let throttled = match url {
+                "/items/first" => 1,
+                _ => 3,
+            };
+            if *count <= throttled {
+                (
+                    429,
+                    json!({"error": {"code": "TooManyRequests", "message": "Later."}}),
+                    json!({"Retry-After": "0"}),
+                )
+            } else {
+                (200, json!({"url": url}), json!({}))
+            }
+        }))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).retry_policy(fast_retries().with_max_retries(3)).build().unwrap();
+
+    let mut batch = client.batch();
+    let first = batch.add(get_item(&client, "first"));
+    let then = batch.add_after([first.id()], get_item(&client, "then"));
+    let mut answers = batch.send().await;
+
+    assert_eq!(answers.take(first).unwrap(), json!({"url": "/items/first"}));
+    assert_eq!(answers.take(then).unwrap(), json!({"url": "/items/then"}));
+    let urls = batched_urls(&server).await;
+    let one = |url: &str| vec![url.to_owned()];
+    assert_eq!(
+        urls,
+        [
+            one("/items/first"),
+            one("/items/first"),
+            one("/items/then"),
+            one("/items/then"),
+            one("/items/then"),
+            one("/items/then")
+        ]
+    );
+}
