@@ -202,7 +202,7 @@ async fn a_property_both_set_and_cleared_fails_the_request_before_anything_is_se
 }
 
 #[tokio::test]
-async fn generated_requests_go_in_one_batch_and_come_back_typed() {
+async fn generated_requests_go_in_batches_in_order_and_come_back_typed() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server).await;
     Mock::given(method("POST"))
@@ -211,16 +211,17 @@ async fn generated_requests_go_in_one_batch_and_come_back_typed() {
             {"id": "1", "status": 204, "headers": {}},
             {"id": "0", "status": 201, "headers": {"Content-Type": "application/json"}, "body": documented_create_response()},
         ]})))
-        .expect(1)
+        .expect(2)
         .mount(&server)
         .await;
     let client = beta_client(&server.uri()).unwrap();
     let configuration = client.device_management().device_enrollment_configurations().by_id(CONFIGURATION_ID);
     let (assignment, assign) = (new_assignment(), assign_request("a1"));
 
+    // The assignments are replaced only once the new one is created: in a later `$batch`.
     let mut batch = client.runtime().batch();
     let created = batch.add(configuration.assignments().post(&assignment));
-    let assigned = batch.add(configuration.assign().post(&assign));
+    let assigned = batch.add_after([created.id()], configuration.assign().post(&assign));
     let mut answers = batch.send().await;
 
     let documented: EnrollmentConfigurationAssignment =
@@ -229,23 +230,26 @@ async fn generated_requests_go_in_one_batch_and_come_back_typed() {
     let assigned: () = answers.take(assigned).unwrap();
     assert_eq!(assigned, ());
     let requests = server.received_requests().await.unwrap();
-    let batch_request = requests.iter().find(|request| request.url.path() == "/beta/$batch").unwrap();
-    let sent: Value = batch_request.body_json().unwrap();
+    let batch_requests: Vec<_> =
+        requests.iter().filter(|request| request.url.path() == "/beta/$batch").collect();
+    let sent: Vec<Value> = batch_requests.iter().map(|request| request.body_json().unwrap()).collect();
     let beta = "/beta";
-    let expected = json!({"requests": [
-        {
+    let expected = [
+        json!({"requests": [{
             "id": "0", "method": "POST",
             "url": configuration_url_path("assignments").trim_start_matches(beta),
             "headers": {"Content-Type": "application/json"},
             "body": documented_create_request(),
-        },
-        {
+        }]}),
+        json!({"requests": [{
             "id": "1", "method": "POST",
             "url": configuration_url_path("assign").trim_start_matches(beta),
             "headers": {"Content-Type": "application/json"},
             "body": serde_json::to_value(&assign).unwrap(),
-        },
-    ]});
+        }]}),
+    ];
     assert_eq!(sent, expected);
-    assert_eq!(batch_request.headers["authorization"], format!("Bearer {EXAMPLE_TOKEN}").as_str());
+    for request in batch_requests {
+        assert_eq!(request.headers["authorization"], format!("Bearer {EXAMPLE_TOKEN}").as_str());
+    }
 }
