@@ -25,8 +25,8 @@ pub const CFG_MARKER: &str = "__graph_emit_cfg";
 pub const FULL: &str = "full";
 
 /// The runtime's features every generated crate passes on: HTTP/2, SOCKS proxies, the two TLS
-/// stacks, and certificate credentials.
-const RUNTIME_FEATURES: [&str; 5] = ["http2", "socks", "rustls", "native-tls", "certificate"];
+/// stacks, certificate credentials, and a user's sign-in in a browser.
+const RUNTIME_FEATURES: [&str; 6] = ["http2", "socks", "rustls", "native-tls", "certificate", "interactive"];
 
 /// The TLS stack a crate built with default features uses.
 const DEFAULT_TLS: &str = "rustls";
@@ -152,6 +152,9 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
         "`certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves itself \
          with a certificate rather than a secret."
             .to_owned(),
+        "`interactive`: `graph_runtime::InteractiveBrowser`, a user who signs in in a browser \
+         (authorization code flow with PKCE)."
+            .to_owned(),
     ];
     if !areas.gated() {
         return lines;
@@ -263,13 +266,15 @@ mod tests {
         assert_eq!(page_area("intune-rustls-x-get.md"), None);
         assert_eq!(page_area("intune-socks-x-get.md"), None);
         assert_eq!(page_area("intune-certificate-x-get.md"), None);
+        assert_eq!(page_area("intune-interactive-x-get.md"), None);
     }
 
     /// What every crate's `[features]` table starts with.
     const RUNTIME: &str = "\n[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
                            socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\n\
                            native-tls = [\"graph-runtime/native-tls\"]\n\
-                           certificate = [\"graph-runtime/certificate\"]\n";
+                           certificate = [\"graph-runtime/certificate\"]\n\
+                           interactive = [\"graph-runtime/interactive\"]\n";
 
     #[test]
     fn features_list_every_area_under_full() {

@@ -129,7 +129,8 @@ fn cargo_features_list_each_area_under_full_and_enable_only_the_tls_stack_by_def
     let cargo = file(&emit(), "Cargo.toml");
     let features = "[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
                     socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\nnative-tls = [\"graph-runtime/native-tls\"]\n\
-                    certificate = [\"graph-runtime/certificate\"]\nfull = [\"alpha\", \"beta\"]\nalpha = []\nbeta = []\n";
+                    certificate = [\"graph-runtime/certificate\"]\ninteractive = [\"graph-runtime/interactive\"]\n\
+                    full = [\"alpha\", \"beta\"]\nalpha = []\nbeta = []\n";
     assert!(cargo.contains(features), "{cargo}");
 }
 
@@ -145,6 +146,8 @@ fn the_crate_docs_list_each_feature_with_what_it_enables() {
                     as HTTP ones.\n\
                     //! - `certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves \
                     itself with a certificate rather than a secret.\n\
+                    //! - `interactive`: `graph_runtime::InteractiveBrowser`, a user who signs in in a browser \
+                    (authorization code flow with PKCE).\n\
                     //! - `full`: every area below (no area is on by default).\n\
                     //! - `alpha`: the operations of the `intune-alpha-…` pages (1) and the types they use.\n\
                     //! - `beta`: the operations of the `intune-beta-…` pages (1) and the types they use.\n";

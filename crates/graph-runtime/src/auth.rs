@@ -2,12 +2,14 @@
 //! retry. A fixed token here; tokens fetched and refreshed (`token_endpoint.rs`) for an app
 //! registration in `client_credentials.rs` (its certificate's signed assertion in `certificate.rs`),
 //! for an Azure resource's identity in `managed_identity.rs`, for a signed-in user in
-//! `device_code.rs`.
+//! `device_code.rs` (signing in in a browser instead in `browser.rs`).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+#[cfg(feature = "interactive")]
+mod browser;
 #[cfg(feature = "certificate")]
 mod certificate;
 mod client_credentials;
@@ -15,6 +17,8 @@ mod device_code;
 mod managed_identity;
 mod token_endpoint;
 
+#[cfg(feature = "interactive")]
+pub use browser::{InteractiveBrowser, InteractiveBrowserBuilder};
 #[cfg(feature = "certificate")]
 pub use certificate::Certificate;
 pub use client_credentials::{ClientCredentials, ClientCredentialsBuilder};

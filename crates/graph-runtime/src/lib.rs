@@ -55,6 +55,8 @@ pub use auth::{
     ClientCredentials, ClientCredentialsBuilder, DeviceCode, DeviceCodeBuilder, DeviceCodePrompt,
     ManagedIdentity, ManagedIdentityBuilder, StaticToken, TokenError, TokenFuture, TokenProvider,
 };
+#[cfg(feature = "interactive")]
+pub use auth::{InteractiveBrowser, InteractiveBrowserBuilder};
 pub use batch::{Answers, Batch, Ticket, TicketId, MAX_BATCH_REQUESTS};
 pub use bytes::Bytes;
 pub use call::{options, Accept, Expect, Json, JsonOrNoContent, NoContent, Paged, Raw, Request};

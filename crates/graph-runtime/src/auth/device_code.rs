@@ -85,26 +85,34 @@ pub struct DeviceCode {
 
 struct Flow {
     /// The user's tokens, each replaced with the refresh token that came with it.
-    tokens: TokenCache<RefreshGrant>,
+    pub(super) tokens: TokenCache<RefreshGrant>,
     sign_in: SignIn,
     /// Held across a sign-in, so that concurrent requests wait for one prompt.
     signing_in: tokio::sync::Mutex<()>,
 }
 
 /// The refresh token grant's requests.
-struct RefreshGrant {
-    token_url: AbsoluteUrl,
+pub(super) struct RefreshGrant {
+    pub(super) token_url: AbsoluteUrl,
     /// `client_id` and `scope`, encoded; the refresh token is added per request.
     form_start: String,
-    user_agent: HeaderValue,
-    timeout: Duration,
+    pub(super) user_agent: HeaderValue,
+    pub(super) timeout: Duration,
 }
 
 /// Shows the user a device code.
 type Prompt = Arc<dyn Fn(&DeviceCodePrompt) + Send + Sync>;
 
 /// How the user is asked to sign in.
-struct SignIn {
+pub(super) enum SignIn {
+    DeviceCode(DeviceCodeSignIn),
+    /// In a browser, the answer coming to a loopback listener (`browser.rs`).
+    #[cfg(feature = "interactive")]
+    Browser(super::browser::BrowserSignIn),
+}
+
+/// The device code flow's requests, and its prompt.
+pub(super) struct DeviceCodeSignIn {
     device_code_url: AbsoluteUrl,
     /// The device code request's form: `client_id` and `scope`, encoded.
     form: String,
@@ -216,6 +224,12 @@ impl DeviceCode {
         self.flow.tokens.cached.lock().await.as_ref().and_then(|token| token.refresh_token.clone())
     }
 
+    /// Where the user's tokens come from, for `Debug`.
+    #[cfg(feature = "interactive")]
+    pub(super) fn token_url(&self) -> &str {
+        self.flow.tokens.source.token_url.as_str()
+    }
+
     /// The user's token, from the cache, by the refresh token, or after the user signs in.
     async fn current(&self) -> Result<String, TokenError> {
         let flow = &*self.flow;
@@ -229,14 +243,19 @@ impl DeviceCode {
                 done => return done,
             }
         }
-        let signed_in = flow.sign_in(&*flow.tokens.transport, &flow.tokens.source).await?;
+        let (transport, grant) = (&*flow.tokens.transport, &flow.tokens.source);
+        let signed_in = match &flow.sign_in {
+            SignIn::DeviceCode(sign_in) => sign_in.sign_in(transport, grant).await?,
+            #[cfg(feature = "interactive")]
+            SignIn::Browser(sign_in) => sign_in.sign_in(transport, grant).await?,
+        };
         let value = signed_in.value.clone();
         *flow.tokens.cached.lock().await = Some(signed_in);
         Ok(value)
     }
 }
 
-impl Flow {
+impl DeviceCodeSignIn {
     /// Asks Entra ID for a device code, prompts the user with it, and polls the token endpoint
     /// until the user has signed in (or declined, or the code expired).
     async fn sign_in(
@@ -245,7 +264,7 @@ impl Flow {
         grant: &RefreshGrant,
     ) -> Result<CachedToken, TokenError> {
         let may_pass = |status: StatusCode| may_pass(status);
-        let (sign_in, endpoint) = (&self.sign_in, self.sign_in.device_code_url.as_str());
+        let (sign_in, endpoint) = (self, self.device_code_url.as_str());
         let body = with_retries(endpoint, RETRY_DELAYS, &mut || {
             let request =
                 form_post(&sign_in.device_code_url, sign_in.form.clone(), &grant.user_agent, grant.timeout);
@@ -296,7 +315,7 @@ impl Flow {
 }
 
 /// Whether a failed request to Entra ID may pass if tried again: 429 or a server error.
-fn may_pass(status: StatusCode) -> bool {
+pub(super) fn may_pass(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
@@ -429,24 +448,31 @@ impl DeviceCodeBuilder {
 
     /// Checks the tenant, client id, scopes and authority, and starts the transport if none was
     /// given. Nothing is requested, and no one prompted, until a token is needed.
-    pub fn build(self) -> Result<DeviceCode, Error> {
+    pub fn build(mut self) -> Result<DeviceCode, Error> {
+        let prompt = self.prompt.take().unwrap_or_else(|| Arc::new(write_to_stderr));
+        self.build_signing_in(|app| {
+            Ok(SignIn::DeviceCode(DeviceCodeSignIn {
+                device_code_url: tenant_endpoint(app.authority, app.tenant, "devicecode")?,
+                form: form(&[("client_id", app.client_id), ("scope", app.scope)]),
+                poll_form_start: form(&[("grant_type", DEVICE_CODE_GRANT), ("client_id", app.client_id)]),
+                prompt,
+            }))
+        })
+    }
+
+    /// Builds the user's token cache, refreshed by the refresh token grant, around a way to sign in.
+    pub(super) fn build_signing_in(
+        self,
+        sign_in: impl FnOnce(&PublicClient<'_>) -> Result<SignIn, Error>,
+    ) -> Result<DeviceCode, Error> {
         let client_id = self.client_id.trim();
         if client_id.is_empty() {
             return Err(Error::Config("the client id is empty".to_owned()));
         }
         let authority = self.authority_host.as_deref().unwrap_or(self.cloud.authority_host());
         let token_url = tenant_endpoint(authority, &self.tenant, "token")?;
-        let device_code_url = tenant_endpoint(authority, &self.tenant, "devicecode")?;
         let scope = scope(self.cloud, self.scopes)?;
-        let form = |pairs: &[(&str, &str)]| {
-            form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
-        };
-        let sign_in = SignIn {
-            device_code_url,
-            form: form(&[("client_id", client_id), ("scope", &scope)]),
-            poll_form_start: form(&[("grant_type", DEVICE_CODE_GRANT), ("client_id", client_id)]),
-            prompt: self.prompt.unwrap_or_else(|| Arc::new(write_to_stderr)),
-        };
+        let sign_in = sign_in(&PublicClient { authority, tenant: &self.tenant, client_id, scope: &scope })?;
         let grant = RefreshGrant {
             token_url,
             form_start: form(&[("grant_type", "refresh_token"), ("client_id", client_id), ("scope", &scope)]),
@@ -471,6 +497,20 @@ impl DeviceCodeBuilder {
         let signing_in = tokio::sync::Mutex::new(());
         Ok(DeviceCode { flow: Arc::new(Flow { tokens, sign_in, signing_in }) })
     }
+}
+
+/// What every way of signing a user in asks Entra ID with.
+pub(super) struct PublicClient<'a> {
+    pub(super) authority: &'a str,
+    pub(super) tenant: &'a str,
+    pub(super) client_id: &'a str,
+    /// The `scope` parameter: the permissions, qualified, and `offline_access`.
+    pub(super) scope: &'a str,
+}
+
+/// An OAuth form (`application/x-www-form-urlencoded`) of these pairs.
+pub(super) fn form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
 }
 
 /// The default prompt: Entra ID's message on a line of standard error. Not `eprintln!`, which

@@ -377,6 +377,22 @@ pub(super) enum Reason {
     NoRefreshToken,
     /// No one signed in with the device code before it expired, after this long.
     SignInExpired(Duration),
+    /// The system's random generator failed: no PKCE verifier.
+    #[cfg(feature = "interactive")]
+    Random,
+    /// The loopback listener the browser comes back to could not start or accept.
+    #[cfg(feature = "interactive")]
+    Listener(io::Error),
+    /// The browser came back with Entra ID's error: the user declined, or the app may not sign
+    /// users in so.
+    #[cfg(feature = "interactive")]
+    SignInRefused {
+        code: String,
+        description: Option<String>,
+    },
+    /// No one signed in in the browser within this long.
+    #[cfg(feature = "interactive")]
+    BrowserSignInTimedOut(Duration),
 }
 
 /// An error response of the token endpoint, as Entra ID or a managed identity endpoint words it.
@@ -419,10 +435,13 @@ impl TokenError {
         }
     }
 
-    /// The OAuth error code the token endpoint gave, e.g. `invalid_client` or `unauthorized_client`.
+    /// The OAuth error code the token endpoint gave, e.g. `invalid_client` or `unauthorized_client`
+    /// (or the sign-in page, e.g. `access_denied`).
     pub fn code(&self) -> Option<&str> {
         match &self.reason {
             Reason::Rejected(rejection) => rejection.code.as_deref(),
+            #[cfg(feature = "interactive")]
+            Reason::SignInRefused { code, .. } => Some(code),
             _ => None,
         }
     }
@@ -469,6 +488,28 @@ impl fmt::Display for TokenError {
                 "no one signed in with the device code before it expired ({} s); polled {endpoint}",
                 waited.as_secs()
             ),
+            #[cfg(feature = "interactive")]
+            Reason::Random => {
+                write!(f, "no sign-in at {endpoint}: the system's random generator failed")
+            }
+            #[cfg(feature = "interactive")]
+            Reason::Listener(error) => write!(
+                f,
+                "no sign-in at {endpoint}: the loopback listener for the browser's answer failed: {error}"
+            ),
+            #[cfg(feature = "interactive")]
+            Reason::SignInRefused { code, description } => {
+                write!(f, "the sign-in at {endpoint} ended with {code}")?;
+                if let Some(description) = description {
+                    write!(f, ": {description}")?;
+                }
+                Ok(())
+            }
+            #[cfg(feature = "interactive")]
+            Reason::BrowserSignInTimedOut(waited) => write!(
+                f,
+                "no one signed in in the browser within {waited:?}; the sign-in page was {endpoint}"
+            ),
             Reason::Rejected(rejection) => {
                 write!(f, "the token endpoint {endpoint} answered {}", rejection.status)?;
                 if let Some(code) = &rejection.code {
@@ -491,6 +532,8 @@ impl StdError for TokenError {
         match &self.reason {
             Reason::Transport(error) => Some(error),
             Reason::AssertionFile(_, error) => Some(error),
+            #[cfg(feature = "interactive")]
+            Reason::Listener(error) => Some(error),
             _ => None,
         }
     }
