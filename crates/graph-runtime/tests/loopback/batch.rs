@@ -186,11 +186,7 @@ async fn a_request_the_service_asks_to_retry_is_sent_again_alone_within_the_retr
     let gave_up = answers.take(always_busy).unwrap_err();
     let graph = gave_up.as_graph().expect("the last answer's Graph error");
     assert_eq!((graph.status, graph.attempts), (StatusCode::SERVICE_UNAVAILABLE, 4));
-    let urls: Vec<Vec<String>> = batches(&server)
-        .await
-        .into_iter()
-        .map(|(_, requests)| requests.iter().map(|r| r["url"].as_str().unwrap().to_owned()).collect())
-        .collect();
+    let urls = batched_urls(&server).await;
     let again = || vec!["/items/busy".to_owned(), "/items/always-busy".to_owned()];
     assert_eq!(
         urls,
