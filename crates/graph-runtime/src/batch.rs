@@ -33,9 +33,9 @@ pub const MAX_BATCH_REQUESTS: usize = 20;
 ///
 /// Requests of one API version go in one `POST /{version}/$batch` per twenty, in the order they were
 /// added. Graph may run the requests of one `$batch` in any order: a request that must wait for
-/// others goes in with [`Batch::add_after`], and is sent in a later `$batch` than theirs. Each carries its own headers (the client's default headers, then its
-/// own), query options and body; the batch itself carries the token and goes through the client's
-/// retries, redirects and tracing. A request the service answers 429, 503 or 504 is sent again in
+/// others goes in with [`Batch::add_after`], and is sent in a later `$batch` than theirs. Each
+/// carries its own headers (the client's default headers, then its own), query options and body;
+/// the batch itself carries the token and goes through the client's retries, redirects and tracing. A request the service answers 429, 503 or 504 is sent again in
 /// a later batch after the longest `Retry-After` among them (or the client's backoff), as long as
 /// the client's [`RetryPolicy`](crate::RetryPolicy) allows. A request whose page answers a stream
 /// (`Raw`) cannot be batched: Graph gives its bytes as base64 text, so its ticket reads an error.
