@@ -22,9 +22,9 @@
 //! Each attempt asks a [`TokenProvider`] for its bearer token: a [`StaticToken`];
 //! [`ClientCredentials`], an app registration's own tokens from Microsoft Entra ID for a client
 //! secret, a federated token (workload identity) or, under the `certificate` feature, a
-//! `Certificate`; [`ManagedIdentity`], the tokens Azure issues to the resource the program runs
-//! on; or [`DeviceCode`], a user's, who signs in with a code the program shows. All three cache
-//! their tokens and refresh them before they expire.
+//! `Certificate`; [`ManagedIdentity`], the tokens Azure issues to the resource (or the Azure
+//! Arc-enabled machine) the program runs on; or [`DeviceCode`], a user's, who signs in with a code
+//! the program shows. All three cache their tokens and refresh them before they expire.
 //!
 //! The `*_with` variants ([`Client::send_json_with`], …) add typed OData [`QueryOptions`] to the
 //! URL. A list operation (`Collection<T>` response) can be walked with a [`Pager`] from

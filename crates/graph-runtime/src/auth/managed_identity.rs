@@ -1,12 +1,14 @@
 //! Tokens for the managed identity of the Azure resource the program runs on, from the instance
-//! metadata service (virtual machines, scale sets, Kubernetes nodes) or from App Service's local
-//! identity endpoint (App Service, Functions, Container Apps).
+//! metadata service (virtual machines, scale sets, Kubernetes nodes), from App Service's local
+//! identity endpoint (App Service, Functions, Container Apps), or from the agent of an Azure
+//! Arc-enabled server (a machine outside Azure).
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{HeaderName, ACCEPT, USER_AGENT};
+use http::header::{HeaderName, ACCEPT, AUTHORIZATION, USER_AGENT, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::token_endpoint::{CachedToken, Reason, TokenCache, TokenSource};
@@ -23,6 +25,14 @@ const IMDS_API_VERSION: &str = "2018-02-01";
 /// The version of App Service's identity protocol that `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`
 /// belong to.
 const APP_SERVICE_API_VERSION: &str = "2019-08-01";
+/// The version of Azure Arc's identity protocol: each request challenged for a key file's contents.
+const AZURE_ARC_API_VERSION: &str = "2019-11-01";
+/// Where an Azure Arc-enabled server's agent (its `himds` service) takes token requests, when the
+/// environment does not say.
+const AZURE_ARC_ENDPOINT: &str = "http://127.0.0.1:40342/metadata/identity/oauth2/token";
+/// The largest key file Azure Arc's challenge is answered with: its agent's are far smaller, and a
+/// larger one is not one of them.
+const AZURE_ARC_KEY_MAX_BYTES: u64 = 4096;
 
 /// How long one token request may take unless [`ManagedIdentityBuilder::timeout`] says otherwise:
 /// shorter than for Entra ID, since the endpoint is on the machine or beside it, and off Azure a
@@ -41,10 +51,12 @@ const RETRY_DELAYS: &[Duration] = &[
     Duration::from_secs(32),
 ];
 
-/// The environment variables [`ManagedIdentity::from_env`] reads: App Service's, and the Azure
-/// SDKs' name for a user-assigned identity's client id.
+/// The environment variables [`ManagedIdentity::from_env`] reads: App Service's, Azure Arc's,
+/// Service Fabric's, and the Azure SDKs' name for a user-assigned identity's client id.
 const IDENTITY_ENDPOINT_VAR: &str = "IDENTITY_ENDPOINT";
 const IDENTITY_HEADER_VAR: &str = "IDENTITY_HEADER";
+const IMDS_ENDPOINT_VAR: &str = "IMDS_ENDPOINT";
+const IDENTITY_SERVER_THUMBPRINT_VAR: &str = "IDENTITY_SERVER_THUMBPRINT";
 const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 
 /// Access tokens for Microsoft Graph as the managed identity of the Azure resource the program runs
@@ -52,9 +64,12 @@ const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 /// (app roles) the identity has been granted on Microsoft Graph are in the token.
 ///
 /// Tokens come from the instance metadata service (`http://169.254.169.254`, on virtual machines,
-/// scale sets and Kubernetes nodes) or, where `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set,
-/// from App Service's endpoint (App Service, Functions, Container Apps); see
-/// [`ManagedIdentity::from_env`]. They are requested directly, never through a proxy.
+/// scale sets and Kubernetes nodes); where `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set, from
+/// App Service's endpoint (App Service, Functions, Container Apps); on an Azure Arc-enabled server,
+/// from its agent, which answers a first request with a challenge: the name of a key file that only
+/// administrators (and, on Linux, the `himds` group) can read, whose contents prove the program
+/// runs with their rights. See [`ManagedIdentity::from_env`]. Tokens are requested directly, never
+/// through a proxy.
 ///
 /// A token is cached and replaced as [`ClientCredentials`](crate::ClientCredentials)' are: five
 /// minutes before it expires, one fetch at a time, the cached token kept while still valid if a
@@ -83,47 +98,75 @@ struct IdentityEndpoint {
     url: AbsoluteUrl,
     /// Without the query, for errors and logs.
     endpoint: String,
-    /// `Metadata: true` for the metadata service, the secret `X-IDENTITY-HEADER` for App Service.
+    /// `Metadata: true` for the metadata service and Azure Arc, the secret `X-IDENTITY-HEADER` for
+    /// App Service.
     proof: (HeaderName, HeaderValue),
+    challenge: Challenge,
     user_agent: HeaderValue,
     timeout: Duration,
 }
 
-/// Where the identity's tokens come from.
-enum Service {
+/// What hosts the program, as it gives the identity's tokens.
+enum Host {
     /// The instance metadata service, at another address than its own if given (a test's).
     Imds(Option<String>),
     AppService {
         endpoint: String,
         identity_header: String,
     },
+    /// An Azure Arc-enabled server's agent. It serves only the system-assigned identity.
+    AzureArc {
+        endpoint: String,
+    },
+    /// Service Fabric's endpoint, which is not supported: its TLS certificate is trusted by the
+    /// thumbprint the environment gives, not by a certificate authority.
+    ServiceFabric,
+}
+
+/// How the identity endpoint's challenge is answered.
+enum Challenge {
+    /// It sends none: a `401` is an error.
+    Never,
+    /// Azure Arc's: with the contents of a key file in this folder (`None` on a system Azure Arc
+    /// does not run on).
+    AzureArcKey(Option<PathBuf>),
 }
 
 impl ManagedIdentity {
     /// The resource's system-assigned identity.
     pub fn system_assigned() -> ManagedIdentityBuilder {
-        ManagedIdentityBuilder::new(None, Service::Imds(None))
+        ManagedIdentityBuilder::new(None, Host::Imds(None))
     }
 
     /// One of the user-assigned identities attached to the resource, by its client id.
     pub fn user_assigned(client_id: impl Into<String>) -> ManagedIdentityBuilder {
-        ManagedIdentityBuilder::new(Some(client_id.into()), Service::Imds(None))
+        ManagedIdentityBuilder::new(Some(client_id.into()), Host::Imds(None))
     }
 
     /// The identity the environment describes, as the Azure SDKs read it: App Service's endpoint
-    /// when both `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set, the instance metadata service
-    /// otherwise; the user-assigned identity whose client id is `AZURE_CLIENT_ID` when that is set,
-    /// the system-assigned one otherwise.
+    /// when both `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set; Azure Arc's agent at
+    /// `IDENTITY_ENDPOINT` when `IMDS_ENDPOINT` is set too, or at its usual address when its
+    /// `himds` program is installed; the instance metadata service otherwise. The user-assigned
+    /// identity whose client id is `AZURE_CLIENT_ID` when that is set, the system-assigned one
+    /// otherwise. Service Fabric's endpoint (`IDENTITY_SERVER_THUMBPRINT` set beside App
+    /// Service's two) is recognised, and [`build`](ManagedIdentityBuilder::build) refuses it: it is
+    /// not supported.
     pub fn from_env() -> ManagedIdentityBuilder {
-        ManagedIdentity::from_vars(|name| std::env::var(name).ok())
+        ManagedIdentity::from_vars(|name| std::env::var(name).ok(), azure_arc_agent_installed)
     }
 
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> ManagedIdentityBuilder {
-        let service = match (var(IDENTITY_ENDPOINT_VAR), var(IDENTITY_HEADER_VAR)) {
-            (Some(endpoint), Some(identity_header)) => Service::AppService { endpoint, identity_header },
-            _ => Service::Imds(None),
+    fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+        azure_arc_agent_installed: impl FnOnce() -> bool,
+    ) -> ManagedIdentityBuilder {
+        let host = match (var(IDENTITY_ENDPOINT_VAR), var(IDENTITY_HEADER_VAR)) {
+            (Some(_), Some(_)) if var(IDENTITY_SERVER_THUMBPRINT_VAR).is_some() => Host::ServiceFabric,
+            (Some(endpoint), Some(identity_header)) => Host::AppService { endpoint, identity_header },
+            (Some(endpoint), None) if var(IMDS_ENDPOINT_VAR).is_some() => Host::AzureArc { endpoint },
+            _ if azure_arc_agent_installed() => Host::AzureArc { endpoint: AZURE_ARC_ENDPOINT.to_owned() },
+            _ => Host::Imds(None),
         };
-        ManagedIdentityBuilder::new(var(CLIENT_ID_VAR), service)
+        ManagedIdentityBuilder::new(var(CLIENT_ID_VAR), host)
     }
 }
 
@@ -174,28 +217,121 @@ impl TokenSource for IdentityEndpoint {
     fn retry_delays(&self) -> &'static [Duration] {
         RETRY_DELAYS
     }
+
+    fn answer_challenge(
+        &self,
+        mut request: HttpRequest,
+        challenge: &HeaderMap,
+    ) -> Option<Result<HttpRequest, Reason>> {
+        let Challenge::AzureArcKey(directory) = &self.challenge else { return None };
+        // A 401 without a challenge is a refusal, and reads as one.
+        let challenge = challenge.get(WWW_AUTHENTICATE)?;
+        Some(azure_arc_key(challenge, directory.as_deref()).map(|key| {
+            request.headers.insert(AUTHORIZATION, key);
+            request
+        }))
+    }
+}
+
+/// The `Authorization` header that answers Azure Arc's challenge, `Basic realm=<key file>`: the
+/// file's contents, once the file is known to be one the agent writes. The endpoint's answer names
+/// the file to send, so a file anywhere else is refused: sending it would hand its contents to
+/// whatever answered.
+fn azure_arc_key(challenge: &HeaderValue, directory: Option<&Path>) -> Result<HeaderValue, Reason> {
+    let refused = |why: String| Err(Reason::Challenge(why));
+    let realm = challenge.to_str().ok().and_then(|challenge| {
+        let (scheme, rest) = challenge.trim().split_once(' ')?;
+        let (name, value) = rest.trim().split_once('=')?;
+        let is_realm = scheme.eq_ignore_ascii_case("basic") && name.trim().eq_ignore_ascii_case("realm");
+        is_realm.then(|| value.trim().trim_matches('"'))
+    });
+    let Some(file) = realm.map(Path::new) else {
+        return refused(format!(
+            "it answered 401 with a challenge that is not Azure Arc's `Basic realm=<key file>`: {challenge:?}"
+        ));
+    };
+    let Some(directory) = directory else {
+        return refused(format!(
+            "it asks for the key file {}, and Azure Arc keeps its key files only on Linux and Windows",
+            file.display()
+        ));
+    };
+    let is_a_key = file.extension().is_some_and(|extension| extension == "key");
+    if file.parent() != Some(directory) || !is_a_key {
+        return refused(format!(
+            "it asks for the file {}, which is not a `.key` file in {}, where Azure Arc's agent keeps its \
+             keys",
+            file.display(),
+            directory.display()
+        ));
+    }
+    let unreadable = |error| Reason::ChallengeKey(file.to_owned(), error);
+    let size = std::fs::metadata(file).map_err(unreadable)?.len();
+    if size > AZURE_ARC_KEY_MAX_BYTES {
+        return refused(format!(
+            "it asks for the key file {}, of {size} bytes: larger than an Azure Arc key ({AZURE_ARC_KEY_MAX_BYTES} \
+             bytes at most)",
+            file.display()
+        ));
+    }
+    let key = std::fs::read_to_string(file).map_err(unreadable)?;
+    let mut value = HeaderValue::from_str(&format!("Basic {}", key.trim())).or_else(|_| {
+        refused(format!(
+            "the key file {} it asks for does not hold a key (not one line of text)",
+            file.display()
+        ))
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Whether Azure Arc's agent is installed, by its `himds` program where the agent installs it.
+fn azure_arc_agent_installed() -> bool {
+    azure_arc_path("/opt/azcmagent/bin/himds", "ProgramFiles", r"AzureConnectedMachineAgent\himds.exe")
+        .is_some_and(|himds| himds.is_file())
+}
+
+/// The folder Azure Arc's agent writes the key files of its challenges to, readable only by
+/// administrators (and the `himds` group on Linux); `None` on a system the agent does not run on.
+fn azure_arc_key_directory() -> Option<PathBuf> {
+    azure_arc_path("/var/opt/azcmagent/tokens", "ProgramData", r"AzureConnectedMachineAgent\Tokens")
+}
+
+/// Where Azure Arc's agent keeps a file: `linux` on Linux; on Windows, `windows` under the folder
+/// the environment variable `windows_folder` names; nowhere on other systems.
+fn azure_arc_path(linux: &str, windows_folder: &str, windows: &str) -> Option<PathBuf> {
+    if cfg!(target_os = "linux") {
+        Some(PathBuf::from(linux))
+    } else if cfg!(windows) {
+        std::env::var_os(windows_folder).map(|folder| Path::new(&folder).join(windows))
+    } else {
+        None
+    }
 }
 
 /// Configures [`ManagedIdentity`]; from [`ManagedIdentity::system_assigned`],
 /// [`ManagedIdentity::user_assigned`] or [`ManagedIdentity::from_env`].
 pub struct ManagedIdentityBuilder {
     client_id: Option<String>,
-    service: Service,
+    host: Host,
     cloud: NationalCloud,
     resource: Option<String>,
     transport: Option<Arc<dyn Transport>>,
     timeout: Duration,
+    /// Where Azure Arc's key files are: the agent's folder unless a test says otherwise.
+    azure_arc_keys: Option<PathBuf>,
 }
 
 impl fmt::Debug for ManagedIdentityBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let service = match &self.service {
-            Service::Imds(endpoint) => endpoint.as_deref().unwrap_or(IMDS_ENDPOINT),
-            Service::AppService { endpoint, .. } => endpoint,
+        let host = match &self.host {
+            Host::Imds(endpoint) => endpoint.as_deref().unwrap_or(IMDS_ENDPOINT),
+            Host::AppService { endpoint, .. } | Host::AzureArc { endpoint } => endpoint,
+            Host::ServiceFabric => "Service Fabric's (not supported)",
         };
         f.debug_struct("ManagedIdentityBuilder")
             .field("client_id", &self.client_id)
-            .field("endpoint", &service)
+            .field("endpoint", &host)
             .field("cloud", &self.cloud)
             .field("resource", &self.resource)
             .field("timeout", &self.timeout)
@@ -204,14 +340,15 @@ impl fmt::Debug for ManagedIdentityBuilder {
 }
 
 impl ManagedIdentityBuilder {
-    fn new(client_id: Option<String>, service: Service) -> ManagedIdentityBuilder {
+    fn new(client_id: Option<String>, host: Host) -> ManagedIdentityBuilder {
         ManagedIdentityBuilder {
             client_id,
-            service,
+            host,
             cloud: NationalCloud::Global,
             resource: None,
             transport: None,
             timeout: DEFAULT_TOKEN_TIMEOUT,
+            azure_arc_keys: None,
         }
     }
 
@@ -236,15 +373,22 @@ impl ManagedIdentityBuilder {
         endpoint: impl Into<String>,
         identity_header: impl Into<String>,
     ) -> ManagedIdentityBuilder {
-        self.service =
-            Service::AppService { endpoint: endpoint.into(), identity_header: identity_header.into() };
+        self.host = Host::AppService { endpoint: endpoint.into(), identity_header: identity_header.into() };
+        self
+    }
+
+    /// Tokens from an Azure Arc-enabled server's agent, at the endpoint its `IDENTITY_ENDPOINT`
+    /// gives (usually `http://127.0.0.1:40342/metadata/identity/oauth2/token`), rather than from the
+    /// instance metadata service. The agent serves only the machine's system-assigned identity.
+    pub fn azure_arc(mut self, endpoint: impl Into<String>) -> ManagedIdentityBuilder {
+        self.host = Host::AzureArc { endpoint: endpoint.into() };
         self
     }
 
     /// The instance metadata service's token endpoint at another address than
     /// `http://169.254.169.254/metadata/identity/oauth2/token`: a test's, or a node's proxy of it.
     pub fn imds_endpoint(mut self, endpoint: impl Into<String>) -> ManagedIdentityBuilder {
-        self.service = Service::Imds(Some(endpoint.into()));
+        self.host = Host::Imds(Some(endpoint.into()));
         self
     }
 
@@ -262,15 +406,37 @@ impl ManagedIdentityBuilder {
     }
 
     /// Checks the endpoint and the identity, and starts the transport if none was given. Nothing is
-    /// requested until a token is needed.
+    /// requested until a token is needed. Fails for Service Fabric's endpoint, which is not
+    /// supported, and for a user-assigned identity on Azure Arc, which serves none.
     pub fn build(self) -> Result<ManagedIdentity, Error> {
         let resource = self.resource.unwrap_or_else(|| self.cloud.base_url().to_owned());
-        let (endpoint, api_version, proof) = match &self.service {
-            Service::Imds(endpoint) => {
-                let proof = (HeaderName::from_static("metadata"), HeaderValue::from_static("true"));
-                (endpoint.as_deref().unwrap_or(IMDS_ENDPOINT), IMDS_API_VERSION, proof)
+        let metadata = || (HeaderName::from_static("metadata"), HeaderValue::from_static("true"));
+        let mut challenge = Challenge::Never;
+        let (endpoint, api_version, proof) = match &self.host {
+            Host::Imds(endpoint) => {
+                (endpoint.as_deref().unwrap_or(IMDS_ENDPOINT), IMDS_API_VERSION, metadata())
             }
-            Service::AppService { endpoint, identity_header } => {
+            Host::AzureArc { endpoint } => {
+                if self.client_id.is_some() {
+                    return Err(Error::Config(
+                        "Azure Arc's agent serves only the machine's system-assigned identity, and a \
+                         user-assigned one was asked for (`from_env` reads it from AZURE_CLIENT_ID)"
+                            .to_owned(),
+                    ));
+                }
+                challenge =
+                    Challenge::AzureArcKey(self.azure_arc_keys.clone().or_else(azure_arc_key_directory));
+                (endpoint.as_str(), AZURE_ARC_API_VERSION, metadata())
+            }
+            Host::ServiceFabric => {
+                return Err(Error::Config(
+                    "the environment names Service Fabric's managed identity endpoint \
+                     (IDENTITY_SERVER_THUMBPRINT is set), which is not supported: its certificate is \
+                     trusted by thumbprint; supply its tokens through another TokenProvider"
+                        .to_owned(),
+                ))
+            }
+            Host::AppService { endpoint, identity_header } => {
                 let mut secret = HeaderValue::from_str(identity_header.trim()).map_err(|_| {
                     Error::Config("App Service's identity header is not a valid header value".to_owned())
                 })?;
@@ -305,6 +471,7 @@ impl ManagedIdentityBuilder {
             endpoint: parsed.as_str().split('?').next().unwrap_or_default().to_owned(),
             url,
             proof,
+            challenge,
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
             timeout: self.timeout,
         };
@@ -320,7 +487,7 @@ mod tests {
 
     use super::super::token_endpoint::script::{answer, granted, script, Script};
     use super::*;
-    use crate::transport::{TransportError, TransportErrorKind};
+    use crate::transport::{HttpResponse, TransportError, TransportErrorKind};
 
     fn identity(builder: ManagedIdentityBuilder, transport: &Arc<Script>) -> ManagedIdentity {
         builder.transport(Arc::clone(transport)).build().unwrap()
@@ -370,11 +537,13 @@ mod tests {
             json!({"access_token": "app-service", "expires_on": expires_on.to_string(), "token_type": "Bearer",
                    "resource": "https://graph.microsoft.com", "client_id": "5e0f-client"}),
         )]);
-        let builder = ManagedIdentity::from_vars(vars(&[
+        let vars = vars(&[
             ("IDENTITY_ENDPOINT", "http://127.0.0.1:41741/msi/token"),
             ("IDENTITY_HEADER", "identity-header-secret"),
             ("AZURE_CLIENT_ID", "5e0f-client"),
-        ]));
+        ]);
+        // Ahead of Azure Arc's agent, were it installed too.
+        let builder = ManagedIdentity::from_vars(vars, || true);
         let identity = identity(builder, &transport);
         assert_eq!(token(&identity).await.unwrap(), "app-service");
 
@@ -400,8 +569,10 @@ mod tests {
 
     #[test]
     fn without_both_app_service_variables_the_metadata_service_and_the_system_identity_are_used() {
-        let shown =
-            format!("{:?}", ManagedIdentity::from_vars(vars(&[("IDENTITY_ENDPOINT", "http://127.0.0.1:1")])));
+        let shown = format!(
+            "{:?}",
+            ManagedIdentity::from_vars(vars(&[("IDENTITY_ENDPOINT", "http://127.0.0.1:1")]), || false)
+        );
         assert!(shown.contains(IMDS_ENDPOINT) && shown.contains("client_id: None"), "{shown}");
     }
 
@@ -460,6 +631,163 @@ mod tests {
         );
     }
 
+    /// A folder of this test's own under the temporary folder, removed with its files when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            let path = std::env::temp_dir().join(format!("graph-runtime-{}-{name}", std::process::id()));
+            std::fs::create_dir_all(&path).unwrap();
+            TempDir(path)
+        }
+
+        fn file(&self, name: &str, contents: &str) -> PathBuf {
+            let path = self.0.join(name);
+            std::fs::write(&path, contents).unwrap();
+            path
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Azure Arc's agent's first answer: a 401 whose challenge names a key file.
+    fn challenge(www_authenticate: &str) -> Result<HttpResponse, TransportError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_str(www_authenticate).unwrap());
+        Ok(HttpResponse::new(StatusCode::UNAUTHORIZED, headers, Vec::new()))
+    }
+
+    fn azure_arc(keys: &TempDir, transport: &Arc<Script>) -> ManagedIdentity {
+        let vars = vars(&[
+            ("IDENTITY_ENDPOINT", "http://localhost:40342/metadata/identity/oauth2/token"),
+            ("IMDS_ENDPOINT", "http://localhost:40342"),
+        ]);
+        let mut builder = ManagedIdentity::from_vars(vars, || false);
+        builder.azure_arc_keys = Some(keys.0.clone());
+        identity(builder, transport)
+    }
+
+    #[tokio::test]
+    async fn azure_arcs_challenge_is_answered_with_the_key_file_it_names() {
+        let keys = TempDir::new("arc-keys");
+        let key_file = keys.file("5f1c-request.key", "0a1b2c3d4e5f\n");
+        let transport = script([
+            challenge(&format!("Basic realm={}", key_file.display())),
+            granted("arc", json!("3599")),
+        ]);
+        let identity = azure_arc(&keys, &transport);
+        assert_eq!(token(&identity).await.unwrap(), "arc");
+        assert_eq!(token(&identity).await.unwrap(), "arc", "cached");
+
+        let requests = transport.requests.lock().unwrap();
+        let [first, second] = requests.as_slice() else { panic!("{} requests", requests.len()) };
+        for request in [first, second] {
+            assert_eq!(
+                request.url,
+                "http://localhost:40342/metadata/identity/oauth2/token?api-version=2019-11-01\
+                 &resource=https%3A%2F%2Fgraph.microsoft.com"
+            );
+            assert_eq!(request.method, Method::GET);
+            assert_eq!(request.headers["metadata"], "true");
+        }
+        assert_eq!(first.headers.get(AUTHORIZATION), None);
+        let key = &second.headers[AUTHORIZATION];
+        assert_eq!(key, "Basic 0a1b2c3d4e5f");
+        assert!(key.is_sensitive(), "never logged");
+    }
+
+    #[tokio::test]
+    async fn a_challenge_for_any_file_but_an_azure_arc_key_is_refused_unread() {
+        let keys = TempDir::new("arc-refused");
+        let elsewhere = TempDir::new("arc-elsewhere");
+        let outside = elsewhere.file("stolen.key", "secret");
+        keys.file("stolen.key", "secret");
+        let traversal = keys.0.join("..").join(keys.0.file_name().unwrap()).join("stolen.key");
+        let not_a_key = keys.file("settings.txt", "secret");
+        let too_large = keys.file("large.key", &"k".repeat(4097));
+        let absent = keys.0.join("absent.key");
+        let two_lines = keys.file("two-lines.key", "a\nb");
+        let endpoint = "http://localhost:40342/metadata/identity/oauth2/token";
+        let not_its_key = |file: &Path| {
+            format!(
+                "no token from {endpoint}: it asks for the file {}, which is not a `.key` file in {}, where \
+                 Azure Arc's agent keeps its keys",
+                file.display(),
+                keys.0.display()
+            )
+        };
+        let larger = format!(
+            "no token from {endpoint}: it asks for the key file {}, of 4097 bytes: larger than an Azure Arc \
+             key (4096 bytes at most)",
+            too_large.display()
+        );
+        for (realm, expected) in [
+            (&outside, not_its_key(&outside)),
+            (&traversal, not_its_key(&traversal)),
+            (&not_a_key, not_its_key(&not_a_key)),
+            (&too_large, larger),
+        ] {
+            let transport = script([challenge(&format!("Basic realm={}", realm.display()))]);
+            let error = token(&azure_arc(&keys, &transport)).await.unwrap_err();
+            assert_eq!(error, expected);
+            assert_eq!(transport.requests.lock().unwrap().len(), 1, "no second request: {error}");
+        }
+
+        let transport = script([challenge(&format!("Basic realm=\"{}\"", absent.display()))]);
+        let error = azure_arc(&keys, &transport).tokens.current().await.unwrap_err();
+        assert!(
+            error.to_string().starts_with(&format!(
+                "no token from http://localhost:40342/metadata/identity/oauth2/token: the key file {} its \
+                 challenge names could not be read: ",
+                absent.display()
+            )),
+            "{error}"
+        );
+        let source =
+            std::error::Error::source(&error).and_then(|source| source.downcast_ref::<std::io::Error>());
+        assert_eq!(source.map(std::io::Error::kind), Some(std::io::ErrorKind::NotFound));
+
+        let transport = script([challenge(&format!("Basic realm={}", two_lines.display()))]);
+        assert!(token(&azure_arc(&keys, &transport))
+            .await
+            .unwrap_err()
+            .ends_with("does not hold a key (not one line of text)"));
+        let transport = script([challenge("Bearer realm=\"https://login.microsoftonline.com\"")]);
+        assert!(token(&azure_arc(&keys, &transport)).await.unwrap_err().ends_with(
+            "it answered 401 with a challenge that is not Azure Arc's `Basic realm=<key file>`: \
+             \"Bearer realm=\\\"https://login.microsoftonline.com\\\"\""
+        ));
+        // A 401 with no challenge is the agent's refusal.
+        let transport = script([answer(401, json!({"error": "unauthorized_client"}))]);
+        assert!(token(&azure_arc(&keys, &transport))
+            .await
+            .unwrap_err()
+            .ends_with("answered 401 Unauthorized: unauthorized_client"));
+        assert_eq!(transport.requests.lock().unwrap().len(), 1);
+        // Where the agent does not run, no file is its key.
+        let header = HeaderValue::from_static("Basic realm=/var/opt/azcmagent/tokens/a.key");
+        match azure_arc_key(&header, None) {
+            Err(Reason::Challenge(why)) => assert!(why.ends_with("only on Linux and Windows"), "{why}"),
+            _ => panic!("answered"),
+        }
+    }
+
+    #[test]
+    fn the_environment_names_azure_arc_or_its_agent_is_found_installed() {
+        let shown = |vars, installed: bool| format!("{:?}", ManagedIdentity::from_vars(vars, || installed));
+        let arc = vars(&[
+            ("IDENTITY_ENDPOINT", "http://localhost:40342/token"),
+            ("IMDS_ENDPOINT", "http://localhost:40342"),
+        ]);
+        assert!(shown(arc, false).contains("endpoint: \"http://localhost:40342/token\""));
+        assert!(shown(vars(&[]), true).contains(&format!("endpoint: {AZURE_ARC_ENDPOINT:?}")));
+        assert!(shown(vars(&[]), false).contains(&format!("endpoint: {IMDS_ENDPOINT:?}")));
+    }
+
     #[test]
     fn the_builder_refuses_what_cannot_make_a_token_request() {
         let refusal = |builder: ManagedIdentityBuilder| match builder.transport(script([])).build() {
@@ -476,5 +804,20 @@ mod tests {
             refusal(ManagedIdentity::system_assigned().app_service("http://127.0.0.1:1/msi", "a\nb")),
             "App Service's identity header is not a valid header value"
         );
+        assert_eq!(
+            refusal(ManagedIdentity::from_vars(
+                vars(&[("IDENTITY_ENDPOINT", "http://h/token"), ("IMDS_ENDPOINT", "http://h"), ("AZURE_CLIENT_ID", "c")]),
+                || false
+            )),
+            "Azure Arc's agent serves only the machine's system-assigned identity, and a user-assigned one was \
+             asked for (`from_env` reads it from AZURE_CLIENT_ID)"
+        );
+        let service_fabric = vars(&[
+            ("IDENTITY_ENDPOINT", "https://10.0.0.4:2377/metadata/identity/oauth2/token"),
+            ("IDENTITY_HEADER", "secret"),
+            ("IDENTITY_SERVER_THUMBPRINT", "5A1F"),
+        ]);
+        assert!(refusal(ManagedIdentity::from_vars(service_fabric, || true))
+            .starts_with("the environment names Service Fabric's managed identity endpoint"));
     }
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::absolute_url::AbsoluteUrl;
 use crate::config;
 use crate::response::retry_after;
-use crate::transport::{HttpRequest, Transport, TransportError, TransportErrorKind};
+use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 use crate::Error;
 
 /// How long before its expiry a cached token is replaced (at most half its lifetime), so that a
@@ -49,6 +49,18 @@ pub(super) trait TokenSource: Send + Sync {
     /// (unless `Retry-After` asks for another); a failed connection or a timeout is tried once more,
     /// after the first.
     fn retry_delays(&self) -> &'static [Duration];
+
+    /// `request` again with the proof that the challenge of a `401` asks for (`challenge` holds that
+    /// answer's headers), for a source whose endpoint challenges every first request: Azure Arc's
+    /// asks for the contents of a file only a trusted user can read. `None`, as for every other
+    /// source, leaves the `401` the attempt's error.
+    fn answer_challenge(
+        &self,
+        _request: HttpRequest,
+        _challenge: &HeaderMap,
+    ) -> Option<Result<HttpRequest, Reason>> {
+        None
+    }
 }
 
 /// A source's tokens, cached. Shared by a provider's clones.
@@ -154,7 +166,7 @@ async fn fetch(
     let may_pass = |status| source.may_pass(status);
     let sent_at = Instant::now();
     let body = with_retries(endpoint, source.retry_delays(), &mut || match source.request(previous) {
-        Ok(request) => Box::pin(answer(transport, endpoint, request, &may_pass)),
+        Ok(request) => Box::pin(answer_or_challenge(source, transport, endpoint, request, &may_pass)),
         Err(reason) => Box::pin(std::future::ready(Err(Failed::new(endpoint, reason, Passing::No)))),
     })
     .await?;
@@ -223,18 +235,52 @@ pub(super) async fn answer(
     request: HttpRequest,
     may_pass: &(dyn Fn(StatusCode) -> bool + Sync),
 ) -> Result<Value, Failed> {
-    let response = match transport.send(request).await {
-        Ok(response) => response,
-        Err(source) => {
-            let passing = match source.kind() {
-                TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Body => {
-                    Passing::Transport
-                }
-                _ => Passing::No,
-            };
-            return Err(Failed::new(endpoint, Reason::Transport(source), passing));
+    let response = send(transport, endpoint, request).await?;
+    read_answer(endpoint, response, may_pass)
+}
+
+/// [`answer`], but a `401` whose challenge `source` answers is sent again with that answer, once.
+async fn answer_or_challenge(
+    source: &dyn TokenSource,
+    transport: &dyn Transport,
+    endpoint: &str,
+    request: HttpRequest,
+    may_pass: &(dyn Fn(StatusCode) -> bool + Sync),
+) -> Result<Value, Failed> {
+    let response = send(transport, endpoint, request.clone()).await?;
+    if response.status == StatusCode::UNAUTHORIZED {
+        match source.answer_challenge(request, &response.headers) {
+            Some(Ok(answered)) => return answer(transport, endpoint, answered, may_pass).await,
+            Some(Err(reason)) => return Err(Failed::new(endpoint, reason, Passing::No)),
+            None => {}
         }
-    };
+    }
+    read_answer(endpoint, response, may_pass)
+}
+
+/// Sends one request to a token endpoint: its response, whatever the status.
+async fn send(
+    transport: &dyn Transport,
+    endpoint: &str,
+    request: HttpRequest,
+) -> Result<HttpResponse, Failed> {
+    transport.send(request).await.map_err(|source| {
+        let passing = match source.kind() {
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Body => {
+                Passing::Transport
+            }
+            _ => Passing::No,
+        };
+        Failed::new(endpoint, Reason::Transport(source), passing)
+    })
+}
+
+/// The JSON of a token endpoint's success, or why it failed and whether that may pass.
+fn read_answer(
+    endpoint: &str,
+    response: HttpResponse,
+    may_pass: &(dyn Fn(StatusCode) -> bool + Sync),
+) -> Result<Value, Failed> {
     let body: Option<Value> = serde_json::from_slice(&response.body).ok();
     if !response.status.is_success() {
         let passing = match may_pass(response.status) {
@@ -367,6 +413,10 @@ pub(super) enum Reason {
     Unreadable(&'static str),
     /// The federated token file to send as the client assertion.
     AssertionFile(PathBuf, io::Error),
+    /// The endpoint's challenge is not answered: why.
+    Challenge(String),
+    /// The key file Azure Arc's challenge names could not be read.
+    ChallengeKey(PathBuf, io::Error),
     /// The certificate's key could not sign the client assertion (the system's random generator
     /// failed).
     #[cfg(feature = "certificate")]
@@ -472,6 +522,22 @@ impl fmt::Display for TokenError {
                 "no token request to {endpoint}: the federated token file {} could not be read: {error}",
                 path.display()
             ),
+            Reason::Challenge(why) => write!(f, "no token from {endpoint}: {why}"),
+            Reason::ChallengeKey(path, error) => {
+                write!(
+                    f,
+                    "no token from {endpoint}: the key file {} its challenge names could not be read: {error}",
+                    path.display()
+                )?;
+                if error.kind() == io::ErrorKind::PermissionDenied {
+                    // Azure Arc's agent lets only these read its keys.
+                    f.write_str(
+                        " (the program's user must be in the `himds` group on Linux, or in Administrators or \
+                         `Hybrid agent extension applications` on Windows)",
+                    )?;
+                }
+                Ok(())
+            }
             #[cfg(feature = "certificate")]
             Reason::Signing => {
                 write!(f, "no token request to {endpoint}: the client assertion could not be signed")
@@ -531,7 +597,7 @@ impl StdError for TokenError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match &self.reason {
             Reason::Transport(error) => Some(error),
-            Reason::AssertionFile(_, error) => Some(error),
+            Reason::AssertionFile(_, error) | Reason::ChallengeKey(_, error) => Some(error),
             #[cfg(feature = "interactive")]
             Reason::Listener(error) => Some(error),
             _ => None,
