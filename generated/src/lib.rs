@@ -29,6 +29,7 @@
 //! - `http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).
 //! - `socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well as HTTP ones.
 //! - `certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves itself with a certificate rather than a secret.
+//! - `pkcs12`: `certificate`, with the certificate read from a PKCS #12 (`.pfx`) file or from PEM whose key is encrypted (`graph_runtime::Certificate::from_pkcs12`).
 //! - `interactive`: `graph_runtime::InteractiveBrowser`, a user who signs in in a browser (authorization code flow with PKCE).
 //!
 //! Pages:

@@ -26,7 +26,8 @@ pub const FULL: &str = "full";
 
 /// The runtime's features every generated crate passes on: HTTP/2, SOCKS proxies, the two TLS
 /// stacks, certificate credentials, and a user's sign-in in a browser.
-const RUNTIME_FEATURES: [&str; 6] = ["http2", "socks", "rustls", "native-tls", "certificate", "interactive"];
+const RUNTIME_FEATURES: [&str; 7] =
+    ["http2", "socks", "rustls", "native-tls", "certificate", "pkcs12", "interactive"];
 
 /// The TLS stack a crate built with default features uses.
 const DEFAULT_TLS: &str = "rustls";
@@ -152,6 +153,9 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
         "`certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves itself \
          with a certificate rather than a secret."
             .to_owned(),
+        "`pkcs12`: `certificate`, with the certificate read from a PKCS #12 (`.pfx`) file or from PEM \
+         whose key is encrypted (`graph_runtime::Certificate::from_pkcs12`)."
+            .to_owned(),
         "`interactive`: `graph_runtime::InteractiveBrowser`, a user who signs in in a browser \
          (authorization code flow with PKCE)."
             .to_owned(),
@@ -274,6 +278,7 @@ mod tests {
                            socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\n\
                            native-tls = [\"graph-runtime/native-tls\"]\n\
                            certificate = [\"graph-runtime/certificate\"]\n\
+                           pkcs12 = [\"graph-runtime/pkcs12\"]\n\
                            interactive = [\"graph-runtime/interactive\"]\n";
 
     #[test]

@@ -129,7 +129,7 @@ fn cargo_features_list_each_area_under_full_and_enable_only_the_tls_stack_by_def
     let cargo = file(&emit(), "Cargo.toml");
     let features = "[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
                     socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\nnative-tls = [\"graph-runtime/native-tls\"]\n\
-                    certificate = [\"graph-runtime/certificate\"]\ninteractive = [\"graph-runtime/interactive\"]\n\
+                    certificate = [\"graph-runtime/certificate\"]\npkcs12 = [\"graph-runtime/pkcs12\"]\ninteractive = [\"graph-runtime/interactive\"]\n\
                     full = [\"alpha\", \"beta\"]\nalpha = []\nbeta = []\n";
     assert!(cargo.contains(features), "{cargo}");
 }
@@ -146,6 +146,8 @@ fn the_crate_docs_list_each_feature_with_what_it_enables() {
                     as HTTP ones.\n\
                     //! - `certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves \
                     itself with a certificate rather than a secret.\n\
+                    //! - `pkcs12`: `certificate`, with the certificate read from a PKCS #12 (`.pfx`) file or \
+                    from PEM whose key is encrypted (`graph_runtime::Certificate::from_pkcs12`).\n\
                     //! - `interactive`: `graph_runtime::InteractiveBrowser`, a user who signs in in a browser \
                     (authorization code flow with PKCE).\n\
                     //! - `full`: every area below (no area is on by default).\n\

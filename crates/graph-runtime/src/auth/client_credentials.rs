@@ -35,6 +35,8 @@ const FEDERATED_TOKEN_FILE_VAR: &str = "AZURE_FEDERATED_TOKEN_FILE";
 const CERTIFICATE_PATH_VAR: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
 #[cfg(feature = "certificate")]
 const SEND_CERTIFICATE_CHAIN_VAR: &str = "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
+#[cfg(feature = "certificate")]
+const CERTIFICATE_PASSWORD_VAR: &str = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
 const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 
 /// App-only access tokens for Microsoft Graph by the OAuth 2.0 client credentials grant: an app
@@ -166,8 +168,10 @@ impl ClientCredentials {
 
     /// A builder from the environment variables the Azure SDKs read: `AZURE_TENANT_ID`,
     /// `AZURE_CLIENT_ID`, and the first credential set of `AZURE_CLIENT_SECRET`,
-    /// `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file, read now; under the `certificate` feature,
-    /// with `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN` = `true` or `1` to send its chain) and
+    /// `AZURE_CLIENT_CERTIFICATE_PATH` (under the `certificate` feature: a PEM file, read now, with
+    /// `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN` = `true` or `1` to send its chain; under the `pkcs12`
+    /// feature also a PKCS #12 file or an encrypted key, whose password is
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`) and
     /// `AZURE_FEDERATED_TOKEN_FILE` (which workload identity sets), and `AZURE_AUTHORITY_HOST` when
     /// set. Fails naming the variables that are unset or not Unicode, or the certificate file that
     /// cannot be read.
@@ -221,10 +225,12 @@ impl ClientCredentials {
     #[cfg(feature = "certificate")]
     fn certificate_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Credential>, Error> {
         let Some(path) = var(CERTIFICATE_PATH_VAR) else { return Ok(None) };
-        let pem = std::fs::read(&path).map_err(|error| {
+        let contents = std::fs::read(&path).map_err(|error| {
             Error::Config(format!("{CERTIFICATE_PATH_VAR} names {path:?}, which cannot be read: {error}"))
         })?;
-        let mut certificate = super::Certificate::from_pem(pem).map_err(|error| match error {
+        let password = var(CERTIFICATE_PASSWORD_VAR);
+        let certificate = super::Certificate::from_file(&contents, password.as_deref());
+        let mut certificate = certificate.map_err(|error| match error {
             Error::Config(why) => Error::Config(format!("{CERTIFICATE_PATH_VAR} names {path:?}: {why}")),
             other => other,
         })?;
@@ -894,6 +900,37 @@ mod tests {
         let expected =
             format!("AZURE_CLIENT_CERTIFICATE_PATH names {path:?}: the client certificate: no private key");
         assert!(message.starts_with(&expected), "{message}");
+    }
+
+    #[cfg(feature = "pkcs12")]
+    #[test]
+    fn the_environments_certificate_file_may_be_pkcs12_opened_with_its_password() {
+        use super::super::certificate::tests::X5T_S256;
+        let file = TempFile::new("client-certificate.pfx");
+        std::fs::write(&file.0, include_bytes!("../../tests/fixtures/certificate-credential-legacy.pfx"))
+            .unwrap();
+        let path = file.0.display().to_string();
+        let read = |password: Option<&'static str>| {
+            ClientCredentials::from_vars(|name: &str| match name {
+                "AZURE_TENANT_ID" => Some("contoso".to_owned()),
+                "AZURE_CLIENT_ID" => Some("app".to_owned()),
+                "AZURE_CLIENT_CERTIFICATE_PATH" => Some(path.clone()),
+                "AZURE_CLIENT_CERTIFICATE_PASSWORD" => password.map(str::to_owned),
+                _ => None,
+            })
+        };
+        let shown = format!("{:?}", read(Some("secret")).unwrap());
+        assert!(shown.contains(&format!("x5t#S256: {X5T_S256:?}")), "{shown}");
+        match read(None) {
+            Err(Error::Config(message)) => assert_eq!(
+                message,
+                format!(
+                    "AZURE_CLIENT_CERTIFICATE_PATH names {path:?}: the client certificate: its PKCS #12 file \
+                     cannot be opened: the password is wrong, or the file is damaged"
+                )
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[cfg(not(feature = "certificate"))]
