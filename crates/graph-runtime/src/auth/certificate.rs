@@ -172,6 +172,12 @@ impl Certificate {
         Certificate::from_pem(contents)
     }
 
+    /// Whether a certificate file may need a password to be read: a PKCS #12 file (not PEM), or PEM
+    /// with an encrypted key.
+    pub(super) fn may_need_password(contents: &[u8]) -> bool {
+        !contains(contents, b"-----BEGIN ") || contains(contents, ENCRYPTED_KEY_BEGIN)
+    }
+
     /// The certificate `chain` (the app's first; its callers check there is one) with its private
     /// key.
     fn new(key: RsaKeyPair, chain: Vec<CertificateDer<'static>>) -> Certificate {

@@ -231,6 +231,17 @@ impl ClientCredentials {
         let password = var(CERTIFICATE_PASSWORD_VAR);
         let certificate = super::Certificate::from_file(&contents, password.as_deref());
         let mut certificate = certificate.map_err(|error| match error {
+            // A file that may need a password, read without one (where the password would be used):
+            // the likely reason, named.
+            Error::Config(why)
+                if cfg!(feature = "pkcs12")
+                    && password.is_none()
+                    && super::Certificate::may_need_password(&contents) =>
+            {
+                Error::Config(format!(
+                    "{CERTIFICATE_PATH_VAR} names {path:?}: {why} ({CERTIFICATE_PASSWORD_VAR} is unset)"
+                ))
+            }
             Error::Config(why) => Error::Config(format!("{CERTIFICATE_PATH_VAR} names {path:?}: {why}")),
             other => other,
         })?;
@@ -926,7 +937,8 @@ mod tests {
                 message,
                 format!(
                     "AZURE_CLIENT_CERTIFICATE_PATH names {path:?}: the client certificate: its PKCS #12 file \
-                     cannot be opened: the password is wrong, or the file is damaged"
+                     cannot be opened: the password is wrong, or the file is damaged \
+                     (AZURE_CLIENT_CERTIFICATE_PASSWORD is unset)"
                 )
             ),
             other => panic!("{other:?}"),
