@@ -43,10 +43,11 @@ type Open = Arc<dyn Fn(&str) + Send + Sync>;
 /// When the first request needs a token, the program listens on the loopback interface (a port
 /// the system picks, unless [`InteractiveBrowserBuilder::port`]), and the `open` callback is given
 /// Entra ID's sign-in page, with `http://localhost:<port>` as where to send the browser back. By
-/// default the URL is written to standard error; open it in the user's browser with a crate such as
-/// `open`. When the user has signed in (or declined), Entra ID sends the browser to the listener
-/// with a code, which the program redeems, with the PKCE verifier only it holds, for the user's
-/// tokens. That request waits the while, five minutes at most unless
+/// default the page is opened in the user's browser where one can be (a desktop session: Windows,
+/// macOS, WSL, or a Linux display), and its URL is written to standard error either way, for when
+/// none comes up (as over SSH). When the user has signed in (or declined), Entra ID sends the
+/// browser to the listener with a code, which the program redeems, with the PKCE verifier only it
+/// holds, for the user's tokens. That request waits the while, five minutes at most unless
 /// [`InteractiveBrowserBuilder::sign_in_timeout`]; concurrent ones wait for the same sign-in.
 ///
 /// Tokens are cached and replaced by the refresh token that came with them, and the refresh token
@@ -60,7 +61,7 @@ type Open = Arc<dyn Fn(&str) + Send + Sync>;
 ///
 /// let user = InteractiveBrowser::builder("contoso.onmicrosoft.com", "<client id>")
 ///     .scopes(["DeviceManagementConfiguration.ReadWrite.All"])
-///     .open(|url| eprintln!("Sign in at {url}")) // or open it: `let _ = open::that(url);`
+///     .open(|url| eprintln!("Sign in at {url}")) // instead of opening a browser
 ///     .build()?;
 /// let client = Client::builder().token_provider(user).build()?;
 /// # Ok(())
@@ -355,11 +356,34 @@ impl Redirect {
     }
 }
 
-/// The default `open`: the URL on a line of standard error (not `eprintln!`, which panics when
-/// standard error is closed).
-fn write_to_stderr(url: &str) {
+/// The default `open`: the user's browser where one can be opened, on a thread of its own (the
+/// platform's opener may take a moment), and the URL on a line of standard error either way (not
+/// `eprintln!`, which panics when standard error is closed).
+fn open_in_browser(url: &str) {
     use std::io::Write as _;
-    let _ = writeln!(std::io::stderr().lock(), "To sign in, open this page in a browser: {url}");
+    let opening = browser_may_open(|name| std::env::var_os(name));
+    let line = match opening {
+        true => format!("Opening the sign-in page in a browser; if none opens, go to: {url}"),
+        false => format!("To sign in, open this page in a browser: {url}"),
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    if opening {
+        let url = url.to_owned();
+        std::thread::spawn(move || {
+            if let Err(error) = open::that(&url) {
+                tracing::info!(%error, "the sign-in page could not be opened in a browser");
+            }
+        });
+    }
+}
+
+/// Whether a browser can be opened from this session. On Linux and the other Unixes, only with a
+/// display (X11's or Wayland's), or under WSL, whose opener starts Windows' browser: without one,
+/// `xdg-open` may start a text browser in this very terminal, over the program's own output.
+fn browser_may_open(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    let set = |name: &str| var(name).is_some_and(|value| !value.is_empty());
+    cfg!(any(windows, target_os = "macos"))
+        || ["DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME"].into_iter().any(set)
 }
 
 /// Configures [`InteractiveBrowser`]; from [`InteractiveBrowser::builder`].
@@ -409,7 +433,8 @@ impl InteractiveBrowserBuilder {
 
     /// Shows the user the sign-in page: called with its URL once per sign-in, on the task that
     /// awaits the request needing the token. It should return at once (open a browser, show the
-    /// URL), not wait for the user. By default the URL is written to standard error.
+    /// URL), not wait for the user. By default the page is opened in the user's browser where one
+    /// can be, and the URL written to standard error.
     pub fn open(mut self, open: impl Fn(&str) + Send + Sync + 'static) -> InteractiveBrowserBuilder {
         self.open = Some(Arc::new(open));
         self
@@ -455,7 +480,7 @@ impl InteractiveBrowserBuilder {
     /// given. Nothing is requested, listened on or opened until a token is needed.
     pub fn build(self) -> Result<InteractiveBrowser, Error> {
         let InteractiveBrowserBuilder { user, open, port, wait, login_hint } = self;
-        let open = open.unwrap_or_else(|| Arc::new(write_to_stderr));
+        let open = open.unwrap_or_else(|| Arc::new(open_in_browser));
         let user = user.build_signing_in(|app| {
             let mut query = vec![
                 ("client_id", app.client_id),
@@ -506,6 +531,19 @@ mod tests {
         assert_eq!((first.verifier.len(), first.state.len()), (43, 22));
         assert_eq!(first.challenge, challenge(&first.verifier));
         assert_ne!((first.verifier, first.state), (second.verifier, second.state), "random each time");
+    }
+
+    #[test]
+    fn a_browser_is_opened_only_where_one_can_come_up() {
+        let may_open = |vars: &'static [(&'static str, &'static str)]| {
+            browser_may_open(|name| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.into()))
+        };
+        let desktop = cfg!(any(windows, target_os = "macos"));
+        assert_eq!(may_open(&[]), desktop, "a terminal without a display (SSH): the URL only");
+        assert_eq!(may_open(&[("DISPLAY", "")]), desktop);
+        assert!(may_open(&[("DISPLAY", ":0")]));
+        assert!(may_open(&[("WAYLAND_DISPLAY", "wayland-0")]));
+        assert!(may_open(&[("WSL_DISTRO_NAME", "Ubuntu")]));
     }
 
     #[test]
