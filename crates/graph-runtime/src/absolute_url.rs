@@ -55,6 +55,11 @@ impl fmt::Display for Origin {
 }
 
 impl Origin {
+    /// The host, lower-cased (an IPv6 address in brackets).
+    pub(crate) fn host(&self) -> &str {
+        &self.host
+    }
+
     /// The origin of a URI with a scheme and a host; `None` for any other.
     pub(crate) fn of(uri: &Uri) -> Option<Origin> {
         let scheme = uri.scheme_str()?.to_ascii_lowercase();

@@ -19,7 +19,9 @@ use crate::error::{DecodeError, GraphError};
 use crate::odata::{self, Collection};
 use crate::request::{self, Attempt};
 use crate::response::{self, Outcome};
-use crate::transport::{HttpResponse, HttpTransport, HttpTransportBuilder, Transport};
+use crate::transport::{
+    HttpRequest, HttpResponse, HttpTransport, HttpTransportBuilder, Transport, TransportError,
+};
 use crate::{Accept, Error, Pager, QueryOptions, RequestPath, StaticToken, TokenProvider};
 
 /// The global Microsoft Graph endpoint.
@@ -339,6 +341,26 @@ impl Client {
             request_id = Empty,
         );
         self.send_bytes(operation, url, headers, accept, body).instrument(span).await
+    }
+
+    /// Sends a request that is not Graph's (an upload to Azure Storage by its signed URL) through
+    /// the client's transport and within its limit of requests in flight, without its token.
+    pub(crate) async fn send_outside(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let _place = match &self.inner.in_flight {
+            Some(places) => places.acquire().await.ok(),
+            None => None,
+        };
+        self.inner.transport.send(request).await
+    }
+
+    /// The `User-Agent` every request carries.
+    pub(crate) fn user_agent(&self) -> &HeaderValue {
+        &self.inner.config.user_agent
+    }
+
+    /// How long one exchange may take.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.config.timeout
     }
 
     /// The retry policy, which a batch applies to the requests in it too.

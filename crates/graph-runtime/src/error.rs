@@ -94,6 +94,20 @@ pub enum Error {
         /// The `$batch` request's own error.
         source: Option<Arc<Error>>,
     },
+    /// An upload to Azure Storage ([`crate::BlobUpload`]) failed: Azure Storage refused a request
+    /// (its status and error code, as `x-ms-error-code` gives it), could not be reached within the
+    /// retry policy, the content could not be read, or renewing the URL failed. The blocks sent
+    /// before it stay uncommitted, and Azure Storage discards them within a week.
+    Upload {
+        /// The request that failed: `Put Block 3` (the third block), `Put Block List`.
+        step: String,
+        /// Azure Storage's status, when it answered.
+        status: Option<StatusCode>,
+        /// Why.
+        reason: String,
+        /// The error underneath: the transport's, reading the content's, or renewing the URL's.
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
     /// A list's `@odata.nextLink` was not followed: it points to another origin than the client's
     /// base URL (the token must not go there), it repeats a page already fetched (a loop), it is not
     /// a URL, or the pager's page limit was reached. The pages before it were delivered.
@@ -114,6 +128,7 @@ impl Error {
             Error::Graph(error) => Some(error.status),
             Error::Decode(error) => Some(error.status),
             Error::Batch { source: Some(source), .. } => source.status(),
+            Error::Upload { status, .. } => *status,
             _ => None,
         }
     }
@@ -166,6 +181,13 @@ impl fmt::Display for Error {
                     None => Ok(()),
                 }
             }
+            Error::Upload { step, reason, source, .. } => {
+                write!(f, "blob upload, {step}: {reason}")?;
+                match source {
+                    Some(source) => write!(f, ": {source}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -177,6 +199,7 @@ impl StdError for Error {
             Error::Encode { source, .. } => Some(source),
             Error::Transport { source, .. } => Some(source),
             Error::Batch { source: Some(source), .. } => Some(&**source),
+            Error::Upload { source: Some(source), .. } => Some(&**source),
             _ => None,
         }
     }

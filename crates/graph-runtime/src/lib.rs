@@ -30,7 +30,8 @@
 //! URL. A list operation (`Collection<T>` response) can be walked with a [`Pager`] from
 //! [`Client::pager`], which follows `@odata.nextLink` only within the base URL's origin; each page
 //! is one `graph_request` span of its own. [`Client::batch`] sends prepared requests twenty to a JSON
-//! `$batch`, and reads each answer as the request's own `.await` would have.
+//! `$batch`, and reads each answer as the request's own `.await` would have. [`Client::blob_upload`]
+//! sends a file to the Azure Storage URL Graph signs for it (an Intune app's content file).
 #![deny(missing_docs)]
 
 mod absolute_url;
@@ -48,6 +49,7 @@ mod query;
 mod request;
 mod response;
 pub mod transport;
+mod upload;
 
 #[cfg(feature = "certificate")]
 pub use auth::Certificate;
@@ -71,3 +73,4 @@ pub use path::RequestPath;
 pub use query::QueryOptions;
 pub use request::RETRY_ATTEMPT;
 pub use transport::{HttpTransport, Transport, TransportError, TransportErrorKind};
+pub use upload::{BlobUpload, DEFAULT_BLOCK_SIZE};

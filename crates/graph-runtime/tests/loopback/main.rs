@@ -19,3 +19,4 @@ mod retries;
 mod secrets;
 mod support;
 mod transport;
+mod uploads;

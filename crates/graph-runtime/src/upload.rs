@@ -1,0 +1,336 @@
+//! Uploads to Azure Storage by a shared access signature (SAS) URL, which Graph hands out for what
+//! it stores outside itself: Intune gives one (`mobileAppContentFile.azureStorageUri`) for each file
+//! of an app's content. The file goes up as a block blob, block by block (`Put Block`), then is
+//! committed by the list of its blocks (`Put Block List`). The URL's signature is the credential:
+//! the client's token never goes with these requests, and no message shows the URL's query.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use tokio::io::{AsyncRead, ReadBuf};
+use tracing::Instrument as _;
+
+use crate::absolute_url::AbsoluteUrl;
+use crate::response::{classify, retry_after, Outcome};
+use crate::transport::{HttpRequest, HttpResponse, TransportErrorKind};
+use crate::{Client, Error};
+
+/// The block size unless [`BlobUpload::block_size`] says otherwise: large enough for Azure Storage's
+/// high-throughput path (over 4 MiB), small enough that a block sent again after a failure costs
+/// little. A blob holds at most 50,000 blocks: 400 GB of these.
+pub const DEFAULT_BLOCK_SIZE: usize = 8 * 1024 * 1024;
+
+/// The largest block Azure Storage takes (4,000 MiB).
+const MAX_BLOCK_SIZE: usize = 4000 * 1024 * 1024;
+
+/// The most blocks a block blob may have.
+const MAX_BLOCKS: usize = 50_000;
+
+/// The Azure Storage REST version the requests are written for.
+const STORAGE_VERSION: &str = "2021-08-06";
+
+/// Gets a new SAS URL when the one in use has expired (see [`BlobUpload::renew_url`]).
+type Renew = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = Result<String, Error>> + Send>> + Send>;
+
+/// An upload of a file to an Azure Storage block blob by its SAS URL: from [`Client::blob_upload`],
+/// then [`BlobUpload::send`]. It goes through the client's transport (its proxy, its trusted
+/// roots) and within its [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests),
+/// but without its token.
+///
+/// The content is read one block at a time (8 MiB unless [`BlobUpload::block_size`]), so a large
+/// file is never all in memory. Each block, and the block list that commits them, is sent again
+/// as the client's [`RetryPolicy`](crate::RetryPolicy) allows when the service answers 429, 500,
+/// 503 or 504 (honouring `Retry-After`) or the connection fails; a `403` (an expired signature)
+/// gets a new URL from [`BlobUpload::renew_url`], when given, once per request.
+///
+/// For an Intune app's content file: create the file (`mobileAppContentFile`), read it again until
+/// its `uploadState` is `azureStorageUriRequestSuccess`, upload the *encrypted* file (as the Intune
+/// packaging tool writes it) to its `azureStorageUri`, renewing by the file's `renewUpload` action,
+/// then `commit` it with its encryption information and wait for `commitFileSuccess`.
+///
+/// ```no_run
+/// # async fn upload(client: graph_runtime::Client, sas_url: &str) -> Result<(), graph_runtime::Error> {
+/// let file = tokio::fs::File::open("app.intunewin.bin")
+///     .await
+///     .map_err(|e| graph_runtime::Error::Config(e.to_string()))?;
+/// client.blob_upload(sas_url)?.send(file).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct BlobUpload {
+    client: Client,
+    url: AbsoluteUrl,
+    block_size: usize,
+    renew: Option<Renew>,
+}
+
+impl fmt::Debug for BlobUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL's query is its signature.
+        f.debug_struct("BlobUpload")
+            .field("blob", &self.url.without_query())
+            .field("block_size", &self.block_size)
+            .field("renews", &self.renew.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// An upload to the Azure Storage block blob at `sas_url`, a URL signed with a shared access
+    /// signature that grants writing it. Fails if it is not an `https` URL (or `http` to this
+    /// machine, as a local emulator's).
+    pub fn blob_upload(&self, sas_url: &str) -> Result<BlobUpload, Error> {
+        Ok(BlobUpload {
+            client: self.clone(),
+            url: sas(sas_url)?,
+            block_size: DEFAULT_BLOCK_SIZE,
+            renew: None,
+        })
+    }
+}
+
+/// A SAS URL, checked: the signature must not travel in the clear to another machine.
+fn sas(url: &str) -> Result<AbsoluteUrl, Error> {
+    // Without the query: it holds the signature.
+    let shown = url.split('?').next().unwrap_or_default();
+    let parsed = AbsoluteUrl::parse(url)
+        .map_err(|why| Error::Config(format!("blob URL {shown:?} is not a URL: {why}")))?;
+    let host = parsed.origin().host().to_owned();
+    let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+    if parsed.scheme() != "https" && !loopback {
+        return Err(Error::Config(format!(
+            "blob URL {shown:?} is not https: its signature would be sent in the clear"
+        )));
+    }
+    Ok(parsed)
+}
+
+impl BlobUpload {
+    /// The size of each block but the last, at least 1 byte and at most 4,000 MiB (Azure Storage's
+    /// limit); 8 MiB unless set.
+    pub fn block_size(mut self, bytes: usize) -> BlobUpload {
+        self.block_size = bytes.clamp(1, MAX_BLOCK_SIZE);
+        self
+    }
+
+    /// How to get a new SAS URL for the same blob when Azure Storage refuses the current one (an
+    /// expired signature answers `403`): for an Intune content file, its `renewUpload` action, then
+    /// reading the file again until its `uploadState` is `azureStorageUriRenewalSuccess`. The blocks
+    /// already sent stay; the upload goes on with the new URL.
+    pub fn renew_url<F, R>(mut self, mut renew: F) -> BlobUpload
+    where
+        F: FnMut() -> R + Send + 'static,
+        R: Future<Output = Result<String, Error>> + Send + 'static,
+    {
+        self.renew = Some(Box::new(move || Box::pin(renew())));
+        self
+    }
+
+    /// Reads `content` to its end, block by block, sending each block as it is read, then commits
+    /// the blob with the list of its blocks. Fails with [`Error::Upload`], saying which request
+    /// failed and why, when the content cannot be read, has more than 50,000 blocks, or Azure
+    /// Storage refuses a request or cannot be reached within the retry policy.
+    pub async fn send(mut self, mut content: impl AsyncRead + Unpin + Send) -> Result<(), Error> {
+        let blob = self.url.without_query();
+        let span = tracing::info_span!("blob_upload", %blob, blocks = tracing::field::Empty);
+        async move {
+            let mut blocks = Vec::new();
+            loop {
+                let step = format!("Put Block {}", blocks.len() + 1);
+                let block = read_block(&mut content, self.block_size).await.map_err(|source| {
+                    upload_error(&step, None, "the content could not be read", Some(Box::new(source)))
+                })?;
+                if block.is_empty() {
+                    break;
+                }
+                if blocks.len() == MAX_BLOCKS {
+                    let why = format!(
+                        "the content needs more than {MAX_BLOCKS} blocks of {} bytes",
+                        self.block_size
+                    );
+                    return Err(upload_error(&step, None, &why, None));
+                }
+                // The same length for every block of a blob, and valid base64 as it is: 8 digits.
+                let id = format!("{:08}", blocks.len());
+                self.put(&step, &format!("comp=block&blockid={id}"), None, block).await?;
+                blocks.push(id);
+            }
+            tracing::Span::current().record("blocks", blocks.len());
+            let list: String = blocks.iter().map(|id| format!("<Latest>{id}</Latest>")).collect();
+            let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>{list}</BlockList>");
+            self.put("Put Block List", "comp=blocklist", Some("application/xml"), Bytes::from(body)).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// One `PUT` of the blob's URL with `query` added, sent again as the retry policy allows, and
+    /// with a renewed URL once after a `403` when the upload can renew it.
+    async fn put(
+        &mut self,
+        step: &str,
+        query: &str,
+        content_type: Option<&'static str>,
+        body: Bytes,
+    ) -> Result<(), Error> {
+        let policy = self.client.retry_policy();
+        let (mut retries, mut waited, mut renewed) = (0u32, Duration::ZERO, false);
+        loop {
+            let request = self.request(step, query, content_type, body.clone())?;
+            let (delay, failed) = match self.client.send_outside(request).await {
+                Ok(response) if response.status.is_success() => return Ok(()),
+                Ok(response)
+                    if response.status == StatusCode::FORBIDDEN && !renewed && self.renew.is_some() =>
+                {
+                    renewed = true;
+                    self.renew(step, &response).await?;
+                    continue;
+                }
+                Ok(response) if retries_status(response.status) => {
+                    let backoff = policy.backoff(retries + 1, fastrand::f64());
+                    (
+                        retry_after(&response.headers, SystemTime::now()).unwrap_or(backoff),
+                        Failed::Status(response),
+                    )
+                }
+                Ok(response) => return Err(storage_error(step, &response)),
+                Err(error)
+                    if matches!(error.kind(), TransportErrorKind::Connect | TransportErrorKind::Timeout) =>
+                {
+                    (policy.backoff(retries + 1, fastrand::f64()), Failed::Transport(error))
+                }
+                Err(error) => {
+                    return Err(upload_error(step, None, "the request failed", Some(Box::new(error))))
+                }
+            };
+            if retries >= policy.max_retries() || waited.saturating_add(delay) > policy.max_total_wait() {
+                return Err(match failed {
+                    Failed::Status(response) => storage_error(step, &response),
+                    Failed::Transport(error) => {
+                        upload_error(step, None, "the request failed", Some(Box::new(error)))
+                    }
+                });
+            }
+            retries += 1;
+            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            tracing::info!(step, retry = retries, delay_ms, "the request failed for now; sending it again");
+            tokio::time::sleep(delay).await;
+            waited = waited.saturating_add(delay);
+        }
+    }
+
+    /// The request for one `PUT`.
+    fn request(
+        &self,
+        step: &str,
+        query: &str,
+        content_type: Option<&'static str>,
+        body: Bytes,
+    ) -> Result<HttpRequest, Error> {
+        let signed = self.url.query().unwrap_or_default();
+        let query = if signed.is_empty() { query.to_owned() } else { format!("{signed}&{query}") };
+        let url = self
+            .url
+            .with_path_and_query(self.url.path(), Some(&query))
+            .map_err(|why| upload_error(step, None, &format!("no URL for it: {why}"), None))?;
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, self.client.user_agent().clone());
+        headers.insert(HeaderName::from_static("x-ms-version"), HeaderValue::from_static(STORAGE_VERSION));
+        if let Some(content_type) = content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        Ok(HttpRequest {
+            method: Method::PUT,
+            url: url.into_uri(),
+            headers,
+            body: Some(body),
+            timeout: self.client.timeout(),
+        })
+    }
+
+    /// Replaces the URL by a renewed one, after Azure Storage refused it with `refused`.
+    async fn renew(&mut self, step: &str, refused: &HttpResponse) -> Result<(), Error> {
+        let Some(renew) = self.renew.as_mut() else { return Err(storage_error(step, refused)) };
+        tracing::info!(step, code = error_code(refused), "the blob URL was refused; renewing it");
+        let renewed = renew().await.map_err(|error| {
+            upload_error(
+                step,
+                Some(refused.status),
+                "its URL was refused, and renewing it failed",
+                Some(Box::new(error)),
+            )
+        })?;
+        self.url = sas(&renewed)?;
+        Ok(())
+    }
+}
+
+/// Why a request may be sent again.
+enum Failed {
+    Status(HttpResponse),
+    Transport(crate::transport::TransportError),
+}
+
+/// Whether Azure Storage answered a status worth sending the request again for: the client's
+/// (429, 503, 504) and 500, which Azure Storage answers for an operation that timed out inside it.
+fn retries_status(status: StatusCode) -> bool {
+    matches!(classify(status), Outcome::Retry) || status == StatusCode::INTERNAL_SERVER_ERROR
+}
+
+/// Azure Storage's error code for a refused request (`x-ms-error-code`), if it gave one.
+fn error_code(response: &HttpResponse) -> &str {
+    response.headers.get("x-ms-error-code").and_then(|code| code.to_str().ok()).unwrap_or_default()
+}
+
+/// The error for a request Azure Storage refused: its status, its error code and its request id.
+fn storage_error(step: &str, response: &HttpResponse) -> Error {
+    let mut why = format!("Azure Storage answered {}", response.status);
+    let code = error_code(response);
+    if !code.is_empty() {
+        why.push_str(&format!(": {code}"));
+    }
+    if let Some(id) = response.headers.get("x-ms-request-id").and_then(|id| id.to_str().ok()) {
+        why.push_str(&format!(" (request id {id})"));
+    }
+    upload_error(step, Some(response.status), &why, None)
+}
+
+fn upload_error(
+    step: &str,
+    status: Option<StatusCode>,
+    reason: &str,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+) -> Error {
+    Error::Upload { step: step.to_owned(), status, reason: reason.to_owned(), source }
+}
+
+/// Reads up to `size` bytes: fewer only at the end of the content, none once it is over.
+async fn read_block(content: &mut (impl AsyncRead + Unpin), size: usize) -> io::Result<Bytes> {
+    let mut block = vec![0u8; size];
+    let mut filled = 0;
+    while filled < size {
+        let read = std::future::poll_fn(|cx| {
+            let mut buffer = ReadBuf::new(block.get_mut(filled..).unwrap_or_default());
+            match Pin::new(&mut *content).poll_read(cx, &mut buffer) {
+                Poll::Ready(Ok(())) => Poll::Ready(Ok(buffer.filled().len())),
+                Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await?;
+        if read == 0 {
+            break;
+        }
+        filled += read;
+    }
+    block.truncate(filled);
+    Ok(Bytes::from(block))
+}

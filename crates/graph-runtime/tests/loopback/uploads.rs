@@ -1,0 +1,280 @@
+//! Uploads to Azure Storage by a SAS URL (`Client::blob_upload`): blocks then the block list, the
+//! signature kept as the only credential, retries, a renewed URL, and errors that name the request.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use graph_runtime::Error;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+const BLOB: &str = "/content/app.intunewin.bin";
+
+/// The blob's URL on `server`, signed with `signature`.
+fn sas_url(server: &MockServer, signature: &str) -> String {
+    format!("{}{BLOB}?sv=2021-08-06&sr=b&sp=rw&sig={signature}", server.uri())
+}
+
+/// Every request the server received, as (query, body) pairs, after checking what each carries
+/// whatever its kind.
+async fn received(server: &MockServer) -> Vec<(String, Vec<u8>)> {
+    let requests = server.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .map(|request| {
+            assert_eq!(request.method.as_str(), "PUT");
+            assert_eq!(request.url.path(), BLOB);
+            assert_eq!(header(request, "authorization"), None, "the signature is the only credential");
+            assert_eq!(header(request, "x-ms-version"), Some("2021-08-06"));
+            (request.url.query().unwrap_or_default().to_owned(), request.body.clone())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_file_goes_up_block_by_block_then_its_block_list_commits_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT")).and(path(BLOB)).respond_with(ResponseTemplate::new(201)).mount(&server).await;
+    let content: Vec<u8> = (0u8..10).collect();
+
+    let upload = client(&server.uri()).blob_upload(&sas_url(&server, "s1")).unwrap().block_size(4);
+    assert!(!format!("{upload:?}").contains("sig="), "{upload:?}");
+    upload.send(&content[..]).await.unwrap();
+
+    let requests = received(&server).await;
+    let signed = "sv=2021-08-06&sr=b&sp=rw&sig=s1";
+    let queries: Vec<&str> = requests.iter().map(|(query, _)| query.as_str()).collect();
+    assert_eq!(
+        queries,
+        [
+            format!("{signed}&comp=block&blockid=00000000"),
+            format!("{signed}&comp=block&blockid=00000001"),
+            format!("{signed}&comp=block&blockid=00000002"),
+            format!("{signed}&comp=blocklist"),
+        ]
+    );
+    let blocks: Vec<&[u8]> = requests.iter().take(3).map(|(_, body)| body.as_slice()).collect();
+    assert_eq!(blocks, [&content[..4], &content[4..8], &content[8..]], "in order, the last one short");
+    let list = String::from_utf8(requests[3].1.clone()).unwrap();
+    assert_eq!(
+        list,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList><Latest>00000000</Latest>\
+         <Latest>00000001</Latest><Latest>00000002</Latest></BlockList>"
+    );
+}
+
+#[tokio::test]
+async fn empty_content_commits_an_empty_blob() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT")).and(path(BLOB)).respond_with(ResponseTemplate::new(201)).mount(&server).await;
+    client(&server.uri()).blob_upload(&sas_url(&server, "s1")).unwrap().send(&[][..]).await.unwrap();
+    let requests = received(&server).await;
+    let [(query, body)] = requests.as_slice() else { panic!("{} requests", requests.len()) };
+    assert!(query.ends_with("&comp=blocklist"), "{query}");
+    assert!(String::from_utf8_lossy(body).ends_with("<BlockList></BlockList>"));
+}
+
+#[tokio::test]
+async fn a_busy_block_is_sent_again_and_an_expired_signature_renewed_once() {
+    let server = MockServer::start().await;
+    // The first block is answered 503 once; the second, under the first signature, 403.
+    Mock::given(method("PUT"))
+        .and(query_param("blockid", "00000000"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(query_param("sig", "old"))
+        .and(query_param("blockid", "00000001"))
+        .respond_with(ResponseTemplate::new(403).insert_header("x-ms-error-code", "AuthenticationFailed"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT")).respond_with(ResponseTemplate::new(201)).with_priority(2).mount(&server).await;
+
+    let renewals = Arc::new(AtomicUsize::new(0));
+    let (counted, renewed) = (Arc::clone(&renewals), sas_url(&server, "new"));
+    client(&server.uri())
+        .blob_upload(&sas_url(&server, "old"))
+        .unwrap()
+        .block_size(3)
+        .renew_url(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let renewed = renewed.clone();
+            async move { Ok(renewed) }
+        })
+        .send(&b"abcdef"[..])
+        .await
+        .unwrap();
+
+    assert_eq!(renewals.load(Ordering::SeqCst), 1);
+    let sent: Vec<String> = received(&server)
+        .await
+        .into_iter()
+        .map(|(query, body)| {
+            format!("{} {}", query.replace("sv=2021-08-06&sr=b&sp=rw&", ""), String::from_utf8_lossy(&body))
+        })
+        .collect();
+    assert_eq!(
+        sent[..4],
+        [
+            "sig=old&comp=block&blockid=00000000 abc",
+            "sig=old&comp=block&blockid=00000000 abc",
+            "sig=old&comp=block&blockid=00000001 def",
+            "sig=new&comp=block&blockid=00000001 def",
+        ]
+    );
+    assert!(sent[4].starts_with("sig=new&comp=blocklist "), "{sent:?}");
+    assert_eq!(sent.len(), 5);
+}
+
+#[tokio::test]
+async fn a_refusal_is_an_upload_error_naming_the_request_and_azure_storages_code() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(query_param("comp", "blocklist"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("x-ms-error-code", "InvalidBlockList")
+                .insert_header("x-ms-request-id", "5e1f-request"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT")).respond_with(ResponseTemplate::new(403)).mount(&server).await;
+    let client = client(&server.uri());
+
+    // A 403 without a way to renew the URL ends the upload at once.
+    let error =
+        client.blob_upload(&sas_url(&server, "secret-sig")).unwrap().send(&b"abc"[..]).await.unwrap_err();
+    assert_eq!(error.to_string(), "blob upload, Put Block 1: Azure Storage answered 403 Forbidden");
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(403));
+
+    let error = client.blob_upload(&sas_url(&server, "secret-sig")).unwrap().send(&[][..]).await.unwrap_err();
+    assert!(matches!(&error, Error::Upload { step, .. } if step == "Put Block List"), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "blob upload, Put Block List: Azure Storage answered 400 Bad Request: InvalidBlockList (request id \
+         5e1f-request)"
+    );
+    assert_eq!(received(&server).await.len(), 2, "neither was sent again");
+}
+
+#[test]
+fn a_signature_is_never_sent_in_the_clear_nor_shown() {
+    let client = client("http://127.0.0.1:9");
+    let refusal = |url: &str| match client.blob_upload(url) {
+        Err(Error::Config(message)) => message,
+        other => panic!("{other:?}"),
+    };
+    let message = refusal("http://contoso.blob.core.windows.net/c/b?sig=secret-sig");
+    assert_eq!(
+        message,
+        "blob URL \"http://contoso.blob.core.windows.net/c/b\" is not https: its signature would be sent in the clear"
+    );
+    assert!(refusal("ftp://host/b?sig=secret-sig").starts_with("blob URL \"ftp://host/b\" is not a URL"));
+    assert!(client.blob_upload("https://contoso.blob.core.windows.net/c/b?sig=s").is_ok());
+    assert!(client.blob_upload("http://localhost:10000/devstoreaccount1/c/b?sig=s").is_ok(), "an emulator");
+}
+
+/// Content that gives `first` and then fails, as a file on a disk that went away would.
+struct FailingAfter(&'static [u8]);
+
+impl tokio::io::AsyncRead for FailingAfter {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buffer: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.0.is_empty() {
+            return std::task::Poll::Ready(Err(std::io::Error::other("the disk went away")));
+        }
+        let n = self.0.len().min(buffer.remaining());
+        buffer.put_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn unreadable_content_or_a_failed_renewal_ends_the_upload_saying_so() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(query_param("sig", "s1"))
+        .respond_with(ResponseTemplate::new(201))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT")).respond_with(ResponseTemplate::new(403)).mount(&server).await;
+    let client = client(&server.uri());
+
+    let error = client
+        .blob_upload(&sas_url(&server, "s1"))
+        .unwrap()
+        .block_size(2)
+        .send(FailingAfter(b"ab"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "blob upload, Put Block 2: the content could not be read: the disk went away"
+    );
+    assert_eq!(received(&server).await.len(), 1, "the block read before it was sent");
+
+    let error = client
+        .blob_upload(&sas_url(&server, "expired"))
+        .unwrap()
+        .renew_url(|| async { Err(Error::Config("renewUpload failed".to_owned())) })
+        .send(&b"a"[..])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "blob upload, Put Block 1: its URL was refused, and renewing it failed: invalid client configuration: \
+         renewUpload failed"
+    );
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(403));
+}
+
+/// A storage service no connection reaches, counting the attempts.
+#[derive(Clone, Default)]
+struct Unreachable(Arc<AtomicUsize>);
+
+impl graph_runtime::Transport for Unreachable {
+    fn send(
+        &self,
+        _: graph_runtime::transport::HttpRequest,
+    ) -> graph_runtime::transport::TransportFuture<'_> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async {
+            Err(graph_runtime::TransportError::new(
+                graph_runtime::TransportErrorKind::Connect,
+                "connection refused",
+            ))
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_storage_service_that_cannot_be_reached_is_tried_as_the_retry_policy_allows() {
+    let unreachable = Unreachable::default();
+    let client = builder("http://127.0.0.1:9")
+        .retry_policy(fast_retries().with_max_retries(2))
+        .transport(unreachable.clone())
+        .build()
+        .unwrap();
+    let error = client
+        .blob_upload("https://contoso.blob.core.windows.net/c/b?sig=secret-sig")
+        .unwrap()
+        .send(&b"a"[..])
+        .await
+        .unwrap_err();
+    assert_eq!(unreachable.0.load(Ordering::SeqCst), 3, "the first try and two retries");
+    let Error::Upload { step, status: None, source: Some(source), .. } = &error else { panic!("{error:?}") };
+    assert_eq!(step, "Put Block 1");
+    let transport = source.downcast_ref::<graph_runtime::TransportError>().unwrap();
+    assert_eq!(transport.kind(), graph_runtime::TransportErrorKind::Connect);
+    assert!(!error.to_string().contains("secret-sig"), "{error}");
+}
