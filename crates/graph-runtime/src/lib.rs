@@ -73,4 +73,4 @@ pub use path::RequestPath;
 pub use query::QueryOptions;
 pub use request::RETRY_ATTEMPT;
 pub use transport::{HttpTransport, Transport, TransportError, TransportErrorKind};
-pub use upload::{BlobUpload, DEFAULT_BLOCK_SIZE};
+pub use upload::{BlobUpload, DEFAULT_BLOCK_SIZE, DEFAULT_PARALLEL_BLOCKS};

@@ -9,6 +9,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
@@ -34,6 +35,10 @@ const MAX_BLOCK_SIZE: usize = 4000 * 1024 * 1024;
 /// The most blocks a block blob may have.
 const MAX_BLOCKS: usize = 50_000;
 
+/// How many blocks are in flight at once unless [`BlobUpload::parallel`] says otherwise, as Azure's
+/// own SDKs send them.
+pub const DEFAULT_PARALLEL_BLOCKS: usize = 4;
+
 /// The Azure Storage REST version the requests are written for.
 const STORAGE_VERSION: &str = "2021-08-06";
 
@@ -45,8 +50,9 @@ type Renew = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = Result<String, Error
 /// roots) and within its [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests),
 /// but without its token.
 ///
-/// The content is read one block at a time (8 MiB unless [`BlobUpload::block_size`]), so a large
-/// file is never all in memory. Each block, and the block list that commits them, is sent again
+/// The content is read one block at a time (8 MiB unless [`BlobUpload::block_size`]), and up to
+/// four blocks are in flight at once ([`BlobUpload::parallel`]), so a large file is never all in
+/// memory. Each block, and the block list that commits them, is sent again
 /// as the client's [`RetryPolicy`](crate::RetryPolicy) allows when the service answers 429, 500,
 /// 503 or 504 (honouring `Retry-After`) or the connection fails; a `403` (an expired signature)
 /// gets a new URL from [`BlobUpload::renew_url`], when given, once per request.
@@ -66,19 +72,28 @@ type Renew = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = Result<String, Error
 /// # }
 /// ```
 pub struct BlobUpload {
-    client: Client,
-    url: AbsoluteUrl,
+    blob: Arc<Blob>,
     block_size: usize,
-    renew: Option<Renew>,
+    parallel: usize,
+}
+
+/// What the requests of one upload share, among the tasks sending its blocks.
+struct Blob {
+    client: Client,
+    /// The signed URL, replaced when renewed.
+    url: Mutex<AbsoluteUrl>,
+    /// Held while the URL is renewed, so that blocks refused together renew it once.
+    renew: tokio::sync::Mutex<Option<Renew>>,
+    /// Without the query (its signature), for logs and `Debug`.
+    shown: String,
 }
 
 impl fmt::Debug for BlobUpload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The URL's query is its signature.
         f.debug_struct("BlobUpload")
-            .field("blob", &self.url.without_query())
+            .field("blob", &self.blob.shown)
             .field("block_size", &self.block_size)
-            .field("renews", &self.renew.is_some())
+            .field("parallel", &self.parallel)
             .finish_non_exhaustive()
     }
 }
@@ -88,11 +103,17 @@ impl Client {
     /// signature that grants writing it. Fails if it is not an `https` URL (or `http` to this
     /// machine, as a local emulator's).
     pub fn blob_upload(&self, sas_url: &str) -> Result<BlobUpload, Error> {
-        Ok(BlobUpload {
+        let url = sas(sas_url)?;
+        let blob = Blob {
             client: self.clone(),
-            url: sas(sas_url)?,
+            shown: url.without_query(),
+            url: Mutex::new(url),
+            renew: tokio::sync::Mutex::new(None),
+        };
+        Ok(BlobUpload {
+            blob: Arc::new(blob),
             block_size: DEFAULT_BLOCK_SIZE,
-            renew: None,
+            parallel: DEFAULT_PARALLEL_BLOCKS,
         })
     }
 }
@@ -125,12 +146,23 @@ impl BlobUpload {
     /// expired signature answers `403`): for an Intune content file, its `renewUpload` action, then
     /// reading the file again until its `uploadState` is `azureStorageUriRenewalSuccess`. The blocks
     /// already sent stay; the upload goes on with the new URL.
-    pub fn renew_url<F, R>(mut self, mut renew: F) -> BlobUpload
+    pub fn renew_url<F, R>(self, mut renew: F) -> BlobUpload
     where
         F: FnMut() -> R + Send + 'static,
         R: Future<Output = Result<String, Error>> + Send + 'static,
     {
-        self.renew = Some(Box::new(move || Box::pin(renew())));
+        // Never locked yet: the upload has not started.
+        if let Ok(mut slot) = self.blob.renew.try_lock() {
+            *slot = Some(Box::new(move || Box::pin(renew())));
+        }
+        self
+    }
+
+    /// How many blocks may be in flight at once, at least one; 4 unless set. Each holds a block of
+    /// the content in memory. The client's
+    /// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests) still applies.
+    pub fn parallel(mut self, blocks: usize) -> BlobUpload {
+        self.parallel = blocks.max(1);
         self
     }
 
@@ -138,44 +170,66 @@ impl BlobUpload {
     /// the blob with the list of its blocks. Fails with [`Error::Upload`], saying which request
     /// failed and why, when the content cannot be read, has more than 50,000 blocks, or Azure
     /// Storage refuses a request or cannot be reached within the retry policy.
-    pub async fn send(mut self, mut content: impl AsyncRead + Unpin + Send) -> Result<(), Error> {
-        let blob = self.url.without_query();
-        let span = tracing::info_span!("blob_upload", %blob, blocks = tracing::field::Empty);
+    pub async fn send(self, mut content: impl AsyncRead + Unpin + Send) -> Result<(), Error> {
+        let BlobUpload { blob, block_size, parallel } = self;
+        let span = tracing::info_span!("blob_upload", blob = %blob.shown, blocks = tracing::field::Empty);
         async move {
             let mut blocks = Vec::new();
+            // Dropped on an error, which aborts the blocks still in flight.
+            let mut in_flight = tokio::task::JoinSet::new();
             loop {
                 let step = format!("Put Block {}", blocks.len() + 1);
-                let block = read_block(&mut content, self.block_size).await.map_err(|source| {
+                let block = read_block(&mut content, block_size).await.map_err(|source| {
                     upload_error(&step, None, "the content could not be read", Some(Box::new(source)))
                 })?;
                 if block.is_empty() {
                     break;
                 }
                 if blocks.len() == MAX_BLOCKS {
-                    let why = format!(
-                        "the content needs more than {MAX_BLOCKS} blocks of {} bytes",
-                        self.block_size
-                    );
+                    let why =
+                        format!("the content needs more than {MAX_BLOCKS} blocks of {block_size} bytes");
                     return Err(upload_error(&step, None, &why, None));
+                }
+                while in_flight.len() >= parallel {
+                    joined(in_flight.join_next().await)?;
                 }
                 // The same length for every block of a blob, and valid base64 as it is: 8 digits.
                 let id = format!("{:08}", blocks.len());
-                self.put(&step, &format!("comp=block&blockid={id}"), None, block).await?;
+                let query = format!("comp=block&blockid={id}");
+                let blob = Arc::clone(&blob);
+                let sent = async move { blob.put(&step, &query, None, block).await };
+                in_flight.spawn(sent.instrument(tracing::Span::current()));
                 blocks.push(id);
+            }
+            while !in_flight.is_empty() {
+                joined(in_flight.join_next().await)?;
             }
             tracing::Span::current().record("blocks", blocks.len());
             let list: String = blocks.iter().map(|id| format!("<Latest>{id}</Latest>")).collect();
             let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>{list}</BlockList>");
-            self.put("Put Block List", "comp=blocklist", Some("application/xml"), Bytes::from(body)).await
+            blob.put("Put Block List", "comp=blocklist", Some("application/xml"), Bytes::from(body)).await
         }
         .instrument(span)
         .await
     }
+}
 
+/// A block's task's outcome, once it ended.
+fn joined(done: Option<Result<Result<(), Error>, tokio::task::JoinError>>) -> Result<(), Error> {
+    match done {
+        None | Some(Ok(Ok(()))) => Ok(()),
+        Some(Ok(Err(error))) => Err(error),
+        Some(Err(ended)) => {
+            Err(upload_error("Put Block", None, "the task sending a block ended", Some(Box::new(ended))))
+        }
+    }
+}
+
+impl Blob {
     /// One `PUT` of the blob's URL with `query` added, sent again as the retry policy allows, and
     /// with a renewed URL once after a `403` when the upload can renew it.
     async fn put(
-        &mut self,
+        &self,
         step: &str,
         query: &str,
         content_type: Option<&'static str>,
@@ -184,14 +238,13 @@ impl BlobUpload {
         let policy = self.client.retry_policy();
         let (mut retries, mut waited, mut renewed) = (0u32, Duration::ZERO, false);
         loop {
-            let request = self.request(step, query, content_type, body.clone())?;
+            let url = self.url();
+            let request = self.request(&url, step, query, content_type, body.clone())?;
             let (delay, failed) = match self.client.send_outside(request).await {
                 Ok(response) if response.status.is_success() => return Ok(()),
-                Ok(response)
-                    if response.status == StatusCode::FORBIDDEN && !renewed && self.renew.is_some() =>
-                {
+                Ok(response) if response.status == StatusCode::FORBIDDEN && !renewed => {
                     renewed = true;
-                    self.renew(step, &response).await?;
+                    self.renew(&url, step, &response).await?;
                     continue;
                 }
                 Ok(response) if retries_status(response.status) => {
@@ -227,19 +280,27 @@ impl BlobUpload {
         }
     }
 
-    /// The request for one `PUT`.
+    /// The signed URL now.
+    fn url(&self) -> AbsoluteUrl {
+        match self.url.lock() {
+            Ok(url) => url.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The request for one `PUT` of `url`.
     fn request(
         &self,
+        url: &AbsoluteUrl,
         step: &str,
         query: &str,
         content_type: Option<&'static str>,
         body: Bytes,
     ) -> Result<HttpRequest, Error> {
-        let signed = self.url.query().unwrap_or_default();
+        let signed = url.query().unwrap_or_default();
         let query = if signed.is_empty() { query.to_owned() } else { format!("{signed}&{query}") };
-        let url = self
-            .url
-            .with_path_and_query(self.url.path(), Some(&query))
+        let url = url
+            .with_path_and_query(url.path(), Some(&query))
             .map_err(|why| upload_error(step, None, &format!("no URL for it: {why}"), None))?;
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, self.client.user_agent().clone());
@@ -256,9 +317,15 @@ impl BlobUpload {
         })
     }
 
-    /// Replaces the URL by a renewed one, after Azure Storage refused it with `refused`.
-    async fn renew(&mut self, step: &str, refused: &HttpResponse) -> Result<(), Error> {
-        let Some(renew) = self.renew.as_mut() else { return Err(storage_error(step, refused)) };
+    /// Replaces `used`, which Azure Storage refused with `refused`, by a renewed URL, unless
+    /// another block's request has replaced it already. Fails with the refusal when the upload
+    /// cannot renew its URL.
+    async fn renew(&self, used: &AbsoluteUrl, step: &str, refused: &HttpResponse) -> Result<(), Error> {
+        let mut renew = self.renew.lock().await;
+        if self.url().as_str() != used.as_str() {
+            return Ok(());
+        }
+        let Some(renew) = renew.as_mut() else { return Err(storage_error(step, refused)) };
         tracing::info!(step, code = error_code(refused), "the blob URL was refused; renewing it");
         let renewed = renew().await.map_err(|error| {
             upload_error(
@@ -268,7 +335,11 @@ impl BlobUpload {
                 Some(Box::new(error)),
             )
         })?;
-        self.url = sas(&renewed)?;
+        let renewed = sas(&renewed)?;
+        match self.url.lock() {
+            Ok(mut url) => *url = renewed,
+            Err(poisoned) => *poisoned.into_inner() = renewed,
+        }
         Ok(())
     }
 }
