@@ -52,10 +52,10 @@ type Renew = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = Result<String, Error
 ///
 /// The content is read one block at a time (8 MiB unless [`BlobUpload::block_size`]), and up to
 /// four blocks are in flight at once ([`BlobUpload::parallel`]), so a large file is never all in
-/// memory. Each block, and the block list that commits them, is sent again
-/// as the client's [`RetryPolicy`](crate::RetryPolicy) allows when the service answers 429, 500,
-/// 503 or 504 (honouring `Retry-After`) or the connection fails; a `403` (an expired signature)
-/// gets a new URL from [`BlobUpload::renew_url`], when given, once per request.
+/// memory. Each block, and the block list that commits them, is sent again as the client's
+/// [`RetryPolicy`](crate::RetryPolicy) allows when the service answers 429, 500, 503 or 504
+/// (honouring `Retry-After`) or the connection fails; a `403` (an expired signature) gets a new URL
+/// from [`BlobUpload::renew_url`], when given, once per request.
 ///
 /// For an Intune app's content file: create the file (`mobileAppContentFile`), read it again until
 /// its `uploadState` is `azureStorageUriRequestSuccess`, upload the *encrypted* file (as the Intune
@@ -124,8 +124,7 @@ fn sas(url: &str) -> Result<AbsoluteUrl, Error> {
     let shown = url.split('?').next().unwrap_or_default();
     let parsed = AbsoluteUrl::parse(url)
         .map_err(|why| Error::Config(format!("blob URL {shown:?} is not a URL: {why}")))?;
-    let host = parsed.origin().host().to_owned();
-    let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+    let loopback = matches!(parsed.origin().host(), "localhost" | "127.0.0.1" | "[::1]");
     if parsed.scheme() != "https" && !loopback {
         return Err(Error::Config(format!(
             "blob URL {shown:?} is not https: its signature would be sent in the clear"
