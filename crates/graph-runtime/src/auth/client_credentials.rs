@@ -2,19 +2,24 @@
 //! proving itself with a client secret, a federated token (workload identity) or, under the
 //! `certificate` feature, an assertion signed with its certificate (`certificate.rs`).
 
+use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderValue, StatusCode};
 
-use super::token_endpoint::{form_post, tenant_endpoint, CachedToken, Reason, TokenCache, TokenSource};
+use super::token_endpoint::{
+    form_post, tenant_endpoint, CachedToken, Reason, RequestFuture, TokenCache, TokenSource,
+};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::default_transport;
 use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
-use crate::transport::{HttpRequest, Transport};
+use crate::transport::Transport;
 use crate::Error;
 
 /// How long one token request may take unless [`ClientCredentialsBuilder::timeout`] says otherwise.
@@ -44,9 +49,11 @@ const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 /// `<authority>/<tenant>/oauth2/v2.0/token` for a token carrying the application permissions
 /// granted to the app (scope `<Graph root>/.default`). The credential is a client secret
 /// ([`ClientCredentials::builder`]) or a token another identity provider issued, which the app
-/// registration trusts by a federated identity credential ([`ClientCredentials::federated`]; this
-/// is Azure Kubernetes Service's workload identity), or, under the `certificate` feature, one of
-/// its certificates (`ClientCredentials::certificate`).
+/// registration trusts by a federated identity credential: read from a file
+/// ([`ClientCredentials::federated`]; this is Azure Kubernetes Service's workload identity) or
+/// given by the application ([`ClientCredentials::assertion`]; GitHub Actions' OIDC token, say).
+/// Under the `certificate` feature, it can be one of the app's certificates
+/// (`ClientCredentials::certificate`).
 ///
 /// A token is fetched when first asked for and reused until five minutes before it expires (half
 /// its lifetime, if that is shorter). Concurrent requests wait for one fetch rather than each
@@ -94,7 +101,16 @@ enum Credential {
     /// A certificate whose key signs a new assertion for each token request.
     #[cfg(feature = "certificate")]
     Certificate(Arc<super::Certificate>),
+    /// The application's callback, asked for a new assertion for each token request.
+    Assertion(Assertion),
 }
+
+/// Gives a client assertion (see [`ClientCredentials::assertion`]).
+type Assertion = Arc<
+    dyn Fn() -> Pin<Box<dyn Future<Output = Result<String, Box<dyn StdError + Send + Sync>>> + Send>>
+        + Send
+        + Sync,
+>;
 
 impl Credential {
     /// Adds what `Debug` may show of the credential: never a secret or a key.
@@ -107,6 +123,9 @@ impl Credential {
             #[cfg(feature = "certificate")]
             Credential::Certificate(certificate) => {
                 debug.field("certificate", certificate);
+            }
+            Credential::Assertion(_) => {
+                debug.field("client_assertion", &"the application's");
             }
         }
     }
@@ -139,6 +158,41 @@ impl ClientCredentials {
     ) -> ClientCredentialsBuilder {
         let credential = Credential::FederatedTokenFile(token_file.into());
         ClientCredentialsBuilder::new(tenant.into(), client_id.into(), credential)
+    }
+
+    /// A builder for an app registration that trusts tokens from another identity provider (a
+    /// federated identity credential), given by the application: before each token request,
+    /// `assertion` is called for the JWT to send as the client assertion, so it can fetch a fresh
+    /// one (GitHub Actions' OIDC token, with the audience `api://AzureADTokenExchange`; one a key
+    /// in Azure Key Vault signs). An error it returns fails that token request, not retried.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), graph_runtime::Error> {
+    /// use graph_runtime::ClientCredentials;
+    ///
+    /// let credentials = ClientCredentials::assertion("contoso.onmicrosoft.com", "<client id>", || async {
+    ///     // For example, ask the CI system for its OIDC token.
+    ///     std::env::var("CI_OIDC_TOKEN")
+    /// })
+    /// .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn assertion<F, R, E>(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        assertion: F,
+    ) -> ClientCredentialsBuilder
+    where
+        F: Fn() -> R + Send + Sync + 'static,
+        R: Future<Output = Result<String, E>> + Send + 'static,
+        E: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        let assertion: Assertion = Arc::new(move || {
+            let fetched = assertion();
+            Box::pin(async move { fetched.await.map_err(Into::into) })
+        });
+        ClientCredentialsBuilder::new(tenant.into(), client_id.into(), Credential::Assertion(assertion))
     }
 
     /// A builder for an app registration that proves itself with one of its certificates: each
@@ -292,31 +346,43 @@ impl TokenSource for Grant {
         self.token_url.as_str()
     }
 
-    fn request(&self, _previous: Option<&CachedToken>) -> Result<HttpRequest, Reason> {
-        let mut form = form_urlencoded::Serializer::new(self.form_start.clone());
-        match &self.credential {
-            Credential::Secret(secret) => form.append_pair("client_secret", secret),
-            Credential::FederatedTokenFile(file) => {
-                // A blocking read, but of a small file, once a token: not worth a thread.
-                let assertion = std::fs::read_to_string(file)
-                    .and_then(|text| match text.trim() {
+    fn request<'a>(&'a self, _previous: Option<&'a CachedToken>) -> RequestFuture<'a> {
+        Box::pin(async move {
+            let assertion = match &self.credential {
+                Credential::Secret(_) => None,
+                Credential::FederatedTokenFile(file) => {
+                    // A blocking read, but of a small file, once a token: not worth a thread.
+                    let read = std::fs::read_to_string(file).and_then(|text| match text.trim() {
                         "" => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "it is empty")),
                         assertion => Ok(assertion.to_owned()),
-                    })
-                    .map_err(|error| Reason::AssertionFile(file.clone(), error))?;
-                form.append_pair("client_assertion_type", JWT_BEARER)
-                    .append_pair("client_assertion", &assertion)
-            }
-            #[cfg(feature = "certificate")]
-            Credential::Certificate(certificate) => {
-                let assertion = certificate
-                    .assertion(&self.client_id, self.token_url.as_str(), std::time::SystemTime::now())
-                    .map_err(|_| Reason::Signing)?;
-                form.append_pair("client_assertion_type", JWT_BEARER)
-                    .append_pair("client_assertion", &assertion)
-            }
-        };
-        Ok(form_post(&self.token_url, form.finish(), &self.user_agent, self.timeout))
+                    });
+                    Some(read.map_err(|error| Reason::AssertionFile(file.clone(), error))?)
+                }
+                #[cfg(feature = "certificate")]
+                Credential::Certificate(certificate) => Some(
+                    certificate
+                        .assertion(&self.client_id, self.token_url.as_str(), std::time::SystemTime::now())
+                        .map_err(|_| Reason::Signing)?,
+                ),
+                Credential::Assertion(assertion) => {
+                    let given = assertion().await.map_err(Reason::Assertion)?;
+                    match given.trim() {
+                        "" => return Err(Reason::Assertion("it is empty".into())),
+                        given => Some(given.to_owned()),
+                    }
+                }
+            };
+            // Built after the awaits: the serializer is not `Send`.
+            let mut form = form_urlencoded::Serializer::new(self.form_start.clone());
+            match (&self.credential, assertion) {
+                (Credential::Secret(secret), _) => form.append_pair("client_secret", secret),
+                (_, Some(assertion)) => form
+                    .append_pair("client_assertion_type", JWT_BEARER)
+                    .append_pair("client_assertion", &assertion),
+                (_, None) => &mut form,
+            };
+            Ok(form_post(&self.token_url, form.finish(), &self.user_agent, self.timeout))
+        })
     }
 
     fn may_pass(&self, status: StatusCode) -> bool {
@@ -468,7 +534,7 @@ mod tests {
             .unwrap()
     }
 
-    fn form_of(request: &HttpRequest) -> Vec<(String, String)> {
+    fn form_of(request: &crate::transport::HttpRequest) -> Vec<(String, String)> {
         form_urlencoded::parse(request.body.as_deref().unwrap_or_default()).into_owned().collect()
     }
 
@@ -806,6 +872,79 @@ mod tests {
         assert_eq!(forms, [expected("eyJ.first.sig"), expected("eyJ.second.sig")]);
         let shown = format!("{credentials:?}");
         assert!(shown.contains("federated_token_file") && !shown.contains("eyJ"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn the_applications_assertion_is_asked_for_before_each_token_request() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let transport = script([granted("tok-1", json!(0)), granted("tok-2", json!(0))]);
+        let credentials = ClientCredentials::assertion("contoso", "app-id", move || {
+            let call = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            async move { Ok::<_, std::io::Error>(format!("eyJ.oidc-{call}.sig\n")) }
+        })
+        .transport(Arc::clone(&transport))
+        .build()
+        .unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "not asked before a token is needed");
+        // Each token expires at once, so each request fetches one.
+        assert_eq!(token(&credentials).await.unwrap(), "tok-1");
+        assert_eq!(token(&credentials).await.unwrap(), "tok-2");
+        let requests = transport.requests.lock().unwrap();
+        let assertions: Vec<(String, String)> = requests
+            .iter()
+            .map(form_of)
+            .map(|form| {
+                let field =
+                    |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
+                (
+                    field("client_assertion_type").unwrap_or_default(),
+                    field("client_assertion").unwrap_or_default(),
+                )
+            })
+            .collect();
+        let jwt_bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned();
+        assert_eq!(
+            assertions,
+            [(jwt_bearer.clone(), "eyJ.oidc-1.sig".to_owned()), (jwt_bearer, "eyJ.oidc-2.sig".to_owned())]
+        );
+        let shown = format!("{credentials:?}");
+        assert!(
+            shown.contains("client_assertion: \"the application's\"") && !shown.contains("eyJ"),
+            "{shown}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_assertion_the_application_cannot_give_fails_the_token_request_unsent() {
+        let transport = script([]);
+        let credentials = ClientCredentials::assertion("contoso", "app-id", || async {
+            Err::<String, _>(std::io::Error::other("the CI gave no OIDC token"))
+        })
+        .transport(Arc::clone(&transport))
+        .build()
+        .unwrap();
+        let error = credentials.current().await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no token request to https://login.microsoftonline.com/contoso/oauth2/v2.0/token: the application \
+             gave no client assertion: the CI gave no OIDC token"
+        );
+        assert!(error.source().is_some_and(|source| source.to_string() == "the CI gave no OIDC token"));
+        let empty = ClientCredentials::assertion("contoso", "app-id", || async {
+            Ok::<_, std::io::Error>(" ".into())
+        })
+        .transport(Arc::clone(&transport))
+        .build()
+        .unwrap();
+        assert!(empty
+            .current()
+            .await
+            .unwrap_err()
+            .to_string()
+            .ends_with("gave no client assertion: it is empty"));
+        assert!(transport.requests.lock().unwrap().is_empty(), "nothing was sent");
     }
 
     #[tokio::test]

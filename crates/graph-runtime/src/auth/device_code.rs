@@ -10,14 +10,14 @@ use http::{HeaderValue, StatusCode};
 use serde_json::Value;
 
 use super::token_endpoint::{
-    answer, form_post, redeem, tenant_endpoint, with_retries, CachedToken, Passing, Reason, TokenCache,
-    TokenError, TokenSource,
+    answer, form_post, redeem, tenant_endpoint, with_retries, CachedToken, Passing, Reason, RequestFuture,
+    TokenCache, TokenError, TokenSource,
 };
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::default_transport;
 use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
-use crate::transport::{HttpRequest, Transport};
+use crate::transport::Transport;
 use crate::Error;
 
 /// How long one request to Entra ID may take unless [`DeviceCodeBuilder::timeout`] says otherwise.
@@ -345,13 +345,15 @@ impl TokenSource for RefreshGrant {
         self.token_url.as_str()
     }
 
-    fn request(&self, previous: Option<&CachedToken>) -> Result<HttpRequest, Reason> {
+    fn request<'a>(&'a self, previous: Option<&'a CachedToken>) -> RequestFuture<'a> {
         let refresh_token = previous.and_then(|token| token.refresh_token.as_deref());
-        let refresh_token = refresh_token.ok_or(Reason::NoRefreshToken)?;
-        let form = form_urlencoded::Serializer::new(self.form_start.clone())
-            .append_pair("refresh_token", refresh_token)
-            .finish();
-        Ok(form_post(&self.token_url, form, &self.user_agent, self.timeout))
+        let request = refresh_token.ok_or(Reason::NoRefreshToken).map(|refresh_token| {
+            let form = form_urlencoded::Serializer::new(self.form_start.clone())
+                .append_pair("refresh_token", refresh_token)
+                .finish();
+            form_post(&self.token_url, form, &self.user_agent, self.timeout)
+        });
+        Box::pin(std::future::ready(request))
     }
 
     fn may_pass(&self, status: StatusCode) -> bool {
@@ -610,7 +612,7 @@ mod tests {
         answer(200, body)
     }
 
-    fn form_of(request: &HttpRequest) -> Vec<(String, String)> {
+    fn form_of(request: &crate::transport::HttpRequest) -> Vec<(String, String)> {
         form_urlencoded::parse(request.body.as_deref().unwrap_or_default()).into_owned().collect()
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::header::{HeaderName, ACCEPT, AUTHORIZATION, USER_AGENT, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
-use super::token_endpoint::{CachedToken, Reason, TokenCache, TokenSource};
+use super::token_endpoint::{CachedToken, Reason, RequestFuture, TokenCache, TokenSource};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::start_transport;
@@ -196,18 +196,18 @@ impl TokenSource for IdentityEndpoint {
         &self.endpoint
     }
 
-    fn request(&self, _previous: Option<&CachedToken>) -> Result<HttpRequest, Reason> {
+    fn request<'a>(&'a self, _previous: Option<&'a CachedToken>) -> RequestFuture<'a> {
         let mut headers = HeaderMap::new();
         headers.insert(self.proof.0.clone(), self.proof.1.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.user_agent.clone());
-        Ok(HttpRequest {
+        Box::pin(std::future::ready(Ok(HttpRequest {
             method: Method::GET,
             url: self.url.clone().into_uri(),
             headers,
             body: None,
             timeout: self.timeout,
-        })
+        })))
     }
 
     fn may_pass(&self, status: StatusCode) -> bool {

@@ -39,8 +39,9 @@ pub(super) trait TokenSource: Send + Sync {
 
     /// One attempt's request for a token to replace `previous` (the one cached, if any: a refresh
     /// grant sends the refresh token that came with it). Built anew for each attempt, so that a
-    /// credential kept in a file that is rotated (a federated token) is read again.
-    fn request(&self, previous: Option<&CachedToken>) -> Result<HttpRequest, Reason>;
+    /// credential kept in a file that is rotated (a federated token) is read again, and one the
+    /// application gives (a client assertion) asked for again.
+    fn request<'a>(&'a self, previous: Option<&'a CachedToken>) -> RequestFuture<'a>;
 
     /// Whether an error status may pass if the request is tried again.
     fn may_pass(&self, status: StatusCode) -> bool;
@@ -62,6 +63,9 @@ pub(super) trait TokenSource: Send + Sync {
         None
     }
 }
+
+/// A future returned by [`TokenSource::request`].
+pub(super) type RequestFuture<'a> = Pin<Box<dyn Future<Output = Result<HttpRequest, Reason>> + Send + 'a>>;
 
 /// A source's tokens, cached. Shared by a provider's clones.
 pub(super) struct TokenCache<S> {
@@ -165,9 +169,14 @@ async fn fetch(
     let endpoint = source.endpoint();
     let may_pass = |status| source.may_pass(status);
     let sent_at = Instant::now();
-    let body = with_retries(endpoint, source.retry_delays(), &mut || match source.request(previous) {
-        Ok(request) => Box::pin(answer_or_challenge(source, transport, endpoint, request, &may_pass)),
-        Err(reason) => Box::pin(std::future::ready(Err(Failed::new(endpoint, reason, Passing::No)))),
+    let body = with_retries(endpoint, source.retry_delays(), &mut || {
+        Box::pin(async move {
+            let request = source
+                .request(previous)
+                .await
+                .map_err(|reason| Failed::new(endpoint, reason, Passing::No))?;
+            answer_or_challenge(source, transport, endpoint, request, &may_pass).await
+        })
     })
     .await?;
     read_token(endpoint, &body, sent_at).map_err(|failed| failed.error)
@@ -413,6 +422,8 @@ pub(super) enum Reason {
     Unreadable(&'static str),
     /// The federated token file to send as the client assertion.
     AssertionFile(PathBuf, io::Error),
+    /// The application's callback gave no client assertion.
+    Assertion(Box<dyn StdError + Send + Sync>),
     /// The endpoint's challenge is not answered: why.
     Challenge(String),
     /// The key file Azure Arc's challenge names could not be read.
@@ -522,6 +533,9 @@ impl fmt::Display for TokenError {
                 "no token request to {endpoint}: the federated token file {} could not be read: {error}",
                 path.display()
             ),
+            Reason::Assertion(error) => {
+                write!(f, "no token request to {endpoint}: the application gave no client assertion: {error}")
+            }
             Reason::Challenge(why) => write!(f, "no token from {endpoint}: {why}"),
             Reason::ChallengeKey(path, error) => {
                 write!(
@@ -598,6 +612,7 @@ impl StdError for TokenError {
         match &self.reason {
             Reason::Transport(error) => Some(error),
             Reason::AssertionFile(_, error) | Reason::ChallengeKey(_, error) => Some(error),
+            Reason::Assertion(error) => Some(&**error),
             #[cfg(feature = "interactive")]
             Reason::Listener(error) => Some(error),
             _ => None,
