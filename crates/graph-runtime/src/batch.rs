@@ -11,7 +11,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -302,18 +302,14 @@ impl Batch {
             }
             // Those the service asked to retry: again after the longest wait asked for, each as long
             // as its own budget of waiting allows; otherwise their answers stand as errors.
-            let now = SystemTime::now();
             let delay = again
                 .iter()
-                .map(|(pending, response)| {
-                    response::retry_after(&response.headers, now)
-                        .unwrap_or_else(|| retry.backoff(pending.retries + 1, fastrand::f64()))
-                })
+                .map(|(pending, response)| retry.wait_before(pending.retries + 1, Some(&response.headers)))
                 .max()
                 .unwrap_or_default();
             for (mut pending, response) in again {
                 let attempts = pending.retries + 1;
-                if pending.waited.saturating_add(delay) > retry.max_total_wait() {
+                if !retry.allows(attempts, pending.waited, delay) {
                     set(
                         &mut answers,
                         pending.index,

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -448,10 +448,8 @@ impl Client {
                 }
                 Outcome::Retry => {
                     let retry = hop.retry.saturating_add(1);
-                    let delay = response::retry_after(&response.headers, SystemTime::now())
-                        .unwrap_or_else(|| config.retry.backoff(retry, fastrand::f64()));
-                    let within_budget = waited.saturating_add(delay) <= config.retry.max_total_wait();
-                    if hop.retry >= config.retry.max_retries() || !within_budget {
+                    let delay = config.retry.wait_before(retry, Some(&response.headers));
+                    if !config.retry.allows(retry, waited, delay) {
                         return Err(graph_error(operation, response, attempts));
                     }
                     tracing::info!(

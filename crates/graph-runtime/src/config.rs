@@ -134,6 +134,20 @@ impl RetryPolicy {
         self.max_total_wait
     }
 
+    /// The wait before retry number `retry` (1 for the first): as long as `answer`'s `Retry-After`
+    /// asks, else the backoff with its random spread.
+    pub(crate) fn wait_before(&self, retry: u32, answer: Option<&http::HeaderMap>) -> Duration {
+        answer
+            .and_then(|headers| crate::response::retry_after(headers, std::time::SystemTime::now()))
+            .unwrap_or_else(|| self.backoff(retry, fastrand::f64()))
+    }
+
+    /// Whether retry number `retry` may be made after waiting `delay`, by a request that has waited
+    /// `waited` between its attempts already.
+    pub(crate) fn allows(&self, retry: u32, waited: Duration, delay: Duration) -> bool {
+        retry <= self.max_retries && waited.saturating_add(delay) <= self.max_total_wait
+    }
+
     /// The backoff before retry number `retry` (1 for the first retry) when there is no `Retry-After`.
     ///
     /// `unit` is a random number in `0.0..1.0` (clamped); it picks the point between half and all of
@@ -226,6 +240,22 @@ mod tests {
         assert_eq!(policy.backoff(3, 1.0), Duration::from_millis(350));
         assert_eq!(policy.backoff(60, 1.0), Duration::from_millis(350));
         assert_eq!(policy.backoff(u32::MAX, f64::NAN), Duration::from_millis(175));
+    }
+
+    #[test]
+    fn a_retry_waits_as_retry_after_asks_and_stays_within_the_count_and_the_budget() {
+        let policy = RetryPolicy::default()
+            .with_max_retries(2)
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_total_wait(Duration::from_secs(10));
+        let mut asked = http::HeaderMap::new();
+        asked.insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("7"));
+        assert_eq!(policy.wait_before(1, Some(&asked)), Duration::from_secs(7));
+        let backoff = policy.wait_before(1, Some(&http::HeaderMap::new()));
+        assert!(Duration::from_millis(50) <= backoff && backoff <= Duration::from_millis(100), "{backoff:?}");
+        assert!(policy.allows(2, Duration::from_secs(3), Duration::from_secs(7)), "the budget, exactly");
+        assert!(!policy.allows(2, Duration::from_secs(3), Duration::from_secs(8)), "over the budget");
+        assert!(!policy.allows(3, Duration::ZERO, Duration::ZERO), "over the count");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, USER_AGENT};
@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 use tracing::Instrument as _;
 
 use crate::absolute_url::AbsoluteUrl;
-use crate::response::{classify, retry_after, Outcome};
+use crate::response::{classify, Outcome};
 use crate::transport::{HttpRequest, HttpResponse, TransportErrorKind};
 use crate::{Client, Error};
 
@@ -247,23 +247,19 @@ impl Blob {
                     continue;
                 }
                 Ok(response) if retries_status(response.status) => {
-                    let backoff = policy.backoff(retries + 1, fastrand::f64());
-                    (
-                        retry_after(&response.headers, SystemTime::now()).unwrap_or(backoff),
-                        Failed::Status(response),
-                    )
+                    (policy.wait_before(retries + 1, Some(&response.headers)), Failed::Status(response))
                 }
                 Ok(response) => return Err(storage_error(step, &response)),
                 Err(error)
                     if matches!(error.kind(), TransportErrorKind::Connect | TransportErrorKind::Timeout) =>
                 {
-                    (policy.backoff(retries + 1, fastrand::f64()), Failed::Transport(error))
+                    (policy.wait_before(retries + 1, None), Failed::Transport(error))
                 }
                 Err(error) => {
                     return Err(upload_error(step, None, "the request failed", Some(Box::new(error))))
                 }
             };
-            if retries >= policy.max_retries() || waited.saturating_add(delay) > policy.max_total_wait() {
+            if !policy.allows(retries + 1, waited, delay) {
                 return Err(match failed {
                     Failed::Status(response) => storage_error(step, &response),
                     Failed::Transport(error) => {
