@@ -105,6 +105,13 @@ enum Credential {
     Assertion(Assertion),
 }
 
+/// What one token request proves the app with.
+enum Proof<'a> {
+    Secret(&'a str),
+    /// A JWT: from the federated token file, the certificate's signature or the application.
+    Assertion(String),
+}
+
 /// Gives a client assertion (see [`ClientCredentials::assertion`]).
 type Assertion = Arc<
     dyn Fn() -> Pin<Box<dyn Future<Output = Result<String, Box<dyn StdError + Send + Sync>>> + Send>>
@@ -348,18 +355,18 @@ impl TokenSource for Grant {
 
     fn request<'a>(&'a self, _previous: Option<&'a CachedToken>) -> RequestFuture<'a> {
         Box::pin(async move {
-            let assertion = match &self.credential {
-                Credential::Secret(_) => None,
+            let proof = match &self.credential {
+                Credential::Secret(secret) => Proof::Secret(secret),
                 Credential::FederatedTokenFile(file) => {
                     // A blocking read, but of a small file, once a token: not worth a thread.
                     let read = std::fs::read_to_string(file).and_then(|text| match text.trim() {
                         "" => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "it is empty")),
                         assertion => Ok(assertion.to_owned()),
                     });
-                    Some(read.map_err(|error| Reason::AssertionFile(file.clone(), error))?)
+                    Proof::Assertion(read.map_err(|error| Reason::AssertionFile(file.clone(), error))?)
                 }
                 #[cfg(feature = "certificate")]
-                Credential::Certificate(certificate) => Some(
+                Credential::Certificate(certificate) => Proof::Assertion(
                     certificate
                         .assertion(&self.client_id, self.token_url.as_str(), std::time::SystemTime::now())
                         .map_err(|_| Reason::Signing)?,
@@ -368,18 +375,17 @@ impl TokenSource for Grant {
                     let given = assertion().await.map_err(Reason::Assertion)?;
                     match given.trim() {
                         "" => return Err(Reason::Assertion("it is empty".into())),
-                        given => Some(given.to_owned()),
+                        given => Proof::Assertion(given.to_owned()),
                     }
                 }
             };
             // Built after the awaits: the serializer is not `Send`.
             let mut form = form_urlencoded::Serializer::new(self.form_start.clone());
-            match (&self.credential, assertion) {
-                (Credential::Secret(secret), _) => form.append_pair("client_secret", secret),
-                (_, Some(assertion)) => form
+            match proof {
+                Proof::Secret(secret) => form.append_pair("client_secret", secret),
+                Proof::Assertion(assertion) => form
                     .append_pair("client_assertion_type", JWT_BEARER)
                     .append_pair("client_assertion", &assertion),
-                (_, None) => &mut form,
             };
             Ok(form_post(&self.token_url, form.finish(), &self.user_agent, self.timeout))
         })
