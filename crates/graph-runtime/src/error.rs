@@ -94,12 +94,14 @@ pub enum Error {
         /// The `$batch` request's own error.
         source: Option<Arc<Error>>,
     },
-    /// An upload to Azure Storage ([`crate::BlobUpload`]) failed: Azure Storage refused a request
-    /// (its status and error code, as `x-ms-error-code` gives it), could not be reached within the
-    /// retry policy, the content could not be read, or renewing the URL failed. The blocks sent
-    /// before it stay uncommitted, and Azure Storage discards them within a week.
-    Upload {
-        /// The request that failed: `Put Block 3` (the third block), `Put Block List`.
+    /// A request to Azure Storage by a signed URL ([`crate::BlobUpload`], [`crate::Client::blob_download`])
+    /// failed: Azure Storage refused it (its status and error code, as `x-ms-error-code` gives it) or
+    /// could not be reached within the retry policy, an upload's content could not be read, or
+    /// renewing its URL failed. An upload's blocks sent before it stay uncommitted, and Azure
+    /// Storage discards them within a week.
+    Storage {
+        /// The request that failed, as Azure Storage names its operations: `Put Block 3` (the third
+        /// block), `Put Block List`, `Get Blob`.
         step: String,
         /// Azure Storage's status, when it answered.
         status: Option<StatusCode>,
@@ -128,7 +130,7 @@ impl Error {
             Error::Graph(error) => Some(error.status),
             Error::Decode(error) => Some(error.status),
             Error::Batch { source: Some(source), .. } => source.status(),
-            Error::Upload { status, .. } => *status,
+            Error::Storage { status, .. } => *status,
             _ => None,
         }
     }
@@ -181,8 +183,8 @@ impl fmt::Display for Error {
                     None => Ok(()),
                 }
             }
-            Error::Upload { step, reason, source, .. } => {
-                write!(f, "blob upload, {step}: {reason}")?;
+            Error::Storage { step, reason, source, .. } => {
+                write!(f, "Azure Storage, {step}: {reason}")?;
                 match source {
                     Some(source) => write!(f, ": {source}"),
                     None => Ok(()),
@@ -199,7 +201,7 @@ impl StdError for Error {
             Error::Encode { source, .. } => Some(source),
             Error::Transport { source, .. } => Some(source),
             Error::Batch { source: Some(source), .. } => Some(&**source),
-            Error::Upload { source: Some(source), .. } => Some(&**source),
+            Error::Storage { source: Some(source), .. } => Some(&**source),
             _ => None,
         }
     }

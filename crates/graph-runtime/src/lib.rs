@@ -31,13 +31,15 @@
 //! [`Client::pager`], which follows `@odata.nextLink` only within the base URL's origin; each page
 //! is one `graph_request` span of its own. [`Client::batch`] sends prepared requests twenty to a JSON
 //! `$batch`, and reads each answer as the request's own `.await` would have. [`Client::blob_upload`]
-//! sends a file to the Azure Storage URL Graph signs for it (an Intune app's content file).
+//! and [`Client::blob_download`] send and fetch files at the Azure Storage URLs Graph signs for them
+//! (an Intune app's content file, an exported report).
 #![deny(missing_docs)]
 
 mod absolute_url;
 mod arguments;
 mod auth;
 mod batch;
+mod blob;
 mod call;
 mod client;
 pub mod config;
@@ -49,7 +51,6 @@ mod query;
 mod request;
 mod response;
 pub mod transport;
-mod upload;
 
 #[cfg(feature = "certificate")]
 pub use auth::Certificate;
@@ -60,6 +61,7 @@ pub use auth::{
 #[cfg(feature = "interactive")]
 pub use auth::{InteractiveBrowser, InteractiveBrowserBuilder};
 pub use batch::{Answers, Batch, Ticket, TicketId, MAX_BATCH_REQUESTS};
+pub use blob::{BlobUpload, DEFAULT_BLOCK_SIZE, DEFAULT_PARALLEL_BLOCKS};
 pub use bytes::Bytes;
 pub use call::{options, Accept, Expect, Json, JsonOrNoContent, NoContent, Paged, Raw, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};
@@ -73,4 +75,3 @@ pub use path::RequestPath;
 pub use query::QueryOptions;
 pub use request::RETRY_ATTEMPT;
 pub use transport::{HttpTransport, Transport, TransportError, TransportErrorKind};
-pub use upload::{BlobUpload, DEFAULT_BLOCK_SIZE, DEFAULT_PARALLEL_BLOCKS};

@@ -5,6 +5,7 @@
 
 mod any_response;
 mod batch;
+mod blobs;
 mod concurrency;
 mod credentials;
 mod failures;
@@ -19,4 +20,3 @@ mod retries;
 mod secrets;
 mod support;
 mod transport;
-mod uploads;

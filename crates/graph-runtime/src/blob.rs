@@ -1,8 +1,10 @@
-//! Uploads to Azure Storage by a shared access signature (SAS) URL, which Graph hands out for what
-//! it stores outside itself: Intune gives one (`mobileAppContentFile.azureStorageUri`) for each file
-//! of an app's content. The file goes up as a block blob, block by block (`Put Block`), then is
-//! committed by the list of its blocks (`Put Block List`). The URL's signature is the credential:
-//! the client's token never goes with these requests, and no message shows the URL's query.
+//! Azure Storage blobs by a shared access signature (SAS) URL, which Graph hands out for what it
+//! keeps outside itself: Intune gives one to upload each file of an app's content
+//! (`mobileAppContentFile.azureStorageUri`), and one to download each exported report
+//! (`deviceManagementExportJob.url`). An upload goes up as a block blob, block by block (`Put
+//! Block`), then is committed by the list of its blocks (`Put Block List`); a download is one `Get
+//! Blob`. The URL's signature is the credential: the client's token never goes with these
+//! requests, and no message shows the URL's query.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -77,7 +79,7 @@ pub struct BlobUpload {
     parallel: usize,
 }
 
-/// What the requests of one upload share, among the tasks sending its blocks.
+/// A blob and what the requests to it share (among an upload's tasks, sending its blocks).
 struct Blob {
     client: Client,
     /// The signed URL, replaced when renewed.
@@ -103,18 +105,33 @@ impl Client {
     /// signature that grants writing it. Fails if it is not an `https` URL (or `http` to this
     /// machine, as a local emulator's).
     pub fn blob_upload(&self, sas_url: &str) -> Result<BlobUpload, Error> {
-        let url = sas(sas_url)?;
-        let blob = Blob {
-            client: self.clone(),
-            shown: url.without_query(),
-            url: Mutex::new(url),
-            renew: tokio::sync::Mutex::new(None),
-        };
         Ok(BlobUpload {
-            blob: Arc::new(blob),
+            blob: Arc::new(Blob::new(self, sas_url)?),
             block_size: DEFAULT_BLOCK_SIZE,
             parallel: DEFAULT_PARALLEL_BLOCKS,
         })
+    }
+
+    /// The contents of the Azure Storage blob at `sas_url`, a URL signed with a shared access
+    /// signature that grants reading it: an Intune report export job's `url` once its `status` is
+    /// `completed` (a ZIP file). Like [`Client::blob_upload`], it goes through the client's
+    /// transport without its token, is sent again as the retry policy allows, and fails with
+    /// [`Error::Storage`]; the URL must be `https` (or `http` to this machine).
+    ///
+    /// ```no_run
+    /// # async fn report(client: graph_runtime::Client, url: &str) -> Result<(), graph_runtime::Error> {
+    /// let zip = client.blob_download(url).await?;
+    /// # let _ = zip;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn blob_download(&self, sas_url: &str) -> Result<Bytes, Error> {
+        let blob = Blob::new(self, sas_url)?;
+        let span = tracing::info_span!("blob_download", blob = %blob.shown);
+        let call =
+            Call { method: Method::GET, step: "Get Blob", query: None, content_type: None, body: None };
+        let response = blob.send(&call).instrument(span).await?;
+        Ok(response.body)
     }
 }
 
@@ -166,7 +183,7 @@ impl BlobUpload {
     }
 
     /// Reads `content` to its end, block by block, sending each block as it is read, then commits
-    /// the blob with the list of its blocks. Fails with [`Error::Upload`], saying which request
+    /// the blob with the list of its blocks. Fails with [`Error::Storage`], saying which request
     /// failed and why, when the content cannot be read, has more than 50,000 blocks, or Azure
     /// Storage refuses a request or cannot be reached within the retry policy.
     pub async fn send(self, mut content: impl AsyncRead + Unpin + Send) -> Result<(), Error> {
@@ -179,7 +196,12 @@ impl BlobUpload {
             loop {
                 let step = format!("Put Block {}", blocks.len() + 1);
                 let block = read_block(&mut content, block_size).await.map_err(|source| {
-                    upload_error(&step, None, "the content could not be read", Some(Box::new(source)))
+                    storage_error_because(
+                        &step,
+                        None,
+                        "the content could not be read",
+                        Some(Box::new(source)),
+                    )
                 })?;
                 if block.is_empty() {
                     break;
@@ -187,7 +209,7 @@ impl BlobUpload {
                 if blocks.len() == MAX_BLOCKS {
                     let why =
                         format!("the content needs more than {MAX_BLOCKS} blocks of {block_size} bytes");
-                    return Err(upload_error(&step, None, &why, None));
+                    return Err(storage_error_because(&step, None, &why, None));
                 }
                 while in_flight.len() >= parallel {
                     joined(in_flight.join_next().await)?;
@@ -218,15 +240,28 @@ fn joined(done: Option<Result<Result<(), Error>, tokio::task::JoinError>>) -> Re
     match done {
         None | Some(Ok(Ok(()))) => Ok(()),
         Some(Ok(Err(error))) => Err(error),
-        Some(Err(ended)) => {
-            Err(upload_error("Put Block", None, "the task sending a block ended", Some(Box::new(ended))))
-        }
+        Some(Err(ended)) => Err(storage_error_because(
+            "Put Block",
+            None,
+            "the task sending a block ended",
+            Some(Box::new(ended)),
+        )),
     }
 }
 
 impl Blob {
-    /// One `PUT` of the blob's URL with `query` added, sent again as the retry policy allows, and
-    /// with a renewed URL once after a `403` when the upload can renew it.
+    /// The blob at `sas_url`, for `client`'s requests.
+    fn new(client: &Client, sas_url: &str) -> Result<Blob, Error> {
+        let url = sas(sas_url)?;
+        Ok(Blob {
+            client: client.clone(),
+            shown: url.without_query(),
+            url: Mutex::new(url),
+            renew: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// One `PUT` of the blob's URL with `query` added (`comp=block…`).
     async fn put(
         &self,
         step: &str,
@@ -234,13 +269,22 @@ impl Blob {
         content_type: Option<&'static str>,
         body: Bytes,
     ) -> Result<(), Error> {
+        let call = Call { method: Method::PUT, step, query: Some(query), content_type, body: Some(body) };
+        self.send(&call).await.map(drop)
+    }
+
+    /// One request to the blob's URL, with `query` added if given: its success response. Sent again
+    /// as the retry policy allows, and with a renewed URL once after a `403` when the upload can
+    /// renew it.
+    async fn send(&self, call: &Call<'_>) -> Result<HttpResponse, Error> {
+        let step = call.step;
         let policy = self.client.retry_policy();
         let (mut retries, mut waited, mut renewed) = (0u32, Duration::ZERO, false);
         loop {
             let url = self.url();
-            let request = self.request(&url, step, query, content_type, body.clone())?;
+            let request = self.request(&url, call)?;
             let (delay, failed) = match self.client.send_outside(request).await {
-                Ok(response) if response.status.is_success() => return Ok(()),
+                Ok(response) if response.status.is_success() => return Ok(response),
                 Ok(response) if response.status == StatusCode::FORBIDDEN && !renewed => {
                     renewed = true;
                     self.renew(&url, step, &response).await?;
@@ -256,14 +300,19 @@ impl Blob {
                     (policy.wait_before(retries + 1, None), Failed::Transport(error))
                 }
                 Err(error) => {
-                    return Err(upload_error(step, None, "the request failed", Some(Box::new(error))))
+                    return Err(storage_error_because(
+                        step,
+                        None,
+                        "the request failed",
+                        Some(Box::new(error)),
+                    ))
                 }
             };
             if !policy.allows(retries + 1, waited, delay) {
                 return Err(match failed {
                     Failed::Status(response) => storage_error(step, &response),
                     Failed::Transport(error) => {
-                        upload_error(step, None, "the request failed", Some(Box::new(error)))
+                        storage_error_because(step, None, "the request failed", Some(Box::new(error)))
                     }
                 });
             }
@@ -283,33 +332,26 @@ impl Blob {
         }
     }
 
-    /// The request for one `PUT` of `url`.
-    fn request(
-        &self,
-        url: &AbsoluteUrl,
-        step: &str,
-        query: &str,
-        content_type: Option<&'static str>,
-        body: Bytes,
-    ) -> Result<HttpRequest, Error> {
-        let signed = url.query().unwrap_or_default();
-        let query = if signed.is_empty() { query.to_owned() } else { format!("{signed}&{query}") };
-        let url = url
-            .with_path_and_query(url.path(), Some(&query))
-            .map_err(|why| upload_error(step, None, &format!("no URL for it: {why}"), None))?;
+    /// The request making `call` to `url`.
+    fn request(&self, url: &AbsoluteUrl, call: &Call<'_>) -> Result<HttpRequest, Error> {
+        let Call { method, step, query, content_type, body } = call;
+        let url = match (url.query().unwrap_or_default(), *query) {
+            (_, None) => url.clone(),
+            (signed, Some(query)) => {
+                let query = if signed.is_empty() { query.to_owned() } else { format!("{signed}&{query}") };
+                url.with_path_and_query(url.path(), Some(&query)).map_err(|why| {
+                    storage_error_because(step, None, &format!("no URL for it: {why}"), None)
+                })?
+            }
+        };
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, self.client.user_agent().clone());
         headers.insert(HeaderName::from_static("x-ms-version"), HeaderValue::from_static(STORAGE_VERSION));
         if let Some(content_type) = content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
-        Ok(HttpRequest {
-            method: Method::PUT,
-            url: url.into_uri(),
-            headers,
-            body: Some(body),
-            timeout: self.client.timeout(),
-        })
+        let (method, body, timeout) = (method.clone(), body.clone(), self.client.timeout());
+        Ok(HttpRequest { method, url: url.into_uri(), headers, body, timeout })
     }
 
     /// Replaces `used`, which Azure Storage refused with `refused`, by a renewed URL, unless
@@ -323,7 +365,7 @@ impl Blob {
         let Some(renew) = renew.as_mut() else { return Err(storage_error(step, refused)) };
         tracing::info!(step, code = error_code(refused), "the blob URL was refused; renewing it");
         let renewed = renew().await.map_err(|error| {
-            upload_error(
+            storage_error_because(
                 step,
                 Some(refused.status),
                 "its URL was refused, and renewing it failed",
@@ -337,6 +379,17 @@ impl Blob {
         }
         Ok(())
     }
+}
+
+/// One request to a blob, as each attempt sends it.
+struct Call<'a> {
+    method: Method,
+    /// Azure Storage's name for it, for errors and logs: `Put Block 3`.
+    step: &'a str,
+    /// Added to the signed URL's query (`comp=block&blockid=…`).
+    query: Option<&'a str>,
+    content_type: Option<&'static str>,
+    body: Option<Bytes>,
 }
 
 /// Why a request may be sent again.
@@ -358,7 +411,7 @@ fn error_code(response: &HttpResponse) -> &str {
 
 /// The error for a request Azure Storage refused: its status, its error code and its request id.
 fn storage_error(step: &str, response: &HttpResponse) -> Error {
-    let mut why = format!("Azure Storage answered {}", response.status);
+    let mut why = format!("answered {}", response.status);
     let code = error_code(response);
     if !code.is_empty() {
         why.push_str(&format!(": {code}"));
@@ -366,16 +419,17 @@ fn storage_error(step: &str, response: &HttpResponse) -> Error {
     if let Some(id) = response.headers.get("x-ms-request-id").and_then(|id| id.to_str().ok()) {
         why.push_str(&format!(" (request id {id})"));
     }
-    upload_error(step, Some(response.status), &why, None)
+    storage_error_because(step, Some(response.status), &why, None)
 }
 
-fn upload_error(
+/// The error for `step`, failed for `reason`.
+fn storage_error_because(
     step: &str,
     status: Option<StatusCode>,
     reason: &str,
     source: Option<Box<dyn StdError + Send + Sync>>,
 ) -> Error {
-    Error::Upload { step: step.to_owned(), status, reason: reason.to_owned(), source }
+    Error::Storage { step: step.to_owned(), status, reason: reason.to_owned(), source }
 }
 
 /// Reads up to `size` bytes: fewer only at the end of the content, none once it is over.

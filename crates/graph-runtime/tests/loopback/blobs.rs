@@ -1,5 +1,6 @@
-//! Uploads to Azure Storage by a SAS URL (`Client::blob_upload`): blocks then the block list, the
-//! signature kept as the only credential, retries, a renewed URL, and errors that name the request.
+//! Azure Storage blobs by a SAS URL (`Client::blob_upload`, `Client::blob_download`): an upload's
+//! blocks then its block list, a download, the signature kept as the only credential, retries, a
+//! renewed URL, and errors that name the request.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -197,14 +198,14 @@ async fn a_refusal_is_an_upload_error_naming_the_request_and_azure_storages_code
     // A 403 without a way to renew the URL ends the upload at once.
     let error =
         client.blob_upload(&sas_url(&server, "secret-sig")).unwrap().send(&b"abc"[..]).await.unwrap_err();
-    assert_eq!(error.to_string(), "blob upload, Put Block 1: Azure Storage answered 403 Forbidden");
+    assert_eq!(error.to_string(), "Azure Storage, Put Block 1: answered 403 Forbidden");
     assert_eq!(error.status().map(|status| status.as_u16()), Some(403));
 
     let error = client.blob_upload(&sas_url(&server, "secret-sig")).unwrap().send(&[][..]).await.unwrap_err();
-    assert!(matches!(&error, Error::Upload { step, .. } if step == "Put Block List"), "{error:?}");
+    assert!(matches!(&error, Error::Storage { step, .. } if step == "Put Block List"), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "blob upload, Put Block List: Azure Storage answered 400 Bad Request: InvalidBlockList (request id \
+        "Azure Storage, Put Block List: answered 400 Bad Request: InvalidBlockList (request id \
          5e1f-request)"
     );
     assert_eq!(received(&server).await.len(), 2, "neither was sent again");
@@ -266,7 +267,7 @@ async fn unreadable_content_or_a_failed_renewal_ends_the_upload_saying_so() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "blob upload, Put Block 2: the content could not be read: the disk went away"
+        "Azure Storage, Put Block 2: the content could not be read: the disk went away"
     );
     // The block in flight, if any, is left uncommitted: Azure Storage discards it.
 
@@ -279,7 +280,7 @@ async fn unreadable_content_or_a_failed_renewal_ends_the_upload_saying_so() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "blob upload, Put Block 1: its URL was refused, and renewing it failed: invalid client configuration: \
+        "Azure Storage, Put Block 1: its URL was refused, and renewing it failed: invalid client configuration: \
          renewUpload failed"
     );
     assert_eq!(error.status().map(|status| status.as_u16()), Some(403));
@@ -362,9 +363,47 @@ async fn a_storage_service_that_cannot_be_reached_is_tried_as_the_retry_policy_a
         .await
         .unwrap_err();
     assert_eq!(unreachable.0.load(Ordering::SeqCst), 3, "the first try and two retries");
-    let Error::Upload { step, status: None, source: Some(source), .. } = &error else { panic!("{error:?}") };
+    let Error::Storage { step, status: None, source: Some(source), .. } = &error else { panic!("{error:?}") };
     assert_eq!(step, "Put Block 1");
     let transport = source.downcast_ref::<graph_runtime::TransportError>().unwrap();
     assert_eq!(transport.kind(), graph_runtime::TransportErrorKind::Connect);
     assert!(!error.to_string().contains("secret-sig"), "{error}");
+}
+
+#[tokio::test]
+async fn a_download_gets_the_blob_without_the_token_and_tries_again_when_busy() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(BLOB))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PK\x03\x04report".to_vec()))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+
+    let zip = client(&server.uri()).blob_download(&sas_url(&server, "read")).await.unwrap();
+    assert_eq!(&zip[..], b"PK\x03\x04report");
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 2, "the busy answer, then the blob");
+    for request in &requests {
+        assert_eq!(request.url.query(), Some("sv=2021-08-06&sr=b&sp=rw&sig=read"), "the URL as signed");
+        assert_eq!(header(request, "authorization"), None);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_blob_is_a_storage_error_naming_get_blob() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).insert_header("x-ms-error-code", "BlobNotFound"))
+        .mount(&server)
+        .await;
+    let error = client(&server.uri()).blob_download(&sas_url(&server, "secret-sig")).await.unwrap_err();
+    assert_eq!(error.to_string(), "Azure Storage, Get Blob: answered 404 Not Found: BlobNotFound");
+    assert!(matches!(error, Error::Storage { ref step, .. } if step == "Get Blob"));
 }
