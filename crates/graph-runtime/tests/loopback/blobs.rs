@@ -18,6 +18,18 @@ fn sas_url(server: &MockServer, signature: &str) -> String {
     format!("{}{BLOB}?sv=2021-08-06&sr=b&sp=rw&sig={signature}", server.uri())
 }
 
+/// A renewal giving `renewed`, counted in `renewals`.
+fn renewal(
+    renewals: &Arc<AtomicUsize>,
+    renewed: String,
+) -> impl Fn() -> std::future::Ready<Result<String, Error>> + Send + 'static {
+    let renewals = Arc::clone(renewals);
+    move || {
+        renewals.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok(renewed.clone()))
+    }
+}
+
 /// Every request the server received, as (query, body) pairs, after checking what each carries
 /// whatever its kind.
 async fn received(server: &MockServer) -> Vec<(String, Vec<u8>)> {
@@ -101,17 +113,12 @@ async fn a_busy_block_is_sent_again_and_an_expired_signature_renewed_once() {
     Mock::given(method("PUT")).respond_with(ResponseTemplate::new(201)).with_priority(2).mount(&server).await;
 
     let renewals = Arc::new(AtomicUsize::new(0));
-    let (counted, renewed) = (Arc::clone(&renewals), sas_url(&server, "new"));
     client(&server.uri())
         .blob_upload(&sas_url(&server, "old"))
         .unwrap()
         .block_size(3)
         .parallel(1)
-        .renew_url(move || {
-            counted.fetch_add(1, Ordering::SeqCst);
-            let renewed = renewed.clone();
-            async move { Ok(renewed) }
-        })
+        .renew_url(renewal(&renewals, sas_url(&server, "new")))
         .send(&b"abcdef"[..])
         .await
         .unwrap();
@@ -152,17 +159,12 @@ async fn blocks_refused_together_renew_the_url_once() {
         .await;
 
     let renewals = Arc::new(AtomicUsize::new(0));
-    let (counted, renewed) = (Arc::clone(&renewals), sas_url(&server, "new"));
     client(&server.uri())
         .blob_upload(&sas_url(&server, "old"))
         .unwrap()
         .block_size(1)
         .parallel(4)
-        .renew_url(move || {
-            counted.fetch_add(1, Ordering::SeqCst);
-            let renewed = renewed.clone();
-            async move { Ok(renewed) }
-        })
+        .renew_url(renewal(&renewals, sas_url(&server, "new")))
         .send(&b"abcd"[..])
         .await
         .unwrap();
