@@ -43,6 +43,12 @@ const SEND_CERTIFICATE_CHAIN_VAR: &str = "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
 #[cfg(feature = "certificate")]
 const CERTIFICATE_PASSWORD_VAR: &str = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
 const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
+/// What a GitHub Actions job with the `id-token: write` permission has, to ask GitHub for a token
+/// that says which repository and workflow it runs for.
+const GITHUB_OIDC_URL_VAR: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+const GITHUB_OIDC_TOKEN_VAR: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
+/// The audience Entra ID's federated identity credentials expect of an external token.
+const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
 
 /// App-only access tokens for Microsoft Graph by the OAuth 2.0 client credentials grant: an app
 /// registration's tenant, client id and credential are exchanged at
@@ -103,12 +109,71 @@ enum Credential {
     Certificate(Arc<super::Certificate>),
     /// The application's callback, asked for a new assertion for each token request.
     Assertion(Assertion),
+    /// GitHub Actions' OIDC token for the job, asked for anew for each token request.
+    GitHubActions(GitHubOidc),
+}
+
+/// A GitHub Actions job's request for its OIDC token, with Entra ID's audience.
+struct GitHubOidc {
+    url: AbsoluteUrl,
+    /// `Bearer` and the job's request token, marked sensitive.
+    authorization: HeaderValue,
+}
+
+impl GitHubOidc {
+    /// The job's request from its two variables' values.
+    fn new(url: &str, token: &str) -> Result<GitHubOidc, Error> {
+        let refused = |why: String| Error::Config(format!("GitHub Actions' OIDC token request: {why}"));
+        let parsed = AbsoluteUrl::parse(url)
+            .map_err(|why| refused(format!("{GITHUB_OIDC_URL_VAR} is not a URL: {why}")))?;
+        let mut query = form_urlencoded::Serializer::new(parsed.query().unwrap_or_default().to_owned());
+        query.append_pair("audience", FEDERATION_AUDIENCE);
+        let url = parsed
+            .with_path_and_query(parsed.path(), Some(&query.finish()))
+            .map_err(|why| refused(format!("no URL from {GITHUB_OIDC_URL_VAR}: {why}")))?;
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+            .map_err(|_| refused(format!("{GITHUB_OIDC_TOKEN_VAR} is not a header value")))?;
+        authorization.set_sensitive(true);
+        Ok(GitHubOidc { url, authorization })
+    }
+
+    /// The job's OIDC token, asked of GitHub now.
+    async fn token(
+        &self,
+        transport: &dyn Transport,
+        user_agent: &HeaderValue,
+        timeout: Duration,
+    ) -> Result<String, Reason> {
+        let failed = |why: String| Reason::Assertion(format!("GitHub Actions' OIDC token {why}").into());
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::AUTHORIZATION, self.authorization.clone());
+        headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(http::header::USER_AGENT, user_agent.clone());
+        let request = crate::transport::HttpRequest {
+            method: http::Method::GET,
+            url: self.url.clone().into_uri(),
+            headers,
+            body: None,
+            timeout,
+        };
+        let response =
+            transport.send(request).await.map_err(|error| failed(format!("request failed: {error}")))?;
+        if !response.status.is_success() {
+            return Err(failed(format!("request was answered {}", response.status)));
+        }
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+        match body.get("value").and_then(serde_json::Value::as_str).map(str::trim) {
+            Some(token) if !token.is_empty() => Ok(token.to_owned()),
+            _ => Err(failed("request's answer has no `value`".to_owned())),
+        }
+    }
 }
 
 /// What one token request proves the app with.
 enum Proof<'a> {
     Secret(&'a str),
-    /// A JWT: from the federated token file, the certificate's signature or the application.
+    /// A JWT: from the federated token file, the certificate's signature, GitHub Actions or the
+    /// application.
     Assertion(String),
 }
 
@@ -133,6 +198,9 @@ impl Credential {
             }
             Credential::Assertion(_) => {
                 debug.field("client_assertion", &"the application's");
+            }
+            Credential::GitHubActions(oidc) => {
+                debug.field("github_actions_oidc", &oidc.url.without_query());
             }
         }
     }
@@ -202,6 +270,34 @@ impl ClientCredentials {
         ClientCredentialsBuilder::new(tenant.into(), client_id.into(), Credential::Assertion(assertion))
     }
 
+    /// A builder for an app registration that trusts the GitHub Actions workflow the program runs
+    /// in, by a federated identity credential for its repository (and branch, environment or pull
+    /// request): each token request sends the job's OIDC token, asked of GitHub then, as the client
+    /// assertion. The job needs the `id-token: write` permission, which gives it the
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN` this reads; without them
+    /// it fails, saying so. [`ClientCredentials::from_env`] picks it up too.
+    pub fn github_actions(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> Result<ClientCredentialsBuilder, Error> {
+        let var = |name: &str| std::env::var(name).ok();
+        let Some(credential) = ClientCredentials::github_actions_from_vars(&var)? else {
+            return Err(Error::Config(format!(
+                "GitHub Actions' OIDC token: {GITHUB_OIDC_URL_VAR} and {GITHUB_OIDC_TOKEN_VAR} are unset (not \
+                 in a GitHub Actions job, or one without the `id-token: write` permission)"
+            )));
+        };
+        Ok(ClientCredentialsBuilder::new(tenant.into(), client_id.into(), credential))
+    }
+
+    /// The GitHub Actions job's OIDC token request, when its two variables are set.
+    fn github_actions_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Credential>, Error> {
+        match (var(GITHUB_OIDC_URL_VAR), var(GITHUB_OIDC_TOKEN_VAR)) {
+            (Some(url), Some(token)) => Ok(Some(Credential::GitHubActions(GitHubOidc::new(&url, &token)?))),
+            _ => Ok(None),
+        }
+    }
+
     /// A builder for an app registration that proves itself with one of its certificates: each
     /// token request sends a client assertion newly signed with the certificate's private key
     /// (see [`Certificate`](super::Certificate) for the assertion and the PEM it reads).
@@ -232,10 +328,10 @@ impl ClientCredentials {
     /// `AZURE_CLIENT_CERTIFICATE_PATH` (under the `certificate` feature: a PEM file, read now, with
     /// `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN` = `true` or `1` to send its chain; under the `pkcs12`
     /// feature also a PKCS #12 file or an encrypted key, whose password is
-    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`) and
-    /// `AZURE_FEDERATED_TOKEN_FILE` (which workload identity sets), and `AZURE_AUTHORITY_HOST` when
-    /// set. Fails naming the variables that are unset or not Unicode, or the certificate file that
-    /// cannot be read.
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`) and `AZURE_FEDERATED_TOKEN_FILE` (which workload
+    /// identity sets), or else, in a GitHub Actions job with `id-token: write`, the job's OIDC token
+    /// ([`ClientCredentials::github_actions`]); and `AZURE_AUTHORITY_HOST` when set. Fails naming the
+    /// variables that are unset or not Unicode, or the certificate file that cannot be read.
     pub fn from_env() -> Result<ClientCredentialsBuilder, Error> {
         ClientCredentials::from_vars(|name| std::env::var(name).ok())
     }
@@ -248,6 +344,10 @@ impl ClientCredentials {
         let credential = credential.or_else(|| {
             var(FEDERATED_TOKEN_FILE_VAR).map(|file| Credential::FederatedTokenFile(file.into()))
         });
+        let credential = match credential {
+            Some(credential) => Some(credential),
+            None => ClientCredentials::github_actions_from_vars(&var)?,
+        };
         match (var(TENANT_VAR), var(CLIENT_ID_VAR), credential) {
             (Some(tenant), Some(client_id), Some(credential)) => {
                 let mut builder = ClientCredentialsBuilder::new(tenant, client_id, credential);
@@ -353,7 +453,11 @@ impl TokenSource for Grant {
         self.token_url.as_str()
     }
 
-    fn request<'a>(&'a self, _previous: Option<&'a CachedToken>) -> RequestFuture<'a> {
+    fn request<'a>(
+        &'a self,
+        _previous: Option<&'a CachedToken>,
+        transport: &'a dyn Transport,
+    ) -> RequestFuture<'a> {
         Box::pin(async move {
             let proof = match &self.credential {
                 Credential::Secret(secret) => Proof::Secret(secret),
@@ -371,6 +475,9 @@ impl TokenSource for Grant {
                         .assertion(&self.client_id, self.token_url.as_str(), std::time::SystemTime::now())
                         .map_err(|_| Reason::Signing)?,
                 ),
+                Credential::GitHubActions(oidc) => {
+                    Proof::Assertion(oidc.token(transport, &self.user_agent, self.timeout).await?)
+                }
                 Credential::Assertion(assertion) => {
                     let given = assertion().await.map_err(Reason::Assertion)?;
                     match given.trim() {
@@ -922,6 +1029,79 @@ mod tests {
         );
     }
 
+    /// The environment of a GitHub Actions job with `id-token: write`, and `extra`.
+    fn github_job(extra: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name: &str| match name {
+            "AZURE_TENANT_ID" => Some("contoso".to_owned()),
+            "AZURE_CLIENT_ID" => Some("app-id".to_owned()),
+            "ACTIONS_ID_TOKEN_REQUEST_URL" => {
+                Some("https://pipelines.actions.githubusercontent.com/x/idtoken?api-version=2.0".to_owned())
+            }
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN" => Some("gh-request-token".to_owned()),
+            other => extra.iter().find(|(key, _)| *key == other).map(|(_, value)| (*value).to_owned()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_github_actions_job_sends_its_oidc_token_asked_of_github_for_each_token_request() {
+        let github = |jwt: &str| answer(200, json!({"count": 2, "value": jwt}));
+        let transport = script([
+            github("eyJ.gh-1.sig"),
+            granted("tok-1", json!(0)),
+            github("eyJ.gh-2.sig"),
+            granted("tok-2", json!(0)),
+        ]);
+        let credentials = ClientCredentials::from_vars(github_job(&[]))
+            .unwrap()
+            .transport(Arc::clone(&transport))
+            .build()
+            .unwrap();
+        assert_eq!(token(&credentials).await.unwrap(), "tok-1");
+        assert_eq!(token(&credentials).await.unwrap(), "tok-2");
+
+        let requests = transport.requests.lock().unwrap();
+        let [ask_1, grant_1, ask_2, grant_2] = requests.as_slice() else {
+            panic!("{} requests", requests.len())
+        };
+        for ask in [ask_1, ask_2] {
+            assert_eq!(ask.method, Method::GET);
+            assert_eq!(
+                ask.url,
+                "https://pipelines.actions.githubusercontent.com/x/idtoken?api-version=2.0\
+                 &audience=api%3A%2F%2FAzureADTokenExchange"
+            );
+            assert_eq!(ask.headers["authorization"], "Bearer gh-request-token");
+            assert!(ask.headers["authorization"].is_sensitive());
+        }
+        let assertion = |request: &crate::transport::HttpRequest| {
+            form_of(request).into_iter().find(|(name, _)| name == "client_assertion").map(|(_, value)| value)
+        };
+        assert_eq!(assertion(grant_1).as_deref(), Some("eyJ.gh-1.sig"));
+        assert_eq!(assertion(grant_2).as_deref(), Some("eyJ.gh-2.sig"));
+        let shown = format!("{credentials:?}");
+        assert!(shown.contains("github_actions_oidc") && !shown.contains("gh-request-token"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn github_refusing_the_job_its_token_fails_the_request_and_other_credentials_come_first() {
+        let transport = script([answer(403, json!({"message": "no id-token permission"}))]);
+        let credentials = ClientCredentials::from_vars(github_job(&[]))
+            .unwrap()
+            .transport(Arc::clone(&transport))
+            .build()
+            .unwrap();
+        assert_eq!(
+            credentials.current().await.unwrap_err().to_string(),
+            "no token request to https://login.microsoftonline.com/contoso/oauth2/v2.0/token: no client assertion: \
+             GitHub Actions' OIDC token request was answered 403 Forbidden"
+        );
+        assert_eq!(transport.requests.lock().unwrap().len(), 1, "Entra ID was not asked");
+        // A secret, a certificate or a federated token file the job also has is used instead.
+        let shown = |extra| format!("{:?}", ClientCredentials::from_vars(github_job(extra)).unwrap());
+        assert!(shown(&[("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token")]).contains("federated_token_file"));
+        assert!(!shown(&[("AZURE_CLIENT_SECRET", "s")]).contains("github_actions_oidc"));
+    }
+
     #[tokio::test]
     async fn an_assertion_the_application_cannot_give_fails_the_token_request_unsent() {
         let transport = script([]);
@@ -934,8 +1114,8 @@ mod tests {
         let error = credentials.current().await.unwrap_err();
         assert_eq!(
             error.to_string(),
-            "no token request to https://login.microsoftonline.com/contoso/oauth2/v2.0/token: the application \
-             gave no client assertion: the CI gave no OIDC token"
+            "no token request to https://login.microsoftonline.com/contoso/oauth2/v2.0/token: no client \
+             assertion: the CI gave no OIDC token"
         );
         assert!(error.source().is_some_and(|source| source.to_string() == "the CI gave no OIDC token"));
         let empty = ClientCredentials::assertion("contoso", "app-id", || async {
@@ -944,12 +1124,7 @@ mod tests {
         .transport(Arc::clone(&transport))
         .build()
         .unwrap();
-        assert!(empty
-            .current()
-            .await
-            .unwrap_err()
-            .to_string()
-            .ends_with("gave no client assertion: it is empty"));
+        assert!(empty.current().await.unwrap_err().to_string().ends_with("no client assertion: it is empty"));
         assert!(transport.requests.lock().unwrap().is_empty(), "nothing was sent");
     }
 

@@ -345,7 +345,11 @@ impl TokenSource for RefreshGrant {
         self.token_url.as_str()
     }
 
-    fn request<'a>(&'a self, previous: Option<&'a CachedToken>) -> RequestFuture<'a> {
+    fn request<'a>(
+        &'a self,
+        previous: Option<&'a CachedToken>,
+        _transport: &'a dyn Transport,
+    ) -> RequestFuture<'a> {
         let refresh_token = previous.and_then(|token| token.refresh_token.as_deref());
         let request = refresh_token.ok_or(Reason::NoRefreshToken).map(|refresh_token| {
             let form = form_urlencoded::Serializer::new(self.form_start.clone())

@@ -196,7 +196,11 @@ impl TokenSource for IdentityEndpoint {
         &self.endpoint
     }
 
-    fn request<'a>(&'a self, _previous: Option<&'a CachedToken>) -> RequestFuture<'a> {
+    fn request<'a>(
+        &'a self,
+        _previous: Option<&'a CachedToken>,
+        _transport: &'a dyn Transport,
+    ) -> RequestFuture<'a> {
         let mut headers = HeaderMap::new();
         headers.insert(self.proof.0.clone(), self.proof.1.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

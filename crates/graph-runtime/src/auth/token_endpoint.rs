@@ -40,8 +40,13 @@ pub(super) trait TokenSource: Send + Sync {
     /// One attempt's request for a token to replace `previous` (the one cached, if any: a refresh
     /// grant sends the refresh token that came with it). Built anew for each attempt, so that a
     /// credential kept in a file that is rotated (a federated token) is read again, and one the
-    /// application gives (a client assertion) asked for again.
-    fn request<'a>(&'a self, previous: Option<&'a CachedToken>) -> RequestFuture<'a>;
+    /// application gives (a client assertion) asked for again. `transport` carries any request the
+    /// credential needs first (GitHub Actions' OIDC token).
+    fn request<'a>(
+        &'a self,
+        previous: Option<&'a CachedToken>,
+        transport: &'a dyn Transport,
+    ) -> RequestFuture<'a>;
 
     /// Whether an error status may pass if the request is tried again.
     fn may_pass(&self, status: StatusCode) -> bool;
@@ -172,7 +177,7 @@ async fn fetch(
     let body = with_retries(endpoint, source.retry_delays(), &mut || {
         Box::pin(async move {
             let request = source
-                .request(previous)
+                .request(previous, transport)
                 .await
                 .map_err(|reason| Failed::new(endpoint, reason, Passing::No))?;
             answer_or_challenge(source, transport, endpoint, request, &may_pass).await
@@ -422,7 +427,7 @@ pub(super) enum Reason {
     Unreadable(&'static str),
     /// The federated token file to send as the client assertion.
     AssertionFile(PathBuf, io::Error),
-    /// The application's callback gave no client assertion.
+    /// No client assertion from the application's callback, or from GitHub Actions.
     Assertion(Box<dyn StdError + Send + Sync>),
     /// The endpoint's challenge is not answered: why.
     Challenge(String),
@@ -534,7 +539,7 @@ impl fmt::Display for TokenError {
                 path.display()
             ),
             Reason::Assertion(error) => {
-                write!(f, "no token request to {endpoint}: the application gave no client assertion: {error}")
+                write!(f, "no token request to {endpoint}: no client assertion: {error}")
             }
             Reason::Challenge(why) => write!(f, "no token from {endpoint}: {why}"),
             Reason::ChallengeKey(path, error) => {
