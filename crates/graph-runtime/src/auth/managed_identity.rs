@@ -1,7 +1,8 @@
 //! Tokens for the managed identity of the Azure resource the program runs on, from the instance
 //! metadata service (virtual machines, scale sets, Kubernetes nodes), from App Service's local
-//! identity endpoint (App Service, Functions, Container Apps), or from the agent of an Azure
-//! Arc-enabled server (a machine outside Azure).
+//! identity endpoint (App Service, Functions, Container Apps), from Azure Machine Learning's, from
+//! Azure Cloud Shell's (the signed-in user's tokens), or from the agent of an Azure Arc-enabled
+//! server (a machine outside Azure).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use std::time::Duration;
 use http::header::{HeaderName, ACCEPT, AUTHORIZATION, USER_AGENT, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
-use super::token_endpoint::{CachedToken, Reason, RequestFuture, TokenCache, TokenSource};
+use super::token_endpoint::{form_post, CachedToken, Reason, RequestFuture, TokenCache, TokenSource};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::start_transport;
@@ -25,6 +26,9 @@ const IMDS_API_VERSION: &str = "2018-02-01";
 /// The version of App Service's identity protocol that `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`
 /// belong to.
 const APP_SERVICE_API_VERSION: &str = "2019-08-01";
+/// The version of Azure Machine Learning's identity protocol (App Service's first), that
+/// `MSI_ENDPOINT` and `MSI_SECRET` belong to.
+const MACHINE_LEARNING_API_VERSION: &str = "2017-09-01";
 /// The version of Azure Arc's identity protocol: each request challenged for a key file's contents.
 const AZURE_ARC_API_VERSION: &str = "2019-11-01";
 /// Where an Azure Arc-enabled server's agent (its `himds` service) takes token requests, when the
@@ -51,10 +55,15 @@ const RETRY_DELAYS: &[Duration] = &[
     Duration::from_secs(32),
 ];
 
-/// The environment variables [`ManagedIdentity::from_env`] reads: App Service's, Azure Arc's,
-/// Service Fabric's, and the Azure SDKs' name for a user-assigned identity's client id.
+/// The environment variables [`ManagedIdentity::from_env`] reads: App Service's, Azure Machine
+/// Learning's, Cloud Shell's, Azure Arc's, Service Fabric's, and the Azure SDKs' name for a
+/// user-assigned identity's client id.
 const IDENTITY_ENDPOINT_VAR: &str = "IDENTITY_ENDPOINT";
 const IDENTITY_HEADER_VAR: &str = "IDENTITY_HEADER";
+const MSI_ENDPOINT_VAR: &str = "MSI_ENDPOINT";
+const MSI_SECRET_VAR: &str = "MSI_SECRET";
+/// The client id of the identity an Azure Machine Learning compute uses unless told otherwise.
+const DEFAULT_IDENTITY_CLIENT_ID_VAR: &str = "DEFAULT_IDENTITY_CLIENT_ID";
 const IMDS_ENDPOINT_VAR: &str = "IMDS_ENDPOINT";
 const IDENTITY_SERVER_THUMBPRINT_VAR: &str = "IDENTITY_SERVER_THUMBPRINT";
 const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
@@ -65,11 +74,13 @@ const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 ///
 /// Tokens come from the instance metadata service (`http://169.254.169.254`, on virtual machines,
 /// scale sets and Kubernetes nodes); where `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set, from
-/// App Service's endpoint (App Service, Functions, Container Apps); on an Azure Arc-enabled server,
-/// from its agent, which answers a first request with a challenge: the name of a key file that only
-/// administrators (and, on Linux, the `himds` group) can read, whose contents prove the program
-/// runs with their rights. See [`ManagedIdentity::from_env`]. Tokens are requested directly, never
-/// through a proxy.
+/// App Service's endpoint (App Service, Functions, Container Apps); where `MSI_ENDPOINT` and
+/// `MSI_SECRET` are, from Azure Machine Learning's; where `MSI_ENDPOINT` alone is, from Azure Cloud
+/// Shell's, whose tokens are the signed-in user's (with the delegated permissions the user has
+/// consented to, not app roles); on an Azure Arc-enabled server, from its agent, which answers a
+/// first request with a challenge: the name of a key file that only administrators (and, on Linux,
+/// the `himds` group) can read, whose contents prove the program runs with their rights. See
+/// [`ManagedIdentity::from_env`]. Tokens are requested directly, never through a proxy.
 ///
 /// A token is cached and replaced as [`ClientCredentials`](crate::ClientCredentials)' are: five
 /// minutes before it expires, one fetch at a time, the cached token kept while still valid if a
@@ -94,16 +105,14 @@ pub struct ManagedIdentity {
 
 /// The requests for one identity's tokens.
 struct IdentityEndpoint {
-    /// With the query: API version, resource and identity.
-    url: AbsoluteUrl,
+    /// Every attempt's request, the same each time: a `GET` whose query names the API version,
+    /// resource and identity, with the proof the endpoint asks for (`Metadata: true`, or a secret
+    /// header: App Service's `X-IDENTITY-HEADER`, Azure Machine Learning's `secret`); for Cloud
+    /// Shell, a `POST` of the resource as a form.
+    request: HttpRequest,
     /// Without the query, for errors and logs.
     endpoint: String,
-    /// `Metadata: true` for the metadata service and Azure Arc, the secret `X-IDENTITY-HEADER` for
-    /// App Service.
-    proof: (HeaderName, HeaderValue),
     challenge: Challenge,
-    user_agent: HeaderValue,
-    timeout: Duration,
 }
 
 /// What hosts the program, as it gives the identity's tokens.
@@ -116,6 +125,16 @@ enum Host {
     },
     /// An Azure Arc-enabled server's agent. It serves only the system-assigned identity.
     AzureArc {
+        endpoint: String,
+    },
+    /// Azure Machine Learning's endpoint, with the identity its compute uses unless told otherwise.
+    MachineLearning {
+        endpoint: String,
+        secret: String,
+        default_client_id: Option<String>,
+    },
+    /// Azure Cloud Shell's endpoint: the signed-in user's tokens, no identity to choose.
+    CloudShell {
         endpoint: String,
     },
     /// Service Fabric's endpoint, which is not supported: its TLS certificate is trusted by the
@@ -144,13 +163,14 @@ impl ManagedIdentity {
     }
 
     /// The identity the environment describes, as the Azure SDKs read it: App Service's endpoint
-    /// when both `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set; Azure Arc's agent at
-    /// `IDENTITY_ENDPOINT` when `IMDS_ENDPOINT` is set too, or at its usual address when its
-    /// `himds` program is installed; the instance metadata service otherwise. The user-assigned
-    /// identity whose client id is `AZURE_CLIENT_ID` when that is set, the system-assigned one
-    /// otherwise. Service Fabric's endpoint (`IDENTITY_SERVER_THUMBPRINT` set beside App
-    /// Service's two) is recognised, and [`build`](ManagedIdentityBuilder::build) refuses it: it is
-    /// not supported.
+    /// when both `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set; Azure Machine Learning's at
+    /// `MSI_ENDPOINT` when `MSI_SECRET` is set too; Cloud Shell's at `MSI_ENDPOINT` alone; Azure
+    /// Arc's agent at `IDENTITY_ENDPOINT` when `IMDS_ENDPOINT` is set too, or at its usual address
+    /// when its `himds` program is installed; the instance metadata service otherwise. The
+    /// user-assigned identity whose client id is `AZURE_CLIENT_ID` when that is set; otherwise the
+    /// system-assigned one, or on Azure Machine Learning the one `DEFAULT_IDENTITY_CLIENT_ID`
+    /// names. Service Fabric's endpoint (`IDENTITY_SERVER_THUMBPRINT` set beside App Service's two)
+    /// is recognised, and [`build`](ManagedIdentityBuilder::build) refuses it: it is not supported.
     pub fn from_env() -> ManagedIdentityBuilder {
         ManagedIdentity::from_vars(|name| std::env::var(name).ok(), azure_arc_agent_installed)
     }
@@ -159,10 +179,18 @@ impl ManagedIdentity {
         var: impl Fn(&str) -> Option<String>,
         azure_arc_agent_installed: impl FnOnce() -> bool,
     ) -> ManagedIdentityBuilder {
-        let host = match (var(IDENTITY_ENDPOINT_VAR), var(IDENTITY_HEADER_VAR)) {
-            (Some(_), Some(_)) if var(IDENTITY_SERVER_THUMBPRINT_VAR).is_some() => Host::ServiceFabric,
-            (Some(endpoint), Some(identity_header)) => Host::AppService { endpoint, identity_header },
-            (Some(endpoint), None) if var(IMDS_ENDPOINT_VAR).is_some() => Host::AzureArc { endpoint },
+        let host = match (var(IDENTITY_ENDPOINT_VAR), var(IDENTITY_HEADER_VAR), var(MSI_ENDPOINT_VAR)) {
+            (Some(_), Some(_), _) if var(IDENTITY_SERVER_THUMBPRINT_VAR).is_some() => Host::ServiceFabric,
+            (Some(endpoint), Some(identity_header), _) => Host::AppService { endpoint, identity_header },
+            (_, _, Some(endpoint)) => match var(MSI_SECRET_VAR) {
+                Some(secret) => Host::MachineLearning {
+                    endpoint,
+                    secret,
+                    default_client_id: var(DEFAULT_IDENTITY_CLIENT_ID_VAR),
+                },
+                None => Host::CloudShell { endpoint },
+            },
+            (Some(endpoint), None, None) if var(IMDS_ENDPOINT_VAR).is_some() => Host::AzureArc { endpoint },
             _ if azure_arc_agent_installed() => Host::AzureArc { endpoint: AZURE_ARC_ENDPOINT.to_owned() },
             _ => Host::Imds(None),
         };
@@ -186,7 +214,7 @@ impl fmt::Debug for ManagedIdentity {
         // The URL's query names the identity and the resource; App Service's header, a secret, is
         // not shown.
         f.debug_struct("ManagedIdentity")
-            .field("url", &self.tokens.source.url.as_str())
+            .field("url", &self.tokens.source.request.url.to_string())
             .finish_non_exhaustive()
     }
 }
@@ -201,17 +229,7 @@ impl TokenSource for IdentityEndpoint {
         _previous: Option<&'a CachedToken>,
         _transport: &'a dyn Transport,
     ) -> RequestFuture<'a> {
-        let mut headers = HeaderMap::new();
-        headers.insert(self.proof.0.clone(), self.proof.1.clone());
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, self.user_agent.clone());
-        Box::pin(std::future::ready(Ok(HttpRequest {
-            method: Method::GET,
-            url: self.url.clone().into_uri(),
-            headers,
-            body: None,
-            timeout: self.timeout,
-        })))
+        Box::pin(std::future::ready(Ok(self.request.clone())))
     }
 
     fn may_pass(&self, status: StatusCode) -> bool {
@@ -330,7 +348,10 @@ impl fmt::Debug for ManagedIdentityBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let host = match &self.host {
             Host::Imds(endpoint) => endpoint.as_deref().unwrap_or(IMDS_ENDPOINT),
-            Host::AppService { endpoint, .. } | Host::AzureArc { endpoint } => endpoint,
+            Host::AppService { endpoint, .. }
+            | Host::AzureArc { endpoint }
+            | Host::MachineLearning { endpoint, .. }
+            | Host::CloudShell { endpoint } => endpoint,
             Host::ServiceFabric => "Service Fabric's (not supported)",
         };
         f.debug_struct("ManagedIdentityBuilder")
@@ -389,6 +410,31 @@ impl ManagedIdentityBuilder {
         self
     }
 
+    /// Tokens from Azure Machine Learning's identity endpoint, as its `MSI_ENDPOINT` and `MSI_SECRET`
+    /// give them, rather than from the instance metadata service. Without a user-assigned identity,
+    /// the endpoint picks the compute's own.
+    pub fn azure_ml(
+        mut self,
+        endpoint: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> ManagedIdentityBuilder {
+        self.host = Host::MachineLearning {
+            endpoint: endpoint.into(),
+            secret: secret.into(),
+            default_client_id: None,
+        };
+        self
+    }
+
+    /// Tokens from Azure Cloud Shell's endpoint, as its `MSI_ENDPOINT` gives it (usually
+    /// `http://localhost:50342/oauth2/token`), rather than from the instance metadata service: the
+    /// tokens of the user signed in to Cloud Shell, with the delegated permissions the user has
+    /// consented to. There is no identity to choose.
+    pub fn cloud_shell(mut self, endpoint: impl Into<String>) -> ManagedIdentityBuilder {
+        self.host = Host::CloudShell { endpoint: endpoint.into() };
+        self
+    }
+
     /// The instance metadata service's token endpoint at another address than
     /// `http://169.254.169.254/metadata/identity/oauth2/token`: a test's, or a node's proxy of it.
     pub fn imds_endpoint(mut self, endpoint: impl Into<String>) -> ManagedIdentityBuilder {
@@ -411,26 +457,69 @@ impl ManagedIdentityBuilder {
 
     /// Checks the endpoint and the identity, and starts the transport if none was given. Nothing is
     /// requested until a token is needed. Fails for Service Fabric's endpoint, which is not
-    /// supported, and for a user-assigned identity on Azure Arc, which serves none.
+    /// supported, and for a user-assigned identity on Azure Arc or Cloud Shell, which serve none.
     pub fn build(self) -> Result<ManagedIdentity, Error> {
         let resource = self.resource.unwrap_or_else(|| self.cloud.base_url().to_owned());
-        let metadata = || (HeaderName::from_static("metadata"), HeaderValue::from_static("true"));
+        let client_id = match self.client_id.as_deref().map(str::trim) {
+            Some("") => {
+                return Err(Error::Config("the user-assigned identity's client id is empty".to_owned()))
+            }
+            client_id => client_id,
+        };
+        let no_user_assigned_identity = |what_it_serves: &str| match client_id {
+            Some(_) => Err(Error::Config(format!(
+                "{what_it_serves}, and a user-assigned identity was asked for (`from_env` reads it from \
+                 AZURE_CLIENT_ID)"
+            ))),
+            None => Ok(()),
+        };
+        // What proves the request comes from the resource: `Metadata: true` (a browser's request
+        // cannot carry it), a secret the platform gives, or both.
+        let mut proof = HeaderMap::new();
+        let metadata = (HeaderName::from_static("metadata"), HeaderValue::from_static("true"));
         let mut challenge = Challenge::Never;
-        let (endpoint, api_version, proof) = match &self.host {
+        // The identity's client id as the query names it, when one is chosen.
+        let mut identity = None;
+        let (endpoint, api_version) = match &self.host {
             Host::Imds(endpoint) => {
-                (endpoint.as_deref().unwrap_or(IMDS_ENDPOINT), IMDS_API_VERSION, metadata())
+                proof.insert(metadata.0, metadata.1);
+                identity = client_id.map(|id| ("client_id", id));
+                (endpoint.as_deref().unwrap_or(IMDS_ENDPOINT), Some(IMDS_API_VERSION))
+            }
+            Host::AppService { endpoint, identity_header } => {
+                proof.insert(
+                    HeaderName::from_static("x-identity-header"),
+                    secret(identity_header, "App Service's identity header")?,
+                );
+                identity = client_id.map(|id| ("client_id", id));
+                (endpoint.as_str(), Some(APP_SERVICE_API_VERSION))
+            }
+            Host::MachineLearning { endpoint, secret: msi_secret, default_client_id } => {
+                proof.insert(metadata.0, metadata.1);
+                proof.insert(
+                    HeaderName::from_static("secret"),
+                    secret(msi_secret, "Azure Machine Learning's identity secret")?,
+                );
+                // The 2017 protocol's name for it.
+                identity =
+                    client_id.or(default_client_id.as_deref().map(str::trim)).map(|id| ("clientid", id));
+                (endpoint.as_str(), Some(MACHINE_LEARNING_API_VERSION))
+            }
+            Host::CloudShell { endpoint } => {
+                no_user_assigned_identity(
+                    "Azure Cloud Shell's endpoint serves only the signed-in user's tokens",
+                )?;
+                proof.insert(metadata.0, metadata.1);
+                (endpoint.as_str(), None)
             }
             Host::AzureArc { endpoint } => {
-                if self.client_id.is_some() {
-                    return Err(Error::Config(
-                        "Azure Arc's agent serves only the machine's system-assigned identity, and a \
-                         user-assigned one was asked for (`from_env` reads it from AZURE_CLIENT_ID)"
-                            .to_owned(),
-                    ));
-                }
+                no_user_assigned_identity(
+                    "Azure Arc's agent serves only the machine's system-assigned identity",
+                )?;
+                proof.insert(metadata.0, metadata.1);
                 challenge =
                     Challenge::AzureArcKey(self.azure_arc_keys.clone().or_else(azure_arc_key_directory));
-                (endpoint.as_str(), AZURE_ARC_API_VERSION, metadata())
+                (endpoint.as_str(), Some(AZURE_ARC_API_VERSION))
             }
             Host::ServiceFabric => {
                 return Err(Error::Config(
@@ -440,47 +529,60 @@ impl ManagedIdentityBuilder {
                         .to_owned(),
                 ))
             }
-            Host::AppService { endpoint, identity_header } => {
-                let mut secret = HeaderValue::from_str(identity_header.trim()).map_err(|_| {
-                    Error::Config("App Service's identity header is not a valid header value".to_owned())
-                })?;
-                secret.set_sensitive(true);
-                (
-                    endpoint.as_str(),
-                    APP_SERVICE_API_VERSION,
-                    (HeaderName::from_static("x-identity-header"), secret),
-                )
-            }
         };
         let parsed = AbsoluteUrl::parse(endpoint).map_err(|e| {
             Error::Config(format!("managed identity endpoint {endpoint:?} is not a URL: {e}"))
         })?;
-        let mut query = form_urlencoded::Serializer::new(parsed.query().unwrap_or_default().to_owned());
-        query.append_pair("api-version", api_version).append_pair("resource", &resource);
-        if let Some(client_id) = &self.client_id {
-            let client_id = client_id.trim();
-            if client_id.is_empty() {
-                return Err(Error::Config("the user-assigned identity's client id is empty".to_owned()));
+        let user_agent = HeaderValue::from_static(DEFAULT_USER_AGENT);
+        let mut request = match api_version {
+            Some(api_version) => {
+                let mut query =
+                    form_urlencoded::Serializer::new(parsed.query().unwrap_or_default().to_owned());
+                query.append_pair("api-version", api_version).append_pair("resource", &resource);
+                if let Some((name, id)) = identity {
+                    query.append_pair(name, id);
+                }
+                let url = parsed.with_path_and_query(parsed.path(), Some(&query.finish())).map_err(|e| {
+                    Error::Config(format!("no token URL from managed identity endpoint {endpoint:?}: {e}"))
+                })?;
+                let mut headers = HeaderMap::new();
+                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+                headers.insert(USER_AGENT, user_agent);
+                HttpRequest {
+                    method: Method::GET,
+                    url: url.into_uri(),
+                    headers,
+                    body: None,
+                    timeout: self.timeout,
+                }
             }
-            query.append_pair("client_id", client_id);
-        }
-        let url = parsed.with_path_and_query(parsed.path(), Some(&query.finish())).map_err(|e| {
-            Error::Config(format!("no token URL from managed identity endpoint {endpoint:?}: {e}"))
-        })?;
+            None => {
+                let form = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("resource", &resource)
+                    .finish();
+                form_post(&parsed, form, &user_agent, self.timeout)
+            }
+        };
+        request.headers.extend(proof);
         let transport = match self.transport {
             Some(transport) => transport,
             None => start_transport(HttpTransport::builder().no_proxy())?,
         };
         let source = IdentityEndpoint {
             endpoint: parsed.as_str().split('?').next().unwrap_or_default().to_owned(),
-            url,
-            proof,
+            request,
             challenge,
-            user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
-            timeout: self.timeout,
         };
         Ok(ManagedIdentity { tokens: Arc::new(TokenCache::new(source, transport)) })
     }
+}
+
+/// A secret the endpoint asks for as a header, never logged.
+fn secret(value: &str, what: &str) -> Result<HeaderValue, Error> {
+    let mut header = HeaderValue::from_str(value.trim())
+        .map_err(|_| Error::Config(format!("{what} is not a valid header value")))?;
+    header.set_sensitive(true);
+    Ok(header)
 }
 
 #[cfg(test)]
@@ -501,8 +603,10 @@ mod tests {
         identity.tokens.current().await.map_err(|error| error.to_string())
     }
 
-    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name: &str| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> =
+            pairs.iter().map(|(key, value)| ((*key).to_owned(), (*value).to_owned())).collect();
+        move |name: &str| pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
     }
 
     #[tokio::test]
@@ -569,6 +673,84 @@ mod tests {
             "{lifetime:?}"
         );
         assert!(!format!("{identity:?}").contains("identity-header-secret"), "{identity:?}");
+    }
+
+    #[tokio::test]
+    async fn azure_machine_learnings_endpoint_is_asked_with_its_secret_for_the_computes_identity() {
+        let expires_on = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
+        let answer = || {
+            answer(
+                200,
+                json!({"access_token": "ml", "expires_on": expires_on.to_string(), "token_type": "Bearer",
+                       "resource": "https://graph.microsoft.com"}),
+            )
+        };
+        let transport = script([answer(), answer()]);
+        let compute = [
+            ("MSI_ENDPOINT", "http://127.0.0.1:46808/MSI/auth"),
+            ("MSI_SECRET", "ml-secret"),
+            ("DEFAULT_IDENTITY_CLIENT_ID", "0c4a-compute"),
+            // App Service's variables come first, but one alone is not App Service.
+            ("IDENTITY_ENDPOINT", "http://127.0.0.1:46808/other"),
+        ];
+        let default_identity = identity(ManagedIdentity::from_vars(vars(&compute[..]), || true), &transport);
+        assert_eq!(token(&default_identity).await.unwrap(), "ml");
+        let chosen = [&compute[..3], &[("AZURE_CLIENT_ID", "7d2e-chosen")]].concat();
+        let chosen = identity(ManagedIdentity::from_vars(vars(&chosen), || false), &transport);
+        assert_eq!(token(&chosen).await.unwrap(), "ml");
+
+        {
+            let requests = transport.requests.lock().unwrap();
+            let urls: Vec<String> = requests.iter().map(|request| request.url.to_string()).collect();
+            assert_eq!(
+                urls,
+                [
+                    "http://127.0.0.1:46808/MSI/auth?api-version=2017-09-01&resource=https%3A%2F%2Fgraph.microsoft.com\
+                     &clientid=0c4a-compute",
+                    "http://127.0.0.1:46808/MSI/auth?api-version=2017-09-01&resource=https%3A%2F%2Fgraph.microsoft.com\
+                     &clientid=7d2e-chosen",
+                ]
+            );
+            for request in requests.iter() {
+                assert_eq!(request.method, Method::GET);
+                assert_eq!(request.headers["metadata"], "true");
+                assert_eq!(request.headers["secret"], "ml-secret");
+                assert!(request.headers["secret"].is_sensitive(), "never logged");
+            }
+        }
+        let cached = default_identity.tokens.cached.lock().await;
+        let lifetime = cached.as_ref().unwrap().expires_at - Instant::now();
+        assert!(Duration::from_secs(3590) < lifetime, "{lifetime:?}");
+        assert!(!format!("{default_identity:?}").contains("ml-secret"), "{default_identity:?}");
+    }
+
+    #[tokio::test]
+    async fn cloud_shells_endpoint_is_sent_the_resource_as_a_form_for_the_users_token() {
+        let transport = script([granted("user-in-cloud-shell", json!("3599"))]);
+        let cloud_shell = [("MSI_ENDPOINT", "http://localhost:50342/oauth2/token")];
+        let builder =
+            ManagedIdentity::from_vars(vars(&cloud_shell), || true).cloud(NationalCloud::UsGovernmentL4);
+        let identity = identity(builder, &transport);
+        assert_eq!(token(&identity).await.unwrap(), "user-in-cloud-shell");
+
+        let requests = transport.requests.lock().unwrap();
+        let [request] = requests.as_slice() else { panic!("{} requests", requests.len()) };
+        assert_eq!(request.method, Method::POST);
+        assert_eq!(request.url, "http://localhost:50342/oauth2/token");
+        assert_eq!(request.headers["metadata"], "true");
+        assert_eq!(request.headers[http::header::CONTENT_TYPE], "application/x-www-form-urlencoded");
+        assert_eq!(request.body.as_deref(), Some(&b"resource=https%3A%2F%2Fgraph.microsoft.us"[..]));
+
+        let user_assigned =
+            [("MSI_ENDPOINT", "http://localhost:50342/oauth2/token"), ("AZURE_CLIENT_ID", "c")];
+        match ManagedIdentity::from_vars(vars(&user_assigned), || false).transport(script([])).build() {
+            Err(Error::Config(message)) => assert_eq!(
+                message,
+                "Azure Cloud Shell's endpoint serves only the signed-in user's tokens, and a user-assigned \
+                 identity was asked for (`from_env` reads it from AZURE_CLIENT_ID)"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -813,8 +995,8 @@ mod tests {
                 vars(&[("IDENTITY_ENDPOINT", "http://h/token"), ("IMDS_ENDPOINT", "http://h"), ("AZURE_CLIENT_ID", "c")]),
                 || false
             )),
-            "Azure Arc's agent serves only the machine's system-assigned identity, and a user-assigned one was \
-             asked for (`from_env` reads it from AZURE_CLIENT_ID)"
+            "Azure Arc's agent serves only the machine's system-assigned identity, and a user-assigned identity \
+             was asked for (`from_env` reads it from AZURE_CLIENT_ID)"
         );
         let service_fabric = vars(&[
             ("IDENTITY_ENDPOINT", "https://10.0.0.4:2377/metadata/identity/oauth2/token"),
