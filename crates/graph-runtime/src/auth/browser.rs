@@ -17,7 +17,9 @@ use http::StatusCode;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::device_code::{form, may_pass, DeviceCodeBuilder, RefreshGrant, SignIn};
-use super::token_endpoint::{form_post, redeem, tenant_endpoint, CachedToken, Reason, TokenError};
+use super::token_endpoint::{
+    form_post, redeem_with_retries, tenant_endpoint, CachedToken, Reason, TokenError,
+};
 use super::{TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::config::NationalCloud;
@@ -32,6 +34,9 @@ const MAX_REQUEST_HEAD: usize = 16 * 1024;
 /// How long one connection to the listener may take to send its request or read the answer, so
 /// that a connection that sends nothing does not hold up the redirect behind it.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// The wait before the code's redemption is tried again (unless Entra ID's `Retry-After` asks for
+/// less), once: the user is waiting.
+const REDEEM_RETRY_DELAYS: &[Duration] = &[Duration::from_secs(1)];
 
 /// Shows the user the sign-in page's URL.
 type Open = Arc<dyn Fn(&str) + Send + Sync>;
@@ -157,11 +162,13 @@ impl BrowserSignIn {
             .append_pair("redirect_uri", &redirect_uri)
             .append_pair("code_verifier", &pkce.verifier)
             .finish();
-        // Once only: a code is good for one redemption.
+        // A code is good for one redemption, but an attempt that did not reach Entra ID, or that it
+        // answered 429 or 5xx, did not spend it, and a second attempt after one that did only fails
+        // as the first did: tried once more, so that a lost connection does not cost the sign-in.
         let request = form_post(&grant.token_url, form, &grant.user_agent, grant.timeout);
-        let token = redeem(transport, grant.token_url.as_str(), request, &may_pass)
-            .await
-            .map_err(|failed| failed.error)?;
+        let token =
+            redeem_with_retries(transport, grant.token_url.as_str(), request, REDEEM_RETRY_DELAYS, &may_pass)
+                .await?;
         tracing::info!("the user signed in");
         Ok(token)
     }
@@ -514,8 +521,11 @@ mod tests {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::sync::mpsc;
 
+    use http::{HeaderMap, HeaderValue, StatusCode};
+
     use super::super::token_endpoint::script::{answer, script, Script};
     use super::*;
+    use crate::transport::HttpResponse;
 
     const AUTHORIZE: &str = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize";
     const TOKEN: &str = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
@@ -689,6 +699,37 @@ mod tests {
         assert_eq!(user.refresh_token().await.as_deref(), Some("refresh-1"));
         let described = format!("{user:?}");
         assert_eq!(described, format!("InteractiveBrowser {{ token_url: {TOKEN:?}, .. }}"));
+    }
+
+    #[tokio::test]
+    async fn a_redemption_answered_503_is_tried_again_with_the_same_code() {
+        let mut retry_at_once = HeaderMap::new();
+        retry_at_once.insert(http::header::RETRY_AFTER, HeaderValue::from_static("0"));
+        let transport = script([
+            Ok(HttpResponse::new(StatusCode::SERVICE_UNAVAILABLE, retry_at_once, Vec::new())),
+            answer(200, json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "user-1"})),
+        ]);
+        let (user, mut opened) =
+            browser(&transport, InteractiveBrowser::builder("contoso.onmicrosoft.com", "app-id"));
+        let the_browser = tokio::spawn(async move {
+            let query = query_of(&opened.recv().await.unwrap());
+            let (redirect_uri, state) = (value(&query, "redirect_uri"), value(&query, "state"));
+            visit(redirect_uri, &format!("/?code=the-code&state={state}")).await
+        });
+        assert_eq!(user.token().await.unwrap(), "user-1");
+        assert!(the_browser.await.unwrap().contains("Signed in."));
+        let requests = transport.requests.lock().unwrap();
+        let codes: Vec<String> = requests
+            .iter()
+            .map(|request| {
+                let form: Vec<(String, String)> =
+                    form_urlencoded::parse(request.body.as_deref().unwrap_or_default())
+                        .into_owned()
+                        .collect();
+                value(&form, "code").to_owned()
+            })
+            .collect();
+        assert_eq!(codes, ["the-code", "the-code"]);
     }
 
     #[tokio::test]

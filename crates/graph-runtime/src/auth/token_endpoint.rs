@@ -234,6 +234,23 @@ pub(super) async fn redeem(
     read_token(endpoint, &body, sent_at)
 }
 
+/// [`redeem`], tried again as [`with_retries`] says, for a grant that an attempt which failed in a
+/// way that may pass did not spend.
+pub(super) async fn redeem_with_retries(
+    transport: &dyn Transport,
+    endpoint: &str,
+    request: HttpRequest,
+    delays: &[Duration],
+    may_pass: &(dyn Fn(StatusCode) -> bool + Sync),
+) -> Result<CachedToken, TokenError> {
+    let sent_at = Instant::now();
+    let body = with_retries(endpoint, delays, &mut || {
+        Box::pin(answer(transport, endpoint, request.clone(), may_pass))
+    })
+    .await?;
+    read_token(endpoint, &body, sent_at).map_err(|failed| failed.error)
+}
+
 /// The token a token endpoint's answer grants, requested at `sent_at`.
 fn read_token(endpoint: &str, body: &Value, sent_at: Instant) -> Result<CachedToken, Failed> {
     let granted = Granted::read(body).map_err(|reason| Failed::new(endpoint, reason, Passing::No))?;
