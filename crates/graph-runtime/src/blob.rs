@@ -2,10 +2,12 @@
 //! keeps outside itself: Intune gives one to upload each file of an app's content
 //! (`mobileAppContentFile.azureStorageUri`), and one to download each exported report
 //! (`deviceManagementExportJob.url`). An upload goes up as a block blob, block by block (`Put
-//! Block`), then is committed by the list of its blocks (`Put Block List`); a download is one `Get
-//! Blob`. The URL's signature is the credential: the client's token never goes with these
+//! Block`), then is committed by the list of its blocks (`Put Block List`); a download comes down
+//! range by range (`Get Blob` with `x-ms-range`), each range checked to be of the version the
+//! first one was. The URL's signature is the credential: the client's token never goes with these
 //! requests, and no message shows the URL's query.
 
+use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
@@ -16,9 +18,9 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, USER_AGENT};
+use http::header::{CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_MATCH, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use tokio::io::{AsyncRead, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tracing::Instrument as _;
 
 use crate::absolute_url::AbsoluteUrl;
@@ -40,6 +42,14 @@ const MAX_BLOCKS: usize = 50_000;
 /// How many blocks are in flight at once unless [`BlobUpload::parallel`] says otherwise, as Azure's
 /// own SDKs send them.
 pub const DEFAULT_PARALLEL_BLOCKS: usize = 4;
+
+/// The size of each range a download asks for unless [`BlobDownload::range_size`] says otherwise:
+/// as many bytes as a block of an upload.
+pub const DEFAULT_RANGE_SIZE: usize = DEFAULT_BLOCK_SIZE;
+
+/// How many ranges of a download are in flight at once unless [`BlobDownload::parallel`] says
+/// otherwise.
+pub const DEFAULT_PARALLEL_RANGES: usize = 4;
 
 /// The Azure Storage REST version the requests are written for.
 const STORAGE_VERSION: &str = "2021-08-06";
@@ -112,26 +122,16 @@ impl Client {
         })
     }
 
-    /// The contents of the Azure Storage blob at `sas_url`, a URL signed with a shared access
+    /// A download of the Azure Storage blob at `sas_url`, a URL signed with a shared access
     /// signature that grants reading it: an Intune report export job's `url` once its `status` is
-    /// `completed` (a ZIP file). Like [`Client::blob_upload`], it goes through the client's
-    /// transport without its token, is sent again as the retry policy allows, and fails with
-    /// [`Error::Storage`]; the URL must be `https` (or `http` to this machine).
-    ///
-    /// ```no_run
-    /// # async fn report(client: graph_runtime::Client, url: &str) -> Result<(), graph_runtime::Error> {
-    /// let zip = client.blob_download(url).await?;
-    /// # let _ = zip;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn blob_download(&self, sas_url: &str) -> Result<Bytes, Error> {
-        let blob = Blob::new(self, sas_url)?;
-        let span = tracing::info_span!("blob_download", blob = %blob.shown);
-        let call =
-            Call { method: Method::GET, step: "Get Blob", query: None, content_type: None, body: None };
-        let response = blob.send(&call).instrument(span).await?;
-        Ok(response.body)
+    /// `completed` (a ZIP file). Then [`BlobDownload::write_to`] or [`BlobDownload::bytes`]. Fails
+    /// if the URL is not `https` (or `http` to this machine, as a local emulator's).
+    pub fn blob_download(&self, sas_url: &str) -> Result<BlobDownload, Error> {
+        Ok(BlobDownload {
+            blob: Arc::new(Blob::new(self, sas_url)?),
+            range_size: DEFAULT_RANGE_SIZE,
+            parallel: DEFAULT_PARALLEL_RANGES,
+        })
     }
 }
 
@@ -235,6 +235,188 @@ impl BlobUpload {
     }
 }
 
+/// A download of an Azure Storage blob by its SAS URL: from [`Client::blob_download`], then
+/// [`BlobDownload::write_to`] or [`BlobDownload::bytes`]. It goes through the client's transport
+/// (its proxy, its trusted roots) and within its
+/// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests), but without its
+/// token.
+///
+/// The blob comes in ranges (8 MiB unless [`BlobDownload::range_size`]), up to four in flight at
+/// once ([`BlobDownload::parallel`]), written in order as they come, so a large blob is never all
+/// in memory and no request has to carry all of it within the client's timeout. Each range is
+/// sent again as the client's [`RetryPolicy`](crate::RetryPolicy) allows when the service answers
+/// 429, 500, 503 or 504 (honouring `Retry-After`) or the connection fails, and asks for the
+/// version of the blob the first range came from (`If-Match` its `ETag`): a blob replaced during
+/// the download fails it rather than mixing two versions.
+///
+/// ```no_run
+/// # async fn report(client: graph_runtime::Client, url: &str) -> Result<(), graph_runtime::Error> {
+/// let file = tokio::fs::File::create("report.zip")
+///     .await
+///     .map_err(|e| graph_runtime::Error::Config(e.to_string()))?;
+/// let bytes = client.blob_download(url)?.write_to(file).await?;
+/// # let _ = bytes;
+/// # Ok(())
+/// # }
+/// ```
+pub struct BlobDownload {
+    blob: Arc<Blob>,
+    range_size: usize,
+    parallel: usize,
+}
+
+impl fmt::Debug for BlobDownload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlobDownload")
+            .field("blob", &self.blob.shown)
+            .field("range_size", &self.range_size)
+            .field("parallel", &self.parallel)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BlobDownload {
+    /// The size of each range asked for, at least 1 byte; 8 MiB unless set.
+    pub fn range_size(mut self, bytes: usize) -> BlobDownload {
+        self.range_size = bytes.max(1);
+        self
+    }
+
+    /// How many ranges may be in flight at once, at least one; 4 unless set. Each holds a range of
+    /// the blob in memory until the ranges before it are written. The client's
+    /// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests) still applies.
+    pub fn parallel(mut self, ranges: usize) -> BlobDownload {
+        self.parallel = ranges.max(1);
+        self
+    }
+
+    /// Writes the blob to `sink`, range by range in order, and flushes it: the number of bytes
+    /// written. Fails with [`Error::Storage`], saying which range failed and why, when Azure
+    /// Storage refuses a request or cannot be reached within the retry policy, answers with other
+    /// bytes than those asked for, the blob changes during the download, or `sink` fails; what
+    /// was written by then stays written.
+    pub async fn write_to(self, mut sink: impl AsyncWrite + Unpin + Send) -> Result<u64, Error> {
+        let BlobDownload { blob, range_size, parallel } = self;
+        let span = tracing::info_span!("blob_download", blob = %blob.shown, bytes = tracing::field::Empty);
+        async move {
+            let range_size = u64::try_from(range_size).unwrap_or(u64::MAX);
+            let first = match blob.get(Range { start: 0, end: range_size }, None).await {
+                Err(Error::Storage { status: Some(StatusCode::RANGE_NOT_SATISFIABLE), .. }) => {
+                    // An empty blob has no first byte: the whole of it, then.
+                    blob.get_whole().await?
+                }
+                first => first?,
+            };
+            let (first, total, version) = match first {
+                Got::Whole(bytes) => (bytes, None, None),
+                Got::Range { bytes, total, etag } => (bytes, Some(total), etag),
+            };
+            write(&mut sink, &first, "Get Blob").await?;
+            let mut next = u64::try_from(first.len()).unwrap_or(u64::MAX);
+            let total = total.unwrap_or(next);
+            // Dropped on an error (or when the caller gives up), which aborts the ranges in flight.
+            let mut in_flight = RangesInFlight(VecDeque::new());
+            loop {
+                while in_flight.0.len() < parallel && next < total {
+                    let range = Range { start: next, end: total.min(next.saturating_add(range_size)) };
+                    next = range.end;
+                    let (blob, version) = (Arc::clone(&blob), version.clone());
+                    let got = async move { blob.get_range(range, version).await };
+                    in_flight.0.push_back((range, tokio::spawn(got.instrument(tracing::Span::current()))));
+                }
+                // Awaited where it is, so that it is aborted too if the caller gives up meanwhile.
+                let Some((range, task)) = in_flight.0.front_mut() else { break };
+                let step = range.step();
+                let bytes = match task.await {
+                    Ok(got) => got?,
+                    Err(ended) => {
+                        let why = "the task fetching the range ended";
+                        return Err(storage_error_because(&step, None, why, Some(Box::new(ended))));
+                    }
+                };
+                in_flight.0.pop_front();
+                write(&mut sink, &bytes, &step).await?;
+            }
+            std::future::poll_fn(|cx| Pin::new(&mut sink).poll_flush(cx)).await.map_err(|source| {
+                storage_error_because(
+                    "Get Blob",
+                    None,
+                    "the content could not be written",
+                    Some(Box::new(source)),
+                )
+            })?;
+            tracing::Span::current().record("bytes", total);
+            Ok(total)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The whole blob, in memory: [`BlobDownload::write_to`] a buffer.
+    ///
+    /// ```no_run
+    /// # async fn report(client: graph_runtime::Client, url: &str) -> Result<(), graph_runtime::Error> {
+    /// let zip = client.blob_download(url)?.bytes().await?;
+    /// # let _ = zip;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn bytes(self) -> Result<Bytes, Error> {
+        let mut buffer = Vec::new();
+        self.write_to(&mut buffer).await?;
+        Ok(Bytes::from(buffer))
+    }
+}
+
+/// A download's ranges in flight, in the order their bytes are written; aborted when dropped.
+struct RangesInFlight(VecDeque<(Range, tokio::task::JoinHandle<Result<Bytes, Error>>)>);
+
+impl Drop for RangesInFlight {
+    fn drop(&mut self) {
+        for (_, task) in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// The bytes `start..end` of a blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Range {
+    start: u64,
+    end: u64,
+}
+
+impl Range {
+    /// The request's name in errors and logs: `Get Blob, bytes 8388608-16777215`.
+    fn step(self) -> String {
+        format!("Get Blob, bytes {}-{}", self.start, self.end.saturating_sub(1))
+    }
+}
+
+/// What a `Get Blob` of a range gave.
+enum Got {
+    /// The whole blob: the server answered `200` rather than a range (a blob it would not cut).
+    Whole(Bytes),
+    /// The range asked for, of a blob of `total` bytes whose version is `etag`.
+    Range { bytes: Bytes, total: u64, etag: Option<HeaderValue> },
+}
+
+/// Writes all of `bytes` to `sink`, as the bytes `step` got.
+async fn write(sink: &mut (impl AsyncWrite + Unpin), mut bytes: &[u8], step: &str) -> Result<(), Error> {
+    let failed = |source: io::Error| {
+        storage_error_because(step, None, "the content could not be written", Some(Box::new(source)))
+    };
+    while !bytes.is_empty() {
+        let written =
+            std::future::poll_fn(|cx| Pin::new(&mut *sink).poll_write(cx, bytes)).await.map_err(failed)?;
+        if written == 0 {
+            return Err(failed(io::ErrorKind::WriteZero.into()));
+        }
+        bytes = bytes.get(written..).unwrap_or_default();
+    }
+    Ok(())
+}
+
 /// A block's task's outcome, once it ended.
 fn joined(done: Option<Result<Result<(), Error>, tokio::task::JoinError>>) -> Result<(), Error> {
     match done {
@@ -269,8 +451,86 @@ impl Blob {
         content_type: Option<&'static str>,
         body: Bytes,
     ) -> Result<(), Error> {
-        let call = Call { method: Method::PUT, step, query: Some(query), content_type, body: Some(body) };
+        let mut headers = HeaderMap::new();
+        if let Some(content_type) = content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        let call = Call { method: Method::PUT, step, query: Some(query), headers, body: Some(body) };
         self.send(&call).await.map(drop)
+    }
+
+    /// The first range of a download, `range`, or the whole blob if the server sends it whole;
+    /// later ones are asked for as of `version`, the first one's `ETag`.
+    async fn get(&self, range: Range, version: Option<HeaderValue>) -> Result<Got, Error> {
+        let step = range.step();
+        let mut headers = HeaderMap::new();
+        let asked = format!("bytes={}-{}", range.start, range.end.saturating_sub(1));
+        let asked = HeaderValue::try_from(asked).map_err(|why| {
+            storage_error_because(&step, None, "no range header for it", Some(Box::new(why)))
+        })?;
+        headers.insert(HeaderName::from_static("x-ms-range"), asked);
+        if let Some(version) = version {
+            headers.insert(IF_MATCH, version);
+        }
+        let call = Call { method: Method::GET, step: &step, query: None, headers, body: None };
+        let response = self.send(&call).await.map_err(|error| match error {
+            Error::Storage { step, status: Some(StatusCode::PRECONDITION_FAILED), reason, .. } => {
+                let why = format!("the blob changed during the download ({reason})");
+                storage_error_because(&step, Some(StatusCode::PRECONDITION_FAILED), &why, None)
+            }
+            error => error,
+        })?;
+        if response.status == StatusCode::OK && range.start == 0 {
+            return Ok(Got::Whole(response.body));
+        }
+        let unexpected = |what: String| {
+            let why = format!("it answered {what} rather than the bytes asked for");
+            storage_error_because(&step, Some(response.status), &why, None)
+        };
+        let content_range = response.headers.get(CONTENT_RANGE).and_then(|value| value.to_str().ok());
+        let Some((start, end, total)) = content_range.and_then(parse_content_range) else {
+            return Err(unexpected(format!("{} with Content-Range {content_range:?}", response.status)));
+        };
+        let length = u64::try_from(response.body.len()).unwrap_or(u64::MAX);
+        if response.status != StatusCode::PARTIAL_CONTENT
+            || start != range.start
+            || end != range.end.min(total)
+            || length != end - start
+        {
+            return Err(unexpected(format!(
+                "{} with bytes {start}-{} of {total} ({length} bytes)",
+                response.status,
+                end.saturating_sub(1)
+            )));
+        }
+        let etag = response.headers.get(ETAG).cloned();
+        Ok(Got::Range { bytes: response.body, total, etag })
+    }
+
+    /// A range after the first: its bytes.
+    async fn get_range(&self, range: Range, version: Option<HeaderValue>) -> Result<Bytes, Error> {
+        match self.get(range, version).await? {
+            Got::Range { bytes, .. } => Ok(bytes),
+            // Only a first range is taken whole.
+            Got::Whole(_) => Err(storage_error_because(
+                &range.step(),
+                Some(StatusCode::OK),
+                "it answered the whole blob rather than the bytes asked for",
+                None,
+            )),
+        }
+    }
+
+    /// The whole blob, by a `Get Blob` without a range.
+    async fn get_whole(&self) -> Result<Got, Error> {
+        let call = Call {
+            method: Method::GET,
+            step: "Get Blob",
+            query: None,
+            headers: HeaderMap::new(),
+            body: None,
+        };
+        Ok(Got::Whole(self.send(&call).await?.body))
     }
 
     /// One request to the blob's URL, with `query` added if given: its success response. Sent again
@@ -334,7 +594,7 @@ impl Blob {
 
     /// The request making `call` to `url`.
     fn request(&self, url: &AbsoluteUrl, call: &Call<'_>) -> Result<HttpRequest, Error> {
-        let Call { method, step, query, content_type, body } = call;
+        let Call { method, step, query, headers: call_headers, body } = call;
         let url = match (url.query().unwrap_or_default(), *query) {
             (_, None) => url.clone(),
             (signed, Some(query)) => {
@@ -347,9 +607,7 @@ impl Blob {
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, self.client.user_agent().clone());
         headers.insert(HeaderName::from_static("x-ms-version"), HeaderValue::from_static(STORAGE_VERSION));
-        if let Some(content_type) = content_type {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        }
+        headers.extend(call_headers.clone());
         let (method, body, timeout) = (method.clone(), body.clone(), self.client.timeout());
         Ok(HttpRequest { method, url: url.into_uri(), headers, body, timeout })
     }
@@ -388,7 +646,8 @@ struct Call<'a> {
     step: &'a str,
     /// Added to the signed URL's query (`comp=block&blockid=…`).
     query: Option<&'a str>,
-    content_type: Option<&'static str>,
+    /// Beside those every request carries (`Content-Type`, `x-ms-range`, `If-Match`).
+    headers: HeaderMap,
     body: Option<Bytes>,
 }
 
@@ -430,6 +689,16 @@ fn storage_error_because(
     source: Option<Box<dyn StdError + Send + Sync>>,
 ) -> Error {
     Error::Storage { step: step.to_owned(), status, reason: reason.to_owned(), source }
+}
+
+/// The bytes a `Content-Range` header says a response holds, `bytes <first>-<last>/<total>`: its
+/// start, its end (past the last) and the blob's size.
+fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
+    let (range, total) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (first, last) = range.split_once('-')?;
+    let (first, last, total): (u64, u64, u64) =
+        (first.parse().ok()?, last.parse().ok()?, total.parse().ok()?);
+    (first <= last && last < total).then_some((first, last + 1, total))
 }
 
 /// Reads up to `size` bytes: fewer only at the end of the content, none once it is over.

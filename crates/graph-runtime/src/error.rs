@@ -94,14 +94,15 @@ pub enum Error {
         /// The `$batch` request's own error.
         source: Option<Arc<Error>>,
     },
-    /// A request to Azure Storage by a signed URL ([`crate::BlobUpload`], [`crate::Client::blob_download`])
+    /// A request to Azure Storage by a signed URL ([`crate::BlobUpload`], [`crate::BlobDownload`])
     /// failed: Azure Storage refused it (its status and error code, as `x-ms-error-code` gives it) or
-    /// could not be reached within the retry policy, an upload's content could not be read, or
-    /// renewing its URL failed. An upload's blocks sent before it stay uncommitted, and Azure
-    /// Storage discards them within a week.
+    /// could not be reached within the retry policy, an upload's content could not be read or
+    /// renewing its URL failed, a download's blob changed or its bytes could not be written. An
+    /// upload's blocks sent before it stay uncommitted, and Azure Storage discards them within a
+    /// week; a download's bytes written before it stay written.
     Storage {
         /// The request that failed, as Azure Storage names its operations: `Put Block 3` (the third
-        /// block), `Put Block List`, `Get Blob`.
+        /// block), `Put Block List`, `Get Blob, bytes 0-8388607`, `Get Blob`.
         step: String,
         /// Azure Storage's status, when it answered.
         status: Option<StatusCode>,

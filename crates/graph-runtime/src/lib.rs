@@ -61,7 +61,10 @@ pub use auth::{
 #[cfg(feature = "interactive")]
 pub use auth::{InteractiveBrowser, InteractiveBrowserBuilder};
 pub use batch::{Answers, Batch, Ticket, TicketId, MAX_BATCH_REQUESTS};
-pub use blob::{BlobUpload, DEFAULT_BLOCK_SIZE, DEFAULT_PARALLEL_BLOCKS};
+pub use blob::{
+    BlobDownload, BlobUpload, DEFAULT_BLOCK_SIZE, DEFAULT_PARALLEL_BLOCKS, DEFAULT_PARALLEL_RANGES,
+    DEFAULT_RANGE_SIZE,
+};
 pub use bytes::Bytes;
 pub use call::{options, Accept, Expect, Json, JsonOrNoContent, NoContent, Paged, Raw, Request};
 pub use client::{Client, ClientBuilder, Method, Operation, GLOBAL_BASE_URL};

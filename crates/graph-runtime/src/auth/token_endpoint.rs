@@ -236,6 +236,7 @@ pub(super) async fn redeem(
 
 /// [`redeem`], tried again as [`with_retries`] says, for a grant that an attempt which failed in a
 /// way that may pass did not spend.
+#[cfg(feature = "interactive")]
 pub(super) async fn redeem_with_retries(
     transport: &dyn Transport,
     endpoint: &str,

@@ -1,12 +1,12 @@
 //! Azure Storage blobs by a SAS URL (`Client::blob_upload`, `Client::blob_download`): an upload's
-//! blocks then its block list, a download, the signature kept as the only credential, retries, a
-//! renewed URL, and errors that name the request.
+//! blocks then its block list, a download's ranges, the signature kept as the only credential,
+//! retries, a renewed URL, a blob replaced mid-download, and errors that name the request.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use graph_runtime::Error;
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
@@ -372,10 +372,108 @@ async fn a_storage_service_that_cannot_be_reached_is_tried_as_the_retry_policy_a
     assert!(!error.to_string().contains("secret-sig"), "{error}");
 }
 
+/// A blob served as Azure Storage serves it: the range `x-ms-range` asks for, answered `206` with
+/// its `Content-Range` and the blob's `ETag`, or `412` when `If-Match` names another version.
+struct RangedBlob {
+    content: Vec<u8>,
+    etag: &'static str,
+}
+
+impl wiremock::Respond for RangedBlob {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        if header(request, "if-match").is_some_and(|version| version != self.etag) {
+            return ResponseTemplate::new(412).insert_header("x-ms-error-code", "ConditionNotMet");
+        }
+        let size = self.content.len();
+        let Some(asked) = header(request, "x-ms-range") else {
+            return ResponseTemplate::new(200)
+                .insert_header("etag", self.etag)
+                .set_body_bytes(self.content.clone());
+        };
+        let (first, last) = asked.strip_prefix("bytes=").and_then(|range| range.split_once('-')).unwrap();
+        let (first, last): (usize, usize) = (first.parse().unwrap(), last.parse().unwrap());
+        if first >= size {
+            return ResponseTemplate::new(416).insert_header("x-ms-error-code", "InvalidRange");
+        }
+        let last = last.min(size - 1);
+        ResponseTemplate::new(206)
+            .insert_header("etag", self.etag)
+            .insert_header("content-range", format!("bytes {first}-{last}/{size}").as_str())
+            .set_body_bytes(self.content[first..=last].to_vec())
+    }
+}
+
+/// The `x-ms-range` of each request the server received, after checking what each carries.
+async fn ranges_asked(server: &MockServer) -> Vec<(Option<String>, Option<String>)> {
+    let requests = server.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .map(|request| {
+            assert_eq!(request.method.as_str(), "GET");
+            assert_eq!(request.url.query(), Some("sv=2021-08-06&sr=b&sp=rw&sig=read"), "the URL as signed");
+            assert_eq!(header(request, "authorization"), None, "the signature is the only credential");
+            assert_eq!(header(request, "x-ms-version"), Some("2021-08-06"));
+            (header(request, "x-ms-range").map(str::to_owned), header(request, "if-match").map(str::to_owned))
+        })
+        .collect()
+}
+
 #[tokio::test]
-async fn a_download_gets_the_blob_without_the_token_and_tries_again_when_busy() {
+async fn a_download_comes_range_by_range_in_order_each_of_the_first_ranges_version() {
+    let server = MockServer::start().await;
+    let content: Vec<u8> = (0u8..10).collect();
+    Mock::given(method("GET"))
+        .and(path(BLOB))
+        .respond_with(RangedBlob { content: content.clone(), etag: "\"0x8DA1\"" })
+        .mount(&server)
+        .await;
+
+    let download = client(&server.uri()).blob_download(&sas_url(&server, "read")).unwrap().range_size(4);
+    assert!(!format!("{download:?}").contains("sig="), "{download:?}");
+    let mut written = Vec::new();
+    assert_eq!(download.parallel(2).write_to(&mut written).await.unwrap(), 10);
+    assert_eq!(written, content);
+
+    let mut asked = ranges_asked(&server).await;
+    assert_eq!(asked.remove(0), (Some("bytes=0-3".to_owned()), None), "the first range, of any version");
+    asked.sort();
+    let version = Some("\"0x8DA1\"".to_owned());
+    assert_eq!(
+        asked,
+        [(Some("bytes=4-7".to_owned()), version.clone()), (Some("bytes=8-9".to_owned()), version)]
+    );
+}
+
+#[tokio::test]
+async fn an_empty_blob_and_one_sent_whole_are_downloaded_as_they_come() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
+        .and(path(BLOB))
+        .respond_with(RangedBlob { content: Vec::new(), etag: "\"0x8DA2\"" })
+        .mount(&server)
+        .await;
+    let empty =
+        client(&server.uri()).blob_download(&sas_url(&server, "read")).unwrap().bytes().await.unwrap();
+    assert!(empty.is_empty());
+    // An empty blob has no byte 0 (416): it is asked for without a range.
+    assert_eq!(ranges_asked(&server).await, [(Some("bytes=0-8388607".to_owned()), None), (None, None)]);
+
+    // A server that does not cut blobs (an emulator, a proxy) answers the first request whole.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PK\x03\x04report".to_vec()))
+        .mount(&server)
+        .await;
+    let download = client(&server.uri()).blob_download(&sas_url(&server, "read")).unwrap().range_size(4);
+    assert_eq!(&download.bytes().await.unwrap()[..], b"PK\x03\x04report");
+    assert_eq!(ranges_asked(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_range_is_tried_again_when_busy_and_a_blob_replaced_meanwhile_fails_the_download() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header_exists("if-match"))
         .respond_with(ResponseTemplate::new(503))
         .up_to_n_times(1)
         .with_priority(1)
@@ -383,19 +481,62 @@ async fn a_download_gets_the_blob_without_the_token_and_tries_again_when_busy() 
         .await;
     Mock::given(method("GET"))
         .and(path(BLOB))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PK\x03\x04report".to_vec()))
+        .respond_with(RangedBlob { content: b"PK\x03\x04report".to_vec(), etag: "\"v1\"" })
         .with_priority(2)
         .mount(&server)
         .await;
-
-    let zip = client(&server.uri()).blob_download(&sas_url(&server, "read")).await.unwrap();
+    let zip = client(&server.uri())
+        .blob_download(&sas_url(&server, "read"))
+        .unwrap()
+        .range_size(8)
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(&zip[..], b"PK\x03\x04report");
-    let requests = server.received_requests().await.unwrap_or_default();
-    assert_eq!(requests.len(), 2, "the busy answer, then the blob");
-    for request in &requests {
-        assert_eq!(request.url.query(), Some("sv=2021-08-06&sr=b&sp=rw&sig=read"), "the URL as signed");
-        assert_eq!(header(request, "authorization"), None);
-    }
+    assert_eq!(ranges_asked(&server).await.len(), 3, "the first range, the busy answer, the second range");
+
+    // The blob is replaced after its first range: the next one is of another version.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header_exists("if-match"))
+        .respond_with(RangedBlob { content: b"PK\x03\x04replaced".to_vec(), etag: "\"v2\"" })
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(RangedBlob { content: b"PK\x03\x04report".to_vec(), etag: "\"v1\"" })
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let mut written = Vec::new();
+    let download = client(&server.uri()).blob_download(&sas_url(&server, "read")).unwrap().range_size(8);
+    let error = download.write_to(&mut written).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Azure Storage, Get Blob, bytes 8-9: the blob changed during the download (answered 412 Precondition \
+         Failed: ConditionNotMet)"
+    );
+    assert_eq!(written, b"PK\x03\x04repo", "the first range stays written");
+}
+
+#[tokio::test]
+async fn a_range_other_than_the_one_asked_for_fails_the_download() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(206)
+                .insert_header("content-range", "bytes 0-1/10")
+                .set_body_bytes(b"PK".to_vec()),
+        )
+        .mount(&server)
+        .await;
+    let download = client(&server.uri()).blob_download(&sas_url(&server, "read")).unwrap().range_size(4);
+    let error = download.bytes().await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Azure Storage, Get Blob, bytes 0-3: it answered 206 Partial Content with bytes 0-1 of 10 (2 bytes) \
+         rather than the bytes asked for"
+    );
 }
 
 #[tokio::test]
@@ -405,7 +546,58 @@ async fn a_missing_blob_is_a_storage_error_naming_get_blob() {
         .respond_with(ResponseTemplate::new(404).insert_header("x-ms-error-code", "BlobNotFound"))
         .mount(&server)
         .await;
-    let error = client(&server.uri()).blob_download(&sas_url(&server, "secret-sig")).await.unwrap_err();
-    assert_eq!(error.to_string(), "Azure Storage, Get Blob: answered 404 Not Found: BlobNotFound");
-    assert!(matches!(error, Error::Storage { ref step, .. } if step == "Get Blob"));
+    let download = client(&server.uri()).blob_download(&sas_url(&server, "secret-sig")).unwrap();
+    let error = download.bytes().await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Azure Storage, Get Blob, bytes 0-8388607: answered 404 Not Found: BlobNotFound"
+    );
+    assert!(matches!(error, Error::Storage { ref step, .. } if step == "Get Blob, bytes 0-8388607"));
+}
+
+/// A file that cannot be written: the disk is full.
+struct FullDisk;
+
+impl tokio::io::AsyncWrite for FullDisk {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Err(std::io::Error::from(std::io::ErrorKind::StorageFull)))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_download_that_cannot_be_written_fails_saying_so() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(RangedBlob { content: b"PK\x03\x04report".to_vec(), etag: "\"v1\"" })
+        .mount(&server)
+        .await;
+    let download = client(&server.uri()).blob_download(&sas_url(&server, "read")).unwrap();
+    let error = download.write_to(FullDisk).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Azure Storage, Get Blob: the content could not be written: no storage space"
+    );
+    let Error::Storage { source: Some(source), .. } = &error else { panic!("{error:?}") };
+    assert_eq!(
+        source.downcast_ref::<std::io::Error>().map(std::io::Error::kind),
+        Some(std::io::ErrorKind::StorageFull)
+    );
 }
