@@ -47,6 +47,10 @@ const AUTHORITY_HOST_VAR: &str = "AZURE_AUTHORITY_HOST";
 /// that says which repository and workflow it runs for.
 const GITHUB_OIDC_URL_VAR: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
 const GITHUB_OIDC_TOKEN_VAR: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
+/// Where an Azure Pipelines job asks for an OIDC token for one of its service connections.
+const AZURE_PIPELINES_OIDC_URL_VAR: &str = "SYSTEM_OIDCREQUESTURI";
+/// The version of Azure DevOps' OIDC token API asked for.
+const AZURE_PIPELINES_OIDC_API_VERSION: &str = "7.1";
 /// The audience Entra ID's federated identity credentials expect of an external token.
 const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
 
@@ -57,7 +61,8 @@ const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// ([`ClientCredentials::builder`]) or a token another identity provider issued, which the app
 /// registration trusts by a federated identity credential: read from a file
 /// ([`ClientCredentials::federated`]; this is Azure Kubernetes Service's workload identity) or
-/// given by the application ([`ClientCredentials::assertion`]; GitHub Actions' OIDC token, say).
+/// given by the application ([`ClientCredentials::assertion`]), or a CI job's OIDC token
+/// ([`ClientCredentials::github_actions`], [`ClientCredentials::azure_pipelines`]).
 /// Under the `certificate` feature, it can be one of the app's certificates
 /// (`ClientCredentials::certificate`).
 ///
@@ -109,62 +114,107 @@ enum Credential {
     Certificate(Arc<super::Certificate>),
     /// The application's callback, asked for a new assertion for each token request.
     Assertion(Assertion),
-    /// GitHub Actions' OIDC token for the job, asked for anew for each token request.
-    GitHubActions(GitHubOidc),
+    /// A CI job's OIDC token, asked of the CI service anew for each token request.
+    CiJob(CiJobOidc),
 }
 
-/// A GitHub Actions job's request for its OIDC token, with Entra ID's audience.
-struct GitHubOidc {
+/// A CI job's request for an OIDC token that says what it runs for (a repository's workflow, a
+/// pipeline's service connection), which the app registration trusts.
+struct CiJobOidc {
+    service: CiService,
     url: AbsoluteUrl,
-    /// `Bearer` and the job's request token, marked sensitive.
+    /// `Bearer` and the job's own token, marked sensitive.
     authorization: HeaderValue,
 }
 
-impl GitHubOidc {
-    /// The job's request from its two variables' values.
-    fn new(url: &str, token: &str) -> Result<GitHubOidc, Error> {
-        let refused = |why: String| Error::Config(format!("GitHub Actions' OIDC token request: {why}"));
-        let parsed = AbsoluteUrl::parse(url)
-            .map_err(|why| refused(format!("{GITHUB_OIDC_URL_VAR} is not a URL: {why}")))?;
-        let mut query = form_urlencoded::Serializer::new(parsed.query().unwrap_or_default().to_owned());
-        query.append_pair("audience", FEDERATION_AUDIENCE);
+/// The CI services whose jobs' OIDC tokens are asked for.
+#[derive(Debug, Clone, Copy)]
+enum CiService {
+    /// A `GET` of `ACTIONS_ID_TOKEN_REQUEST_URL` with Entra ID's audience, answered `{"value": ..}`.
+    GitHubActions,
+    /// A `POST` of `SYSTEM_OIDCREQUESTURI` naming a service connection, answered `{"oidcToken": ..}`.
+    AzurePipelines,
+}
+
+impl CiService {
+    /// Its name in errors and `Debug`.
+    fn name(self) -> &'static str {
+        match self {
+            CiService::GitHubActions => "GitHub Actions",
+            CiService::AzurePipelines => "Azure Pipelines",
+        }
+    }
+}
+
+impl CiJobOidc {
+    /// The job's request: `url` (the value of `url_var`) with `query` added, sent with `token`.
+    fn new(
+        service: CiService,
+        (url_var, url): (&str, &str),
+        query: &[(&str, &str)],
+        (token_name, token): (&str, &str),
+    ) -> Result<CiJobOidc, Error> {
+        let refused = |why: String| Error::Config(format!("{}' OIDC token request: {why}", service.name()));
+        let parsed = AbsoluteUrl::parse(url.trim())
+            .map_err(|why| refused(format!("{url_var} is not a URL: {why}")))?;
+        let mut serializer = form_urlencoded::Serializer::new(parsed.query().unwrap_or_default().to_owned());
+        serializer.extend_pairs(query);
         let url = parsed
-            .with_path_and_query(parsed.path(), Some(&query.finish()))
-            .map_err(|why| refused(format!("no URL from {GITHUB_OIDC_URL_VAR}: {why}")))?;
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-            .map_err(|_| refused(format!("{GITHUB_OIDC_TOKEN_VAR} is not a header value")))?;
+            .with_path_and_query(parsed.path(), Some(&serializer.finish()))
+            .map_err(|why| refused(format!("no URL from {url_var}: {why}")))?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(refused(format!("{token_name} is empty")));
+        }
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| refused(format!("{token_name} is not a header value")))?;
         authorization.set_sensitive(true);
-        Ok(GitHubOidc { url, authorization })
+        Ok(CiJobOidc { service, url, authorization })
     }
 
-    /// The job's OIDC token, asked of GitHub now.
+    /// The job's OIDC token, asked of the CI service now.
     async fn token(
         &self,
         transport: &dyn Transport,
         user_agent: &HeaderValue,
         timeout: Duration,
     ) -> Result<String, Reason> {
-        let failed = |why: String| Reason::Assertion(format!("GitHub Actions' OIDC token {why}").into());
+        let service = self.service.name();
+        let failed = |why: String| Reason::Assertion(format!("{service}' OIDC token {why}").into());
         let mut headers = http::HeaderMap::new();
         headers.insert(http::header::AUTHORIZATION, self.authorization.clone());
         headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(http::header::USER_AGENT, user_agent.clone());
+        let (method, body, field) = match self.service {
+            CiService::GitHubActions => (http::Method::GET, None, "value"),
+            CiService::AzurePipelines => {
+                headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                (http::Method::POST, Some(bytes::Bytes::new()), "oidcToken")
+            }
+        };
         let request = crate::transport::HttpRequest {
-            method: http::Method::GET,
+            method,
             url: self.url.clone().into_uri(),
             headers,
-            body: None,
+            body,
             timeout,
         };
         let response =
             transport.send(request).await.map_err(|error| failed(format!("request failed: {error}")))?;
         if !response.status.is_success() {
-            return Err(failed(format!("request was answered {}", response.status)));
+            let hint = match (self.service, response.status.as_u16()) {
+                (CiService::AzurePipelines, 401 | 403) => {
+                    " (the job's System.AccessToken refused, or the service connection is not this \
+                     pipeline's to use)"
+                }
+                _ => "",
+            };
+            return Err(failed(format!("request was answered {}{hint}", response.status)));
         }
         let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
-        match body.get("value").and_then(serde_json::Value::as_str).map(str::trim) {
+        match body.get(field).and_then(serde_json::Value::as_str).map(str::trim) {
             Some(token) if !token.is_empty() => Ok(token.to_owned()),
-            _ => Err(failed("request's answer has no `value`".to_owned())),
+            _ => Err(failed(format!("request's answer has no `{field}`"))),
         }
     }
 }
@@ -199,8 +249,12 @@ impl Credential {
             Credential::Assertion(_) => {
                 debug.field("client_assertion", &"the application's");
             }
-            Credential::GitHubActions(oidc) => {
-                debug.field("github_actions_oidc", &oidc.url.without_query());
+            Credential::CiJob(oidc) => {
+                let field = match oidc.service {
+                    CiService::GitHubActions => "github_actions_oidc",
+                    CiService::AzurePipelines => "azure_pipelines_oidc",
+                };
+                debug.field(field, &oidc.url.without_query());
             }
         }
     }
@@ -290,10 +344,82 @@ impl ClientCredentials {
         Ok(ClientCredentialsBuilder::new(tenant.into(), client_id.into(), credential))
     }
 
+    /// A builder for an app registration that trusts an Azure Pipelines service connection (one of
+    /// the workload identity federation kind), for a job of a pipeline allowed to use it: each token
+    /// request sends an OIDC token for the connection, asked of Azure DevOps then at the job's
+    /// `SYSTEM_OIDCREQUESTURI`, as the client assertion. `tenant` and `client_id` are the
+    /// connection's (the `AzureCLI@2` task gives them as `AZURESUBSCRIPTION_TENANT_ID` and
+    /// `AZURESUBSCRIPTION_CLIENT_ID`), `service_connection_id` its id
+    /// (`AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`), and `system_access_token` the job's
+    /// `System.AccessToken`, which a pipeline passes to a step only by mapping it:
+    /// `env: { SYSTEM_ACCESSTOKEN: $(System.AccessToken) }`. Fails outside an Azure Pipelines job
+    /// (`SYSTEM_OIDCREQUESTURI` unset), saying so.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), graph_runtime::Error> {
+    /// use graph_runtime::ClientCredentials;
+    ///
+    /// let var = |name: &str| std::env::var(name).map_err(|e| graph_runtime::Error::Config(format!("{name}: {e}")));
+    /// let credentials = ClientCredentials::azure_pipelines(
+    ///     var("AZURESUBSCRIPTION_TENANT_ID")?,
+    ///     var("AZURESUBSCRIPTION_CLIENT_ID")?,
+    ///     &var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")?,
+    ///     &var("SYSTEM_ACCESSTOKEN")?,
+    /// )?
+    /// .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn azure_pipelines(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        service_connection_id: &str,
+        system_access_token: &str,
+    ) -> Result<ClientCredentialsBuilder, Error> {
+        let var = |name: &str| std::env::var(name).ok();
+        let credential =
+            ClientCredentials::azure_pipelines_from_vars(&var, service_connection_id, system_access_token)?;
+        Ok(ClientCredentialsBuilder::new(tenant.into(), client_id.into(), credential))
+    }
+
+    fn azure_pipelines_from_vars(
+        var: &impl Fn(&str) -> Option<String>,
+        service_connection_id: &str,
+        system_access_token: &str,
+    ) -> Result<Credential, Error> {
+        let Some(url) = var(AZURE_PIPELINES_OIDC_URL_VAR) else {
+            return Err(Error::Config(format!(
+                "Azure Pipelines' OIDC token: {AZURE_PIPELINES_OIDC_URL_VAR} is unset (not in an Azure \
+                 Pipelines job)"
+            )));
+        };
+        let service_connection_id = service_connection_id.trim();
+        if service_connection_id.is_empty() {
+            return Err(Error::Config(
+                "Azure Pipelines' OIDC token: the service connection id is empty".to_owned(),
+            ));
+        }
+        let oidc = CiJobOidc::new(
+            CiService::AzurePipelines,
+            (AZURE_PIPELINES_OIDC_URL_VAR, &url),
+            &[
+                ("api-version", AZURE_PIPELINES_OIDC_API_VERSION),
+                ("serviceConnectionId", service_connection_id),
+            ],
+            ("the system access token", system_access_token),
+        )?;
+        Ok(Credential::CiJob(oidc))
+    }
+
     /// The GitHub Actions job's OIDC token request, when its two variables are set.
     fn github_actions_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Credential>, Error> {
         match (var(GITHUB_OIDC_URL_VAR), var(GITHUB_OIDC_TOKEN_VAR)) {
-            (Some(url), Some(token)) => Ok(Some(Credential::GitHubActions(GitHubOidc::new(&url, &token)?))),
+            (Some(url), Some(token)) => Ok(Some(Credential::CiJob(CiJobOidc::new(
+                CiService::GitHubActions,
+                (GITHUB_OIDC_URL_VAR, &url),
+                &[("audience", FEDERATION_AUDIENCE)],
+                (GITHUB_OIDC_TOKEN_VAR, &token),
+            )?))),
             _ => Ok(None),
         }
     }
@@ -475,7 +601,7 @@ impl TokenSource for Grant {
                         .assertion(&self.client_id, self.token_url.as_str(), std::time::SystemTime::now())
                         .map_err(|_| Reason::Signing)?,
                 ),
-                Credential::GitHubActions(oidc) => {
+                Credential::CiJob(oidc) => {
                     Proof::Assertion(oidc.token(transport, &self.user_agent, self.timeout).await?)
                 }
                 Credential::Assertion(assertion) => {
@@ -1100,6 +1226,82 @@ mod tests {
         let shown = |extra| format!("{:?}", ClientCredentials::from_vars(github_job(extra)).unwrap());
         assert!(shown(&[("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token")]).contains("federated_token_file"));
         assert!(!shown(&[("AZURE_CLIENT_SECRET", "s")]).contains("github_actions_oidc"));
+    }
+
+    /// An Azure Pipelines job's `SYSTEM_OIDCREQUESTURI`.
+    const ADO_OIDC: &str =
+        "https://dev.azure.com/contoso/0f1e/_apis/distributedtask/hubs/build/plans/5a2b/jobs/7c3d/oidctoken";
+
+    fn azure_pipelines_job(name: &str) -> Option<String> {
+        (name == "SYSTEM_OIDCREQUESTURI").then(|| ADO_OIDC.to_owned())
+    }
+
+    #[tokio::test]
+    async fn an_azure_pipelines_job_sends_an_oidc_token_for_its_service_connection() {
+        let transport =
+            script([answer(200, json!({"oidcToken": "eyJ.ado-1.sig"})), granted("tok-1", json!(3599))]);
+        let credential = ClientCredentials::azure_pipelines_from_vars(
+            &azure_pipelines_job,
+            " 9e8d-connection ",
+            "ado-job-token",
+        )
+        .unwrap();
+        let credentials =
+            ClientCredentialsBuilder::new("contoso".to_owned(), "app-id".to_owned(), credential)
+                .transport(Arc::clone(&transport))
+                .build()
+                .unwrap();
+        assert_eq!(token(&credentials).await.unwrap(), "tok-1");
+
+        let requests = transport.requests.lock().unwrap();
+        let [ask, grant] = requests.as_slice() else { panic!("{} requests", requests.len()) };
+        assert_eq!(ask.method, Method::POST);
+        assert_eq!(
+            ask.url.to_string(),
+            format!("{ADO_OIDC}?api-version=7.1&serviceConnectionId=9e8d-connection")
+        );
+        assert_eq!(ask.headers["authorization"], "Bearer ado-job-token");
+        assert!(ask.headers["authorization"].is_sensitive());
+        assert_eq!(ask.headers["content-type"], "application/json");
+        assert_eq!(ask.body.as_deref(), Some(&b""[..]));
+        let form = form_of(grant);
+        let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+        assert_eq!(field("client_assertion"), Some("eyJ.ado-1.sig"));
+        assert_eq!(field("client_id"), Some("app-id"));
+        let shown = format!("{credentials:?}");
+        assert!(shown.contains("azure_pipelines_oidc") && !shown.contains("ado-job-token"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn azure_pipelines_refusals_say_what_to_check() {
+        let refused = |outcome: Result<Credential, Error>| match outcome {
+            Err(Error::Config(message)) => message,
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("accepted"),
+        };
+        assert_eq!(
+            refused(ClientCredentials::azure_pipelines_from_vars(&|_: &str| None, "c", "t")),
+            "Azure Pipelines' OIDC token: SYSTEM_OIDCREQUESTURI is unset (not in an Azure Pipelines job)"
+        );
+        assert_eq!(
+            refused(ClientCredentials::azure_pipelines_from_vars(&azure_pipelines_job, "c", " ")),
+            "Azure Pipelines' OIDC token request: the system access token is empty"
+        );
+
+        let transport = script([answer(401, json!({"message": "TF400813"}))]);
+        let credential =
+            ClientCredentials::azure_pipelines_from_vars(&azure_pipelines_job, "c", "t").unwrap();
+        let credentials =
+            ClientCredentialsBuilder::new("contoso".to_owned(), "app-id".to_owned(), credential)
+                .transport(Arc::clone(&transport))
+                .build()
+                .unwrap();
+        assert_eq!(
+            credentials.current().await.unwrap_err().to_string(),
+            "no token request to https://login.microsoftonline.com/contoso/oauth2/v2.0/token: no client assertion: \
+             Azure Pipelines' OIDC token request was answered 401 Unauthorized (the job's System.AccessToken \
+             refused, or the service connection is not this pipeline's to use)"
+        );
     }
 
     #[tokio::test]
