@@ -27,6 +27,7 @@
 //! - `rustls` (default): TLS by rustls, trusting Mozilla's root certificates.
 //! - `native-tls`: the platform's TLS and trust store instead (OpenSSL on Linux); build with `default-features = false`.
 //! - `http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).
+//! - `gzip`: ask Graph for gzip-compressed answers, and decompress them (a large list's pages travel in a fraction of their size).
 //! - `socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well as HTTP ones.
 //! - `certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves itself with a certificate rather than a secret.
 //! - `pkcs12`: `certificate`, with the certificate read from a PKCS #12 (`.pfx`) file or from PEM whose key is encrypted (`graph_runtime::Certificate::from_pkcs12`).

@@ -24,10 +24,10 @@ pub const CFG_MARKER: &str = "__graph_emit_cfg";
 /// The feature that enables every area (and the types no operation reaches).
 pub const FULL: &str = "full";
 
-/// The runtime's features every generated crate passes on: HTTP/2, SOCKS proxies, the two TLS
-/// stacks, certificate credentials, and a user's sign-in in a browser.
-const RUNTIME_FEATURES: [&str; 7] =
-    ["http2", "socks", "rustls", "native-tls", "certificate", "pkcs12", "interactive"];
+/// The runtime's features every generated crate passes on: HTTP/2, gzip-compressed answers, SOCKS
+/// proxies, the two TLS stacks, certificate credentials, and a user's sign-in in a browser.
+const RUNTIME_FEATURES: [&str; 8] =
+    ["http2", "gzip", "socks", "rustls", "native-tls", "certificate", "pkcs12", "interactive"];
 
 /// The TLS stack a crate built with default features uses.
 const DEFAULT_TLS: &str = "rustls";
@@ -148,6 +148,9 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
          `default-features = false`."
             .to_owned(),
         "`http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).".to_owned(),
+        "`gzip`: ask Graph for gzip-compressed answers, and decompress them (a large list's pages travel \
+         in a fraction of their size)."
+            .to_owned(),
         "`socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well as HTTP ones."
             .to_owned(),
         "`certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves itself \
@@ -269,12 +272,14 @@ mod tests {
         assert_eq!(page_area("intune-HTTP2-x-get.md"), None);
         assert_eq!(page_area("intune-rustls-x-get.md"), None);
         assert_eq!(page_area("intune-socks-x-get.md"), None);
+        assert_eq!(page_area("intune-gzip-x-get.md"), None);
         assert_eq!(page_area("intune-certificate-x-get.md"), None);
         assert_eq!(page_area("intune-interactive-x-get.md"), None);
     }
 
     /// What every crate's `[features]` table starts with.
     const RUNTIME: &str = "\n[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
+                           gzip = [\"graph-runtime/gzip\"]\n\
                            socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\n\
                            native-tls = [\"graph-runtime/native-tls\"]\n\
                            certificate = [\"graph-runtime/certificate\"]\n\

@@ -128,6 +128,7 @@ fn cfg_above(text: &str, needle: &str) -> String {
 fn cargo_features_list_each_area_under_full_and_enable_only_the_tls_stack_by_default() {
     let cargo = file(&emit(), "Cargo.toml");
     let features = "[features]\ndefault = [\"rustls\"]\nhttp2 = [\"graph-runtime/http2\"]\n\
+                    gzip = [\"graph-runtime/gzip\"]\n\
                     socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\nnative-tls = [\"graph-runtime/native-tls\"]\n\
                     certificate = [\"graph-runtime/certificate\"]\npkcs12 = [\"graph-runtime/pkcs12\"]\ninteractive = [\"graph-runtime/interactive\"]\n\
                     full = [\"alpha\", \"beta\"]\nalpha = []\nbeta = []\n";
@@ -142,6 +143,8 @@ fn the_crate_docs_list_each_feature_with_what_it_enables() {
                     //! - `native-tls`: the platform's TLS and trust store instead (OpenSSL on Linux); build with \
                     `default-features = false`.\n\
                     //! - `http2`: negotiate HTTP/2 (HTTP/1.1 otherwise).\n\
+                    //! - `gzip`: ask Graph for gzip-compressed answers, and decompress them (a large list's \
+                    pages travel in a fraction of their size).\n\
                     //! - `socks`: SOCKS proxies (`socks5h://`, `socks5://`, `socks4a://`, `socks4://`) as well \
                     as HTTP ones.\n\
                     //! - `certificate`: `graph_runtime::ClientCredentials::certificate`, an app that proves \

@@ -418,11 +418,10 @@ impl Client {
                 None => None,
             };
             tracing::debug!(attempt = attempts, "sending");
-            let response = transport.send(request).await.map_err(|source| Error::Transport {
-                operation,
-                attempts,
-                source,
-            })?;
+            let response = transport.send(request).await;
+            #[cfg(feature = "gzip")]
+            let response = response.and_then(crate::gzip::decompressed);
+            let response = response.map_err(|source| Error::Transport { operation, attempts, source })?;
             drop(place);
             span.record("status", response.status.as_u16());
             if let Some(request_id) = response.headers.get("request-id").and_then(|value| value.to_str().ok())

@@ -44,6 +44,8 @@ mod call;
 mod client;
 pub mod config;
 mod error;
+#[cfg(feature = "gzip")]
+mod gzip;
 pub mod odata;
 pub mod paging;
 mod path;

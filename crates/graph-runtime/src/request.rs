@@ -112,6 +112,8 @@ pub(crate) fn build(
         headers.append(name, value.clone());
     }
     headers.insert(USER_AGENT, config.user_agent.clone());
+    #[cfg(feature = "gzip")]
+    headers.entry(http::header::ACCEPT_ENCODING).or_insert(crate::gzip::ACCEPTED);
     match accept {
         Accept::Json => {
             headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
