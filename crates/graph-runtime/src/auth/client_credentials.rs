@@ -1236,21 +1236,25 @@ mod tests {
         (name == "SYSTEM_OIDCREQUESTURI").then(|| ADO_OIDC.to_owned())
     }
 
+    /// The credentials of an Azure Pipelines job for `connection`, with `system_access_token`.
+    fn pipeline(transport: &Arc<Script>, connection: &str, system_access_token: &str) -> ClientCredentials {
+        let credential = ClientCredentials::azure_pipelines_from_vars(
+            &azure_pipelines_job,
+            connection,
+            system_access_token,
+        )
+        .unwrap();
+        ClientCredentialsBuilder::new("contoso".to_owned(), "app-id".to_owned(), credential)
+            .transport(Arc::clone(transport))
+            .build()
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn an_azure_pipelines_job_sends_an_oidc_token_for_its_service_connection() {
         let transport =
             script([answer(200, json!({"oidcToken": "eyJ.ado-1.sig"})), granted("tok-1", json!(3599))]);
-        let credential = ClientCredentials::azure_pipelines_from_vars(
-            &azure_pipelines_job,
-            " 9e8d-connection ",
-            "ado-job-token",
-        )
-        .unwrap();
-        let credentials =
-            ClientCredentialsBuilder::new("contoso".to_owned(), "app-id".to_owned(), credential)
-                .transport(Arc::clone(&transport))
-                .build()
-                .unwrap();
+        let credentials = pipeline(&transport, " 9e8d-connection ", "ado-job-token");
         assert_eq!(token(&credentials).await.unwrap(), "tok-1");
 
         let requests = transport.requests.lock().unwrap();
@@ -1289,13 +1293,7 @@ mod tests {
         );
 
         let transport = script([answer(401, json!({"message": "TF400813"}))]);
-        let credential =
-            ClientCredentials::azure_pipelines_from_vars(&azure_pipelines_job, "c", "t").unwrap();
-        let credentials =
-            ClientCredentialsBuilder::new("contoso".to_owned(), "app-id".to_owned(), credential)
-                .transport(Arc::clone(&transport))
-                .build()
-                .unwrap();
+        let credentials = pipeline(&transport, "c", "t");
         assert_eq!(
             credentials.current().await.unwrap_err().to_string(),
             "no token request to https://login.microsoftonline.com/contoso/oauth2/v2.0/token: no client assertion: \
