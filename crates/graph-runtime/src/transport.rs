@@ -64,6 +64,45 @@ pub type TransportFuture<'a> =
     Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
 
 /// Sends one request and reads the whole response; follows no redirects and retries nothing itself.
+///
+/// [`HttpTransport`] is the one that talks HTTP. Another can stand in for it where no network
+/// should be used: in the tests of code that calls Graph through the client, which then sees the
+/// requests the client makes and gives the answers the test needs.
+///
+/// ```
+/// use graph_runtime::http::{HeaderMap, StatusCode};
+/// use graph_runtime::transport::{HttpRequest, HttpResponse, TransportFuture};
+/// use graph_runtime::{Client, Method, Operation, RequestPath, StaticToken, Transport};
+///
+/// /// Answers each request as the test says.
+/// struct Answering(fn(&HttpRequest) -> HttpResponse);
+///
+/// impl Transport for Answering {
+///     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+///         let response = (self.0)(&request);
+///         Box::pin(async move { Ok(response) })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), graph_runtime::Error> {
+/// let client = Client::builder()
+///     .token_provider(StaticToken::new("not-a-real-token"))
+///     .transport(Answering(|request| {
+///         assert_eq!(request.url.path(), "/beta/deviceManagement/managedDevices/7a1c");
+///         let device = r#"{"id": "7a1c", "deviceName": "Kiosk-01"}"#;
+///         HttpResponse::new(StatusCode::OK, HeaderMap::new(), device)
+///     }))
+///     .build()?;
+/// // A generated client wraps it as it would any other: `graph_client::beta::Client::new(client)`.
+/// const GET_DEVICE: Operation =
+///     Operation::new(Method::Get, "beta", "/deviceManagement/managedDevices/{managedDeviceId}");
+/// let path = RequestPath::root().literal("deviceManagement").literal("managedDevices").param("7a1c");
+/// let device: serde_json::Value = client.send_json::<(), _>(GET_DEVICE, &path, None).await?;
+/// assert_eq!(device["deviceName"], "Kiosk-01");
+/// # Ok(())
+/// # }
+/// ```
 pub trait Transport: Send + Sync {
     /// Sends `request` and returns the response, whatever its status.
     fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
