@@ -45,6 +45,30 @@ pub trait TokenProvider: Send + Sync {
     }
 }
 
+/// A provider chosen at run time (`Box<dyn TokenProvider>`: a secret where one is set, a managed
+/// identity otherwise) is one too.
+impl<T: TokenProvider + ?Sized> TokenProvider for Box<T> {
+    fn token(&self) -> TokenFuture<'_> {
+        (**self).token()
+    }
+
+    fn token_rejected(&self, token: &str) -> bool {
+        (**self).token_rejected(token)
+    }
+}
+
+/// A provider shared by several clients (`Arc<dyn TokenProvider>`, or a provider of one's own
+/// that has no cheap `Clone`) is one too: they share its cache.
+impl<T: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<T> {
+    fn token(&self) -> TokenFuture<'_> {
+        (**self).token()
+    }
+
+    fn token_rejected(&self, token: &str) -> bool {
+        (**self).token_rejected(token)
+    }
+}
+
 /// A fixed token. Its `Debug` output never shows the token.
 #[derive(Clone)]
 pub struct StaticToken(String);
@@ -66,5 +90,50 @@ impl TokenProvider for StaticToken {
     fn token(&self) -> TokenFuture<'_> {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Counts the tokens Graph refused, and can always get another.
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    impl TokenProvider for Counting {
+        fn token(&self) -> TokenFuture<'_> {
+            let refused = self.0.load(Ordering::SeqCst);
+            Box::pin(async move { Ok(format!("token-{refused}")) })
+        }
+
+        fn token_rejected(&self, _token: &str) -> bool {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn a_boxed_or_shared_provider_is_the_provider_it_holds() {
+        let chosen: Box<dyn TokenProvider> = match std::env::var_os("GRAPH_RUNTIME_TEST_NO_SUCH_VARIABLE") {
+            Some(_) => Box::new(StaticToken::new("fixed")),
+            None => Box::new(Counting::default()),
+        };
+        assert_eq!(chosen.token().await.unwrap(), "token-0");
+        assert!(chosen.token_rejected("token-0"), "the boxed provider's answer, not the default");
+        assert_eq!(chosen.token().await.unwrap(), "token-1");
+
+        let shared: Arc<dyn TokenProvider> = Arc::new(Counting::default());
+        let (first, second) = (Arc::clone(&shared), Arc::clone(&shared));
+        assert!(first.token_rejected("token-0") && second.token_rejected("token-1"));
+        assert_eq!(shared.token().await.unwrap(), "token-2", "one provider behind both");
+        assert!(!Box::new(StaticToken::new("fixed")).token_rejected("fixed"));
+
+        // Both go where a provider goes.
+        let client = crate::Client::builder().token_provider(chosen).build();
+        assert!(client.is_ok());
     }
 }

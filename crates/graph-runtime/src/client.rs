@@ -510,6 +510,13 @@ const _: () = {
     fn error_like<T: std::error::Error + Send + Sync + 'static>() {}
     let _ = shareable::<Client>;
     let _ = error_like::<Error>;
+    // Chosen at run time, or shared by several clients.
+    fn provider<T: TokenProvider + 'static>() {}
+    fn transport<T: Transport + 'static>() {}
+    let _ = provider::<Box<dyn TokenProvider>>;
+    let _ = provider::<Arc<dyn TokenProvider>>;
+    let _ = transport::<Box<dyn Transport>>;
+    let _ = transport::<Arc<HttpTransport>>;
 };
 
 /// Decodes a success response's JSON body as `R`.

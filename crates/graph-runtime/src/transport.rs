@@ -108,6 +108,21 @@ pub trait Transport: Send + Sync {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
 }
 
+/// A transport chosen at run time (`Box<dyn Transport>`) is one too.
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        (**self).send(request)
+    }
+}
+
+/// A transport shared (`Arc<HttpTransport>`: one pool of connections for the client and its
+/// token provider, or for several clients) is one too.
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        (**self).send(request)
+    }
+}
+
 /// What kind of I/O failure a [`TransportError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
