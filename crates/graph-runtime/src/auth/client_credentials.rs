@@ -31,6 +31,8 @@ const RETRY_DELAYS: &[Duration] = &[Duration::from_secs(1)];
 
 /// The OAuth `client_assertion_type` of a JWT sent instead of a secret (RFC 7523).
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The on-behalf-of grant's type: a JWT (the user's token) exchanged for another (RFC 7523).
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// The environment variables [`ClientCredentials::from_env`] reads: the Azure SDKs' names.
 const TENANT_VAR: &str = "AZURE_TENANT_ID";
@@ -64,7 +66,8 @@ const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
 /// given by the application ([`ClientCredentials::assertion`]), or a CI job's OIDC token
 /// ([`ClientCredentials::github_actions`], [`ClientCredentials::azure_pipelines`]).
 /// Under the `certificate` feature, it can be one of the app's certificates
-/// (`ClientCredentials::certificate`).
+/// (`ClientCredentials::certificate`). With [`ClientCredentialsBuilder::on_behalf_of`], the same
+/// credential gets a user's tokens instead, for an API that calls Graph as its caller.
 ///
 /// A token is fetched when first asked for and reused until five minutes before it expires (half
 /// its lifetime, if that is shorter). Concurrent requests wait for one fetch rather than each
@@ -642,6 +645,8 @@ pub struct ClientCredentialsBuilder {
     cloud: NationalCloud,
     authority_host: Option<String>,
     scope: Option<String>,
+    /// The user's access token, for the on-behalf-of grant instead of the client credentials grant.
+    on_behalf_of: Option<String>,
     transport: Option<Arc<dyn Transport>>,
     timeout: Duration,
 }
@@ -655,6 +660,7 @@ impl fmt::Debug for ClientCredentialsBuilder {
             .field("cloud", &self.cloud)
             .field("authority_host", &self.authority_host)
             .field("scope", &self.scope)
+            .field("on_behalf_of", &self.on_behalf_of.as_ref().map(|_| "<a user's token>"))
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -669,6 +675,7 @@ impl ClientCredentialsBuilder {
             cloud: NationalCloud::Global,
             authority_host: None,
             scope: None,
+            on_behalf_of: None,
             transport: None,
             timeout: DEFAULT_TOKEN_TIMEOUT,
         }
@@ -691,6 +698,31 @@ impl ClientCredentialsBuilder {
     /// Another scope than the cloud's `<Graph root>/.default`.
     pub fn scope(mut self, scope: impl Into<String>) -> ClientCredentialsBuilder {
         self.scope = Some(scope.into());
+        self
+    }
+
+    /// Tokens for the user whose access token `user_token` is (one issued to this app, as an API
+    /// receives it from its caller), by the on-behalf-of grant: the app proves itself with its
+    /// credential as ever, and the tokens carry the delegated permissions the app was granted and
+    /// the user consented to, not the app's own. For an API or a web app that calls Graph as its
+    /// signed-in user; build one provider per user token, since it lives as long as that token: once
+    /// the user's token has expired, Entra ID refuses the grant (`invalid_grant`), and the caller
+    /// must come with a new one. A grant that needs the user's consent or a conditional access
+    /// prompt fails with Entra ID's code (`interaction_required`, `invalid_grant`) and description.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), graph_runtime::Error> {
+    /// # let user_token = String::new();
+    /// use graph_runtime::ClientCredentials;
+    ///
+    /// let as_the_user = ClientCredentials::builder("contoso.onmicrosoft.com", "<api's client id>", "<secret>")
+    ///     .on_behalf_of(user_token) // the bearer token the API was called with
+    ///     .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_behalf_of(mut self, user_token: impl Into<String>) -> ClientCredentialsBuilder {
+        self.on_behalf_of = Some(user_token.into());
         self
     }
 
@@ -727,11 +759,18 @@ impl ClientCredentialsBuilder {
         let authority = self.authority_host.as_deref().unwrap_or(self.cloud.authority_host());
         let token_url = tenant_endpoint(authority, &self.tenant, "token")?;
         let scope = self.scope.unwrap_or_else(|| self.cloud.default_scope());
-        let form_start = form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", client_id)
-            .append_pair("scope", &scope)
-            .finish();
+        let mut form_start = form_urlencoded::Serializer::new(String::new());
+        match self.on_behalf_of.as_deref().map(str::trim) {
+            None => form_start.append_pair("grant_type", "client_credentials"),
+            Some("") => {
+                return Err(Error::Config("the user's token for the on-behalf-of grant is empty".to_owned()))
+            }
+            Some(user_token) => form_start
+                .append_pair("grant_type", JWT_BEARER_GRANT)
+                .append_pair("requested_token_use", "on_behalf_of")
+                .append_pair("assertion", user_token),
+        };
+        let form_start = form_start.append_pair("client_id", client_id).append_pair("scope", &scope).finish();
         let transport = match self.transport {
             Some(transport) => transport,
             None => default_transport()?,
@@ -803,6 +842,34 @@ mod tests {
         ]
         .map(|(name, value)| (name.to_owned(), value.to_owned()));
         assert_eq!(form_of(request), expected);
+    }
+
+    #[tokio::test]
+    async fn on_behalf_of_a_user_the_users_token_is_exchanged_with_the_apps_credential() {
+        let transport = script([granted("as-alice", json!(3599))]);
+        let builder = ClientCredentials::builder("contoso.onmicrosoft.com", "api-id", SECRET)
+            .on_behalf_of(" eyJ.alice.sig ")
+            .transport(Arc::clone(&transport));
+        assert!(!format!("{builder:?}").contains("alice"), "{builder:?}");
+        assert_eq!(token(&builder.build().unwrap()).await.unwrap(), "as-alice");
+        let requests = transport.requests.lock().unwrap();
+        let [request] = requests.as_slice() else { panic!("{} requests", requests.len()) };
+        let expected = [
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("requested_token_use", "on_behalf_of"),
+            ("assertion", "eyJ.alice.sig"),
+            ("client_id", "api-id"),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_secret", SECRET),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()));
+        assert_eq!(form_of(request), expected);
+
+        let empty = ClientCredentials::builder("contoso", "api-id", SECRET).on_behalf_of("  ").build();
+        assert!(
+            matches!(&empty, Err(Error::Config(why)) if why == "the user's token for the on-behalf-of grant is empty"),
+            "{empty:?}"
+        );
     }
 
     #[tokio::test]
