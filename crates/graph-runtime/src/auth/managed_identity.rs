@@ -501,8 +501,9 @@ impl ManagedIdentityBuilder {
                     secret(msi_secret, "Azure Machine Learning's identity secret")?,
                 );
                 // The 2017 protocol's name for it.
-                identity =
-                    client_id.or(default_client_id.as_deref().map(str::trim)).map(|id| ("clientid", id));
+                identity = client_id
+                    .or(default_client_id.as_deref().map(str::trim).filter(|id| !id.is_empty()))
+                    .map(|id| ("clientid", id));
                 (endpoint.as_str(), Some(MACHINE_LEARNING_API_VERSION))
             }
             Host::CloudShell { endpoint } => {
@@ -685,7 +686,7 @@ mod tests {
                        "resource": "https://graph.microsoft.com"}),
             )
         };
-        let transport = script([answer(), answer()]);
+        let transport = script([answer(), answer(), answer()]);
         let compute = [
             ("MSI_ENDPOINT", "http://127.0.0.1:46808/MSI/auth"),
             ("MSI_SECRET", "ml-secret"),
@@ -698,6 +699,10 @@ mod tests {
         let chosen = [&compute[..3], &[("AZURE_CLIENT_ID", "7d2e-chosen")]].concat();
         let chosen = identity(ManagedIdentity::from_vars(vars(&chosen), || false), &transport);
         assert_eq!(token(&chosen).await.unwrap(), "ml");
+        // Set but empty, or not set: the endpoint picks the compute's identity.
+        let unnamed = [&compute[..2], &[("DEFAULT_IDENTITY_CLIENT_ID", " ")]].concat();
+        let unnamed = identity(ManagedIdentity::from_vars(vars(&unnamed), || false), &transport);
+        assert_eq!(token(&unnamed).await.unwrap(), "ml");
 
         {
             let requests = transport.requests.lock().unwrap();
@@ -709,6 +714,7 @@ mod tests {
                      &clientid=0c4a-compute",
                     "http://127.0.0.1:46808/MSI/auth?api-version=2017-09-01&resource=https%3A%2F%2Fgraph.microsoft.com\
                      &clientid=7d2e-chosen",
+                    "http://127.0.0.1:46808/MSI/auth?api-version=2017-09-01&resource=https%3A%2F%2Fgraph.microsoft.com",
                 ]
             );
             for request in requests.iter() {
