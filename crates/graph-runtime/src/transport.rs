@@ -220,7 +220,7 @@ impl HttpTransport {
 
     /// A builder, for extra trusted certificates or another proxy.
     pub fn builder() -> HttpTransportBuilder {
-        HttpTransportBuilder { extra_roots: Vec::new(), proxy: ProxyRule::Environment }
+        HttpTransportBuilder { extra_roots: Vec::new(), pinned: None, proxy: ProxyRule::Environment }
     }
 
     async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -308,6 +308,8 @@ impl Transport for HttpTransport {
 #[derive(Clone)]
 pub struct HttpTransportBuilder {
     extra_roots: Vec<Vec<u8>>,
+    /// The SHA-1 thumbprint of the only server certificate accepted, instead of any root's.
+    pinned: Option<[u8; 20]>,
     proxy: ProxyRule,
 }
 
@@ -321,6 +323,7 @@ impl fmt::Debug for HttpTransportBuilder {
         };
         f.debug_struct("HttpTransportBuilder")
             .field("extra_roots", &self.extra_roots.len())
+            .field("pinned", &self.pinned.is_some())
             .field("proxy", &proxy)
             .finish()
     }
@@ -355,6 +358,13 @@ impl HttpTransportBuilder {
         self
     }
 
+    /// Trusts only the server certificate whose SHA-1 thumbprint this is, whoever issued it and
+    /// whatever host it names, instead of the roots: Service Fabric's managed identity endpoint.
+    pub(crate) fn server_certificate_sha1(mut self, thumbprint: [u8; 20]) -> HttpTransportBuilder {
+        self.pinned = Some(thumbprint);
+        self
+    }
+
     /// Connects directly, whatever the environment says.
     pub fn no_proxy(mut self) -> HttpTransportBuilder {
         self.proxy = ProxyRule::None;
@@ -382,7 +392,11 @@ impl HttpTransportBuilder {
             }
             ProxyRule::None => Matcher::builder().build(),
         };
-        let connector = connect::Connector::new(&self.extra_roots, proxies)
+        let trust = match self.pinned {
+            Some(thumbprint) => connect::Trust::Thumbprint(thumbprint),
+            None => connect::Trust::Roots(self.extra_roots),
+        };
+        let connector = connect::Connector::new(&trust, proxies)
             .map_err(|error| TransportError::new(TransportErrorKind::Other, error))?;
         Ok(HttpTransport { shared: Arc::new(Shared { connector, pool: Arc::default() }) })
     }
@@ -598,6 +612,41 @@ mod tests {
         assert_eq!(server.open.load(Ordering::SeqCst), 1);
     }
 
+    /// The SHA-1 thumbprint of `loopback-cert.pem` (`openssl x509 -noout -fingerprint -sha1`).
+    const LOOPBACK_CERT_SHA1: [u8; 20] = [
+        0xBA, 0x2E, 0x23, 0xE5, 0xD3, 0xB5, 0x9E, 0x1C, 0x3F, 0xA7, 0x43, 0x7D, 0xE6, 0x5F, 0x00, 0xF6, 0x98,
+        0xD5, 0x11, 0x3D,
+    ];
+
+    #[tokio::test]
+    async fn a_pinned_thumbprint_trusts_that_certificate_alone_at_any_address() {
+        // Not among the roots, and asked for by an address: trusted by its thumbprint.
+        let (port, server) = tls_server_preferring_h2().await;
+        let pinned =
+            HttpTransport::builder().no_proxy().server_certificate_sha1(LOOPBACK_CERT_SHA1).build().unwrap();
+        let url = format!("https://127.0.0.1:{port}/metadata/identity/oauth2/token");
+        let request = tokio::spawn(async move { pinned.send(get(&url)).await });
+        assert_exchanged_over_tls(server.await.unwrap(), request).await;
+
+        // Any other certificate is refused, even one the roots vouch for.
+        let (port, _server) = tls_server_preferring_h2().await;
+        let mut other = LOOPBACK_CERT_SHA1;
+        other[19] ^= 1;
+        let refusing = HttpTransport::builder()
+            .root_certificate_pem(CERT)
+            .no_proxy()
+            .server_certificate_sha1(other)
+            .build()
+            .unwrap();
+        let error = refusing.send(get(&format!("https://localhost:{port}/"))).await.unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+        let chain = std::iter::successors(Some(&error as &dyn StdError), |error| (*error).source())
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ");
+        assert!(chain.contains("the server's certificate is not the one its thumbprint names"), "{chain}");
+    }
+
     #[tokio::test]
     async fn a_server_with_an_untrusted_certificate_is_a_connect_error() {
         let (port, _server) = tls_server_preferring_h2().await;
@@ -644,13 +693,13 @@ mod tests {
                 async move { transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await },
             );
         // The destination's certificate was checked through the tunnel, and ALPN agreed with it.
-        assert_exchanged_through_the_tunnel(server.await.unwrap(), request).await;
+        assert_exchanged_over_tls(server.await.unwrap(), request).await;
         assert_connect_with_credentials(&seen.await.unwrap(), port);
     }
 
-    /// The destination behind a tunnel agreed the protocol this build offers first and, for
+    /// The TLS server (behind a tunnel, or not) agreed the protocol this build offers first and, for
     /// HTTP/1.1 (which the test server speaks), answered the request.
-    pub(super) async fn assert_exchanged_through_the_tunnel(
+    pub(super) async fn assert_exchanged_over_tls(
         agreed: Option<Vec<u8>>,
         request: tokio::task::JoinHandle<Result<HttpResponse, TransportError>>,
     ) {
@@ -788,7 +837,8 @@ mod tests {
         let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = server.local_addr().unwrap().port();
         let from_environment = Matcher::builder().all("socks5h://127.0.0.1:1080".to_owned()).build();
-        let connector = connect::Connector::new(&[], from_environment).unwrap();
+        let connector =
+            connect::Connector::new(&connect::Trust::Roots(Vec::new()), from_environment).unwrap();
         let transport = HttpTransport { shared: Arc::new(Shared { connector, pool: Arc::default() }) };
         let error = transport.send(get(&format!("http://127.0.0.1:{port}/v1.0/me"))).await.unwrap_err();
         assert!(error.to_string().contains("`socks` feature"), "{error}");
@@ -834,7 +884,7 @@ mod tests {
             tokio::spawn(
                 async move { transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await },
             );
-        assert_exchanged_through_the_tunnel(server.await.unwrap(), request).await;
+        assert_exchanged_over_tls(server.await.unwrap(), request).await;
         let (agreed_with_proxy, head) = seen.await.unwrap();
         // Whatever the destination gets offered, the proxy is only offered HTTP/1.1.
         assert_eq!(agreed_with_proxy.as_deref(), Some(&b"http/1.1"[..]));

@@ -1,8 +1,9 @@
 //! Tokens for the managed identity of the Azure resource the program runs on, from the instance
 //! metadata service (virtual machines, scale sets, Kubernetes nodes), from App Service's local
 //! identity endpoint (App Service, Functions, Container Apps), from Azure Machine Learning's, from
-//! Azure Cloud Shell's (the signed-in user's tokens), or from the agent of an Azure Arc-enabled
-//! server (a machine outside Azure).
+//! Azure Cloud Shell's (the signed-in user's tokens), from Service Fabric's (trusted by its
+//! certificate's thumbprint), or from the agent of an Azure Arc-enabled server (a machine outside
+//! Azure).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,9 @@ const APP_SERVICE_API_VERSION: &str = "2019-08-01";
 /// The version of Azure Machine Learning's identity protocol (App Service's first), that
 /// `MSI_ENDPOINT` and `MSI_SECRET` belong to.
 const MACHINE_LEARNING_API_VERSION: &str = "2017-09-01";
+/// The version of Service Fabric's identity protocol that `IDENTITY_ENDPOINT`, `IDENTITY_HEADER`
+/// and `IDENTITY_SERVER_THUMBPRINT` belong to.
+const SERVICE_FABRIC_API_VERSION: &str = "2019-07-01-preview";
 /// The version of Azure Arc's identity protocol: each request challenged for a key file's contents.
 const AZURE_ARC_API_VERSION: &str = "2019-11-01";
 /// Where an Azure Arc-enabled server's agent (its `himds` service) takes token requests, when the
@@ -77,7 +81,9 @@ const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 /// App Service's endpoint (App Service, Functions, Container Apps); where `MSI_ENDPOINT` and
 /// `MSI_SECRET` are, from Azure Machine Learning's; where `MSI_ENDPOINT` alone is, from Azure Cloud
 /// Shell's, whose tokens are the signed-in user's (with the delegated permissions the user has
-/// consented to, not app roles); on an Azure Arc-enabled server, from its agent, which answers a
+/// consented to, not app roles); where `IDENTITY_SERVER_THUMBPRINT` is set beside App Service's two,
+/// from Service Fabric's, whose self-signed certificate is trusted by that thumbprint alone; on an
+/// Azure Arc-enabled server, from its agent, which answers a
 /// first request with a challenge: the name of a key file that only administrators (and, on Linux,
 /// the `himds` group) can read, whose contents prove the program runs with their rights. See
 /// [`ManagedIdentity::from_env`]. Tokens are requested directly, never through a proxy.
@@ -137,9 +143,13 @@ enum Host {
     CloudShell {
         endpoint: String,
     },
-    /// Service Fabric's endpoint, which is not supported: its TLS certificate is trusted by the
-    /// thumbprint the environment gives, not by a certificate authority.
-    ServiceFabric,
+    /// Service Fabric's endpoint, whose TLS certificate is trusted by the SHA-1 thumbprint the
+    /// environment gives, not by a certificate authority (nor for a host name: it is an address).
+    ServiceFabric {
+        endpoint: String,
+        identity_header: String,
+        thumbprint: String,
+    },
 }
 
 /// How the identity endpoint's challenge is answered.
@@ -169,8 +179,8 @@ impl ManagedIdentity {
     /// when its `himds` program is installed; the instance metadata service otherwise. The
     /// user-assigned identity whose client id is `AZURE_CLIENT_ID` when that is set; otherwise the
     /// system-assigned one, or on Azure Machine Learning the one `DEFAULT_IDENTITY_CLIENT_ID`
-    /// names. Service Fabric's endpoint (`IDENTITY_SERVER_THUMBPRINT` set beside App Service's two)
-    /// is recognised, and [`build`](ManagedIdentityBuilder::build) refuses it: it is not supported.
+    /// names. Service Fabric's endpoint when `IDENTITY_SERVER_THUMBPRINT` is set beside App
+    /// Service's two.
     pub fn from_env() -> ManagedIdentityBuilder {
         ManagedIdentity::from_vars(|name| std::env::var(name).ok(), azure_arc_agent_installed)
     }
@@ -180,8 +190,10 @@ impl ManagedIdentity {
         azure_arc_agent_installed: impl FnOnce() -> bool,
     ) -> ManagedIdentityBuilder {
         let host = match (var(IDENTITY_ENDPOINT_VAR), var(IDENTITY_HEADER_VAR), var(MSI_ENDPOINT_VAR)) {
-            (Some(_), Some(_), _) if var(IDENTITY_SERVER_THUMBPRINT_VAR).is_some() => Host::ServiceFabric,
-            (Some(endpoint), Some(identity_header), _) => Host::AppService { endpoint, identity_header },
+            (Some(endpoint), Some(identity_header), _) => match var(IDENTITY_SERVER_THUMBPRINT_VAR) {
+                Some(thumbprint) => Host::ServiceFabric { endpoint, identity_header, thumbprint },
+                None => Host::AppService { endpoint, identity_header },
+            },
             (_, _, Some(endpoint)) => match var(MSI_SECRET_VAR) {
                 Some(secret) => Host::MachineLearning {
                     endpoint,
@@ -351,8 +363,8 @@ impl fmt::Debug for ManagedIdentityBuilder {
             Host::AppService { endpoint, .. }
             | Host::AzureArc { endpoint }
             | Host::MachineLearning { endpoint, .. }
-            | Host::CloudShell { endpoint } => endpoint,
-            Host::ServiceFabric => "Service Fabric's (not supported)",
+            | Host::CloudShell { endpoint }
+            | Host::ServiceFabric { endpoint, .. } => endpoint,
         };
         f.debug_struct("ManagedIdentityBuilder")
             .field("client_id", &self.client_id)
@@ -435,6 +447,26 @@ impl ManagedIdentityBuilder {
         self
     }
 
+    /// Tokens from Service Fabric's identity endpoint, as its `IDENTITY_ENDPOINT`,
+    /// `IDENTITY_HEADER` and `IDENTITY_SERVER_THUMBPRINT` give them, rather than from the instance
+    /// metadata service. The endpoint's certificate is trusted by its SHA-1 thumbprint (40
+    /// hexadecimal digits) alone, unless a [`transport`](ManagedIdentityBuilder::transport) of the
+    /// caller's is given, which is used as it is. The endpoint serves the identity the
+    /// application's manifest gives the service, and no other.
+    pub fn service_fabric(
+        mut self,
+        endpoint: impl Into<String>,
+        identity_header: impl Into<String>,
+        thumbprint: impl Into<String>,
+    ) -> ManagedIdentityBuilder {
+        self.host = Host::ServiceFabric {
+            endpoint: endpoint.into(),
+            identity_header: identity_header.into(),
+            thumbprint: thumbprint.into(),
+        };
+        self
+    }
+
     /// The instance metadata service's token endpoint at another address than
     /// `http://169.254.169.254/metadata/identity/oauth2/token`: a test's, or a node's proxy of it.
     pub fn imds_endpoint(mut self, endpoint: impl Into<String>) -> ManagedIdentityBuilder {
@@ -456,8 +488,9 @@ impl ManagedIdentityBuilder {
     }
 
     /// Checks the endpoint and the identity, and starts the transport if none was given. Nothing is
-    /// requested until a token is needed. Fails for Service Fabric's endpoint, which is not
-    /// supported, and for a user-assigned identity on Azure Arc or Cloud Shell, which serve none.
+    /// requested until a token is needed. Fails for a user-assigned identity on Azure Arc, Cloud
+    /// Shell or Service Fabric, which serve none, and for a Service Fabric thumbprint that is not
+    /// one.
     pub fn build(self) -> Result<ManagedIdentity, Error> {
         let resource = self.resource.unwrap_or_else(|| self.cloud.base_url().to_owned());
         let client_id = match self.client_id.as_deref().map(str::trim) {
@@ -478,6 +511,8 @@ impl ManagedIdentityBuilder {
         let mut proof = HeaderMap::new();
         let metadata = (HeaderName::from_static("metadata"), HeaderValue::from_static("true"));
         let mut challenge = Challenge::Never;
+        // The SHA-1 thumbprint of the one certificate the endpoint's TLS is trusted by.
+        let mut pinned = None;
         // The identity's client id as the query names it, when one is chosen.
         let mut identity = None;
         let (endpoint, api_version) = match &self.host {
@@ -522,13 +557,17 @@ impl ManagedIdentityBuilder {
                     Challenge::AzureArcKey(self.azure_arc_keys.clone().or_else(azure_arc_key_directory));
                 (endpoint.as_str(), Some(AZURE_ARC_API_VERSION))
             }
-            Host::ServiceFabric => {
-                return Err(Error::Config(
-                    "the environment names Service Fabric's managed identity endpoint \
-                     (IDENTITY_SERVER_THUMBPRINT is set), which is not supported: its certificate is \
-                     trusted by thumbprint; supply its tokens through another TokenProvider"
-                        .to_owned(),
-                ))
+            Host::ServiceFabric { endpoint, identity_header, thumbprint } => {
+                no_user_assigned_identity(
+                    "Service Fabric's endpoint serves only the identity the application's manifest gives \
+                     the service",
+                )?;
+                proof.insert(
+                    HeaderName::from_static("secret"),
+                    secret(identity_header, "Service Fabric's identity header")?,
+                );
+                pinned = Some(sha1_thumbprint(thumbprint)?);
+                (endpoint.as_str(), Some(SERVICE_FABRIC_API_VERSION))
             }
         };
         let parsed = AbsoluteUrl::parse(endpoint).map_err(|e| {
@@ -567,7 +606,12 @@ impl ManagedIdentityBuilder {
         request.headers.extend(proof);
         let transport = match self.transport {
             Some(transport) => transport,
-            None => start_transport(HttpTransport::builder().no_proxy())?,
+            None => match pinned {
+                Some(thumbprint) => {
+                    start_transport(HttpTransport::builder().no_proxy().server_certificate_sha1(thumbprint))?
+                }
+                None => start_transport(HttpTransport::builder().no_proxy())?,
+            },
         };
         let source = IdentityEndpoint {
             endpoint: parsed.as_str().split('?').next().unwrap_or_default().to_owned(),
@@ -576,6 +620,27 @@ impl ManagedIdentityBuilder {
         };
         Ok(ManagedIdentity { tokens: Arc::new(TokenCache::new(source, transport)) })
     }
+}
+
+/// A SHA-1 thumbprint as Service Fabric gives it: 40 hexadecimal digits, in either case, perhaps
+/// in pairs separated by colons or spaces.
+fn sha1_thumbprint(text: &str) -> Result<[u8; 20], Error> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !matches!(b, b':' | b' ' | b'-')).collect();
+    let refused = || {
+        Error::Config(format!(
+            "Service Fabric's certificate thumbprint {text:?} is not a SHA-1 thumbprint (40 hexadecimal \
+             digits)"
+        ))
+    };
+    let mut thumbprint = [0u8; 20];
+    if digits.len() != 2 * thumbprint.len() || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return Err(refused());
+    }
+    for (byte, pair) in thumbprint.iter_mut().zip(digits.chunks_exact(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|_| refused())?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| refused())?;
+    }
+    Ok(thumbprint)
 }
 
 /// A secret the endpoint asks for as a header, never logged.
@@ -757,6 +822,33 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn service_fabrics_endpoint_is_asked_with_its_secret_when_the_environment_names_it() {
+        let transport = script([granted("fabric", json!("3599"))]);
+        let vars = vars(&[
+            ("IDENTITY_ENDPOINT", "https://10.0.0.4:2377/metadata/identity/oauth2/token"),
+            ("IDENTITY_HEADER", "fabric-secret"),
+            ("IDENTITY_SERVER_THUMBPRINT", "ba:2e:23:e5:d3:b5:9e:1c:3f:a7:43:7d:e6:5f:00:f6:98:d5:11:3d"),
+            ("MSI_ENDPOINT", "http://localhost:50342/oauth2/token"),
+        ]);
+        let identity = identity(ManagedIdentity::from_vars(vars, || true), &transport);
+        assert_eq!(token(&identity).await.unwrap(), "fabric");
+        let requests = transport.requests.lock().unwrap();
+        let [request] = requests.as_slice() else { panic!("{} requests", requests.len()) };
+        assert_eq!(
+            request.url,
+            "https://10.0.0.4:2377/metadata/identity/oauth2/token?api-version=2019-07-01-preview\
+             &resource=https%3A%2F%2Fgraph.microsoft.com"
+        );
+        assert_eq!(request.headers["secret"], "fabric-secret");
+        assert!(request.headers["secret"].is_sensitive());
+        assert_eq!(request.headers.get("metadata"), None);
+        assert_eq!(
+            sha1_thumbprint("BA2E23E5D3B59E1C3FA7437DE65F00F698D5113D").unwrap(),
+            sha1_thumbprint("ba:2e:23:e5:d3:b5:9e:1c:3f:a7:43:7d:e6:5f:00:f6:98:d5:11:3d").unwrap()
+        );
     }
 
     #[test]
@@ -1004,12 +1096,28 @@ mod tests {
             "Azure Arc's agent serves only the machine's system-assigned identity, and a user-assigned identity \
              was asked for (`from_env` reads it from AZURE_CLIENT_ID)"
         );
-        let service_fabric = vars(&[
-            ("IDENTITY_ENDPOINT", "https://10.0.0.4:2377/metadata/identity/oauth2/token"),
-            ("IDENTITY_HEADER", "secret"),
-            ("IDENTITY_SERVER_THUMBPRINT", "5A1F"),
-        ]);
-        assert!(refusal(ManagedIdentity::from_vars(service_fabric, || true))
-            .starts_with("the environment names Service Fabric's managed identity endpoint"));
+        let service_fabric = |thumbprint: &str, client_id: Option<&str>| {
+            let mut pairs = vec![
+                ("IDENTITY_ENDPOINT", "https://10.0.0.4:2377/metadata/identity/oauth2/token"),
+                ("IDENTITY_HEADER", "secret"),
+                ("IDENTITY_SERVER_THUMBPRINT", thumbprint),
+            ];
+            pairs.extend(client_id.map(|id| ("AZURE_CLIENT_ID", id)));
+            ManagedIdentity::from_vars(vars(&pairs), || true)
+        };
+        for not_a_thumbprint in ["5A1F", "+A:2E:23:E5:D3:B5:9E:1C:3F:A7:43:7D:E6:5F:00:F6:98:D5:11:3D", ""] {
+            assert_eq!(
+                refusal(service_fabric(not_a_thumbprint, None)),
+                format!(
+                    "Service Fabric's certificate thumbprint {not_a_thumbprint:?} is not a SHA-1 thumbprint (40 \
+                     hexadecimal digits)"
+                )
+            );
+        }
+        assert_eq!(
+            refusal(service_fabric("BA2E23E5D3B59E1C3FA7437DE65F00F698D5113D", Some("c"))),
+            "Service Fabric's endpoint serves only the identity the application's manifest gives the service, \
+             and a user-assigned identity was asked for (`from_env` reads it from AZURE_CLIENT_ID)"
+        );
     }
 }

@@ -31,6 +31,21 @@ pub(super) type BoxError = Box<dyn StdError + Send + Sync>;
 /// The request type every connection sends: the body is always complete before sending.
 pub(super) type OutgoingRequest = Request<Full<Bytes>>;
 
+/// Which server certificates TLS accepts.
+#[derive(Clone)]
+pub(super) enum Trust {
+    /// Those the TLS stack's roots vouch for, or these PEM texts' certificates, for the host asked
+    /// for.
+    Roots(Vec<Vec<u8>>),
+    /// Only the certificate whose SHA-1 thumbprint this is, whoever issued it and whatever host it
+    /// names: how Service Fabric's managed identity endpoint, with its self-signed certificate at
+    /// an address, is trusted.
+    Thumbprint([u8; 20]),
+}
+
+/// The refusal of a server certificate that is not the one a thumbprint names.
+const NOT_THE_PINNED_CERTIFICATE: &str = "the server's certificate is not the one its thumbprint names";
+
 /// Opens connections: TCP, proxy, TLS, HTTP handshake.
 pub(super) struct Connector {
     /// TLS to the destination, offering HTTP/2 when this build speaks it.
@@ -41,10 +56,10 @@ pub(super) struct Connector {
 }
 
 impl Connector {
-    /// `extra_roots` are PEM texts of certificates to trust besides the TLS stack's usual ones.
-    pub(super) fn new(extra_roots: &[Vec<u8>], proxies: Matcher) -> Result<Connector, BoxError> {
-        let tls = Tls::new(extra_roots, ALPN)?;
-        let proxy_tls = if ALPN == HTTP1_ONLY { tls.clone() } else { Tls::new(extra_roots, HTTP1_ONLY)? };
+    /// `trust` says which server certificates TLS accepts.
+    pub(super) fn new(trust: &Trust, proxies: Matcher) -> Result<Connector, BoxError> {
+        let tls = Tls::new(trust, ALPN)?;
+        let proxy_tls = if ALPN == HTTP1_ONLY { tls.clone() } else { Tls::new(trust, HTTP1_ONLY)? };
         Ok(Connector { tls, proxy_tls, proxies })
     }
 
@@ -349,22 +364,37 @@ struct Tls(tokio_rustls::TlsConnector);
 
 #[cfg(feature = "rustls")]
 impl Tls {
-    /// `extra_roots` are PEM texts, each holding one or more certificates; `alpn` the protocols offered.
-    fn new(extra_roots: &[Vec<u8>], alpn: &[&str]) -> Result<Tls, BoxError> {
+    /// `trust`'s extra roots are PEM texts, each holding one or more certificates; `alpn` the
+    /// protocols offered.
+    fn new(trust: &Trust, alpn: &[&str]) -> Result<Tls, BoxError> {
         use rustls::pki_types::pem::PemObject as _;
         use rustls::pki_types::CertificateDer;
 
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        for pem in extra_roots {
-            for certificate in CertificateDer::pem_slice_iter(pem) {
-                roots.add(certificate?)?;
+        let provider = crypto_provider();
+        let builder = rustls::ClientConfig::builder_with_provider(std::sync::Arc::clone(&provider))
+            .with_safe_default_protocol_versions()?;
+        let mut config = match trust {
+            Trust::Roots(extra_roots) => {
+                let mut roots = rustls::RootCertStore::empty();
+                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                for pem in extra_roots {
+                    for certificate in CertificateDer::pem_slice_iter(pem) {
+                        roots.add(certificate?)?;
+                    }
+                }
+                builder.with_root_certificates(roots).with_no_client_auth()
             }
-        }
-        let mut config = rustls::ClientConfig::builder_with_provider(crypto_provider())
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+            Trust::Thumbprint(thumbprint) => {
+                let verifier = pinned::Thumbprint {
+                    thumbprint: *thumbprint,
+                    algorithms: provider.signature_verification_algorithms,
+                };
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+                    .with_no_client_auth()
+            }
+        };
         config.alpn_protocols = alpn.iter().map(|protocol| protocol.as_bytes().to_vec()).collect();
         Ok(Tls(tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))))
     }
@@ -375,6 +405,66 @@ impl Tls {
         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
         Ok(Conn::new(TokioIo::new(stream), h2))
     }
+}
+
+/// A server certificate trusted by its thumbprint alone, under rustls.
+#[cfg(feature = "rustls")]
+mod pinned {
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::WebPkiSupportedAlgorithms;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+
+    /// Accepts the certificate whose SHA-1 thumbprint is `thumbprint`, and checks the handshake's
+    /// signatures with its key as for any other: the server must hold that certificate's key.
+    #[derive(Debug)]
+    pub(super) struct Thumbprint {
+        pub(super) thumbprint: [u8; 20],
+        pub(super) algorithms: WebPkiSupportedAlgorithms,
+    }
+
+    impl ServerCertVerifier for Thumbprint {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            match super::sha1(end_entity) == self.thumbprint {
+                true => Ok(ServerCertVerified::assertion()),
+                false => Err(rustls::Error::General(super::NOT_THE_PINNED_CERTIFICATE.to_owned())),
+            }
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            certificate: &CertificateDer<'_>,
+            signed: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, certificate, signed, &self.algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            certificate: &CertificateDer<'_>,
+            signed: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, certificate, signed, &self.algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.algorithms.supported_schemes()
+        }
+    }
+}
+
+/// A certificate's SHA-1 thumbprint: the digest of its DER.
+fn sha1(der: &[u8]) -> [u8; 20] {
+    sha1_smol::Sha1::from(der).digest().bytes()
 }
 
 /// The cryptography rustls uses: the process's default when the application installed one (as
@@ -396,22 +486,44 @@ fn crypto_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
 /// The platform's TLS (OpenSSL on Linux) and its trust store, plus any roots the builder added.
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
 #[derive(Clone)]
-struct Tls(tokio_native_tls::TlsConnector);
+struct Tls {
+    connector: tokio_native_tls::TlsConnector,
+    /// The SHA-1 thumbprint of the one certificate accepted, checked once the handshake is done.
+    thumbprint: Option<[u8; 20]>,
+}
 
 #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
 impl Tls {
-    /// `extra_roots` are PEM texts, each holding one certificate; `alpn` the protocols offered.
-    fn new(extra_roots: &[Vec<u8>], alpn: &[&str]) -> Result<Tls, BoxError> {
+    /// `trust`'s extra roots are PEM texts, each holding one certificate; `alpn` the protocols
+    /// offered.
+    fn new(trust: &Trust, alpn: &[&str]) -> Result<Tls, BoxError> {
         let mut builder = native_tls::TlsConnector::builder();
-        for pem in extra_roots {
-            builder.add_root_certificate(native_tls::Certificate::from_pem(pem)?);
-        }
+        let thumbprint = match trust {
+            Trust::Roots(extra_roots) => {
+                for pem in extra_roots {
+                    builder.add_root_certificate(native_tls::Certificate::from_pem(pem)?);
+                }
+                None
+            }
+            Trust::Thumbprint(thumbprint) => {
+                // The platform checks the handshake's signatures with the certificate's key still;
+                // which certificate it is, is checked against the thumbprint before any request.
+                builder.danger_accept_invalid_certs(true).danger_accept_invalid_hostnames(true);
+                Some(*thumbprint)
+            }
+        };
         builder.request_alpns(alpn);
-        Ok(Tls(builder.build()?.into()))
+        Ok(Tls { connector: builder.build()?.into(), thumbprint })
     }
 
     async fn handshake(&self, io: impl Io + 'static, host: &str) -> Result<Conn, BoxError> {
-        let stream = self.0.connect(host, TokioIo::new(io)).await?;
+        let stream = self.connector.connect(host, TokioIo::new(io)).await?;
+        if let Some(thumbprint) = self.thumbprint {
+            let certificate = stream.get_ref().peer_certificate()?.ok_or("the server sent no certificate")?;
+            if sha1(&certificate.to_der()?) != thumbprint {
+                return Err(NOT_THE_PINNED_CERTIFICATE.into());
+            }
+        }
         let h2 = stream.get_ref().negotiated_alpn()?.as_deref() == Some(b"h2");
         Ok(Conn::new(TokioIo::new(stream), h2))
     }

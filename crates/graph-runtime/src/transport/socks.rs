@@ -136,7 +136,7 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::super::tests::{
-        assert_exchanged_through_the_tunnel, get, http_server, tls_server_preferring_h2, transport,
+        assert_exchanged_over_tls, get, http_server, tls_server_preferring_h2, transport,
     };
     use super::super::{StatusCode, Transport as _, TransportErrorKind};
 
@@ -259,7 +259,7 @@ mod tests {
             tokio::spawn(
                 async move { transport.send(get(&format!("https://localhost:{port}/v1.0/me"))).await },
             );
-        assert_exchanged_through_the_tunnel(server.await.unwrap(), request).await;
+        assert_exchanged_over_tls(server.await.unwrap(), request).await;
         let seen = seen.await.unwrap();
         assert_eq!(seen.asked, Asked::Name("localhost".to_owned(), port));
         assert_eq!(seen.credentials, Some(("user".to_owned(), "secret".to_owned())));
