@@ -113,8 +113,8 @@ pub struct ManagedIdentity {
 struct IdentityEndpoint {
     /// Every attempt's request, the same each time: a `GET` whose query names the API version,
     /// resource and identity, with the proof the endpoint asks for (`Metadata: true`, or a secret
-    /// header: App Service's `X-IDENTITY-HEADER`, Azure Machine Learning's `secret`); for Cloud
-    /// Shell, a `POST` of the resource as a form.
+    /// header: App Service's `X-IDENTITY-HEADER`, Azure Machine Learning's and Service Fabric's
+    /// `secret`); for Cloud Shell, a `POST` of the resource as a form.
     request: HttpRequest,
     /// Without the query, for errors and logs.
     endpoint: String,
