@@ -499,77 +499,9 @@ impl ManagedIdentityBuilder {
             }
             client_id => client_id,
         };
-        let no_user_assigned_identity = |what_it_serves: &str| match client_id {
-            Some(_) => Err(Error::Config(format!(
-                "{what_it_serves}, and a user-assigned identity was asked for (`from_env` reads it from \
-                 AZURE_CLIENT_ID)"
-            ))),
-            None => Ok(()),
-        };
-        // What proves the request comes from the resource: `Metadata: true` (a browser's request
-        // cannot carry it), a secret the platform gives, or both.
-        let mut proof = HeaderMap::new();
-        let metadata = (HeaderName::from_static("metadata"), HeaderValue::from_static("true"));
-        let mut challenge = Challenge::Never;
-        // The SHA-1 thumbprint of the one certificate the endpoint's TLS is trusted by.
-        let mut pinned = None;
-        // The identity's client id as the query names it, when one is chosen.
-        let mut identity = None;
-        let (endpoint, api_version) = match &self.host {
-            Host::Imds(endpoint) => {
-                proof.insert(metadata.0, metadata.1);
-                identity = client_id.map(|id| ("client_id", id));
-                (endpoint.as_deref().unwrap_or(IMDS_ENDPOINT), Some(IMDS_API_VERSION))
-            }
-            Host::AppService { endpoint, identity_header } => {
-                proof.insert(
-                    HeaderName::from_static("x-identity-header"),
-                    secret(identity_header, "App Service's identity header")?,
-                );
-                identity = client_id.map(|id| ("client_id", id));
-                (endpoint.as_str(), Some(APP_SERVICE_API_VERSION))
-            }
-            Host::MachineLearning { endpoint, secret: msi_secret, default_client_id } => {
-                proof.insert(metadata.0, metadata.1);
-                proof.insert(
-                    HeaderName::from_static("secret"),
-                    secret(msi_secret, "Azure Machine Learning's identity secret")?,
-                );
-                // The 2017 protocol's name for it.
-                identity = client_id
-                    .or(default_client_id.as_deref().map(str::trim).filter(|id| !id.is_empty()))
-                    .map(|id| ("clientid", id));
-                (endpoint.as_str(), Some(MACHINE_LEARNING_API_VERSION))
-            }
-            Host::CloudShell { endpoint } => {
-                no_user_assigned_identity(
-                    "Azure Cloud Shell's endpoint serves only the signed-in user's tokens",
-                )?;
-                proof.insert(metadata.0, metadata.1);
-                (endpoint.as_str(), None)
-            }
-            Host::AzureArc { endpoint } => {
-                no_user_assigned_identity(
-                    "Azure Arc's agent serves only the machine's system-assigned identity",
-                )?;
-                proof.insert(metadata.0, metadata.1);
-                challenge =
-                    Challenge::AzureArcKey(self.azure_arc_keys.clone().or_else(azure_arc_key_directory));
-                (endpoint.as_str(), Some(AZURE_ARC_API_VERSION))
-            }
-            Host::ServiceFabric { endpoint, identity_header, thumbprint } => {
-                no_user_assigned_identity(
-                    "Service Fabric's endpoint serves only the identity the application's manifest gives \
-                     the service",
-                )?;
-                proof.insert(
-                    HeaderName::from_static("secret"),
-                    secret(identity_header, "Service Fabric's identity header")?,
-                );
-                pinned = Some(sha1_thumbprint(thumbprint)?);
-                (endpoint.as_str(), Some(SERVICE_FABRIC_API_VERSION))
-            }
-        };
+        let azure_arc_keys = || self.azure_arc_keys.clone().or_else(azure_arc_key_directory);
+        let Protocol { endpoint, api_version, proof, identity, challenge, pinned } =
+            self.host.protocol(client_id, azure_arc_keys)?;
         let parsed = AbsoluteUrl::parse(endpoint).map_err(|e| {
             Error::Config(format!("managed identity endpoint {endpoint:?} is not a URL: {e}"))
         })?;
@@ -619,6 +551,107 @@ impl ManagedIdentityBuilder {
             challenge,
         };
         Ok(ManagedIdentity { tokens: Arc::new(TokenCache::new(source, transport)) })
+    }
+}
+
+/// How one host's endpoint is asked for a token.
+struct Protocol<'a> {
+    endpoint: &'a str,
+    /// The query's `api-version`; `None` for Cloud Shell, which takes a form instead of a query.
+    api_version: Option<&'static str>,
+    /// What proves the request comes from the resource: `Metadata: true` (a browser's request
+    /// cannot carry it), a secret the platform gives, or both.
+    proof: HeaderMap,
+    /// The identity's client id as the query names it, when one is chosen.
+    identity: Option<(&'static str, &'a str)>,
+    challenge: Challenge,
+    /// The SHA-1 thumbprint of the one certificate the endpoint's TLS is trusted by.
+    pinned: Option<[u8; 20]>,
+}
+
+impl Host {
+    /// How this host is asked for the tokens of `client_id`'s identity (the default one when
+    /// `None`); `azure_arc_keys` gives the folder of Azure Arc's key files. Fails for an identity
+    /// the host does not serve, or a secret or thumbprint that cannot be sent or read.
+    fn protocol<'a>(
+        &'a self,
+        client_id: Option<&'a str>,
+        azure_arc_keys: impl FnOnce() -> Option<PathBuf>,
+    ) -> Result<Protocol<'a>, Error> {
+        let no_user_assigned_identity = |what_it_serves: &str| match client_id {
+            Some(_) => Err(Error::Config(format!(
+                "{what_it_serves}, and a user-assigned identity was asked for (`from_env` reads it from \
+                 AZURE_CLIENT_ID)"
+            ))),
+            None => Ok(()),
+        };
+        let metadata = || {
+            let mut proof = HeaderMap::new();
+            proof.insert(HeaderName::from_static("metadata"), HeaderValue::from_static("true"));
+            proof
+        };
+        let secret_header = |name: &'static str, value: &str, what: &str| -> Result<HeaderMap, Error> {
+            let mut proof = HeaderMap::new();
+            proof.insert(HeaderName::from_static(name), secret(value, what)?);
+            Ok(proof)
+        };
+        let plain = |endpoint, api_version, proof, identity| Protocol {
+            endpoint,
+            api_version,
+            proof,
+            identity,
+            challenge: Challenge::Never,
+            pinned: None,
+        };
+        Ok(match self {
+            Host::Imds(endpoint) => plain(
+                endpoint.as_deref().unwrap_or(IMDS_ENDPOINT),
+                Some(IMDS_API_VERSION),
+                metadata(),
+                client_id.map(|id| ("client_id", id)),
+            ),
+            Host::AppService { endpoint, identity_header } => plain(
+                endpoint,
+                Some(APP_SERVICE_API_VERSION),
+                secret_header("x-identity-header", identity_header, "App Service's identity header")?,
+                client_id.map(|id| ("client_id", id)),
+            ),
+            Host::MachineLearning { endpoint, secret, default_client_id } => {
+                let mut proof = metadata();
+                proof.extend(secret_header("secret", secret, "Azure Machine Learning's identity secret")?);
+                // The 2017 protocol's name for it.
+                let identity = client_id
+                    .or(default_client_id.as_deref().map(str::trim).filter(|id| !id.is_empty()))
+                    .map(|id| ("clientid", id));
+                plain(endpoint, Some(MACHINE_LEARNING_API_VERSION), proof, identity)
+            }
+            Host::CloudShell { endpoint } => {
+                no_user_assigned_identity(
+                    "Azure Cloud Shell's endpoint serves only the signed-in user's tokens",
+                )?;
+                plain(endpoint, None, metadata(), None)
+            }
+            Host::AzureArc { endpoint } => {
+                no_user_assigned_identity(
+                    "Azure Arc's agent serves only the machine's system-assigned identity",
+                )?;
+                Protocol {
+                    challenge: Challenge::AzureArcKey(azure_arc_keys()),
+                    ..plain(endpoint, Some(AZURE_ARC_API_VERSION), metadata(), None)
+                }
+            }
+            Host::ServiceFabric { endpoint, identity_header, thumbprint } => {
+                no_user_assigned_identity(
+                    "Service Fabric's endpoint serves only the identity the application's manifest gives \
+                     the service",
+                )?;
+                let proof = secret_header("secret", identity_header, "Service Fabric's identity header")?;
+                Protocol {
+                    pinned: Some(sha1_thumbprint(thumbprint)?),
+                    ..plain(endpoint, Some(SERVICE_FABRIC_API_VERSION), proof, None)
+                }
+            }
+        })
     }
 }
 
