@@ -12,6 +12,7 @@ use std::pin::Pin;
 mod browser;
 #[cfg(feature = "certificate")]
 mod certificate;
+pub(crate) mod challenge;
 mod client_credentials;
 mod device_code;
 mod managed_identity;
@@ -43,6 +44,25 @@ pub trait TokenProvider: Send + Sync {
         let _ = token;
         false
     }
+
+    /// Graph answered `401 Unauthorized` to a request carrying `token` with a claims challenge
+    /// (`WWW-Authenticate: Bearer error="insufficient_claims", claims="…"`): continuous access
+    /// evaluation revoked the token (the user was disabled, their password reset, their location
+    /// changed), or the request needs a Conditional Access authentication context the token lacks.
+    /// `claims` is the challenge's JSON object, decoded, which the next token must satisfy: a
+    /// provider that can ask its token endpoint for a token with those claims (OAuth's `claims`
+    /// parameter) forgets `token`, asks with them on the next [`TokenProvider::token`], and returns
+    /// `true`; the request is then sent once more. A token endpoint may need the user to sign in
+    /// again to satisfy them.
+    ///
+    /// The default is [`TokenProvider::token_rejected`]: a new token, asked for without the claims,
+    /// which satisfies a challenge for a token issued after a revocation, but not one for a stronger
+    /// sign-in. When the request fails all the same, its [`crate::GraphError::claims_challenge`]
+    /// gives the claims.
+    fn claims_challenged(&self, token: &str, claims: &str) -> bool {
+        let _ = claims;
+        self.token_rejected(token)
+    }
 }
 
 /// A provider chosen at run time (`Box<dyn TokenProvider>`: a secret where one is set, a managed
@@ -55,6 +75,10 @@ impl<T: TokenProvider + ?Sized> TokenProvider for Box<T> {
     fn token_rejected(&self, token: &str) -> bool {
         (**self).token_rejected(token)
     }
+
+    fn claims_challenged(&self, token: &str, claims: &str) -> bool {
+        (**self).claims_challenged(token, claims)
+    }
 }
 
 /// A provider shared by several clients (`Arc<dyn TokenProvider>`, or a provider of one's own
@@ -66,6 +90,10 @@ impl<T: TokenProvider + ?Sized> TokenProvider for std::sync::Arc<T> {
 
     fn token_rejected(&self, token: &str) -> bool {
         (**self).token_rejected(token)
+    }
+
+    fn claims_challenged(&self, token: &str, claims: &str) -> bool {
+        (**self).claims_challenged(token, claims)
     }
 }
 
@@ -125,12 +153,16 @@ mod tests {
         assert_eq!(chosen.token().await.unwrap(), "token-0");
         assert!(chosen.token_rejected("token-0"), "the boxed provider's answer, not the default");
         assert_eq!(chosen.token().await.unwrap(), "token-1");
+        // A provider that does not ask for claims answers a challenge as a refusal.
+        assert!(chosen.claims_challenged("token-1", r#"{"access_token":{}}"#));
+        assert_eq!(chosen.token().await.unwrap(), "token-2");
 
         let shared: Arc<dyn TokenProvider> = Arc::new(Counting::default());
         let (first, second) = (Arc::clone(&shared), Arc::clone(&shared));
-        assert!(first.token_rejected("token-0") && second.token_rejected("token-1"));
+        assert!(first.token_rejected("token-0") && second.claims_challenged("token-1", "{}"));
         assert_eq!(shared.token().await.unwrap(), "token-2", "one provider behind both");
-        assert!(!Box::new(StaticToken::new("fixed")).token_rejected("fixed"));
+        let fixed = Box::new(StaticToken::new("fixed"));
+        assert!(!fixed.token_rejected("fixed") && !fixed.claims_challenged("fixed", "{}"));
 
         // Both go where a provider goes.
         let client = crate::Client::builder().token_provider(chosen).build();

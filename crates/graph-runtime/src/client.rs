@@ -14,6 +14,7 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::absolute_url::AbsoluteUrl;
+use crate::auth::challenge;
 use crate::config::{self, Config, NationalCloud, RetryPolicy};
 use crate::error::{DecodeError, GraphError};
 use crate::odata::{self, Collection};
@@ -435,7 +436,13 @@ impl Client {
                     // whatever the method.
                     let refused = match &token {
                         Some(token) if response.status == StatusCode::UNAUTHORIZED && !renewed => {
-                            tokens.token_rejected(token)
+                            match challenge::claims(&response.headers) {
+                                Some(claims) => {
+                                    tracing::info!("the token was challenged for claims");
+                                    tokens.claims_challenged(token, &claims)
+                                }
+                                None => tokens.token_rejected(token),
+                            }
                         }
                         _ => false,
                     };

@@ -391,6 +391,17 @@ impl GraphError {
         self.body.as_ref().map_or(&[], |body| body.details.as_slice())
     }
 
+    /// The claims a `401`'s claims challenge asks the next token to satisfy (its `WWW-Authenticate:
+    /// Bearer error="insufficient_claims", claims="…"`), as a JSON object: for an application whose
+    /// [`crate::TokenProvider`] could not answer the challenge itself, to ask its own token
+    /// service for a token with them (OAuth's `claims` parameter). `None` for any other error.
+    pub fn claims_challenge(&self) -> Option<String> {
+        match self.status {
+            StatusCode::UNAUTHORIZED => crate::auth::challenge::claims(&self.headers),
+            _ => None,
+        }
+    }
+
     fn inner_error(&self) -> Option<&InnerError> {
         self.body.as_ref().and_then(|body| body.inner_error.as_ref())
     }

@@ -106,6 +106,10 @@ impl TokenProvider for InteractiveBrowser {
     fn token_rejected(&self, token: &str) -> bool {
         self.user.token_rejected(token)
     }
+
+    fn claims_challenged(&self, token: &str, claims: &str) -> bool {
+        self.user.claims_challenged(token, claims)
+    }
 }
 
 impl fmt::Debug for InteractiveBrowser {
@@ -132,23 +136,33 @@ pub(super) struct BrowserSignIn {
 
 impl BrowserSignIn {
     /// Listens on the loopback interface, shows the user the sign-in page, waits for the browser
-    /// to come back with a code, and redeems it for the user's token.
+    /// to come back with a code, and redeems it for the user's token, one that satisfies `claims`
+    /// (a challenge's) if given.
     pub(super) async fn sign_in(
         &self,
         transport: &dyn Transport,
         grant: &RefreshGrant,
+        claims: Option<&str>,
     ) -> Result<CachedToken, TokenError> {
         let endpoint = self.authorize_url.as_str();
         let failed = |reason: Reason| TokenError::new(endpoint, reason);
         let pkce = Pkce::new().ok_or_else(|| failed(Reason::Random))?;
         let listener = Loopback::bind(self.port).await.map_err(|error| failed(Reason::Listener(error)))?;
         let redirect_uri = format!("http://localhost:{}", listener.port);
-        let query = form_urlencoded::Serializer::new(self.authorize_query_start.clone())
-            .append_pair("redirect_uri", &redirect_uri)
-            .append_pair("state", &pkce.state)
-            .append_pair("code_challenge", &pkce.challenge)
-            .append_pair("code_challenge_method", "S256")
-            .finish();
+        let claims = grant.claims(claims);
+        // In a block of its own: the serializer is not `Send`.
+        let query = {
+            let mut query = form_urlencoded::Serializer::new(self.authorize_query_start.clone());
+            query
+                .append_pair("redirect_uri", &redirect_uri)
+                .append_pair("state", &pkce.state)
+                .append_pair("code_challenge", &pkce.challenge)
+                .append_pair("code_challenge_method", "S256");
+            if let Some(claims) = &claims {
+                query.append_pair("claims", claims);
+            }
+            query.finish()
+        };
         tracing::info!(redirect_uri, "waiting for the user to sign in in a browser");
         (self.open)(&format!("{endpoint}?{query}"));
         let code = match tokio::time::timeout(self.wait, listener.code(&pkce.state)).await {
@@ -157,11 +171,16 @@ impl BrowserSignIn {
             Err(_) => return Err(failed(Reason::BrowserSignInTimedOut(self.wait))),
         };
         drop(listener);
-        let form = form_urlencoded::Serializer::new(self.redeem_form_start.clone())
-            .append_pair("code", &code)
-            .append_pair("redirect_uri", &redirect_uri)
-            .append_pair("code_verifier", &pkce.verifier)
-            .finish();
+        let form = {
+            let mut form = form_urlencoded::Serializer::new(self.redeem_form_start.clone());
+            form.append_pair("code", &code)
+                .append_pair("redirect_uri", &redirect_uri)
+                .append_pair("code_verifier", &pkce.verifier);
+            if let Some(claims) = &claims {
+                form.append_pair("claims", claims);
+            }
+            form.finish()
+        };
         // A code is good for one redemption, but an attempt that did not reach Entra ID, or that it
         // answered 429 or 5xx, did not spend it, and a second attempt after one that did only fails
         // as the first did: tried once more, so that a lost connection does not cost the sign-in.
@@ -471,6 +490,14 @@ impl InteractiveBrowserBuilder {
         self
     }
 
+    /// Declares that the app handles claims challenges, as
+    /// [`DeviceCodeBuilder::continuous_access_evaluation`]; a sign-in a challenge needs is made in
+    /// the browser, with the challenge's claims.
+    pub fn continuous_access_evaluation(mut self) -> InteractiveBrowserBuilder {
+        self.user = self.user.continuous_access_evaluation();
+        self
+    }
+
     /// The transport the requests to Entra ID go through, as [`DeviceCodeBuilder::transport`].
     pub fn transport(mut self, transport: impl Transport + 'static) -> InteractiveBrowserBuilder {
         self.user = self.user.transport(transport);
@@ -730,6 +757,64 @@ mod tests {
             })
             .collect();
         assert_eq!(codes, ["the-code", "the-code"]);
+    }
+
+    #[tokio::test]
+    async fn a_claims_challenge_the_refresh_token_cannot_satisfy_is_a_sign_in_with_the_claims() {
+        let granted = |token: &str| {
+            answer(
+                200,
+                json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token, "refresh_token": "r"}),
+            )
+        };
+        let transport = script([
+            granted("user-1"),
+            answer(400, json!({"error": "interaction_required", "error_description": "AADSTS50076: MFA."})),
+            granted("user-2"),
+        ]);
+        let builder =
+            InteractiveBrowser::builder("contoso.onmicrosoft.com", "app-id").continuous_access_evaluation();
+        let (user, mut opened) = browser(&transport, builder);
+        let the_browser = tokio::spawn(async move {
+            let mut asked = Vec::new();
+            for code in ["code-1", "code-2"] {
+                let query = query_of(&opened.recv().await.unwrap());
+                let (redirect_uri, state) = (value(&query, "redirect_uri"), value(&query, "state"));
+                visit(redirect_uri, &format!("/?code={code}&state={state}")).await;
+                asked.push(value(&query, "claims").to_owned());
+            }
+            asked
+        });
+
+        assert_eq!(user.token().await.unwrap(), "user-1");
+        let mfa = r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#;
+        assert!(user.claims_challenged("user-1", mfa));
+        assert_eq!(user.token().await.unwrap(), "user-2");
+
+        let capability = json!({"access_token": {"xms_cc": {"values": ["cp1"]}}});
+        let challenged = json!({"access_token": {"acrs": {"essential": true, "value": "c1"}, "xms_cc": {"values": ["cp1"]}}});
+        let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        let pages: Vec<_> = the_browser.await.unwrap().iter().map(|claims| json(claims)).collect();
+        assert_eq!(pages, [capability.clone(), challenged.clone()]);
+        let requests = transport.requests.lock().unwrap();
+        let forms: Vec<(String, serde_json::Value)> = requests
+            .iter()
+            .map(|request| {
+                let form: Vec<(String, String)> =
+                    form_urlencoded::parse(request.body.as_deref().unwrap_or_default())
+                        .into_owned()
+                        .collect();
+                (value(&form, "grant_type").to_owned(), json(value(&form, "claims")))
+            })
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                ("authorization_code".to_owned(), capability),
+                ("refresh_token".to_owned(), challenged.clone()),
+                ("authorization_code".to_owned(), challenged),
+            ]
+        );
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ use http::{HeaderValue, StatusCode};
 use super::token_endpoint::{
     form_post, tenant_endpoint, CachedToken, Reason, RequestFuture, TokenCache, TokenSource,
 };
-use super::{TokenFuture, TokenProvider};
+use super::{challenge, TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::default_transport;
 use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
@@ -102,6 +102,8 @@ struct Grant {
     /// The form's fields but the credential's, encoded: the credential is added per request.
     form_start: String,
     credential: Credential,
+    /// Whether the app declares that it handles claims challenges (continuous access evaluation).
+    claims_capable: bool,
     user_agent: HeaderValue,
     timeout: Duration,
 }
@@ -565,6 +567,11 @@ impl TokenProvider for ClientCredentials {
         self.tokens.rejected(token);
         true
     }
+
+    fn claims_challenged(&self, token: &str, claims: &str) -> bool {
+        self.tokens.challenged(token, claims);
+        true
+    }
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -585,6 +592,7 @@ impl TokenSource for Grant {
     fn request<'a>(
         &'a self,
         _previous: Option<&'a CachedToken>,
+        claims: Option<&'a str>,
         transport: &'a dyn Transport,
     ) -> RequestFuture<'a> {
         Box::pin(async move {
@@ -623,6 +631,9 @@ impl TokenSource for Grant {
                     .append_pair("client_assertion_type", JWT_BEARER)
                     .append_pair("client_assertion", &assertion),
             };
+            if let Some(claims) = challenge::request_parameter(claims, self.claims_capable) {
+                form.append_pair("claims", &claims);
+            }
             Ok(form_post(&self.token_url, form.finish(), &self.user_agent, self.timeout))
         })
     }
@@ -647,6 +658,7 @@ pub struct ClientCredentialsBuilder {
     scope: Option<String>,
     /// The user's access token, for the on-behalf-of grant instead of the client credentials grant.
     on_behalf_of: Option<String>,
+    claims_capable: bool,
     transport: Option<Arc<dyn Transport>>,
     timeout: Duration,
 }
@@ -661,6 +673,7 @@ impl fmt::Debug for ClientCredentialsBuilder {
             .field("authority_host", &self.authority_host)
             .field("scope", &self.scope)
             .field("on_behalf_of", &self.on_behalf_of.as_ref().map(|_| "<a user's token>"))
+            .field("continuous_access_evaluation", &self.claims_capable)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -676,6 +689,7 @@ impl ClientCredentialsBuilder {
             authority_host: None,
             scope: None,
             on_behalf_of: None,
+            claims_capable: false,
             transport: None,
             timeout: DEFAULT_TOKEN_TIMEOUT,
         }
@@ -723,6 +737,18 @@ impl ClientCredentialsBuilder {
     /// ```
     pub fn on_behalf_of(mut self, user_token: impl Into<String>) -> ClientCredentialsBuilder {
         self.on_behalf_of = Some(user_token.into());
+        self
+    }
+
+    /// Declares that the app handles claims challenges (continuous access evaluation's client
+    /// capability `cp1`, sent as the `claims` of each token request). Entra ID then issues tokens
+    /// that live longer (up to a day), and Graph, rather than serving a token that was revoked (the
+    /// app disabled or its credential removed, a location policy), answers `401` with a claims
+    /// challenge: the client asks for a token with the challenge's claims and sends the request once
+    /// more ([`TokenProvider::claims_challenged`]). Off unless set. A claims challenge is answered
+    /// this way whether or not this is set.
+    pub fn continuous_access_evaluation(mut self) -> ClientCredentialsBuilder {
+        self.claims_capable = true;
         self
     }
 
@@ -780,6 +806,7 @@ impl ClientCredentialsBuilder {
             token_url,
             form_start,
             credential: self.credential,
+            claims_capable: self.claims_capable,
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
             timeout: self.timeout,
         };
@@ -1020,6 +1047,52 @@ mod tests {
         assert!(credentials.token_rejected("refused"));
         assert_eq!(token(&credentials).await.unwrap(), "newer");
         assert_eq!(transport.requests.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_made_while_the_cache_is_in_use_is_not_lost() {
+        let transport = script([granted("refused", json!(3599)), granted("newer", json!(3599))]);
+        let credentials = credentials(&transport);
+        assert_eq!(token(&credentials).await.unwrap(), "refused");
+        {
+            // Another request reading the cached token, or a fetch under way, holds the cache.
+            let _in_use = credentials.tokens.cached.lock().await;
+            assert!(credentials.token_rejected("refused"));
+        }
+        assert_eq!(token(&credentials).await.unwrap(), "newer");
+    }
+
+    #[tokio::test]
+    async fn a_claims_challenge_is_asked_of_the_next_fetch_only() {
+        let transport = script([
+            granted("challenged", json!(3599)),
+            granted("fresh", json!(3599)),
+            granted("later", json!(3599)),
+        ]);
+        let credentials = credentials(&transport);
+        let claims_sent = |transport: &Script| -> Vec<Option<String>> {
+            let requests = transport.requests.lock().unwrap();
+            let forms = requests.iter().map(|request| {
+                form_urlencoded::parse(request.body.as_deref().unwrap_or_default())
+                    .into_owned()
+                    .collect::<Vec<_>>()
+            });
+            forms
+                .map(|form| form.into_iter().find(|(name, _)| name == "claims").map(|(_, claims)| claims))
+                .collect()
+        };
+        assert_eq!(token(&credentials).await.unwrap(), "challenged");
+        let nbf = r#"{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}"#;
+        assert!(credentials.claims_challenged("challenged", nbf));
+        // A plain refusal of the same token by another request keeps the challenge's claims.
+        assert!(credentials.token_rejected("challenged"));
+        assert_eq!(token(&credentials).await.unwrap(), "fresh");
+        // A late challenge of the replaced token asks for nothing.
+        assert!(credentials.claims_challenged("challenged", nbf));
+        assert_eq!(token(&credentials).await.unwrap(), "fresh");
+        assert!(credentials.token_rejected("fresh"));
+        assert_eq!(token(&credentials).await.unwrap(), "later");
+        assert_eq!(claims_sent(&transport), [None, Some(nbf.to_owned()), None]);
     }
 
     #[tokio::test]

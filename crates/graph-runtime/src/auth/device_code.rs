@@ -13,7 +13,7 @@ use super::token_endpoint::{
     answer, form_post, redeem, tenant_endpoint, with_retries, CachedToken, Passing, Reason, RequestFuture,
     TokenCache, TokenError, TokenSource,
 };
-use super::{TokenFuture, TokenProvider};
+use super::{challenge, TokenFuture, TokenProvider};
 use crate::absolute_url::AbsoluteUrl;
 use crate::client::default_transport;
 use crate::config::{NationalCloud, DEFAULT_USER_AGENT};
@@ -96,8 +96,18 @@ pub(super) struct RefreshGrant {
     pub(super) token_url: AbsoluteUrl,
     /// `client_id` and `scope`, encoded; the refresh token is added per request.
     form_start: String,
+    /// Whether the app declares that it handles claims challenges (continuous access evaluation).
+    claims_capable: bool,
     pub(super) user_agent: HeaderValue,
     pub(super) timeout: Duration,
+}
+
+impl RefreshGrant {
+    /// The `claims` parameter of a request for the user's token (a sign-in's too): a challenge's
+    /// claims, and the client capabilities if the app declared them.
+    pub(super) fn claims(&self, challenge: Option<&str>) -> Option<String> {
+        challenge::request_parameter(challenge, self.claims_capable)
+    }
 }
 
 /// Shows the user a device code.
@@ -212,6 +222,7 @@ impl DeviceCode {
             scopes: None,
             prompt: None,
             refresh_token: None,
+            claims_capable: false,
             transport: None,
             timeout: DEFAULT_TOKEN_TIMEOUT,
         }
@@ -235,6 +246,9 @@ impl DeviceCode {
         let flow = &*self.flow;
         let _one_sign_in = flow.signing_in.lock().await;
         let has_token = flow.tokens.cached.lock().await.is_some();
+        // Asked of the sign-in too, when the refresh token cannot satisfy them (a stronger
+        // authentication, say).
+        let claims = flow.tokens.claims_asked().await;
         if has_token {
             match flow.tokens.current().await {
                 Err(error) if error.asks_for_sign_in() => {
@@ -245,9 +259,9 @@ impl DeviceCode {
         }
         let (transport, grant) = (&*flow.tokens.transport, &flow.tokens.source);
         let signed_in = match &flow.sign_in {
-            SignIn::DeviceCode(sign_in) => sign_in.sign_in(transport, grant).await?,
+            SignIn::DeviceCode(sign_in) => sign_in.sign_in(transport, grant, claims.as_deref()).await?,
             #[cfg(feature = "interactive")]
-            SignIn::Browser(sign_in) => sign_in.sign_in(transport, grant).await?,
+            SignIn::Browser(sign_in) => sign_in.sign_in(transport, grant, claims.as_deref()).await?,
         };
         let value = signed_in.value.clone();
         *flow.tokens.cached.lock().await = Some(signed_in);
@@ -257,17 +271,32 @@ impl DeviceCode {
 
 impl DeviceCodeSignIn {
     /// Asks Entra ID for a device code, prompts the user with it, and polls the token endpoint
-    /// until the user has signed in (or declined, or the code expired).
+    /// until the user has signed in (or declined, or the code expired), for a token that satisfies
+    /// `claims` (a challenge's) if given.
     async fn sign_in(
         &self,
         transport: &dyn Transport,
         grant: &RefreshGrant,
+        claims: Option<&str>,
     ) -> Result<CachedToken, TokenError> {
         let may_pass = |status: StatusCode| may_pass(status);
         let (sign_in, endpoint) = (self, self.device_code_url.as_str());
+        let claims = grant.claims(claims);
+        let with_claims = |form: &str| {
+            let mut form = form_urlencoded::Serializer::new(form.to_owned());
+            if let Some(claims) = &claims {
+                form.append_pair("claims", claims);
+            }
+            form.finish()
+        };
+        let device_code_form = with_claims(&sign_in.form);
         let body = with_retries(endpoint, RETRY_DELAYS, &mut || {
-            let request =
-                form_post(&sign_in.device_code_url, sign_in.form.clone(), &grant.user_agent, grant.timeout);
+            let request = form_post(
+                &sign_in.device_code_url,
+                device_code_form.clone(),
+                &grant.user_agent,
+                grant.timeout,
+            );
             Box::pin(answer(transport, endpoint, request, &may_pass))
         })
         .await?;
@@ -279,7 +308,7 @@ impl DeviceCodeSignIn {
         (sign_in.prompt)(prompt);
 
         let token_endpoint = grant.token_url.as_str();
-        let poll_form = form_urlencoded::Serializer::new(sign_in.poll_form_start.clone())
+        let poll_form = form_urlencoded::Serializer::new(with_claims(&sign_in.poll_form_start))
             .append_pair("device_code", &authorization.device_code)
             .finish();
         // Tokio's clock, which tests can pause and advance.
@@ -328,6 +357,11 @@ impl TokenProvider for DeviceCode {
         self.flow.tokens.rejected(token);
         true
     }
+
+    fn claims_challenged(&self, token: &str, claims: &str) -> bool {
+        self.flow.tokens.challenged(token, claims);
+        true
+    }
 }
 
 impl fmt::Debug for DeviceCode {
@@ -348,13 +382,17 @@ impl TokenSource for RefreshGrant {
     fn request<'a>(
         &'a self,
         previous: Option<&'a CachedToken>,
+        claims: Option<&'a str>,
         _transport: &'a dyn Transport,
     ) -> RequestFuture<'a> {
         let refresh_token = previous.and_then(|token| token.refresh_token.as_deref());
         let request = refresh_token.ok_or(Reason::NoRefreshToken).map(|refresh_token| {
-            let form = form_urlencoded::Serializer::new(self.form_start.clone())
-                .append_pair("refresh_token", refresh_token)
-                .finish();
+            let mut form = form_urlencoded::Serializer::new(self.form_start.clone());
+            form.append_pair("refresh_token", refresh_token);
+            if let Some(claims) = self.claims(claims) {
+                form.append_pair("claims", &claims);
+            }
+            let form = form.finish();
             form_post(&self.token_url, form, &self.user_agent, self.timeout)
         });
         Box::pin(std::future::ready(request))
@@ -378,6 +416,7 @@ pub struct DeviceCodeBuilder {
     scopes: Option<Vec<String>>,
     prompt: Option<Prompt>,
     refresh_token: Option<String>,
+    claims_capable: bool,
     transport: Option<Arc<dyn Transport>>,
     timeout: Duration,
 }
@@ -392,6 +431,7 @@ impl fmt::Debug for DeviceCodeBuilder {
             .field("scopes", &self.scopes)
             .field("prompt", &self.prompt.as_ref().map(|_| "…"))
             .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
+            .field("continuous_access_evaluation", &self.claims_capable)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -434,6 +474,19 @@ impl DeviceCodeBuilder {
     /// is fetched with it, and the user is prompted only if Entra ID refuses it.
     pub fn refresh_token(mut self, refresh_token: impl Into<String>) -> DeviceCodeBuilder {
         self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// Declares that the app handles claims challenges (continuous access evaluation's client
+    /// capability `cp1`, sent as the `claims` of each request for the user's tokens). Entra ID then
+    /// issues tokens that live longer (up to a day), and Graph, rather than serving a token that was
+    /// revoked (the user disabled, their password reset, their session revoked, a location policy),
+    /// answers `401` with a claims challenge: the client asks for a token with the challenge's
+    /// claims by the refresh token, or by signing the user in again if Entra ID needs that, and
+    /// sends the request once more ([`TokenProvider::claims_challenged`]). Off unless set. A claims
+    /// challenge is answered this way whether or not this is set.
+    pub fn continuous_access_evaluation(mut self) -> DeviceCodeBuilder {
+        self.claims_capable = true;
         self
     }
 
@@ -482,6 +535,7 @@ impl DeviceCodeBuilder {
         let grant = RefreshGrant {
             token_url,
             form_start: form(&[("grant_type", "refresh_token"), ("client_id", client_id), ("scope", &scope)]),
+            claims_capable: self.claims_capable,
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
             timeout: self.timeout,
         };
@@ -499,7 +553,8 @@ impl DeviceCodeBuilder {
                 refresh_token: Some(refresh_token),
             }
         });
-        let tokens = TokenCache { source: grant, transport, cached: tokio::sync::Mutex::new(kept) };
+        let mut tokens = TokenCache::new(grant, transport);
+        *tokens.cached.get_mut() = kept;
         let signing_in = tokio::sync::Mutex::new(());
         Ok(DeviceCode { flow: Arc::new(Flow { tokens, sign_in, signing_in }) })
     }

@@ -236,9 +236,12 @@ impl TokenSource for IdentityEndpoint {
         &self.endpoint
     }
 
+    /// Managed identity endpoints take no claims: a challenged token is replaced by a new one, which
+    /// satisfies a challenge for a token issued after a revocation.
     fn request<'a>(
         &'a self,
         _previous: Option<&'a CachedToken>,
+        _claims: Option<&'a str>,
         _transport: &'a dyn Transport,
     ) -> RequestFuture<'a> {
         Box::pin(std::future::ready(Ok(self.request.clone())))

@@ -38,13 +38,15 @@ pub(super) trait TokenSource: Send + Sync {
     fn endpoint(&self) -> &str;
 
     /// One attempt's request for a token to replace `previous` (the one cached, if any: a refresh
-    /// grant sends the refresh token that came with it). Built anew for each attempt, so that a
-    /// credential kept in a file that is rotated (a federated token) is read again, and one the
-    /// application gives (a client assertion) asked for again. `transport` carries any request the
-    /// credential needs first (GitHub Actions' OIDC token).
+    /// grant sends the refresh token that came with it), which satisfies `claims` (those of a claims
+    /// challenge Graph made for `previous`, a JSON object, for a source that can ask for them).
+    /// Built anew for each attempt, so that a credential kept in a file that is rotated (a federated
+    /// token) is read again, and one the application gives (a client assertion) asked for again.
+    /// `transport` carries any request the credential needs first (GitHub Actions' OIDC token).
     fn request<'a>(
         &'a self,
         previous: Option<&'a CachedToken>,
+        claims: Option<&'a str>,
         transport: &'a dyn Transport,
     ) -> RequestFuture<'a>;
 
@@ -78,6 +80,16 @@ pub(super) struct TokenCache<S> {
     pub(super) transport: Arc<dyn Transport>,
     /// Held across a fetch, so that concurrent callers wait for it instead of fetching too.
     pub(super) cached: tokio::sync::Mutex<Option<CachedToken>>,
+    /// The last token Graph refused, kept apart from `cached` (whose lock a fetch or a reader may
+    /// hold) so that no refusal is lost: the next [`TokenCache::current`] replaces that token if it
+    /// is still the one cached.
+    refused: std::sync::Mutex<Option<Refusal>>,
+}
+
+/// A token Graph refused, and the claims its challenge asked the next one for.
+struct Refusal {
+    token: String,
+    claims: Option<String>,
 }
 
 pub(super) struct CachedToken {
@@ -107,41 +119,74 @@ impl CachedToken {
 
 impl<S: TokenSource> TokenCache<S> {
     pub(super) fn new(source: S, transport: Arc<dyn Transport>) -> TokenCache<S> {
-        TokenCache { source, transport, cached: tokio::sync::Mutex::new(None) }
+        TokenCache { source, transport, cached: tokio::sync::Mutex::new(None), refused: Default::default() }
     }
 
     /// The token, from the cache or fetched now.
     pub(super) async fn current(&self) -> Result<String, TokenError> {
-        current(&self.source, &*self.transport, &self.cached).await
+        current(&self.source, &*self.transport, &self.cached, &self.refused).await
     }
 
-    /// Graph refused `token`: it expires now, unless a newer one has replaced it already. It stays
-    /// cached for the refresh token that came with it.
+    /// Graph refused `token`: the next [`TokenCache::current`] replaces it, unless a newer one has
+    /// replaced it already, keeping the refresh token that came with it.
     pub(super) fn rejected(&self, token: &str) {
-        // Locked means a fetch is under way, which the next `current()` waits for; a cached token
-        // other than `token` is one already fetched again.
-        if let Ok(mut cached) = self.cached.try_lock() {
-            if let Some(cached) = cached.as_mut().filter(|cached| cached.value == token) {
-                let now = Instant::now();
-                (cached.refresh_at, cached.expires_at) = (now, now);
-            }
-        }
+        self.refuse(token, None);
+    }
+
+    /// Graph challenged `token` for `claims`: the next [`TokenCache::current`] replaces it (unless
+    /// a newer one has replaced it already) with a token asked for with those claims.
+    pub(super) fn challenged(&self, token: &str, claims: &str) {
+        self.refuse(token, Some(claims));
+    }
+
+    fn refuse(&self, token: &str, claims: Option<&str>) {
+        // Poisoned only by a panic while the slot was written, which leaves it whole.
+        let mut refused = self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A plain refusal of a token already challenged (two requests answered differently) keeps
+        // the challenge's claims.
+        let kept = refused.take().filter(|earlier| earlier.token == token).and_then(|earlier| earlier.claims);
+        *refused = Some(Refusal { token: token.to_owned(), claims: claims.map(str::to_owned).or(kept) });
+    }
+
+    /// The claims a challenge asked for the cached token, which its replacement must satisfy
+    /// (kept for the next [`TokenCache::current`] as well): for a user who must sign in again when
+    /// the refresh token cannot get a token with them.
+    pub(super) async fn claims_asked(&self) -> Option<String> {
+        let cached = self.cached.lock().await;
+        let refused = self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        refused
+            .as_ref()
+            .filter(|refusal| cached.as_ref().is_some_and(|token| token.value == refusal.token))
+            .and_then(|refusal| refusal.claims.clone())
     }
 }
 
-/// The token in `cached`, or one fetched now to replace it. Not generic: one copy for every
-/// provider, since each generic copy of an `async fn` is a state machine of its own to compile.
+/// The token in `cached`, or one fetched now to replace it (with the claims a challenge asked for,
+/// if Graph refused it so). Not generic: one copy for every provider, since each generic copy of an
+/// `async fn` is a state machine of its own to compile.
 async fn current(
     source: &dyn TokenSource,
     transport: &dyn Transport,
     cached: &tokio::sync::Mutex<Option<CachedToken>>,
+    refused: &std::sync::Mutex<Option<Refusal>>,
 ) -> Result<String, TokenError> {
     let mut cached = cached.lock().await;
+    // Taken whether or not it is for the cached token: one for an older token is past.
+    let refusal = refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+    let mut claims = None;
+    if let (Some(token), Some(refusal)) = (cached.as_mut(), refusal) {
+        if token.value == refusal.token {
+            // Never handed out again, nor kept if its replacement cannot be had.
+            let now = Instant::now();
+            (token.refresh_at, token.expires_at) = (now, now);
+            claims = refusal.claims;
+        }
+    }
     let now = Instant::now();
     if let Some(token) = cached.as_ref().filter(|token| now < token.refresh_at) {
         return Ok(token.value.clone());
     }
-    match fetch(source, transport, cached.as_ref()).await {
+    match fetch(source, transport, cached.as_ref(), claims.as_deref()).await {
         Ok(mut fresh) => {
             // A refresh answered without a new refresh token leaves the old one valid (RFC 6749
             // section 6); one answered with a new one retires the old.
@@ -170,6 +215,7 @@ async fn fetch(
     source: &dyn TokenSource,
     transport: &dyn Transport,
     previous: Option<&CachedToken>,
+    claims: Option<&str>,
 ) -> Result<CachedToken, TokenError> {
     let endpoint = source.endpoint();
     let may_pass = |status| source.may_pass(status);
@@ -177,7 +223,7 @@ async fn fetch(
     let body = with_retries(endpoint, source.retry_delays(), &mut || {
         Box::pin(async move {
             let request = source
-                .request(previous, transport)
+                .request(previous, claims, transport)
                 .await
                 .map_err(|reason| Failed::new(endpoint, reason, Passing::No))?;
             answer_or_challenge(source, transport, endpoint, request, &may_pass).await

@@ -6,6 +6,7 @@
 mod any_response;
 mod batch;
 mod blobs;
+mod claims;
 mod concurrency;
 mod credentials;
 mod failures;
