@@ -233,6 +233,35 @@ mod tests {
         assert_eq!(claims(&HeaderMap::new()), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_value_is_read_without_panicking(value in "\\PC{0,200}") {
+            let _ = bearer_params(&value);
+        }
+
+        #[test]
+        fn quoted_and_token_parameters_read_back_as_written(
+            params in proptest::collection::vec(("[A-Za-z_][A-Za-z0-9_.-]{0,8}", "[ -~]{0,30}", proptest::bool::ANY), 0..6),
+        ) {
+            // `[ -~]`: any visible ASCII character or space, quotes and backslashes among them.
+            let written: Vec<String> = params
+                .iter()
+                .map(|(name, value, quoted)| {
+                    let is_token = !value.is_empty() && value.chars().all(is_token_char);
+                    if *quoted || !is_token {
+                        format!("{name}=\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+                    } else {
+                        format!("{name}={value}")
+                    }
+                })
+                .collect();
+            let header = format!("Basic realm=\"x\", Bearer {}, Negotiate abc==", written.join(", "));
+            let expected: Vec<(String, String)> =
+                params.into_iter().map(|(name, value, _)| (name, value)).collect();
+            proptest::prop_assert_eq!(bearer_params(&header), expected, "{}", header);
+        }
+    }
+
     #[test]
     fn the_request_parameter_merges_the_challenge_with_the_client_capabilities() {
         let challenge =
