@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use graph_runtime::transport::StatusCode;
-use graph_runtime::{ClientCredentials, DeviceCode, HttpTransport, RequestPath};
+use graph_runtime::{ClientCredentials, DeviceCode, HttpTransport, RequestPath, TokenProvider};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, header as header_is, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -110,6 +110,28 @@ async fn a_claims_challenge_gets_a_token_with_the_claims_and_the_capability_and_
             }})),
         ]
     );
+}
+
+#[tokio::test]
+async fn requests_challenged_together_share_one_token_asked_for_with_the_claims() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, granted("revoked"), granted("fresh")).await;
+    mount_item(&server, "revoked", "fresh").await;
+    let credentials = credentials(&server).build().unwrap();
+    // The first token, fetched before the requests go out together with it.
+    assert_eq!(credentials.token().await.unwrap(), "revoked");
+    let client = builder(&server.uri()).token_provider(credentials).build().unwrap();
+
+    let together = (0..8).map(|_| get_item(&client));
+    for answer in futures_util::future::join_all(together).await {
+        assert_eq!(answer.unwrap(), json!({"id": "7"}));
+    }
+
+    let claims: Vec<_> = forms(&server, "/token").await.iter().map(claims).collect();
+    assert_eq!(claims, [None, Some(serde_json::from_str(REVOKED_CLAIMS).unwrap())]);
+    let received = server.received_requests().await.unwrap_or_default();
+    let graph_requests = received.iter().filter(|request| request.url.path() == "/v1.0/items/7").count();
+    assert_eq!(graph_requests, 16, "each challenged once, then answered");
 }
 
 #[tokio::test]
