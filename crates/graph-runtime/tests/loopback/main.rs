@@ -18,6 +18,5 @@ mod redirects;
 mod requests;
 mod responses;
 mod retries;
-mod secrets;
 mod support;
 mod transport;
