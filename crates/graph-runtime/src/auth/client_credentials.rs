@@ -742,11 +742,11 @@ impl ClientCredentialsBuilder {
 
     /// Declares that the app handles claims challenges (continuous access evaluation's client
     /// capability `cp1`, sent as the `claims` of each token request). Entra ID then issues tokens
-    /// that live longer (up to a day), and Graph, rather than serving a token that was revoked (the
-    /// app disabled or its credential removed, a location policy), answers `401` with a claims
-    /// challenge: the client asks for a token with the challenge's claims and sends the request once
-    /// more ([`TokenProvider::claims_challenged`]). Off unless set. A claims challenge is answered
-    /// this way whether or not this is set.
+    /// that live longer (up to 28 hours; the client keeps one a day at most), and Graph, rather than
+    /// serving a token that was revoked (the app disabled or its credential removed, a location
+    /// policy), answers `401` with a claims challenge: the client asks for a token with the
+    /// challenge's claims and sends the request once more ([`TokenProvider::claims_challenged`]).
+    /// Off unless set. A claims challenge is answered this way whether or not this is set.
     pub fn continuous_access_evaluation(mut self) -> ClientCredentialsBuilder {
         self.claims_capable = true;
         self

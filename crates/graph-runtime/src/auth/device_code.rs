@@ -479,12 +479,13 @@ impl DeviceCodeBuilder {
 
     /// Declares that the app handles claims challenges (continuous access evaluation's client
     /// capability `cp1`, sent as the `claims` of each request for the user's tokens). Entra ID then
-    /// issues tokens that live longer (up to a day), and Graph, rather than serving a token that was
-    /// revoked (the user disabled, their password reset, their session revoked, a location policy),
-    /// answers `401` with a claims challenge: the client asks for a token with the challenge's
-    /// claims by the refresh token, or by signing the user in again if Entra ID needs that, and
-    /// sends the request once more ([`TokenProvider::claims_challenged`]). Off unless set. A claims
-    /// challenge is answered this way whether or not this is set.
+    /// issues tokens that live longer (up to 28 hours; the client keeps one a day at most), and
+    /// Graph, rather than serving a token that was revoked (the user disabled, their password reset,
+    /// their session revoked, a location policy), answers `401` with a claims challenge: the client
+    /// asks for a token with the challenge's claims by the refresh token, or by signing the user in
+    /// again if Entra ID needs that, and sends the request once more
+    /// ([`TokenProvider::claims_challenged`]). Off unless set. A claims challenge is answered this
+    /// way whether or not this is set.
     pub fn continuous_access_evaluation(mut self) -> DeviceCodeBuilder {
         self.claims_capable = true;
         self
