@@ -636,13 +636,6 @@ mod tests {
         form_urlencoded::parse(query.as_bytes()).into_owned().collect()
     }
 
-    /// The forms of the requests `transport` was sent, in order.
-    fn sent_forms(transport: &Script) -> Vec<Vec<(String, String)>> {
-        let requests = transport.requests.lock().unwrap();
-        let body = |request: &crate::transport::HttpRequest| request.body.clone().unwrap_or_default();
-        requests.iter().map(|request| form_urlencoded::parse(&body(request)).into_owned().collect()).collect()
-    }
-
     fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
     }
@@ -753,7 +746,7 @@ mod tests {
         assert_eq!(user.token().await.unwrap(), "user-1");
         assert!(the_browser.await.unwrap().contains("Signed in."));
         let codes: Vec<String> =
-            sent_forms(&transport).iter().map(|form| value(form, "code").to_owned()).collect();
+            transport.forms().iter().map(|form| value(form, "code").to_owned()).collect();
         assert_eq!(codes, ["the-code", "the-code"]);
     }
 
@@ -794,7 +787,8 @@ mod tests {
         let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
         let pages: Vec<_> = the_browser.await.unwrap().iter().map(|claims| json(claims)).collect();
         assert_eq!(pages, [capability.clone(), challenged.clone()]);
-        let forms: Vec<(String, serde_json::Value)> = sent_forms(&transport)
+        let forms: Vec<(String, serde_json::Value)> = transport
+            .forms()
             .iter()
             .map(|form| (value(form, "grant_type").to_owned(), json(value(form, "claims"))))
             .collect();

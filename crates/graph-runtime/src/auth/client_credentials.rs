@@ -1070,17 +1070,6 @@ mod tests {
             granted("later", json!(3599)),
         ]);
         let credentials = credentials(&transport);
-        let claims_sent = |transport: &Script| -> Vec<Option<String>> {
-            let requests = transport.requests.lock().unwrap();
-            let forms = requests.iter().map(|request| {
-                form_urlencoded::parse(request.body.as_deref().unwrap_or_default())
-                    .into_owned()
-                    .collect::<Vec<_>>()
-            });
-            forms
-                .map(|form| form.into_iter().find(|(name, _)| name == "claims").map(|(_, claims)| claims))
-                .collect()
-        };
         assert_eq!(token(&credentials).await.unwrap(), "challenged");
         let nbf = r#"{"access_token":{"nbf":{"essential":true,"value":"1604106651"}}}"#;
         assert!(credentials.claims_challenged("challenged", nbf));
@@ -1092,7 +1081,12 @@ mod tests {
         assert_eq!(token(&credentials).await.unwrap(), "fresh");
         assert!(credentials.token_rejected("fresh"));
         assert_eq!(token(&credentials).await.unwrap(), "later");
-        assert_eq!(claims_sent(&transport), [None, Some(nbf.to_owned()), None]);
+        let claims_sent: Vec<Option<String>> = transport
+            .forms()
+            .into_iter()
+            .map(|form| form.into_iter().find(|(name, _)| name == "claims").map(|(_, claims)| claims))
+            .collect();
+        assert_eq!(claims_sent, [None, Some(nbf.to_owned()), None]);
     }
 
     #[tokio::test]

@@ -709,6 +709,17 @@ pub(super) mod script {
         pub(in crate::auth) delay: Option<Duration>,
     }
 
+    impl Script {
+        /// The forms (`application/x-www-form-urlencoded` bodies) of the requests sent, in order.
+        pub(in crate::auth) fn forms(&self) -> Vec<Vec<(String, String)>> {
+            let requests = self.requests.lock().unwrap();
+            let form = |request: &HttpRequest| {
+                form_urlencoded::parse(request.body.as_deref().unwrap_or_default()).into_owned().collect()
+            };
+            requests.iter().map(form).collect()
+        }
+    }
+
     impl Transport for Arc<Script> {
         fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
             Box::pin(async move {
