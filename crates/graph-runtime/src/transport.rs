@@ -225,10 +225,18 @@ impl HttpTransport {
 
     async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let uri = request.url;
-        let mut outgoing = http::Request::new(Full::new(request.body.unwrap_or_default()));
+        let body = request.body.unwrap_or_default();
+        let mut headers = request.headers;
+        // hyper writes no length for an empty body, and Graph's front end answers a `POST` without
+        // one `411 Length Required` (a body-less action such as `rebootNow`): RFC 9110 has a client
+        // send `Content-Length: 0` where the method gives content a meaning.
+        if body.is_empty() && matches!(request.method, Method::POST | Method::PUT | Method::PATCH) {
+            headers.entry(http::header::CONTENT_LENGTH).or_insert(HeaderValue::from_static("0"));
+        }
+        let mut outgoing = http::Request::new(Full::new(body));
         *outgoing.method_mut() = request.method;
         *outgoing.uri_mut() = uri.clone();
-        *outgoing.headers_mut() = request.headers;
+        *outgoing.headers_mut() = headers;
         let origin = pool::Origin::of(&uri)
             .ok_or_else(|| TransportError::new(TransportErrorKind::Other, "the URL is not absolute"))?;
         let (sender, response) = self.send_on_some_connection(&origin, &uri, outgoing).await?;
@@ -823,6 +831,22 @@ mod tests {
         let head = seen.await.unwrap().to_ascii_lowercase();
         assert!(head.starts_with("get /v1.0/me?$top=1 http/1.1\r\n"), "{head}");
         assert!(head.contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n")), "{head}");
+        assert!(!head.contains("content-length"), "a GET has no content to measure: {head}");
+    }
+
+    #[tokio::test]
+    async fn a_post_put_or_patch_without_a_body_says_its_length_is_zero() {
+        for method in [Method::POST, Method::PUT, Method::PATCH] {
+            for body in [None, Some(Bytes::new())] {
+                let (port, seen) = http_server().await;
+                let mut request = get(&format!("http://127.0.0.1:{port}/v1.0/devices/1/rebootNow"));
+                (request.method, request.body) = (method.clone(), body);
+                transport(None).send(request).await.unwrap();
+                let head = seen.await.unwrap().to_ascii_lowercase();
+                assert!(head.contains("\r\ncontent-length: 0\r\n"), "{head}");
+                assert!(!head.contains("transfer-encoding"), "{head}");
+            }
+        }
     }
 
     #[cfg(not(feature = "socks"))]
