@@ -34,8 +34,9 @@ pub const MAX_BATCH_REQUESTS: usize = 20;
 /// Requests of one API version go in one `POST /{version}/$batch` per twenty, in the order they were
 /// added. Graph may run the requests of one `$batch` in any order: a request that must wait for
 /// others goes in with [`Batch::add_after`], and is sent in a later `$batch` than theirs. Each
-/// carries its own headers (the client's default headers, then its own), query options and body;
-/// the batch itself carries the token and goes through the client's retries, redirects and tracing. A request the service answers 429, 503 or 504 is sent again in
+/// carries its own headers (the client's default headers, then its own, but not the runtime's own:
+/// `Authorization`, `Accept`, `Content-Type`, `User-Agent`, `Retry-Attempt`, nor
+/// `Proxy-Authorization`), query options and body; the batch itself carries the token and goes through the client's retries, redirects and tracing. A request the service answers 429, 503 or 504 is sent again in
 /// a later batch after the longest `Retry-After` among them (or the client's backoff), as long as
 /// the client's [`RetryPolicy`](crate::RetryPolicy) allows. A request whose page answers a stream
 /// (`Raw`) cannot be batched: Graph gives its bytes as base64 text, so its ticket reads an error.
@@ -460,12 +461,11 @@ async fn send_one(
         .iter()
         .map(|Pending { index, item, .. }| {
             let mut headers = Map::new();
-            for (name, value) in default_headers.iter().filter(|(name, _)| !item.headers.contains_key(*name))
-            {
-                add_header(&mut headers, name, value);
-            }
-            for (name, value) in &item.headers {
-                add_header(&mut headers, name, value);
+            let defaults = default_headers.iter().filter(|(name, _)| !item.headers.contains_key(*name));
+            for (name, value) in defaults.chain(&item.headers) {
+                if !crate::request::NOT_BATCHED.contains(name) {
+                    add_header(&mut headers, name, value);
+                }
             }
             let mut request = Map::new();
             request.insert("id".to_owned(), Value::String(index.to_string()));
@@ -491,9 +491,12 @@ async fn send_one(
 }
 
 /// Adds a header to a batched request's `headers` object, whose values are strings: several values
-/// of one name joined as HTTP joins them; a value that is not text left out.
+/// of one name joined as HTTP joins them.
 fn add_header(headers: &mut Map<String, Value>, name: &HeaderName, value: &HeaderValue) {
-    let Ok(value) = value.to_str() else { return };
+    // Every value was set as a `str`, so this is lossless; `to_str` would refuse any that is not
+    // ASCII (a name with an accent) and the header would be lost.
+    let value = String::from_utf8_lossy(value.as_bytes());
+    let value = value.as_ref();
     match headers.get_mut(name.as_str()) {
         Some(Value::String(joined)) => {
             joined.push_str(", ");
@@ -575,18 +578,22 @@ impl Answers {
     /// `@odata.nextLink` through the batch's client with the request's own headers, as the list
     /// request's [`Request::pager`] would have. A request that failed is the pager's first error.
     pub fn pager<T>(&mut self, ticket: Ticket<Paged<T>>) -> Pager<T> {
-        let operation = ticket.operation;
-        let sent = self.sent.get_mut(ticket.index).and_then(Option::take);
-        let first = self.answer(ticket).and_then(|response| match sent {
-            Some((url, headers)) => {
-                let url =
-                    crate::request::version_url(self.client.parsed_base_url(), operation.version, &url)?;
-                Ok((url, response, headers))
-            }
-            None => {
-                Err(Error::Batch { operation, reason: "the request was not sent".to_owned(), source: None })
-            }
-        });
+        let (operation, index) = (ticket.operation, ticket.index);
+        // Only once the ticket is known to be this batch's: another batch's ticket must not take
+        // what this batch's request at its index was sent with.
+        let first =
+            self.answer(ticket).and_then(|response| match self.sent.get_mut(index).and_then(Option::take) {
+                Some((url, headers)) => {
+                    let url =
+                        crate::request::version_url(self.client.parsed_base_url(), operation.version, &url)?;
+                    Ok((url, response, headers))
+                }
+                None => Err(Error::Batch {
+                    operation,
+                    reason: "the request was not sent".to_owned(),
+                    source: None,
+                }),
+            });
         match first {
             Ok((url, response, headers)) => {
                 Pager::answered(self.client.clone(), operation, url, response, headers)

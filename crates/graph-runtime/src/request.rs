@@ -17,6 +17,13 @@ pub const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
 /// Headers that carry credentials: never sent to a host other than the one the request was meant for.
 const CREDENTIAL_HEADERS: [HeaderName; 3] = [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION];
 
+/// Headers a request in a `$batch` does not carry from its own headers or the client's defaults. The
+/// runtime's own are always its own, as in a request sent alone: the `$batch` request carries the
+/// token, the user agent and what it accepts, and a body's `Content-Type` is set with the body.
+/// `Proxy-Authorization` is for the proxy, which a batched request's headers never reach.
+pub(crate) const NOT_BATCHED: [HeaderName; 6] =
+    [AUTHORIZATION, ACCEPT, CONTENT_TYPE, USER_AGENT, RETRY_ATTEMPT, PROXY_AUTHORIZATION];
+
 /// The URL of `operation` at `path` with `query`: `<base URL>/<version><path>[?<query>]`.
 ///
 /// Fails without sending anything when a segment is `.` or `..`, even percent-encoded: servers and

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use graph_runtime::http::StatusCode;
-use graph_runtime::{Batch, Error, Json, Method, NoContent, Operation, Raw, Request, RequestPath};
+use graph_runtime::{Batch, Error, Json, Method, NoContent, Operation, Paged, Raw, Request, RequestPath};
 use serde_json::{json, Value};
 use wiremock::matchers::{header as header_is, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -13,6 +13,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::support::*;
 
 const DELETE_ITEM: Operation = Operation::new(Method::Delete, "v1.0", "/items/{id}");
+const LIST_ITEMS: Operation = Operation::new(Method::Get, "v1.0", "/items");
+const UPDATE_ITEM: Operation = Operation::new(Method::Patch, "v1.0", "/items/{id}");
 const REPORT: Operation = Operation::new(Method::Post, "v1.0", "/reports/getReport");
 
 fn get_item(client: &graph_runtime::Client, id: &str) -> Request<'static, Json<Value>> {
@@ -305,8 +307,66 @@ async fn a_ticket_reads_only_its_own_batchs_answers() {
 }
 
 #[tokio::test]
+async fn another_batchs_list_ticket_leaves_this_batchs_pager_whole() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(batch_server(|url, _| (200, json!({"value": [{"url": url}]}), json!({}))))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri());
+    let list = || Request::<Paged<Value>>::new(&client, LIST_ITEMS, RequestPath::root().literal("items"));
+    let (mut first, mut second): (Batch, Batch) = (client.batch(), client.batch());
+    let mine = first.add(list());
+    let theirs = second.add(list());
+    let mut answers = first.send().await;
+
+    let error = answers.pager(theirs).next_page().await.unwrap().unwrap_err().to_string();
+    assert!(error.ends_with("batched: the ticket is another batch's"), "{error}");
+    assert_eq!(answers.pager(mine).collect_all().await.unwrap(), [json!({"url": "/items"})]);
+}
+
+#[tokio::test]
+async fn a_batched_request_carries_its_own_headers_and_the_defaults_but_not_the_runtimes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(batch_server(|_, _| (204, Value::Null, json!({}))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri())
+        .default_header("X-Tenant", "contoso")
+        .default_header("Accept", "text/html")
+        .build()
+        .unwrap();
+    let body = json!({"displayName": "Zoë"});
+    let request =
+        Request::<NoContent>::new(&client, UPDATE_ITEM, RequestPath::root().literal("items").param("1"))
+            .body(&body)
+            .header("If-Match", "W/\"1\"")
+            .header("X-Owner", "Zoë Ødegård")
+            .header("Content-Type", "text/plain")
+            .header("Authorization", "Bearer another")
+            .header("User-Agent", "mine")
+            .header("Retry-Attempt", "3")
+            .header("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0");
+    let mut batch = client.batch();
+    let ticket = batch.add(request);
+    batch.send().await.take(ticket).unwrap();
+
+    let sent = batches(&server).await;
+    let [(_, requests)] = sent.as_slice() else { panic!("{sent:?}") };
+    let headers = &requests[0]["headers"];
+    let expected = json!({
+        "x-tenant": "contoso",
+        "if-match": "W/\"1\"",
+        "x-owner": "Zoë Ødegård",
+        "Content-Type": "application/json",
+    });
+    assert_eq!(headers, &expected);
+}
+
+#[tokio::test]
 async fn a_batched_lists_pager_reads_the_batchs_answer_then_follows_its_next_link() {
-    const LIST_ITEMS: Operation = Operation::new(Method::Get, "v1.0", "/items");
     let server = MockServer::start().await;
     let next_link = format!("{}/v1.0/items?$top=1&$skiptoken=2", server.uri());
     let first_page = json!({"value": [{"id": "1"}], "@odata.nextLink": next_link});
@@ -329,7 +389,7 @@ async fn a_batched_lists_pager_reads_the_batchs_answer_then_follows_its_next_lin
         .await;
     let client = client(&server.uri());
     let list = |path: RequestPath| {
-        Request::<graph_runtime::Paged<Value>>::new(&client, LIST_ITEMS, path)
+        Request::<Paged<Value>>::new(&client, LIST_ITEMS, path)
             .header("ConsistencyLevel", "eventual")
             .unlisted_options(|query| query.top(1))
     };
