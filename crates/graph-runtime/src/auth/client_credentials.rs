@@ -825,7 +825,7 @@ mod tests {
     use serde_json::json;
 
     use super::super::token_endpoint::script::{answer, granted, script, Script};
-    use super::super::token_endpoint::{CachedToken, MAX_LIFETIME, REFRESH_MARGIN};
+    use super::super::token_endpoint::{CachedToken, MAX_LIFETIME, REFRESH_MARGIN, REFRESH_RETRY};
     use super::*;
     use crate::transport::{HttpResponse, TransportError, TransportErrorKind};
 
@@ -987,7 +987,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_failed_refresh_falls_back_on_a_token_that_is_still_valid() {
+    async fn a_failed_refresh_falls_back_on_a_token_that_is_still_valid_for_a_while() {
         let transport = script((0..4).map(|_| answer(503, json!({}))));
         let credentials = credentials(&transport);
         let now = Instant::now();
@@ -998,7 +998,19 @@ mod tests {
             refresh_token: None,
         });
         assert_eq!(token(&credentials).await.unwrap(), "old");
-        credentials.tokens.cached.lock().await.as_mut().unwrap().expires_at = Instant::now();
+        // The next requests take it without waiting through another failing fetch, for a while.
+        let (a, b) = tokio::join!(token(&credentials), token(&credentials));
+        assert_eq!([a.unwrap(), b.unwrap()], ["old", "old"]);
+        assert_eq!(transport.requests.lock().unwrap().len(), 2, "one refresh, tried twice");
+        let refresh_in = credentials.tokens.cached.lock().await.as_ref().unwrap().refresh_at - now;
+        assert!(
+            (REFRESH_RETRY..REFRESH_RETRY + Duration::from_secs(1)).contains(&refresh_in),
+            "{refresh_in:?}"
+        );
+        // Once it has expired, a refresh that fails fails the request.
+        if let Some(cached) = credentials.tokens.cached.lock().await.as_mut() {
+            (cached.refresh_at, cached.expires_at) = (Instant::now(), Instant::now());
+        }
         let error = token(&credentials).await.unwrap_err();
         assert!(error.contains("answered 503 Service Unavailable"), "{error}");
         assert_eq!(transport.requests.lock().unwrap().len(), 4, "each refresh tried twice");
@@ -1047,6 +1059,24 @@ mod tests {
         assert!(credentials.token_rejected("refused"));
         assert_eq!(token(&credentials).await.unwrap(), "newer");
         assert_eq!(transport.requests.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_late_refusal_of_an_older_token_does_not_hide_the_cached_ones() {
+        let transport = script([
+            granted("old", json!(3599)),
+            granted("current", json!(3599)),
+            granted("next", json!(3599)),
+        ]);
+        let credentials = credentials(&transport);
+        assert_eq!(token(&credentials).await.unwrap(), "old");
+        assert!(credentials.token_rejected("old"));
+        assert_eq!(token(&credentials).await.unwrap(), "current");
+        // The session revoked: the current token refused, then the old one, by a request that was
+        // still under way with it.
+        assert!(credentials.token_rejected("current"));
+        assert!(credentials.token_rejected("old"));
+        assert_eq!(token(&credentials).await.unwrap(), "next");
     }
 
     #[tokio::test]

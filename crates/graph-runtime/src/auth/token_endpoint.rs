@@ -26,6 +26,11 @@ use crate::Error;
 /// token handed out is still valid when the request carrying it reaches Graph. MSAL uses the same.
 pub(super) const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
+/// How long a cached token whose refresh failed is handed out before another refresh is tried (at
+/// most until it expires): the next callers do not each wait through a fetch that is failing. The
+/// Azure SDKs wait as long.
+pub(super) const REFRESH_RETRY: Duration = Duration::from_secs(30);
+
 /// The longest a token is cached, whatever the endpoint says.
 pub(super) const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -80,10 +85,11 @@ pub(super) struct TokenCache<S> {
     pub(super) transport: Arc<dyn Transport>,
     /// Held across a fetch, so that concurrent callers wait for it instead of fetching too.
     pub(super) cached: tokio::sync::Mutex<Option<CachedToken>>,
-    /// The last token Graph refused, kept apart from `cached` (whose lock a fetch or a reader may
-    /// hold) so that no refusal is lost: the next [`TokenCache::current`] replaces that token if it
-    /// is still the one cached.
-    refused: std::sync::Mutex<Option<Refusal>>,
+    /// The tokens Graph refused since the last [`TokenCache::current`], kept apart from `cached`
+    /// (whose lock a fetch or a reader may hold) so that no refusal is lost: the next
+    /// [`TokenCache::current`] replaces the cached token if it is one of them. Each token once: a
+    /// refusal of an older token, from a request still under way, must not hide the cached one's.
+    refused: std::sync::Mutex<Vec<Refusal>>,
 }
 
 /// A token Graph refused, and the claims its challenge asked the next one for.
@@ -142,10 +148,12 @@ impl<S: TokenSource> TokenCache<S> {
     fn refuse(&self, token: &str, claims: Option<&str>) {
         // Poisoned only by a panic while the slot was written, which leaves it whole.
         let mut refused = self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // A plain refusal of a token already challenged (two requests answered differently) keeps
-        // the challenge's claims.
-        let kept = refused.take().filter(|earlier| earlier.token == token).and_then(|earlier| earlier.claims);
-        *refused = Some(Refusal { token: token.to_owned(), claims: claims.map(str::to_owned).or(kept) });
+        match refused.iter_mut().find(|earlier| earlier.token == token) {
+            // A plain refusal of a token already challenged (two requests answered differently)
+            // keeps the challenge's claims.
+            Some(earlier) => earlier.claims = claims.map(str::to_owned).or(earlier.claims.take()),
+            None => refused.push(Refusal { token: token.to_owned(), claims: claims.map(str::to_owned) }),
+        }
     }
 
     /// The claims a challenge asked for the cached token, which its replacement must satisfy
@@ -154,9 +162,10 @@ impl<S: TokenSource> TokenCache<S> {
     pub(super) async fn claims_asked(&self) -> Option<String> {
         let cached = self.cached.lock().await;
         let refused = self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cached = cached.as_ref()?;
         refused
-            .as_ref()
-            .filter(|refusal| cached.as_ref().is_some_and(|token| token.value == refusal.token))
+            .iter()
+            .find(|refusal| refusal.token == cached.value)
             .and_then(|refusal| refusal.claims.clone())
     }
 }
@@ -168,14 +177,14 @@ async fn current(
     source: &dyn TokenSource,
     transport: &dyn Transport,
     cached: &tokio::sync::Mutex<Option<CachedToken>>,
-    refused: &std::sync::Mutex<Option<Refusal>>,
+    refused: &std::sync::Mutex<Vec<Refusal>>,
 ) -> Result<String, TokenError> {
     let mut cached = cached.lock().await;
-    // Taken whether or not it is for the cached token: one for an older token is past.
-    let refusal = refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+    // All taken: those of older tokens are past.
+    let refusals = std::mem::take(&mut *refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     let mut claims = None;
-    if let (Some(token), Some(refusal)) = (cached.as_mut(), refusal) {
-        if token.value == refusal.token {
+    if let Some(token) = cached.as_mut() {
+        if let Some(refusal) = refusals.into_iter().find(|refusal| refusal.token == token.value) {
             // Never handed out again, nor kept if its replacement cannot be had.
             let now = Instant::now();
             (token.refresh_at, token.expires_at) = (now, now);
@@ -197,10 +206,11 @@ async fn current(
             *cached = Some(fresh);
             Ok(value)
         }
-        Err(error) => match cached.as_ref().filter(|token| Instant::now() < token.expires_at) {
+        Err(error) => match cached.as_mut().filter(|token| Instant::now() < token.expires_at) {
             Some(still_valid) => {
                 let endpoint = source.endpoint();
                 tracing::warn!(endpoint, %error, "token refresh failed; the cached token is still valid");
+                still_valid.refresh_at = (Instant::now() + REFRESH_RETRY).min(still_valid.expires_at);
                 Ok(still_valid.value.clone())
             }
             None => Err(error),
