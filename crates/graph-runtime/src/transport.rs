@@ -24,8 +24,11 @@ mod socks;
 
 /// One HTTP request, ready to go on the wire.
 ///
-/// The `Authorization` header value is marked sensitive, so `Debug` prints it as `Sensitive`.
-#[derive(Debug, Clone)]
+/// `Debug` shows no secret, so a transport may log it: the `Authorization` header and the caller's
+/// header values are marked sensitive (printed as `Sensitive`), and the body is shown by its length
+/// alone, since a token request's holds the client secret or a refresh token, and an operation's
+/// may hold a password or a pre-shared key.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpRequest {
     /// The HTTP method.
@@ -41,7 +44,9 @@ pub struct HttpRequest {
 }
 
 /// One complete HTTP response.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the body by its length alone: a token endpoint's answer holds the tokens.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpResponse {
     /// The status code.
@@ -50,6 +55,37 @@ pub struct HttpResponse {
     pub headers: HeaderMap,
     /// The whole body.
     pub body: Bytes,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("body", &self.body.as_ref().map(|body| BodyLength(body.len())))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &BodyLength(self.body.len()))
+            .finish()
+    }
+}
+
+/// A body in `Debug` output: its length, not its bytes.
+struct BodyLength(usize);
+
+impl fmt::Debug for BodyLength {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} bytes", self.0)
+    }
 }
 
 impl HttpResponse {
@@ -832,6 +868,16 @@ mod tests {
         assert!(head.starts_with("get /v1.0/me?$top=1 http/1.1\r\n"), "{head}");
         assert!(head.contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n")), "{head}");
         assert!(!head.contains("content-length"), "a GET has no content to measure: {head}");
+    }
+
+    #[test]
+    fn debug_shows_bodies_by_their_length_alone() {
+        let mut request = get("https://login.microsoftonline.com/contoso/oauth2/v2.0/token");
+        request.body = Some(Bytes::from_static(b"client_secret=s3cr3t"));
+        let response = HttpResponse::new(StatusCode::OK, HeaderMap::new(), r#"{"access_token":"eyJ0"}"#);
+        let (request, response) = (format!("{request:?}"), format!("{response:?}"));
+        assert!(request.contains("body: Some(20 bytes)") && !request.contains("s3cr3t"), "{request}");
+        assert!(response.contains("body: 23 bytes") && !response.contains("eyJ0"), "{response}");
     }
 
     #[tokio::test]
