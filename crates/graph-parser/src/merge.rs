@@ -14,8 +14,8 @@ use std::sync::Arc;
 use foldhash::{HashMap, HashSet};
 use graph_ir::{
     Api, ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Operation, Origin, PageLink, PageModel,
-    PageSummary, PathSegment, PermissionScopes, Primitive, Property, RequestBody, Severity, Span, TypeDef,
-    TypeKind, TypeRef,
+    PageSummary, PathSegment, PermissionKind, PermissionScopes, Permissions, Primitive, Property,
+    RequestBody, Severity, Span, TypeDef, TypeKind, TypeRef,
 };
 use rayon::prelude::*;
 use serde_json::Value;
@@ -332,12 +332,7 @@ fn merge_operation(into: &mut Operation, other: Operation, diagnostics: &mut Vec
     } else if into.response.body.is_none() {
         into.response.body = other.response.body;
     }
-    let known = |scopes: &PermissionScopes| !matches!(scopes, PermissionScopes::Unknown);
-    let into_known = into.permissions.entries.iter().any(|e| known(&e.scopes));
-    let other_known = other.permissions.entries.iter().any(|e| known(&e.scopes));
-    if !into_known && other_known {
-        into.permissions = other.permissions;
-    }
+    merge_permissions(&mut into.permissions, other.permissions, &other_span, diagnostics);
     // Every example carries the span of its request or response, so another page's examples are
     // never equal to these: comparing them (whole JSON bodies) would only cost time.
     into.examples.extend(other.examples);
@@ -347,6 +342,76 @@ fn merge_operation(into: &mut Operation, other: Operation, diagnostics: &mut Vec
         }
     }
     into.sources.extend(other.sources);
+}
+
+/// Another page's permissions for the same operation. Each page names the scopes its own part of
+/// the operation needs (`GET /deviceManagement` has a page per area, each with its area's scopes),
+/// so a kind of permission (and workload) lists the scopes of every page, the primary page's first,
+/// as one entry at the primary page's row; a workload's sub-row is an entry of its own. A page that
+/// states none gives way to one that does; a kind one page lists and another says is not supported
+/// keeps the primary page's, diagnosed.
+fn merge_permissions(
+    into: &mut Permissions,
+    other: Permissions,
+    other_span: &Span,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let known = |scopes: &PermissionScopes| !matches!(scopes, PermissionScopes::Unknown);
+    if !into.entries.iter().any(|e| known(&e.scopes)) {
+        if other.entries.iter().any(|e| known(&e.scopes)) {
+            *into = other;
+        }
+        return;
+    }
+    for entry in other.entries {
+        let same = into.entries.iter_mut().find(|e| e.kind == entry.kind && e.workload == entry.workload);
+        let Some(existing) = same else {
+            if known(&entry.scopes) {
+                into.entries.push(entry);
+            }
+            continue;
+        };
+        match (&mut existing.scopes, entry.scopes) {
+            (PermissionScopes::Scopes(scopes), PermissionScopes::Scopes(more)) => {
+                for scope in more {
+                    if !scopes.contains(&scope) {
+                        scopes.push(scope);
+                    }
+                }
+            }
+            // Workload sub-rows carry the scopes, and merge as entries of their own.
+            (_, PermissionScopes::Unknown | PermissionScopes::SeeWorkloads) => {}
+            (scopes @ PermissionScopes::Unknown, more)
+            | (scopes @ PermissionScopes::SeeWorkloads, more @ PermissionScopes::Scopes(_)) => *scopes = more,
+            (scopes, more) if *scopes != more => diagnostics.push(conflict(
+                other_span,
+                &format!(
+                    "pages disagree on the {} permissions ({} vs {}); kept the primary page's",
+                    kind_text(entry.kind),
+                    scopes_text(scopes),
+                    scopes_text(&more)
+                ),
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn kind_text(kind: PermissionKind) -> &'static str {
+    match kind {
+        PermissionKind::DelegatedWorkOrSchool => "delegated (work or school account)",
+        PermissionKind::DelegatedPersonal => "delegated (personal Microsoft account)",
+        PermissionKind::Application => "application",
+    }
+}
+
+fn scopes_text(scopes: &PermissionScopes) -> String {
+    match scopes {
+        PermissionScopes::Scopes(scopes) => scopes.join(", "),
+        PermissionScopes::NotSupported => "not supported".to_owned(),
+        PermissionScopes::SeeWorkloads => "by workload".to_owned(),
+        PermissionScopes::Unknown => "not stated".to_owned(),
+    }
 }
 
 fn conflict(span: &Span, message: &str) -> Diagnostic {

@@ -323,3 +323,71 @@ fn a_get_of_a_derived_type_where_the_base_is_answered_reads_only_its_own_types()
     assert_eq!(narrowed("listThings"), None);
     assert_eq!(narrowed("createLeafThing"), None);
 }
+
+/// Pages that describe one operation each name the permissions of their own part of it (the 16
+/// `devicemanagement-get` pages of v1.0, one per area): the operation lists every page's scopes.
+#[test]
+fn an_operation_described_by_several_pages_lists_every_pages_permissions() {
+    let page = |title: &str, delegated: &str, application: &str| {
+        format!(
+            "# {title}\n\n## Prerequisites\n\n\
+             |Permission type|Permissions (from least to most privileged)|\n|:---|:---|\n\
+             |Delegated (work or school account)|{delegated}|\n\
+             |Delegated (personal Microsoft account)|Not supported.|\n\
+             |Application|{application}|\n\n\
+             ## HTTP request\n\n```http\nGET /deviceManagement\n```\n"
+        )
+    };
+    let pages = [
+        (
+            "api-reference/v1.0/api/intune-apps-devicemanagement-get.md",
+            page("Get deviceManagement", "A.Read.All, A.ReadWrite.All", "A.Read.All"),
+        ),
+        (
+            "api-reference/v1.0/api/intune-rbac-devicemanagement-get.md",
+            page("Get deviceManagement", "R.Read.All, A.ReadWrite.All", "Not supported."),
+        ),
+        (
+            "api-reference/v1.0/api/intune-stub-devicemanagement-get.md",
+            page("Get deviceManagement", "**TODO: Provide applicable permissions.**", ""),
+        ),
+        (
+            // Application permissions by workload: sub-rows, no disagreement.
+            "api-reference/v1.0/api/intune-workload-devicemanagement-get.md",
+            page("Get deviceManagement", "A.Read.All", "|\n| &nbsp; &nbsp; **Onboarding** | O.Read.All"),
+        ),
+    ];
+    let api = graph_parser::build_api(
+        pages.iter().map(|(path, text)| graph_parser::parse_page(path, text.as_bytes())).collect(),
+    );
+    let [op] = api.operations.as_slice() else { panic!("{:#?}", api.operations) };
+    let entries: Vec<String> = op
+        .permissions
+        .entries
+        .iter()
+        .map(|e| format!("{:?} {:?} {:?}", e.kind, e.workload, e.scopes))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            r#"DelegatedWorkOrSchool None Scopes(["A.Read.All", "A.ReadWrite.All", "R.Read.All"])"#,
+            "DelegatedPersonal None NotSupported",
+            r#"Application None Scopes(["A.Read.All"])"#,
+            r#"Application Some("Onboarding") Scopes(["O.Read.All"])"#,
+        ]
+    );
+    assert_eq!(op.sources.len(), 4);
+    let conflicts: Vec<(&str, &str)> = api
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == DiagnosticCode::Conflict)
+        .map(|d| (&*d.span.file, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        conflicts,
+        [(
+            "api-reference/v1.0/api/intune-rbac-devicemanagement-get.md",
+            "pages disagree on the application permissions (A.Read.All vs not supported); kept the primary page's"
+        )]
+    );
+}
