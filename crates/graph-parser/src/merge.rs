@@ -491,8 +491,17 @@ fn merge_type(types: &mut Types, def: TypeDef, diagnostics: &mut Vec<Diagnostic>
         merge_property(&mut existing.properties, property, diagnostics);
     }
     for member in def.members {
-        if !existing.members.iter().any(|m| m.name == member.name) {
-            existing.members.push(member);
+        match existing.members.iter_mut().find(|m| m.name == member.name) {
+            // A member an API page's "Possible values" named first (`api/` sorts before
+            // `resources/`) takes its description, and its line, from the enum's own page.
+            Some(named) if named.description.is_none() && member.description.is_some() => {
+                (named.description, named.span) = (member.description, member.span);
+                if member.origin == Origin::Documented {
+                    named.origin = Origin::Documented;
+                }
+            }
+            Some(_) => {}
+            None => existing.members.push(member),
         }
     }
     if def.origin == Origin::Documented {

@@ -391,3 +391,37 @@ fn an_operation_described_by_several_pages_lists_every_pages_permissions() {
         )]
     );
 }
+
+/// An API page's "Possible values are" names an enum's members before the enum's own page is merged
+/// (`api/` sorts before `resources/`): the members take their descriptions and lines from that page.
+#[test]
+fn enum_members_an_api_page_names_first_are_described_by_the_enum_page() {
+    let create = "# Create widget\n\nNamespace: microsoft.graph\n\n\
+                  ## HTTP request\n\n```http\nPOST /deviceAppManagement/widgets\n```\n\n\
+                  ## Request body\n\n|Property|Type|Description|\n|:---|:---|:---|\n\
+                  |state|[widgetState](../resources/intune-apps-widgetstate.md)|The state. \
+                  Possible values are: `unknown`, `ready`, `retired`.|\n\n\
+                  ## Response\n\nIf successful, this method returns a `204 No Content` response code.\n";
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/intune-apps-widgetstate.md");
+    let enum_page = std::fs::read(fixture).unwrap();
+    let api = graph_parser::build_api(vec![
+        graph_parser::parse_page("api-reference/beta/resources/intune-apps-widgetstate.md", &enum_page),
+        graph_parser::parse_page("api-reference/beta/api/intune-apps-widget-create.md", create.as_bytes()),
+    ]);
+    let state = api.types.iter().find(|def| def.name == "widgetState").expect("the enum");
+    let members: Vec<(&str, Option<&str>, &str, u32)> = state
+        .members
+        .iter()
+        .map(|m| (m.name.as_str(), m.description.as_deref(), &*m.span.file, m.span.line))
+        .collect();
+    let page = "api-reference/beta/resources/intune-apps-widgetstate.md";
+    assert_eq!(
+        members,
+        [
+            ("unknown", Some("Not known yet."), page, 18),
+            ("ready", Some("Ready to assign."), page, 19),
+            ("retired", Some("No longer offered."), page, 20),
+        ]
+    );
+}
