@@ -252,23 +252,26 @@ fn permission_kind(text: &str) -> Option<PermissionKind> {
     }
 }
 
+/// Whether a description says its property is required: a sentence of its own, `Required.` (or
+/// `This property is required.`), or `Optional.`. Prose that merely uses the word ("Indicates
+/// whether device compliance is required.", "Required if FileVault is enabled") says nothing of
+/// the property itself.
 fn required_flag(description: &str) -> Option<bool> {
     if !may_contain_ignoring_case(description, &REQUIRED)
         && !may_contain_ignoring_case(description, &OPTIONAL)
     {
         return None;
     }
-    let lower = description.to_lowercase();
-    if lower.starts_with("required")
-        || lower.contains(" required.")
-        || lower.contains("this property is required")
-    {
-        Some(true)
-    } else if lower.starts_with("optional") {
-        Some(false)
-    } else {
-        None
-    }
+    let is = |sentence: &str, flag: &str| sentence.trim().eq_ignore_ascii_case(flag);
+    description.split('.').find_map(|sentence| {
+        if is(sentence, "required") || is(sentence, "this property is required") {
+            Some(true)
+        } else if is(sentence, "optional") {
+            Some(false)
+        } else {
+            None
+        }
+    })
 }
 
 /// Members from "Possible values are: `a`, `b`, `c`." (the backticks are already gone).
@@ -384,6 +387,28 @@ mod tests {
         assert_eq!(parse_type("Edm.Int64"), Some(TypeRef::Primitive(Primitive::Int64)));
         assert_eq!(parse_type("two words"), None);
         assert_eq!(parse_type(""), None);
+    }
+
+    #[test]
+    fn only_a_sentence_of_its_own_says_a_property_is_required_or_optional() {
+        let cases = [
+            ("The display name. Required.", Some(true)),
+            ("Required. The display name.", Some(true)),
+            ("The id. This property is required.", Some(true)),
+            ("Optional. A note", Some(false)),
+            ("A note. optional", Some(false)),
+            // The corpus's prose about other things that are required.
+            ("Indicates whether device compliance is required.", None),
+            ("Minutes of inactivity before a password is required.", None),
+            ("Disable storage of previous PINs. This setting is not required.", None),
+            ("Required if FileVault is enabled, determines the type of recovery key.", None),
+            ("Required AzureAD trust type. Possible values are: azureAdJoined.", None),
+            ("An optional note.", None),
+            ("The name.", None),
+        ];
+        for (description, flag) in cases {
+            assert_eq!(required_flag(description), flag, "{description}");
+        }
     }
 
     #[test]
