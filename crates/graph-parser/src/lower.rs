@@ -261,7 +261,7 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([1-5]\d\d)(?:\s+[A-Z][A-Za-z]*)*\s+response code").expect("static regex")
 });
 static RESPONSE_BODY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"response code and (?:(?:a|an|the)\s+)?(?:(?:updated|new|newly created|created)\s+)?(collection of\s+)?([A-Za-z_][\w.]*)(?:\s+(collection|objects?|object collection))?").expect("static regex")
+    Regex::new(r"response code and (?:(?:a|an|the)\s+)?(?:(?:updated|new|newly created|created)\s+)?(collection of\s+)?([A-Za-z_][\w.]*)(?:\s+(object collection|collection|objects?))?").expect("static regex")
 });
 static JSON_REPRESENTATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"JSON representation (?:of|for) (?:the |an? )?([A-Za-z_][\w.]*)(?: object)?")
@@ -579,8 +579,8 @@ impl Lowering {
             prose.and_then(|(t, _)| {
                 let captures = RESPONSE_BODY.captures(t)?;
                 let name = strip_namespace(captures.get(2)?.as_str());
-                let collection =
-                    captures.get(1).is_some() || captures.get(3).is_some_and(|m| m.as_str() == "collection");
+                let collection = captures.get(1).is_some()
+                    || captures.get(3).is_some_and(|m| m.as_str().ends_with("collection"));
                 let inner = parse_type(name)?;
                 Some(if collection { TypeRef::Collection(Box::new(inner)) } else { inner })
             })
@@ -737,6 +737,36 @@ mod tests {
         assert_eq!(conflicts("api-reference/v1.0/api/widget-get.md"), []);
         // With no folder to say otherwise, the first URL sets the version: nothing conflicts.
         assert_eq!(conflicts("widget-get.md"), []);
+    }
+
+    #[test]
+    fn the_response_sentence_says_whether_a_collection_is_answered() {
+        let answered = |sentence: &str| {
+            let page = format!(
+                "# List widgets\n\n## HTTP request\n\n```http\nGET /widgets\n```\n\n\
+                 ## Response\n\nIf successful, this method returns a `200 OK` {sentence} in the response body.\n"
+            );
+            let model = lower(
+                "api-reference/v1.0/api/widget-list.md",
+                PageFormat::Markdown,
+                &crate::markdown::read(&page),
+            );
+            model.operation.and_then(|op| op.response.body).map(|body| body.to_string())
+        };
+        let widgets = Some("Collection(widget)".to_owned());
+        assert_eq!(
+            answered("response code and a collection of [widget](../resources/widget.md) objects"),
+            widgets
+        );
+        assert_eq!(answered("response code and a [widget](../resources/widget.md) collection"), widgets);
+        assert_eq!(
+            answered("response code and a [widget](../resources/widget.md) object collection"),
+            widgets
+        );
+        assert_eq!(
+            answered("response code and a [widget](../resources/widget.md) object"),
+            Some("widget".to_owned())
+        );
     }
 
     #[test]
