@@ -270,10 +270,13 @@ static JSON_REPRESENTATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Where a list of members starts; [`possible_values`] finds where it ends.
 static POSSIBLE_VALUES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)possible values (?:are|include)\s*:?\s*").expect("static regex"));
-static QUERY_OPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\$(select|filter|expand|top|skip|orderby|count|search|format|skiptoken)\b")
-        .expect("static regex")
-});
+/// A `$` query option named in prose or a table, any of OData's or Graph's (`$orderBy`, `$deltatoken`,
+/// `$levels`), as the page spells it.
+static QUERY_OPTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$[A-Za-z]+\b").expect("static regex"));
+/// A query parameter's name as a table's first cell: a `$` option or a function's own parameter
+/// (`startDateTime`).
+static QUERY_PARAMETER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\$?[A-Za-z_][A-Za-z0-9_]*$").expect("static regex"));
 static HEADER_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z][A-Za-z0-9-]*:\s*\S").expect("static regex"));
 static INHERITS: LazyLock<Regex> =
@@ -476,33 +479,53 @@ impl Lowering {
             }
             _ => None,
         });
+        let mut add = |name: &str, line: u32| {
+            if !options.iter().any(|o| o.name.eq_ignore_ascii_case(name)) {
+                options.push(QueryOption { name: name.to_owned(), span: self.span(line) });
+            }
+        };
+        // Prose that names options says which the operation supports, instead of the standard set.
+        let mut named_in_prose = false;
         for block in section.blocks {
-            let (texts, line): (Vec<&str>, u32) = match block {
-                Block::Paragraph { text, line, .. } => (vec![text.as_str()], *line),
-                Block::Table { rows, line, .. } => {
-                    (rows.iter().flat_map(|r| r.cells.iter().map(|c| c.text.as_str())).collect(), *line)
-                }
-                _ => continue,
-            };
-            for text in texts {
-                for m in QUERY_OPTION.find_iter(text) {
-                    if !options.iter().any(|o| o.name == m.as_str()) {
-                        options.push(QueryOption { name: m.as_str().to_owned(), span: self.span(line) });
+            match block {
+                Block::Paragraph { text, line, .. } => {
+                    for m in QUERY_OPTION.find_iter(text) {
+                        named_in_prose = true;
+                        add(m.as_str(), *line);
                     }
                 }
+                // A table of parameters: each row's first cell names one; the others may mention more.
+                Block::Table { rows, .. } => {
+                    for row in rows {
+                        let mut cells = row.cells.iter().map(|c| c.text.as_str());
+                        if let Some(name) =
+                            cells.next().map(str::trim).filter(|n| QUERY_PARAMETER.is_match(n))
+                        {
+                            add(name, row.line);
+                        }
+                        for m in cells.flat_map(|text| QUERY_OPTION.find_iter(text)) {
+                            add(m.as_str(), row.line);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
-        if let (true, Some(line), HttpMethod::GET) = (options.is_empty(), generic, method) {
+        if let (false, Some(line), HttpMethod::GET) = (named_in_prose, generic, method) {
             let standard: &[&str] = match response.body {
                 Some(TypeRef::Collection(_)) => {
                     &["$select", "$expand", "$filter", "$orderby", "$top", "$skip", "$count", "$search"]
                 }
                 _ => &["$select", "$expand"],
             };
+            let listed = std::mem::take(&mut options);
             options = standard
                 .iter()
                 .map(|name| QueryOption { name: (*name).to_owned(), span: self.span(line) })
                 .collect();
+            options.extend(
+                listed.into_iter().filter(|o| !standard.iter().any(|s| s.eq_ignore_ascii_case(&o.name))),
+            );
         }
         options
     }
@@ -767,6 +790,56 @@ mod tests {
             answered("response code and a [widget](../resources/widget.md) object"),
             Some("widget".to_owned())
         );
+    }
+
+    #[test]
+    fn query_options_are_read_from_prose_and_from_tables_of_parameters() {
+        let options = |section: &str| {
+            let page = format!(
+                "# List widgets\n\n## HTTP request\n\n```http\nGET /widgets\n```\n\n\
+                 ## Optional query parameters\n\n{section}\n\n## Response\n\n\
+                 If successful, this method returns a `200 OK` response code and a collection of \
+                 [widget](../resources/widget.md) objects in the response body.\n"
+            );
+            let model = lower(
+                "api-reference/v1.0/api/widget-list.md",
+                PageFormat::Markdown,
+                &crate::markdown::read(&page),
+            );
+            let options = model.operation.map(|op| op.query_options).unwrap_or_default();
+            options.into_iter().map(|o| (o.name, o.span.line)).collect::<Vec<_>>()
+        };
+        // Prose names the options it supports, as spelled, each once.
+        assert_eq!(
+            options("This method supports the `$filter`, `$orderBy` and `$levels` query parameters; `$ORDERBY` sorts."),
+            [("$filter".to_owned(), 11), ("$orderBy".to_owned(), 11), ("$levels".to_owned(), 11)]
+        );
+        // A table names one parameter a row, `$` or not; the generic sentence adds the standard set.
+        let listed = options(
+            "This method supports the [OData query parameters](/graph/query-parameters) to help customize the response.\n\n\
+             | Name | Description |\n|:--|:--|\n\
+             | $deltatoken | From the `@odata.deltaLink` of the last round, with its `$skiptoken`. |\n\
+             | startDateTime | The start of the range. |\n\
+             | A sentence, not a name | No. |\n",
+        );
+        let names: Vec<&str> = listed.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "$select",
+                "$expand",
+                "$filter",
+                "$orderby",
+                "$top",
+                "$skip",
+                "$count",
+                "$search",
+                "$deltatoken",
+                "$skiptoken",
+                "startDateTime"
+            ]
+        );
+        assert_eq!(listed.last().map(|(_, line)| *line), Some(16), "a row's option has the row's line");
     }
 
     #[test]
