@@ -1101,12 +1101,17 @@ fn report_undefined_types(
 
 /// Gives every operation of a version a distinct name, suffixing later ones (`…2`) in sorted order.
 fn make_names_unique(operations: &mut [Operation], diagnostics: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<(ApiVersion, String), usize> = BTreeMap::new();
+    // Every name any operation has, so that a renamed one takes none of them (`get2` may be a title).
+    let mut taken: BTreeSet<(ApiVersion, String)> =
+        operations.iter().map(|op| (op.version, op.name.clone())).collect();
+    let mut seen: BTreeSet<(ApiVersion, String)> = BTreeSet::new();
     for op in operations.iter_mut() {
-        let count = seen.entry((op.version, op.name.clone())).or_insert(0);
-        *count += 1;
-        if *count > 1 {
-            let renamed = format!("{}{}", op.name, count);
+        if !seen.insert((op.version, op.name.clone())) {
+            let renamed = (2..)
+                .map(|n| format!("{}{n}", op.name))
+                .find(|name| !taken.contains(&(op.version, name.clone())))
+                .unwrap_or_default();
+            taken.insert((op.version, renamed.clone()));
             if let Some(span) = op.sources.first() {
                 diagnostics.push(Diagnostic {
                     span: span.clone(),

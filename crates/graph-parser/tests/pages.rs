@@ -425,3 +425,29 @@ fn enum_members_an_api_page_names_first_are_described_by_the_enum_page() {
         ]
     );
 }
+
+/// Two operations whose titles give one name: the second is renamed with the first number no
+/// operation's name already has (a title may end in a digit itself).
+#[test]
+fn a_renamed_operation_takes_no_name_another_already_has() {
+    let page =
+        |title: &str, path: &str| format!("# {title}\n\n## HTTP request\n\n```http\nGET {path}\n```\n");
+    let pages = [
+        ("api-reference/v1.0/api/a.md", page("Get widget", "/widgets/{id}")),
+        ("api-reference/v1.0/api/b.md", page("Get widget", "/gadgets/{id}")),
+        ("api-reference/v1.0/api/c.md", page("Get widget2", "/others/{id}")),
+    ];
+    let api = graph_parser::build_api(
+        pages.iter().map(|(path, text)| graph_parser::parse_page(path, text.as_bytes())).collect(),
+    );
+    let mut names: Vec<&str> = api.operations.iter().map(|op| op.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["getWidget", "getWidget2", "getWidget3"]);
+    let renamed: Vec<&str> = api
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == DiagnosticCode::NameCollision)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(renamed, ["operation name `getWidget` is taken; this one is `getWidget3`"]);
+}
