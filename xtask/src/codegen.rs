@@ -177,8 +177,9 @@ fn emit(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<GeneratedFile>> 
 
 /// How to emit for an output folder: the checked-in generated/ is a workspace member that reaches the
 /// runtime at `../crates/graph-runtime`; any other folder gets the runtime's path relative to it (or
-/// absolute when there is none) and, unless it lies inside generated/, an empty `[workspace]` table so
-/// `cargo check` works inside it.
+/// absolute when there is none) and an empty `[workspace]` table, so that `cargo check` works inside
+/// it: cargo takes any folder below the workspace's root (generated/'s own subfolders too) for a
+/// would-be member of that workspace, and refuses to build it.
 pub fn emit_options(root: &Path, out: &Path) -> anyhow::Result<EmitOptions> {
     let root = resolve(root)?;
     let out = resolve(out)?;
@@ -195,11 +196,7 @@ pub fn emit_options(root: &Path, out: &Path) -> anyhow::Result<EmitOptions> {
         Some(relative) if relative.components().next().is_some() => write::slash_path(&relative),
         _ => runtime.to_string_lossy().replace('\\', "/"),
     };
-    Ok(EmitOptions {
-        crate_name: CRATE_NAME.to_owned(),
-        runtime_path,
-        standalone: !out.starts_with(&generated),
-    })
+    Ok(EmitOptions { crate_name: CRATE_NAME.to_owned(), runtime_path, standalone: true })
 }
 
 /// `path` made absolute with symlinks and `..` resolved, even when its last parts do not exist yet:
@@ -279,10 +276,10 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_inside_generated_is_not_standalone() -> anyhow::Result<()> {
+    fn a_folder_inside_generated_is_standalone_too() -> anyhow::Result<()> {
         let root = tempfile::tempdir()?;
         let options = emit_options(root.path(), &root.path().join("generated/variant"))?;
-        assert!(!options.standalone);
+        assert!(options.standalone);
         assert_eq!(options.runtime_path, "../../crates/graph-runtime");
         Ok(())
     }

@@ -3,7 +3,8 @@
 //!
 //! The writer owns the generated areas of the output folder: `src/`, `tests/` and `Cargo.toml`. A file in
 //! those areas that the emitter no longer produces is removed; anything else in the folder (a README,
-//! `target/`) is left alone.
+//! `target/`) is left alone. It owns them only in a folder it generated (whose Cargo.toml bears
+//! [`CARGO_TOML_MARK`]) or one without a crate: a mistyped `--out` naming another crate is refused.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -13,12 +14,15 @@ use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use graph_emit::GeneratedFile;
+use graph_emit::{GeneratedFile, CARGO_TOML_MARK};
 
 /// Folders of the output that belong to the generator as a whole.
 const GENERATED_DIRS: [&str; 2] = ["src", "tests"];
 /// Single files of the output that belong to the generator.
 const GENERATED_FILES: [&str; 1] = ["Cargo.toml"];
+/// How the temporary file of an atomic write is named, beside the file it replaces.
+const TEMP_PREFIX: &str = ".codegen-";
+const TEMP_SUFFIX: &str = ".tmp";
 
 /// Whether to bring the output up to date or only find out whether it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +116,7 @@ pub fn plural(count: usize, noun: &str) -> String {
 /// Errors are I/O failures and emitted paths that would land outside the output folder; a stale output
 /// in check mode is not an error but a report with changes.
 pub fn sync(out: &Path, files: &[GeneratedFile], mode: Mode) -> anyhow::Result<SyncReport> {
+    refuse_another_crate(out)?;
     let mut wanted = BTreeSet::new();
     let mut changes = Vec::new();
     let mut to_write = Vec::new();
@@ -132,17 +137,19 @@ pub fn sync(out: &Path, files: &[GeneratedFile], mode: Mode) -> anyhow::Result<S
         to_write.push((target, contents));
     }
 
-    let extras: Vec<String> =
-        files_in_generated_areas(out)?.into_iter().filter(|path| !wanted.contains(path.as_str())).collect();
-    changes.extend(extras.iter().map(|path| Change { path: path.clone(), kind: ChangeKind::Extra }));
+    let extras: Vec<FoundFile> = files_in_generated_areas(out)?
+        .into_iter()
+        .filter(|found| !wanted.contains(found.name.as_str()))
+        .collect();
+    changes.extend(extras.iter().map(|found| Change { path: found.name.clone(), kind: ChangeKind::Extra }));
     changes.sort();
 
     if mode == Mode::Write {
         for (target, contents) in to_write {
             write_atomically(&target, &contents)?;
         }
-        for path in &extras {
-            remove_generated_file(out, path)?;
+        for found in &extras {
+            remove_generated_file(out, &found.path)?;
         }
     }
     Ok(SyncReport { mode, changes })
@@ -187,13 +194,57 @@ fn same_contents(on_disk: &[u8], wanted: &str) -> bool {
         || (on_disk.contains(&b'\r') && String::from_utf8_lossy(on_disk).replace("\r\n", "\n") == wanted)
 }
 
-/// Every file under the generated areas of `out`, `/`-separated and relative to `out`, sorted.
-fn files_in_generated_areas(out: &Path) -> anyhow::Result<Vec<String>> {
+/// Fails when `out` holds a crate this writer did not generate: a Cargo.toml without
+/// [`CARGO_TOML_MARK`], or files in `src/` or `tests/` beside none at all. Its files would be
+/// replaced and removed.
+fn refuse_another_crate(out: &Path) -> anyhow::Result<()> {
+    let manifest = out.join("Cargo.toml");
+    let refuse = |holds: &str| {
+        anyhow::anyhow!(
+            "{} holds {holds}, not a crate `cargo xtask codegen` wrote; it would replace or remove that \
+             crate's files, so it writes nothing there: choose a new or empty folder",
+            out.display()
+        )
+    };
+    match fs::read(&manifest) {
+        Ok(contents) if contents.starts_with(CARGO_TOML_MARK.as_bytes()) => Ok(()),
+        Ok(_) => Err(refuse("a Cargo.toml")),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let areas = GENERATED_DIRS.iter().map(|dir| out.join(dir)).filter(|dir| dir.is_dir());
+            let mut files =
+                areas.flat_map(|dir| walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok));
+            if files.any(|entry| !entry.file_type().is_dir()) {
+                return Err(refuse("files in src/ or tests/"));
+            }
+            Ok(())
+        }
+        Err(error) => Err(error).with_context(|| format!("reading {}", manifest.display())),
+    }
+}
+
+/// A file found in a generated area: its name as reported (`/`-separated, relative to the output
+/// folder, lossy if the name is not UTF-8) and its real path, which removing it needs.
+struct FoundFile {
+    name: String,
+    path: PathBuf,
+}
+
+/// Every file under the generated areas of `out`, sorted by name; and the temporary files an
+/// interrupted write left at the top of `out` (those in the areas are found with the rest).
+fn files_in_generated_areas(out: &Path) -> anyhow::Result<Vec<FoundFile>> {
     let mut found = Vec::new();
     for name in GENERATED_FILES {
         let path = out.join(name);
         if path.is_file() {
-            found.push(name.to_owned());
+            found.push(FoundFile { name: name.to_owned(), path });
+        }
+    }
+    if let Ok(entries) = fs::read_dir(out) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) && entry.path().is_file() {
+                found.push(FoundFile { name, path: entry.path() });
+            }
         }
     }
     for dir in GENERATED_DIRS {
@@ -210,10 +261,10 @@ fn files_in_generated_areas(out: &Path) -> anyhow::Result<Vec<String>> {
                 .path()
                 .strip_prefix(out)
                 .with_context(|| format!("{} is not inside {}", entry.path().display(), out.display()))?;
-            found.push(slash_path(relative));
+            found.push(FoundFile { name: slash_path(relative), path: entry.path().to_path_buf() });
         }
     }
-    found.sort();
+    found.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.path.cmp(&b.path)));
     Ok(found)
 }
 
@@ -229,7 +280,7 @@ fn write_atomically(target: &Path, contents: &str) -> anyhow::Result<()> {
     let dir = target.parent().with_context(|| format!("{} has no parent folder", target.display()))?;
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".codegen-").suffix(".tmp");
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     // A temporary file is private (0600); the generated file should get the permissions a normal
     // write would give, or keep the ones it had.
     #[cfg(unix)]
@@ -251,9 +302,8 @@ fn write_atomically(target: &Path, contents: &str) -> anyhow::Result<()> {
 
 /// Removes a file the generator no longer produces, then any folders that removal left empty, up to
 /// (not including) the generated area itself.
-fn remove_generated_file(out: &Path, relative: &str) -> anyhow::Result<()> {
-    let path = out.join(relative);
-    fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+fn remove_generated_file(out: &Path, path: &Path) -> anyhow::Result<()> {
+    fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
     let mut dir = path.parent();
     while let Some(current) = dir {
         let is_area_or_above = current == out
@@ -283,7 +333,10 @@ mod tests {
 
     fn emitted() -> Vec<GeneratedFile> {
         vec![
-            file("Cargo.toml", "[package]\nname = \"graph-client\"\n"),
+            file(
+                "Cargo.toml",
+                &format!("{CARGO_TOML_MARK} from 1 input page.\n[package]\nname = \"graph-client\"\n"),
+            ),
             file("src/lib.rs", "//! lib\npub mod beta;\n"),
             file("src/beta/mod.rs", "//! beta\n"),
             file("tests/smoke.rs", "//! smoke\n"),
@@ -411,6 +464,58 @@ mod tests {
         let report = sync(out.path(), &emitted(), Mode::Check)?;
         assert!(report.changes.is_empty());
         assert!(report.is_up_to_date());
+        Ok(())
+    }
+
+    #[test]
+    fn a_folder_holding_another_crate_is_refused_and_left_as_it_was() -> anyhow::Result<()> {
+        for (manifest, stray) in
+            [(Some("[package]\nname = \"mine\"\n"), "src/lib.rs"), (None, "tests/mine.rs")]
+        {
+            let out = tempfile::tempdir()?;
+            if let Some(manifest) = manifest {
+                fs::write(out.path().join("Cargo.toml"), manifest)?;
+            }
+            fs::create_dir_all(out.path().join("src"))?;
+            fs::create_dir_all(out.path().join("tests"))?;
+            fs::write(out.path().join(stray), "// mine\n")?;
+            let before = tree(out.path());
+            for mode in [Mode::Write, Mode::Check] {
+                let error = sync(out.path(), &emitted(), mode).map(|_| ()).unwrap_err().to_string();
+                assert!(error.contains("not a crate `cargo xtask codegen` wrote"), "{error}");
+                assert!(
+                    error.contains(if manifest.is_some() { "a Cargo.toml" } else { "files in src/" }),
+                    "{error}"
+                );
+                assert_eq!(tree(out.path()), before, "nothing written or removed");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_temporary_file_an_interrupted_write_left_is_extra() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        fs::write(out.path().join(".codegen-AbC123.tmp"), "[package]\n")?;
+        let check = sync(out.path(), &emitted(), Mode::Check)?;
+        assert_eq!(check.changes, vec![change(".codegen-AbC123.tmp", ChangeKind::Extra)]);
+        sync(out.path(), &emitted(), Mode::Write)?;
+        assert!(!out.path().join(".codegen-AbC123.tmp").exists());
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_extra_file_whose_name_is_not_utf8_is_reported_and_removed() -> anyhow::Result<()> {
+        use std::os::unix::ffi::OsStrExt as _;
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        let stray = out.path().join("src").join(std::ffi::OsStr::from_bytes(b"caf\xe9.rs"));
+        fs::write(&stray, "// stray\n")?;
+        let report = sync(out.path(), &emitted(), Mode::Write)?;
+        assert_eq!(report.changes, vec![change("src/caf\u{fffd}.rs", ChangeKind::Extra)]);
+        assert!(!stray.exists());
         Ok(())
     }
 
