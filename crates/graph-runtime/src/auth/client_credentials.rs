@@ -194,6 +194,9 @@ impl CiJobOidc {
             CiService::GitHubActions => (http::Method::GET, None, "value"),
             CiService::AzurePipelines => {
                 headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                // A refused job token is answered 401, not with a redirect to a sign-in page (as
+                // Azure DevOps' own clients and the Azure SDKs ask), so the refusal's hint is given.
+                headers.insert("x-tfs-fedauthredirect", HeaderValue::from_static("Suppress"));
                 (http::Method::POST, Some(bytes::Bytes::new()), "oidcToken")
             }
         };
@@ -1431,6 +1434,7 @@ mod tests {
         assert_eq!(ask.headers["authorization"], "Bearer ado-job-token");
         assert!(ask.headers["authorization"].is_sensitive());
         assert_eq!(ask.headers["content-type"], "application/json");
+        assert_eq!(ask.headers["x-tfs-fedauthredirect"], "Suppress");
         assert_eq!(ask.body.as_deref(), Some(&b""[..]));
         let form = form_of(grant);
         let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
