@@ -439,7 +439,7 @@ mod v1_0 {
   }
 }"##;
 
-    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53.
+    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52.
     #[test]
     fn create_enrollment_configuration_assignment_example_1_request_round_trips() {
         assert_round_trip::<
@@ -447,7 +447,7 @@ mod v1_0 {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
     }
 
-    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53.
+    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52.
     #[test]
     fn create_enrollment_configuration_assignment_example_1_response_round_trips() {
         assert_round_trip::<
@@ -455,7 +455,7 @@ mod v1_0 {
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
     }
 
-    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53.
+    /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52.
     #[tokio::test]
     async fn create_enrollment_configuration_assignment_example_1_sends_the_request() {
         let exchange = Exchange::start(

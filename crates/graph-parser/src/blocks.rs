@@ -18,6 +18,8 @@ pub enum Block {
     Table { header: Vec<Cell>, rows: Vec<Row>, line: u32 },
     /// A code block (fenced or, in plain text, recognised HTTP / JSON lines). `info` is the fence's
     /// language (`http`, `json`, …) or empty; `text` keeps the lines exactly, blank lines included.
+    /// `line` is the line of the text's first line (after a fence), so that line `line + n` is the
+    /// text's line `n` in any front end.
     Code { info: String, text: String, line: u32 },
     /// The JSON inside a `<!-- { … } -->` annotation comment, pieces joined.
     Annotation { json: String, line: u32 },

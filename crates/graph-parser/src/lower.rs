@@ -751,11 +751,11 @@ mod tests {
                 .map(|d| (d.span.line, d.message))
                 .collect()
         };
-        // The v1.0 URL comes first: a beta page is told so, at that block; the later beta URL
+        // The v1.0 URL comes first: a beta page is told so, at that block's text; the later beta URL
         // neither adds a warning nor spares a v1.0 page one.
         assert_eq!(
             conflicts("api-reference/beta/api/widget-get.md"),
-            [(11, "example URL says v1.0 but the page is beta".to_owned())]
+            [(12, "example URL says v1.0 but the page is beta".to_owned())]
         );
         assert_eq!(conflicts("api-reference/v1.0/api/widget-get.md"), []);
         // With no folder to say otherwise, the first URL sets the version: nothing conflicts.

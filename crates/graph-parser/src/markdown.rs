@@ -312,7 +312,8 @@ impl Walker<'_> {
         match kind {
             CodeBlockKind::Fenced(info) => {
                 let info = info.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
-                self.doc.blocks.push(Block::Code { info, text, line });
+                // The text starts on the line after the fence.
+                self.doc.blocks.push(Block::Code { info, text, line: line + 1 });
             }
             CodeBlockKind::Indented => self.indented_code(text, line),
         }
@@ -566,7 +567,7 @@ mod tests {
             found[0],
             Block::Annotation { json: "{\n  \"blockType\": \"ignored\"\n}".into(), line: 1 }
         );
-        assert_eq!(found[1], Block::Code { info: "http".into(), text: "GET /a\n".into(), line: 5 });
+        assert_eq!(found[1], Block::Code { info: "http".into(), text: "GET /a\n".into(), line: 6 });
     }
 
     #[test]

@@ -222,7 +222,7 @@ fn a_json_representation_member_missing_from_the_properties_table_is_diagnosed()
     let conflicts: Vec<_> = model.diagnostics.iter().filter(|d| d.code == DiagnosticCode::Conflict).collect();
     assert_eq!(conflicts.len(), 1, "{:?}", model.diagnostics);
     assert!(conflicts[0].message.contains("`extra`"));
-    assert_eq!(conflicts[0].span.line, 14);
+    assert_eq!(conflicts[0].span.line, 15, "the JSON's first line");
 }
 
 #[test]

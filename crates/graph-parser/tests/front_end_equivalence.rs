@@ -412,3 +412,35 @@ fn pages_without_an_operation_are_the_listed_ones() {
     }
     assert_eq!(missing, expected);
 }
+
+/// In both front ends a path's span is the line of its request line, an example request's is its
+/// request line and an example response's its status line: code blocks' lines are counted alike
+/// whether a fence opens them or not.
+#[test]
+fn paths_and_examples_point_at_their_own_lines_in_both_front_ends() {
+    let Some(pairs) = page_pairs() else { return };
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for pair in &pairs {
+        for (format, text) in [("txt", &pair.plain), ("md", &pair.markdown)] {
+            let file = format!("{}.{format}", pair.name);
+            let Some(op) = parse_page(&file, text.as_bytes()).operation else { continue };
+            let line_at = |line: u32| text.lines().nth(line as usize - 1).unwrap_or_default().trim();
+            let method = op.method.as_str();
+            let requests = op.examples.iter().filter_map(|example| example.request.as_ref());
+            let mut spans: Vec<(u32, String)> =
+                op.paths.iter().map(|path| (path.span.line, method.to_owned())).collect();
+            spans.extend(requests.map(|request| (request.span.line, request.method.as_str().to_owned())));
+            let responses = op.examples.iter().filter_map(|example| example.response.as_ref());
+            spans.extend(responses.map(|response| (response.span.line, "HTTP/".to_owned())));
+            for (line, start) in spans {
+                checked += 1;
+                if !line_at(line).to_ascii_uppercase().starts_with(&start) {
+                    wrong.push(format!("{file}:{line} should start with {start}: {:?}", line_at(line)));
+                }
+            }
+        }
+    }
+    assert!(checked > 2_000, "only {checked} spans checked");
+    assert!(wrong.is_empty(), "{} spans point elsewhere:\n{}", wrong.len(), wrong.join("\n"));
+}

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 ///
 /// Graph type (entity or complex: the pages do not say) `microsoft.graph.configurationManagerCollectionAssignmentTarget`, derived from `deviceAndAppManagementAssignmentTarget`. Known only from example JSON, not from a resource page.
 ///
-/// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53
+/// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigurationManagerCollectionAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.
@@ -20,7 +20,7 @@ pub struct ConfigurationManagerCollectionAssignmentTarget {
     ///
     /// Known only from example JSON.
     ///
-    /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53
+    /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52
     pub collection_id: Option<String>,
     /// Properties this model does not declare, kept as they came so they round-trip.
     ///
@@ -54,7 +54,7 @@ impl<'de> Deserialize<'de> for ConfigurationManagerCollectionAssignmentTarget {
 ///
 /// Graph type (entity or complex: the pages do not say) `microsoft.graph.deviceAndAppManagementAssignmentTarget`. Known only from example JSON, not from a resource page.
 ///
-/// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:53
+/// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAndAppManagementAssignmentTarget {
     /// The `@odata.type` annotation (`#microsoft.graph.…`), naming the object's exact type.

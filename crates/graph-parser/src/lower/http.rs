@@ -38,7 +38,7 @@ impl Lowering {
         let mut method = None;
         let mut paths = Vec::new();
         let lines = blocks.iter().flat_map(|&(text, first)| {
-            text.lines().enumerate().map(move |(offset, raw)| (first + 1 + offset as u32, raw))
+            text.lines().enumerate().map(move |(offset, raw)| (first + offset as u32, raw))
         });
         for (at, raw) in lines {
             let raw = raw.trim();
@@ -364,17 +364,14 @@ struct HttpParts<'t> {
     rest: Option<(u32, &'t str)>,
 }
 
-/// Sorts a block's lines (its first one after line `line`) into a message's parts. A block holds one
+/// Sorts a block's lines (its first one on line `line`) into a message's parts. A block holds one
 /// message, but a page may write a second request after the first one's body (`PATCH /…` after
 /// `{…}` and a blank line), or straight after the first request line (two `GET` lines), which would
 /// be read as a body that is no JSON: a request line after a blank line or among the headers ends
 /// the message, and the block's rest is kept for the next.
 fn http_parts(text: &str, line: u32) -> Option<HttpParts<'_>> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (line + 1 + i as u32, l))
-        .skip_while(|(_, l)| l.trim().is_empty());
+    let mut lines =
+        text.lines().enumerate().map(|(i, l)| (line + i as u32, l)).skip_while(|(_, l)| l.trim().is_empty());
     let (start_line, start) = lines.next()?;
     let mut start_text = Cow::Borrowed(start.trim());
     let mut continued_over = 0;
@@ -407,7 +404,7 @@ fn http_parts(text: &str, line: u32) -> Option<HttpParts<'_>> {
         if is_request_line(l) && (in_headers || previous.trim().is_empty()) {
             // `l` is a slice of `text`, so its distance from the start is where it starts.
             let offset = (l.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-            parts.rest = text.get(offset..).map(|rest| (at.saturating_sub(1), rest));
+            parts.rest = text.get(offset..).map(|rest| (at, rest));
             break;
         }
         previous = l;
@@ -513,13 +510,13 @@ mod tests {
     fn a_request_line_after_a_blank_line_or_among_the_headers_starts_another_message() {
         let block = "PATCH https://graph.microsoft.com/beta/a/{id}\nContent-type: application/json\n\n\
                      {\n  \"b\": 1\n}\n\nPATCH /c/a\n";
-        let Some(parts) = http_parts(block, 10) else { panic!("no message") };
+        let Some(parts) = http_parts(block, 11) else { panic!("no message") };
         assert_eq!(
             (parts.start.as_ref(), parts.start_line),
             ("PATCH https://graph.microsoft.com/beta/a/{id}", 11)
         );
         assert_eq!(parts.body_lines, ["{", "  \"b\": 1", "}", ""]);
-        assert_eq!(parts.rest, Some((17, "PATCH /c/a\n")));
+        assert_eq!(parts.rest, Some((18, "PATCH /c/a\n")), "the rest, with the line it starts on");
         fn rest(block: &str) -> Option<&str> {
             http_parts(block, 0).and_then(|parts| parts.rest).map(|(_, rest)| rest)
         }
@@ -537,7 +534,7 @@ mod tests {
     fn a_call_whose_arguments_go_on_over_lines_is_one_request_line() {
         // As getRoleScopeTagsByIds's page writes it.
         let block = "GET https://graph.microsoft.com/beta/a/f(ids=[\n  \"Ids value\"\n])\n";
-        let Some(parts) = http_parts(block, 10) else { panic!("no message") };
+        let Some(parts) = http_parts(block, 11) else { panic!("no message") };
         assert_eq!(parts.start, r#"GET https://graph.microsoft.com/beta/a/f(ids=["Ids%20value"])"#);
         assert_eq!((parts.start_line, parts.continued_over), (11, 2));
         assert!(parts.body_lines.is_empty() && parts.headers.is_empty(), "{:?}", parts.body_lines);
