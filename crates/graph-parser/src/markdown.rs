@@ -260,8 +260,13 @@ impl Walker<'_> {
     /// scopes one column too far right) would lose text without a word. The excess is read from the
     /// row's source and kept, `|`-joined, in the row's last cell, with a note.
     fn keep_excess_cells(&mut self, row: &mut Row, source: &str, columns: usize) {
-        // Only a row with more pipes than a full row needs is split again.
-        if columns == 0 || memchr::memchr_iter(b'|', source.as_bytes()).count() <= columns + 1 {
+        // Only a row with more pipes than a full row needs is split again: `columns - 1` between
+        // its cells, and its outer ones, which GFM lets a row leave out.
+        let trimmed = source.trim();
+        let outer = usize::from(trimmed.starts_with('|'))
+            + usize::from(trimmed.len() > 1 && trimmed.ends_with('|') && !trimmed.ends_with("\\|"));
+        let pipes = memchr::memchr_iter(b'|', source.as_bytes()).count();
+        if columns == 0 || pipes < columns + outer {
             return;
         }
         let sources = row_cells(source);
@@ -416,6 +421,12 @@ fn inline_text(markdown: &str) -> String {
         match event {
             Event::Text(piece) | Event::Code(piece) => text.push(&piece),
             Event::SoftBreak | Event::HardBreak => text.push(" "),
+            // As a cell's own text reads them: `<br>` a space, a `<server>` placeholder kept.
+            Event::InlineHtml(html) | Event::Html(html) => match inline_tag(&html) {
+                InlineTag::Break => text.push(" "),
+                InlineTag::Markup => {}
+                InlineTag::Text => text.push(&html),
+            },
             _ => {}
         }
     }
@@ -597,7 +608,9 @@ mod tests {
                     |payloadFileName|String|Payload file name (*.mobileconfig | *.xml).|\n\
                     |n|String|Not `a | b` but code.|\n\
                     |escaped|String|A \\| stays in its cell.|\n\
-                    |short|String|\n";
+                    |short|String|\n\
+                    |no trailing pipe|String|Either *.plist | *.xml<br>or <none>\n\
+                    no outer pipes|String|One | two\n";
         let document = read(page);
         let Some(Block::Table { rows, .. }) = document.blocks.first() else { panic!("{document:?}") };
         let texts: Vec<Vec<&str>> =
@@ -609,10 +622,12 @@ mod tests {
                 vec!["n", "String", "Not `a | b` but code."],
                 vec!["escaped", "String", "A | stays in its cell."],
                 vec!["short", "String", ""],
+                vec!["no trailing pipe", "String", "Either *.plist | *.xml or <none>"],
+                vec!["no outer pipes", "String", "One | two"],
             ]
         );
         let lines: Vec<u32> = document.notes.iter().map(|note| note.line).collect();
-        assert_eq!(lines, [3, 4]);
+        assert_eq!(lines, [3, 4, 7, 8]);
         assert!(document.notes.iter().all(|note| note.code == DiagnosticCode::BadTableRow));
     }
 
