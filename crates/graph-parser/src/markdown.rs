@@ -135,18 +135,38 @@ impl Walker<'_> {
         self.doc.blocks.push(Block::FrontMatter { fields, line });
     }
 
+    /// A paragraph, or the includes it is made of: `[!INCLUDE …]` lines (a page's code-sample tabs
+    /// write two in a row), each a block of its own. A paragraph with any other text beside its
+    /// includes is kept as a paragraph as well, so that text is not lost.
     fn paragraph(&mut self, range: Range<usize>, line: u32) {
         let inline = self.inline();
         let source = self.text.get(range).unwrap_or_default();
         // The test spares the other paragraphs the capture search.
-        let include = source.trim_start().starts_with("[!INCLUDE").then(|| INCLUDE.captures(source));
-        if let Some(captures) = include.flatten() {
-            let label = captures.get(1).map_or("", |m| m.as_str()).to_owned();
-            let target = captures.get(2).map_or("", |m| m.as_str()).to_owned();
-            self.doc.blocks.push(Block::Include { label, target, line });
+        if !source.trim_start().starts_with("[!INCLUDE") {
+            self.push_paragraph(inline, line);
             return;
         }
-        self.push_paragraph(inline, line);
+        let mut only_includes = true;
+        for (at, text) in (line..).zip(source.lines()) {
+            // A block quote's later lines keep their `>` in the source.
+            let text = text.trim_start().trim_start_matches('>');
+            let include = INCLUDE
+                .captures(text)
+                .and_then(|c| Some((c.get(0)?.end(), c.get(1)?.as_str(), c.get(2)?.as_str())));
+            let Some((end, label, target)) = include else {
+                only_includes &= text.trim().is_empty();
+                continue;
+            };
+            self.doc.blocks.push(Block::Include {
+                label: label.to_owned(),
+                target: target.to_owned(),
+                line: at,
+            });
+            only_includes &= text.get(end..).is_none_or(|rest| rest.trim().is_empty());
+        }
+        if !only_includes {
+            self.push_paragraph(inline, line);
+        }
     }
 
     fn push_paragraph(&mut self, inline: Inline, line: u32) {
@@ -587,6 +607,34 @@ mod tests {
         assert_eq!(found, vec![(1, " x "), (12, ""), (20, "> y ")]);
         assert_eq!(comments("<!-- open <!-- still open").count(), 0);
         assert_eq!(comments("--> <!-").count(), 0);
+    }
+
+    #[test]
+    fn each_include_of_a_paragraph_is_a_block_and_text_beside_them_stays_a_paragraph() {
+        let found = blocks(
+            "[!INCLUDE [sample-code](../includes/snippets/csharp/a.md)]\n\
+             [!INCLUDE [sdk-documentation](../includes/snippets/sdk-link.md)]\n\n\
+             [!INCLUDE [beta](../includes/beta.md)] Read this first.\n",
+        );
+        let include = |label: &str, target: &str, line| Block::Include {
+            label: label.into(),
+            target: target.into(),
+            line,
+        };
+        assert_eq!(
+            found.get(..3),
+            Some(
+                &[
+                    include("sample-code", "../includes/snippets/csharp/a.md", 1),
+                    include("sdk-documentation", "../includes/snippets/sdk-link.md", 2),
+                    include("beta", "../includes/beta.md", 4),
+                ][..]
+            )
+        );
+        assert!(
+            matches!(found.get(3..), Some([Block::Paragraph { text, line: 4, .. }]) if text.ends_with("] Read this first.")),
+            "{found:?}"
+        );
     }
 
     #[test]
