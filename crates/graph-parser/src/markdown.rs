@@ -8,6 +8,7 @@
 //! - YAML front matter that does not parse;
 //! - a table row with more cells than its header, whose excess GFM drops without a word.
 
+use std::iter::Peekable;
 use std::ops::Range;
 
 use graph_ir::{DiagnosticCode, Severity};
@@ -27,7 +28,7 @@ pub fn read(text: &str) -> Document {
     let mut walker = Walker {
         text,
         lines: LineIndex::new(text),
-        events: Parser::new_ext(text, options()).into_offset_iter(),
+        events: Parser::new_ext(text, options()).into_offset_iter().peekable(),
         doc: Document::default(),
         inline_text: CollapsedText::default(),
     };
@@ -66,7 +67,9 @@ struct Inline {
 struct Walker<'a> {
     text: &'a str,
     lines: LineIndex,
-    events: OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>,
+    /// Peekable: a list item's own text ends where a block inside it (a code block, a table)
+    /// begins, which the walker reads as a block of its own.
+    events: Peekable<OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>>,
     doc: Document,
     /// The text of the paragraph, heading or cell being read. One buffer for the whole page, so each
     /// block's text is allocated once, at its final length.
@@ -92,10 +95,12 @@ impl Walker<'_> {
                     self.doc.blocks.push(Block::Heading { level: level as u8, text, line });
                 }
                 Event::Start(Tag::Paragraph) => self.paragraph(range, line),
-                Event::Start(Tag::Item) => {
-                    // A tight list item has its text directly inside; a loose one wraps it in a
-                    // paragraph, which `inline` flattens. Either way: one paragraph per item.
-                    let inline = self.inline();
+                // A tight list item has its text directly inside: up to a block inside it (a nested
+                // list, a code block), that text is one paragraph. A loose item's text comes in
+                // paragraphs, and its code blocks, tables and annotations as they would outside a
+                // list: the walk reads them as blocks.
+                Event::Start(Tag::Item) if !self.next_is_block() => {
+                    let inline = self.inline_up_to_a_block();
                     self.push_paragraph(inline, line);
                 }
                 Event::Start(Tag::Table(_)) => self.table(line),
@@ -179,13 +184,46 @@ impl Walker<'_> {
     /// Collects inline content up to the end of the element whose start was just consumed: the text,
     /// with whitespace collapsed, into [`Walker::inline_text`]; links and emphasis into the result.
     fn inline(&mut self) -> Inline {
+        self.read_inline(false)
+    }
+
+    /// [`Self::inline`] for a list item, stopping before a block inside it (left for the walk), or
+    /// at its end.
+    fn inline_up_to_a_block(&mut self) -> Inline {
+        self.read_inline(true)
+    }
+
+    /// Whether the next event starts a block of the kinds a list item may hold.
+    fn next_is_block(&mut self) -> bool {
+        matches!(
+            self.events.peek(),
+            Some((
+                Event::Start(
+                    Tag::Paragraph
+                        | Tag::CodeBlock(_)
+                        | Tag::Table(_)
+                        | Tag::HtmlBlock
+                        | Tag::List(_)
+                        | Tag::BlockQuote(_)
+                        | Tag::Heading { .. }
+                ),
+                _
+            ))
+        )
+    }
+
+    fn read_inline(&mut self, stop_at_a_block: bool) -> Inline {
         let mut inline = Inline::default();
-        let text = &mut self.inline_text;
-        text.clear();
+        self.inline_text.clear();
         let mut depth = 1usize;
         let mut strong = 0usize;
         let mut link: Option<(String, usize)> = None;
-        for (event, _) in self.events.by_ref() {
+        loop {
+            if stop_at_a_block && depth == 1 && self.next_is_block() {
+                break;
+            }
+            let Some((event, _)) = self.events.next() else { break };
+            let text = &mut self.inline_text;
             let piece: Option<&str> = match &event {
                 Event::Start(tag) => {
                     depth += 1;
@@ -635,6 +673,28 @@ mod tests {
             matches!(found.get(3..), Some([Block::Paragraph { text, line: 4, .. }]) if text.ends_with("] Read this first.")),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_list_items_code_blocks_and_annotations_are_blocks_of_their_own() {
+        // As pages with a numbered walk-through write their requests.
+        let found = blocks(
+            "1. Get the calendars.\n\n    <!-- { \"blockType\": \"request\", \"name\": \"x\" } -->\n    ```http\n    GET https://graph.microsoft.com/v1.0/me/calendars\n    ```\n\n\
+             2. Then one:\n   - tight\n   - items\n",
+        );
+        let expected = vec![
+            Block::Paragraph { text: "Get the calendars.".into(), links: Vec::new(), line: 1 },
+            Block::Annotation { json: r#"{ "blockType": "request", "name": "x" }"#.into(), line: 3 },
+            Block::Code {
+                info: "http".into(),
+                text: "GET https://graph.microsoft.com/v1.0/me/calendars\n".into(),
+                line: 5,
+            },
+            Block::Paragraph { text: "Then one:".into(), links: Vec::new(), line: 8 },
+            Block::Paragraph { text: "tight".into(), links: Vec::new(), line: 9 },
+            Block::Paragraph { text: "items".into(), links: Vec::new(), line: 10 },
+        ];
+        assert_eq!(found, expected);
     }
 
     #[test]
