@@ -34,12 +34,19 @@ pub fn yaml_fields(yaml: &str) -> Result<Vec<(String, String)>, String> {
 /// and a one-line value: plain, or quoted without escapes. `None` for anything else.
 pub fn simple_fields(yaml: &str) -> Option<Vec<(String, String)>> {
     let mut fields: Vec<(String, String)> = Vec::new();
+    // Every key read, whether or not its value is kept: a set, so that many keys cost no more
+    // than yaml-rust2's own map.
+    let mut keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for line in yaml.lines() {
         if line.is_empty() {
             continue;
         }
         let (key, value) = line.split_once(": ")?;
         let key = plain_word(key)?;
+        // yaml-rust2 refuses a duplicated key; let it say so.
+        if !keys.insert(key) {
+            return None;
+        }
         let Yaml::String(key) = Yaml::from_str(key) else { return None };
         let value = value.trim_start_matches(' ');
         let value = match value.as_bytes().first()? {
@@ -47,10 +54,6 @@ pub fn simple_fields(yaml: &str) -> Option<Vec<(String, String)>> {
             b'\'' => Yaml::String(quoted(value, '\'')?.to_owned()),
             _ => Yaml::from_str(plain_value(value)?),
         };
-        // yaml-rust2 refuses a duplicated key; let it say so.
-        if fields.iter().any(|(seen, _)| *seen == key) {
-            return None;
-        }
         // A null or other non-scalar is left out, as `yaml_fields` leaves it out.
         if let Some(value) = scalar(value) {
             fields.push((key, value));

@@ -50,3 +50,15 @@ fn the_direct_reading_agrees_with_yaml_rust2_and_takes_almost_every_page() {
     assert!(with_front_matter > 0, "no page with front matter in {DOCS_INPUT_DIR}");
     assert!(read_directly * 100 >= with_front_matter * 99, "{read_directly} of {with_front_matter}");
 }
+
+/// A key given twice goes to yaml-rust2, which refuses it, even when its first value is one the
+/// model leaves out (a null); many distinct keys are all read.
+#[test]
+fn a_duplicated_key_goes_to_yaml_rust2_and_many_keys_are_read() {
+    for yaml in ["title: a\ntitle: b\n", "author:\ntitle: a\nauthor: b\n", "author: ~\nauthor: b\n"] {
+        assert_eq!(simple_fields(yaml), None, "{yaml:?}");
+        assert!(yaml_fields(yaml).is_err(), "{yaml:?}");
+    }
+    let many: String = (0..10_000).map(|n| format!("k{n}: v{n}\n")).collect();
+    assert_eq!(simple_fields(&many).map(|fields| fields.len()), Some(10_000));
+}
