@@ -598,11 +598,7 @@ fn fill_format(format: &str, values: &[String], quoted: &[bool]) -> String {
     }
     for (index, part) in parts.enumerate() {
         let value = values.get(index).map(String::as_str).unwrap_or_default();
-        if quoted.get(index).copied().unwrap_or(false) {
-            out.push_str(&value.replace('\'', "''"));
-        } else {
-            out.push_str(value);
-        }
+        out.push_str(&graph_url::call_argument(value, quoted.get(index).copied().unwrap_or(false)));
         out.push_str(&part.replace("{{", "{").replace("}}", "}"));
     }
     out

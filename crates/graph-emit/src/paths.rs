@@ -530,13 +530,10 @@ pub fn node_methods(
             SegKey::Param(_) => quote!(#path.param(#(#args)*)),
             SegKey::Call { raw, params, .. } => {
                 let (format, quoted) = call_format(raw, params);
-                let values = args.iter().zip(quoted).map(|(arg, quoted)| {
-                    if quoted {
-                        quote!(#arg.replace('\'', "''"))
-                    } else {
-                        quote!(#arg)
-                    }
-                });
+                let values = args
+                    .iter()
+                    .zip(quoted)
+                    .map(|(arg, quoted)| quote!(graph_runtime::RequestPath::call_argument(#arg, #quoted)));
                 quote!(#path.param(&format!(#format, #(#values),*)))
             }
         };

@@ -607,7 +607,14 @@ fn builders_cover_calls_two_keys_and_shared_methods() {
     let files = emit();
     let paths = file(&files, "src/beta/paths.rs");
     assert!(paths.contains("pub fn get_report(&self, period: &str, top: &str)"));
-    assert!(paths.contains(r#""getReport(period='{}',top={})", period.replace('\'', "''"), top"#));
+    // Each argument written by the runtime: quoted ones with `'` doubled, a bare one quoted unless
+    // it is a literal, so that no value can end its argument or add another.
+    assert!(squashed_contains(
+        &paths,
+        r#""getReport(period='{}',top={})",
+           graph_runtime::RequestPath::call_argument(period, true),
+           graph_runtime::RequestPath::call_argument(top, false)"#
+    ));
     assert!(paths.contains("pub fn by_node_id(&self, node_id: &str)"));
     assert!(squashed_contains(&paths, "pub fn clone2(&self) -> NodesItemClone"));
     let client = file(&files, "src/beta/mod.rs");

@@ -23,6 +23,14 @@ impl RequestPath {
         self.push(&graph_url::value_segment(value))
     }
 
+    /// A caller's value for an argument of a function call in the path, as the generated builders
+    /// write it into the call's segment (see [`graph_url::call_argument`]): inside the template's
+    /// quotes a `'` doubled; unquoted, a bare literal as it is and anything else quoted, so that no
+    /// value ends its argument or adds another.
+    pub fn call_argument(value: &str, quoted: bool) -> std::borrow::Cow<'_, str> {
+        graph_url::call_argument(value, quoted)
+    }
+
     /// This path with a function call's arguments (`(a='x',n=2)`, see `arguments.rs`) appended to
     /// its last segment, percent-encoded as that segment's text.
     pub(crate) fn with_call_arguments(&self, arguments: &str) -> RequestPath {

@@ -5,6 +5,7 @@
 //! the generated tests' expected requests, so the two cannot drift apart.
 #![deny(missing_docs)]
 
+use std::borrow::Cow;
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
@@ -54,6 +55,28 @@ pub fn value_segment(value: &str) -> String {
         ".." => "%2E%2E".to_owned(),
         _ => literal_segment(value),
     }
+}
+
+/// A caller's value for an argument that a path's function call (`getReport(period='{period}',
+/// top={top})`) writes in place, before the segment is percent-encoded. Inside the template's
+/// quotes, a `'` is doubled. Unquoted, the value is written as it is when it is a bare literal (a
+/// number, GUID, date, time or duration: letters, digits and `-:.+`), and otherwise as a string
+/// literal: no value can end its argument or add another (`1,top=5`).
+pub fn call_argument(value: &str, quoted: bool) -> Cow<'_, str> {
+    if quoted {
+        return Cow::Owned(value.replace('\'', "''"));
+    }
+    if is_bare(value) {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(format!("'{}'", value.replace('\'', "''")))
+    }
+}
+
+/// Whether `value` can stand unquoted in a function call: nothing that could end it or start
+/// another argument.
+fn is_bare(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-:.+".contains(&b))
 }
 
 /// A function call's written arguments (`(a='x/y',ids=@ids)`), percent-encoded as the text of the
@@ -119,9 +142,7 @@ pub fn function_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<F
         }
         let literal = match value {
             Value::String(text) if bare.contains(&name) => {
-                // Nothing that could end the value or start another argument.
-                if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-:.+".contains(&b))
-                {
+                if !is_bare(text) {
                     return Err(CallError::NotBare { name: name.to_owned(), value: text.clone() });
                 }
                 text.clone()
@@ -155,6 +176,16 @@ mod tests {
         assert_eq!(value_segment("ok-id_1.2~x"), "ok-id_1.2~x");
         assert_eq!(value_segment("key='a b'"), "key='a%20b'");
         assert_eq!(literal_segment("microsoft.graph.assign"), "microsoft.graph.assign");
+    }
+
+    #[test]
+    fn a_path_calls_argument_cannot_end_itself_or_add_another() {
+        assert_eq!(call_argument("D'7", true), "D''7");
+        assert_eq!(call_argument("5", false), "5");
+        assert_eq!(call_argument("2021-03-01T00:00:00Z", false), "2021-03-01T00:00:00Z");
+        assert_eq!(call_argument("5,top=6", false), "'5,top=6'");
+        assert_eq!(call_argument("x')", false), "'x'')'");
+        assert_eq!(call_argument("", false), "''");
     }
 
     #[test]
