@@ -334,9 +334,14 @@ impl ExampleContext<'_, '_, '_> {
             let response = self.example.response.as_ref()?;
             let body = response_body?;
             let misfit = match paths::response_shape(self.op, catalog)? {
-                ResponseShape::Collection(item) => {
-                    fit::misfit(catalog, body.get("value")?, &TypeRef::Collection(Box::new(item.clone())))
-                }
+                ResponseShape::Collection(item) => match body.get("value") {
+                    Some(value) => fit::misfit(catalog, value, &TypeRef::Collection(Box::new(item.clone())))
+                        .map(|misfit| fit::Misfit { at: format!(".value{}", misfit.at), ..misfit }),
+                    None => Some(fit::Misfit {
+                        at: ".value".to_owned(),
+                        problem: "absent, where OData puts a list's items".to_owned(),
+                    }),
+                },
                 ResponseShape::Single(type_ref) => match body.get("value") {
                     Some(value) => fit::misfit(catalog, value, type_ref)
                         .map(|misfit| fit::Misfit { at: format!(".value{}", misfit.at), ..misfit }),

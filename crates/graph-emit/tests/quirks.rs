@@ -280,13 +280,17 @@ fn quirks() -> Api {
         200,
         Some(collection(named("node"))),
     );
-    list.examples = vec![example(
-        HttpMethod::GET,
-        "/nodes",
-        None,
-        200,
-        Some(json!({"@odata.context": "x", "value": [{"id": "1"}], "@odata.nextLink": "https://next"})),
-    )];
+    list.examples = vec![
+        example(
+            HttpMethod::GET,
+            "/nodes",
+            None,
+            200,
+            Some(json!({"@odata.context": "x", "value": [{"id": "1"}], "@odata.nextLink": "https://next"})),
+        ),
+        // The items shown bare, not in the page OData sends.
+        example(HttpMethod::GET, "/nodes", None, 200, Some(json!([{"id": "1"}]))),
+    ];
     let mut report = operation(
         "getReport",
         HttpMethod::GET,
@@ -788,6 +792,10 @@ fn a_primitive_or_enum_result_is_read_as_a_single_value() {
         "// getReport example 2: no tests, because its JSON does not fit the model: the response body at \
          quirks.md:70, `.value`: absent, where OData puts a single value."
     ));
+    assert!(tests.contains(
+        "// listNodes example 2: no tests, because its JSON does not fit the model: the response body at \
+         quirks.md:70, `.value`: absent, where OData puts a list's items."
+    ), "{tests}");
 }
 
 #[test]
