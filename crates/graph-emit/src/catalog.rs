@@ -42,10 +42,13 @@ pub fn body_odata_type(op: &Operation, catalog: &Catalog<'_>) -> Option<String> 
     (base != "entity").then(|| format!("#{}.{}", def.namespace, def.name))
 }
 
-/// Names the models module uses unqualified (imports and prelude types); a Graph type that would
-/// shadow one of them gets a suffix instead.
+/// Names the models module uses unqualified (imports, prelude types, the `Unknown` variant every
+/// `Any…` enum has beside its types' variants, and the generic parameters `D` and `S` of the serde
+/// impls, which a type's name would be read as inside them); a Graph type that would take one of them
+/// gets a suffix instead.
 pub const MODEL_RESERVED: &[&str] = &[
     "Box",
+    "D",
     "Deserialize",
     "Deserializer",
     "Err",
@@ -56,10 +59,12 @@ pub const MODEL_RESERVED: &[&str] = &[
     "Ok",
     "Option",
     "Result",
+    "S",
     "Serialize",
     "Serializer",
     "Some",
     "String",
+    "Unknown",
     "Value",
     "Vec",
 ];

@@ -18,7 +18,7 @@ const NAMES: &[&str] = &[
     "request", "Request", "Client", "models", "paths", "options", "async", "r#x", "x y", "unnamed",
     "Unnamed", "get", "list", "by_id", "additionalProperties", "additional_properties", "odataType", "new",
     "runtime", "microsoft.graph.x", "Default", "Option", "String", "Vec", "Box", "Value", "Map", "serde",
-    "std", "clone", "next",
+    "std", "clone", "next", "unknown", "d", "s",
 ];
 
 #[rustfmt::skip]
@@ -220,4 +220,51 @@ proptest! {
             prop_assert!(twice.is_empty(), "{} declares twice: {twice:?}\npages:\n{pages}", file.path);
         }
     }
+}
+
+/// Types named like what the models module writes itself: `Unknown`, the variant every `Any…` enum
+/// has beside its types', and `D` and `S`, the serde impls' generic parameters, which the type's
+/// name would be read as inside them. Each gets a suffix.
+#[test]
+fn types_named_unknown_d_or_s_take_no_name_the_models_use() {
+    let resource = |name: &str, base: Option<&str>| {
+        let inherits = base.map(|base| format!("Inherits from [{base}](../resources/{base}.md)\n\n"));
+        format!(
+            "---\ndoc_type: resourcePageType\n---\n# {name} resource type\n\nNamespace: microsoft.graph\n\n{}\
+             ## Properties\n|Property|Type|Description|\n|:---|:---|:---|\n|id|String|The id.|\n",
+            inherits.unwrap_or_default()
+        )
+    };
+    let list = "# List nodes\n\n## HTTP request\n\n```http\nGET /nodes\n```\n\n## Response\n\n\
+                If successful, this method returns a `200 OK` response code and a collection of \
+                [node](../resources/node.md) objects in the response body.\n";
+    let pages = [
+        ("api-reference/beta/resources/node.md", resource("node", None)),
+        ("api-reference/beta/resources/unknown.md", resource("unknown", Some("node"))),
+        ("api-reference/beta/resources/d.md", resource("d", Some("node"))),
+        ("api-reference/beta/resources/s.md", resource("s", Some("node"))),
+        ("api-reference/beta/api/intune-a-node-list.md", list.to_owned()),
+    ];
+    let api = graph_parser::build_api(
+        pages.iter().map(|(path, page)| graph_parser::parse_page(path, page.as_bytes())).collect(),
+    );
+    let options = EmitOptions {
+        crate_name: "graph-client".to_owned(),
+        runtime_path: "../graph-runtime".to_owned(),
+        standalone: true,
+    };
+    let files = emit_crate(&api, &options).expect("the crate is emitted");
+    let models = files.iter().find(|file| file.path == "src/beta/models.rs").expect("the models");
+    let parsed = syn::parse_file(&models.contents).expect("the models parse");
+    assert_eq!(declared_twice(&parsed), Vec::<String>::new());
+    let types: Vec<String> = parsed
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(item) => Some(item.ident.to_string()),
+            syn::Item::Enum(item) => Some(item.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(types, ["D2", "Node", "AnyNode", "S2", "Unknown2"]);
 }
