@@ -39,8 +39,13 @@ impl OptionSet {
     fn of(op: &Operation) -> Option<OptionSet> {
         let mut set = OptionSet { system: Vec::new(), params: Vec::new() };
         for option in &op.query_options {
-            let bare = option.name.trim_start_matches('$').to_ascii_lowercase();
-            match SYSTEM.iter().position(|(name, _)| *name == bare) {
+            // Only a `$` name is a system option: a function's own `top` parameter is sent as `top`.
+            let system = option
+                .name
+                .trim()
+                .strip_prefix('$')
+                .and_then(|bare| SYSTEM.iter().position(|(name, _)| name.eq_ignore_ascii_case(bare)));
+            match system {
                 Some(index) => set.system.push(index),
                 None if !option.name.trim().is_empty() => set.params.push(option.name.trim().to_owned()),
                 None => {}

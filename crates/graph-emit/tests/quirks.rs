@@ -231,7 +231,8 @@ fn quirks() -> Api {
         example(HttpMethod::GET, "/elsewhere/{id}", None, 200, Some(json!({"id": "x"}))),
         example(HttpMethod::GET, "/nodes/{node-id}", None, 404, Some(json!({"error": {"code": "NotFound"}}))),
     ];
-    get_node.query_options = ["$select", "$expand", "$top", "$count", "$deltatoken"]
+    // `top` as well as `$top`: a parameter of the operation's own, not the system option.
+    get_node.query_options = ["$select", "$expand", "$top", "$count", "$deltatoken", "top"]
         .iter()
         .map(|name| QueryOption { name: (*name).to_owned(), span: span(45) })
         .collect();
@@ -672,9 +673,9 @@ fn query_options_become_typed_setters_and_lists_page() {
     let files = emit();
     let paths = file(&files, "src/beta/paths.rs");
     let lib = file(&files, "src/lib.rs");
-    // getNode lists five options: its request's marker unlocks those setters and nothing else,
-    // `$deltatoken` through the by-name parameter.
-    let marker = "SelectExpandTopCountParamsDeltatoken";
+    // getNode lists six options: its request's marker unlocks those setters and nothing else,
+    // `$deltatoken` and its own `top` through the by-name parameter.
+    let marker = "SelectExpandTopCountParamsDeltatokenTop";
     let get = format!(
         "pub fn get_node(&self) -> graph_runtime::Request<'static, graph_runtime::Json<models::AnyNode>, \
          crate::options::{marker}>"
@@ -693,6 +694,7 @@ fn query_options_become_typed_setters_and_lists_page() {
         "{lib}"
     );
     assert!(lib.contains("`$deltatoken` (with `param`)"), "{lib}");
+    assert!(lib.contains("`top` (with `param`)"), "{lib}");
     // A GET of a collection pages even without options (the two lists, and the function that takes
     // its parameters in the URL); nothing else does.
     let list = "-> graph_runtime::Request<'static, graph_runtime::Paged<models::AnyNode>, \
