@@ -584,6 +584,18 @@ impl Lowering {
         // The match starts with the three digits: no capture search needed.
         let status = prose.and_then(|(t, _)| STATUS.find(t)?.as_str().get(..3)?.parse::<u16>().ok());
         let status = match (status, example_status) {
+            (Some(s), Some(answered)) if s != answered => {
+                let at = prose.map_or(line, |(_, l)| l);
+                self.diag(
+                    at,
+                    Severity::Warning,
+                    DiagnosticCode::Conflict,
+                    format!(
+                        "the response sentence says {s} but the first example answers {answered}; kept {s}"
+                    ),
+                );
+                s
+            }
             (Some(s), _) => s,
             (None, Some(s)) => s,
             (None, None) => {

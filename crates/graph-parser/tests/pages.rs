@@ -451,3 +451,31 @@ fn a_renamed_operation_takes_no_name_another_already_has() {
         .collect();
     assert_eq!(renamed, ["operation name `getWidget` is taken; this one is `getWidget3`"]);
 }
+
+/// Permissions listed apart by spaces alone are several (officeClientConfiguration's pages), and a
+/// response sentence whose status the example contradicts is kept, with a warning at the sentence.
+#[test]
+fn space_separated_permissions_are_several_and_a_contradicted_status_is_diagnosed() {
+    let page = "# Create widget\n\n## Prerequisites\n\n\
+                |Permission type|Permissions (from least to most privileged)|\n|:---|:---|\n\
+                |Delegated (work or school account)|W.ReadWrite.All W.Read.All|\n\
+                |Application|W.ReadWrite.All,  W.Read.All.|\n\n\
+                ## HTTP request\n\n```http\nPOST /widgets\n```\n\n\
+                ## Response\n\nIf successful, this method returns a `200 Created` response code.\n\n\
+                ## Example\n\n### Response\n\n```http\nHTTP/1.1 201 Created\n```\n";
+    let model = graph_parser::parse_page("api-reference/beta/api/widget-create.md", page.as_bytes());
+    let op = model.operation.as_ref().expect("the operation");
+    let scopes: Vec<String> = op.permissions.entries.iter().map(|e| format!("{:?}", e.scopes)).collect();
+    assert_eq!(scopes, [r#"Scopes(["W.ReadWrite.All", "W.Read.All"])"#; 2]);
+    assert_eq!(op.response.status, 200);
+    let conflicts: Vec<(u32, &str)> = model
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == DiagnosticCode::Conflict)
+        .map(|d| (d.span.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        conflicts,
+        [(18, "the response sentence says 200 but the first example answers 201; kept 200")]
+    );
+}

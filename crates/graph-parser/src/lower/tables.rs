@@ -199,9 +199,10 @@ impl Lowering {
                     PermissionScopes::Unknown
                 }
             } else {
+                // A permission's name holds no space: some pages list theirs apart by spaces alone.
                 PermissionScopes::Scopes(
                     scopes_text
-                        .split(',')
+                        .split(|c: char| c == ',' || c.is_whitespace())
                         .map(|s| s.trim().trim_end_matches('.').to_owned())
                         .filter(|s| !s.is_empty())
                         .collect(),
