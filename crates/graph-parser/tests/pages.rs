@@ -479,3 +479,28 @@ fn space_separated_permissions_are_several_and_a_contradicted_status_is_diagnose
         [(18, "the response sentence says 200 but the first example answers 201; kept 200")]
     );
 }
+
+/// The newer permissions layout: the least privileged permissions, then the higher privileged ones,
+/// each kind's both read as its scopes from least to most privileged; "Not available." is not
+/// supported.
+#[test]
+fn a_permissions_table_with_least_and_higher_privileged_columns_is_read_whole() {
+    let page = "# Get widget\n\n## Permissions\n\n\
+                |Permission type|Least privileged permissions|Higher privileged permissions|\n|:---|:---|:---|\n\
+                |Delegated (work or school account)|W.Read.All|W.ReadWrite.All, Directory.Read.All|\n\
+                |Delegated (personal Microsoft account)|Not available.|Not available.|\n\
+                |Application|W.Read.All|Not available.|\n\n\
+                ## HTTP request\n\n```http\nGET /widgets/{id}\n```\n";
+    let model = graph_parser::parse_page("api-reference/v1.0/api/widget-get.md", page.as_bytes());
+    let permissions = &model.operation.as_ref().expect("the operation").permissions;
+    assert_eq!(permissions.order, graph_ir::PrivilegeOrder::LeastToMost);
+    let scopes: Vec<String> = permissions.entries.iter().map(|e| format!("{:?}", e.scopes)).collect();
+    assert_eq!(
+        scopes,
+        [
+            r#"Scopes(["W.Read.All", "W.ReadWrite.All", "Directory.Read.All"])"#,
+            "NotSupported",
+            r#"Scopes(["W.Read.All"])"#
+        ]
+    );
+}

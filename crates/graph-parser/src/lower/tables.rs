@@ -129,7 +129,7 @@ impl Lowering {
                 Block::Table { header, rows, .. }
                     if header.first().is_some_and(|c| label(&c.text).starts_with("permission type")) =>
                 {
-                    let order_text = header.get(1).map_or(String::new(), |c| label(&c.text));
+                    let order_text: Vec<String> = header.iter().skip(1).map(|c| label(&c.text)).collect();
                     permissions.order = privilege_order(&order_text);
                     permissions.entries = self.permission_rows(rows);
                 }
@@ -151,8 +151,19 @@ impl Lowering {
         let mut entries: Vec<PermissionEntry> = Vec::new();
         let mut current_kind: Option<PermissionKind> = None;
         for (index, row) in rows.iter().enumerate() {
-            let (Some(first), scopes_cell) = (row.cells.first(), row.cells.get(1)) else { continue };
-            let scopes_text = scopes_cell.map_or("", |c| c.text.as_str()).trim();
+            let Some(first) = row.cells.first() else { continue };
+            // One cell of scopes, or (the newer layout) the least privileged then the higher ones.
+            let cells: Vec<&str> = row.cells.iter().skip(1).map(|c| c.text.trim()).collect();
+            let unavailable = |text: &str| {
+                let lower = text.to_lowercase();
+                lower.starts_with("not supported") || lower.starts_with("not available")
+            };
+            let listed: Vec<&str> =
+                cells.iter().copied().filter(|text| !text.is_empty() && !unavailable(text)).collect();
+            let scopes_text = match listed.as_slice() {
+                [] => cells.iter().copied().find(|text| !text.is_empty()).unwrap_or_default(),
+                _ => &listed.join(", "),
+            };
             let workload_row = first.indented || (first.bold && permission_kind(&first.text).is_none());
             let (kind, workload) = if workload_row {
                 let Some(kind) = current_kind else {
@@ -190,7 +201,7 @@ impl Lowering {
                     format!("permissions for `{}` are a TODO placeholder", first.text),
                 );
                 PermissionScopes::Unknown
-            } else if scopes_text.to_lowercase().starts_with("not supported") {
+            } else if unavailable(scopes_text) {
                 PermissionScopes::NotSupported
             } else if scopes_text.is_empty() {
                 if next_is_workload && workload.is_none() {
@@ -230,10 +241,16 @@ pub(super) fn each_table(blocks: &[Block]) -> impl Iterator<Item = (&[Cell], &[R
     })
 }
 
-fn privilege_order(text: &str) -> PrivilegeOrder {
-    if text.contains("least to most") {
+/// The order the permissions columns' labels state: "(from least to most privileged)", or the newer
+/// "Least privileged permissions" and "Higher privileged permissions" columns.
+fn privilege_order(labels: &[String]) -> PrivilegeOrder {
+    let first = labels.first().map_or("", String::as_str);
+    let second = labels.get(1).map_or("", String::as_str);
+    if first.contains("least to most")
+        || (first.starts_with("least privileged") && second.starts_with("higher privileged"))
+    {
         PrivilegeOrder::LeastToMost
-    } else if text.contains("most to least") {
+    } else if first.contains("most to least") {
         PrivilegeOrder::MostToLeast
     } else {
         PrivilegeOrder::Unstated
