@@ -628,11 +628,24 @@ impl Lowering {
         let mut after_intro = false;
         for block in outline.blocks {
             match block {
-                Block::Include { target, line, .. }
-                    if target.contains("national-cloud") || target.contains("clouds") =>
+                Block::Include { label, target, line }
+                    if label.contains("national-cloud")
+                        || target.contains("national-cloud")
+                        || target.contains("clouds") =>
                 {
-                    if target.ends_with("all-clouds.md") {
-                        clouds = NATIONAL_CLOUDS.iter().map(|c| (*c).to_owned()).collect();
+                    // The include files Graph's pages name, each a table of the clouds that serve
+                    // the API: all four, or the global service with some of the others.
+                    let [global, l4, l5, china] = NATIONAL_CLOUDS;
+                    let file = target.rsplit('/').next().unwrap_or(target);
+                    let served: Option<&[&str]> = match file {
+                        "all-clouds.md" => Some(&NATIONAL_CLOUDS),
+                        "global-us.md" => Some(&[global, l4, l5]),
+                        "global-china.md" => Some(&[global, china]),
+                        "global-only.md" => Some(&[global]),
+                        _ => None,
+                    };
+                    if let Some(served) = served {
+                        clouds = served.iter().map(|c| (*c).to_owned()).collect();
                     } else {
                         self.diag(
                             *line,

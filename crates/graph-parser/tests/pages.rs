@@ -504,3 +504,30 @@ fn a_permissions_table_with_least_and_higher_privileged_columns_is_read_whole() 
         ]
     );
 }
+
+/// Which clouds serve an API, from the include Graph's pages name (by its label, whatever its
+/// folder): all four, or the global service with some of the others; an unknown one is diagnosed.
+#[test]
+fn national_cloud_includes_say_which_clouds_serve_the_api() {
+    let clouds = |include: &str| {
+        let page = format!(
+            "# Get widget\n\nGets a widget.\n\n[!INCLUDE [national-cloud-support](../../includes/{include})]\n\n\
+             ## HTTP request\n\n```http\nGET /widgets/{{id}}\n```\n"
+        );
+        let model = graph_parser::parse_page("api-reference/v1.0/api/widget-get.md", page.as_bytes());
+        let unknown = model.diagnostics.iter().any(|d| d.code == DiagnosticCode::UnresolvedInclude);
+        (model.operation.map(|op| op.national_clouds).unwrap_or_default(), unknown)
+    };
+    let global = "Global service".to_owned();
+    assert_eq!(clouds("all-clouds.md").0.len(), 4);
+    assert_eq!(
+        clouds("global-us.md"),
+        (vec![global.clone(), "US Government L4".to_owned(), "US Government L5 (DOD)".to_owned()], false)
+    );
+    assert_eq!(
+        clouds("global-china.md"),
+        (vec![global.clone(), "China operated by 21Vianet".to_owned()], false)
+    );
+    assert_eq!(clouds("global-only.md"), (vec![global], false));
+    assert_eq!(clouds("mars-only.md"), (Vec::new(), true));
+}
