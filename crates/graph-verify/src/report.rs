@@ -581,10 +581,16 @@ impl VersionCheck<'_> {
             .filter(|t| t.version == self.version)
             .filter_map(|t| self.csdl.qualified_name(&t.namespace, &t.name).map(str::to_owned))
             .collect();
+        // An operation is a name bound to a type: its overloads count once, as a call does not
+        // say which of them a page documents when it writes no arguments.
         let (mut called, mut universe) = (0, 0);
+        let mut counted: BTreeSet<(&str, &str, bool)> = BTreeSet::new();
         for operation in &self.csdl.operations {
             let Some(binding) = &operation.binding else { continue };
             if !self.reached.contains(&binding.name) && !documented.contains(&binding.name) {
+                continue;
+            }
+            if !counted.insert((&operation.name, &binding.name, binding.collection)) {
                 continue;
             }
             universe += 1;

@@ -121,6 +121,10 @@ struct Trail {
     visited: Vec<String>,
     notes: Vec<Note>,
     operations: Vec<(String, String, bool)>,
+    /// What the path's last segment may name besides the walk's own target: the other actions or
+    /// functions its name may call (overloads the written arguments do not tell apart, or the same
+    /// action on several derived types).
+    also_named: Vec<Target>,
 }
 
 /// Why a path does not resolve: the 0-based index of the first segment that fails, and why.
@@ -215,13 +219,24 @@ pub fn resolve(csdl: &Csdl, segments: &[PathSegment]) -> Result<Resolved, Unreso
     let Some((cursor, trail)) = walks.next() else {
         return Err(Unresolved { segment: 0, reason: "the path is empty".into() });
     };
-    let alternatives = walks.map(|(cursor, _)| cursor.into_target()).collect();
+    // Every walk's calls count, and each may name more than its own target.
+    let mut operations = trail.operations;
+    let mut alternatives = trail.also_named;
+    for (cursor, other) in walks {
+        alternatives.push(cursor.into_target());
+        alternatives.extend(other.also_named);
+        for call in other.operations {
+            if !operations.contains(&call) {
+                operations.push(call);
+            }
+        }
+    }
     Ok(Resolved {
         target: cursor.into_target(),
         alternatives,
         visited: trail.visited,
         notes: trail.notes,
-        operations: trail.operations,
+        operations,
     })
 }
 
@@ -244,6 +259,8 @@ fn step(
     index: usize,
 ) -> Result<Vec<(Cursor, Trail)>, String> {
     let mut trail = trail.clone();
+    // What an earlier segment may have named is not what the path names.
+    trail.also_named.clear();
     let cursor = match cursor {
         Cursor::Done(target) => {
             return Err(format!("nothing can follow {target}, but {} does", describe(segment)));
@@ -508,8 +525,26 @@ fn bound_operation(
                     declared_on: binding,
                 });
             }
-            if let Some(binding) = &operation.binding {
-                trail.operations.push((operation.name.clone(), binding.name.clone(), binding.collection));
+            // The path may call any candidate that declares the written arguments (every one, when
+            // none are written): each is credited, and each one's result is a possible answer.
+            let called: Vec<&CsdlOperation> = match fitting {
+                Some(_) => candidates.iter().copied().filter(|candidate| declares_all(candidate)).collect(),
+                None => vec![operation],
+            };
+            for candidate in &called {
+                if let Some(binding) = &candidate.binding {
+                    let call = (candidate.name.clone(), binding.name.clone(), binding.collection);
+                    if !trail.operations.contains(&call) {
+                        trail.operations.push(call);
+                    }
+                }
+                if !std::ptr::eq(*candidate, operation) {
+                    trail.also_named.push(Target::Operation {
+                        kind: candidate.kind,
+                        name: candidate.name.clone(),
+                        return_type: candidate.return_type.clone(),
+                    });
+                }
             }
             // A function that returns entities can be composed on; everything else ends the path.
             if let (OperationKind::Function, Some(returns)) = (operation.kind, &operation.return_type) {
@@ -624,6 +659,21 @@ mod tests {
         <Parameter Name="bindingParameter" Type="graph.iosScepProfile" />
         <ReturnType Type="Collection(graph.assignment)" />
       </Function>
+      <Action Name="renew" IsBound="true">
+        <Parameter Name="bindingParameter" Type="graph.iosScepProfile" />
+      </Action>
+      <Action Name="renew" IsBound="true">
+        <Parameter Name="bindingParameter" Type="graph.androidScepProfile" />
+      </Action>
+      <Function Name="getStats" IsBound="true">
+        <Parameter Name="bindingParameter" Type="graph.deviceManagement" />
+        <ReturnType Type="Collection(Edm.String)" />
+      </Function>
+      <Function Name="getStats" IsBound="true">
+        <Parameter Name="bindingParameter" Type="graph.deviceManagement" />
+        <Parameter Name="scope" Type="Edm.String" />
+        <ReturnType Type="Collection(graph.assignment)" />
+      </Function>
       <EntityContainer Name="GraphService">
         <Singleton Name="deviceManagement" Type="microsoft.graph.deviceManagement" />
       </EntityContainer>
@@ -731,6 +781,45 @@ mod tests {
         assert_eq!(
             target("/deviceManagement/profiles/{id}/scepOnly()/{assignmentId}"),
             entity("assignment", false)
+        );
+    }
+
+    #[test]
+    fn an_action_several_derived_types_declare_is_called_on_each_and_names_each() {
+        let resolved = check("/deviceManagement/profiles/{id}/renew").map_err(|e| e.to_string());
+        let called = resolved.as_ref().map(|r| r.operations.clone()).unwrap_or_default();
+        let renew = |on: &str| ("microsoft.graph.renew".to_owned(), format!("microsoft.graph.{on}"), false);
+        assert_eq!(called, [renew("iosScepProfile"), renew("androidScepProfile")]);
+        assert_eq!(resolved.map(|r| r.alternatives.len()), Ok(1), "the other derived type's action");
+    }
+
+    #[test]
+    fn overloads_the_written_arguments_do_not_tell_apart_are_each_a_possible_answer() {
+        // What each possible target returns.
+        let answers = |path: &str| -> Vec<String> {
+            let resolved = check(path).ok();
+            let targets = resolved.iter().flat_map(|r| std::iter::once(&r.target).chain(&r.alternatives));
+            targets
+                .map(|target| match target {
+                    Target::Operation { return_type: Some(returns), .. } => returns.to_string(),
+                    other => other.to_string(),
+                })
+                .collect()
+        };
+        assert_eq!(
+            answers("/deviceManagement/getStats"),
+            ["Collection(Edm.String)", "Collection(microsoft.graph.assignment)"]
+        );
+        // The arguments pick one overload; it returns entities, so the path is at them.
+        assert_eq!(
+            answers("/deviceManagement/getStats(scope='{scope}')"),
+            ["a collection of microsoft.graph.assignment"]
+        );
+        // The called operation is the name bound to the type, whichever overload.
+        let called = check("/deviceManagement/getStats").map(|r| r.operations).unwrap_or_default();
+        assert_eq!(
+            called,
+            [("microsoft.graph.getStats".into(), "microsoft.graph.deviceManagement".into(), false)]
         );
     }
 
