@@ -178,6 +178,11 @@ pub fn below_floors(summary: &Summary, floors: &Floors) -> Vec<String> {
     for (scope, figures) in floors {
         for (name, floor) in figures {
             match summary.get(scope).and_then(|figures| figures.get(name)) {
+                // A figure with nothing to count reads 1, but on the corpus it means that what it
+                // counts (response bodies, parameter tables) is no longer extracted at all.
+                Some(figure) if figure.denominator == 0 => failures.push(format!(
+                    "{scope} {name}: counted nothing (0 / 0): what it counts is no longer found"
+                )),
                 Some(figure) if figure.ratio + 1e-9 >= *floor => {}
                 Some(figure) => failures.push(format!(
                     "{scope} {name}: {:.4} ({} / {}) is below the floor {floor:.4}",
@@ -297,6 +302,7 @@ pub fn verify<'a>(
             written_paths: BTreeSet::new(),
             reached: BTreeSet::new(),
             called: BTreeSet::new(),
+            written_calls: BTreeSet::new(),
         };
         check.request_lines(lines_by_version.get(&version).map_or(&[], Vec::as_slice));
         check.paths_and_operations();
@@ -351,6 +357,9 @@ struct VersionCheck<'a> {
     reached: BTreeSet<String>,
     /// Actions and functions that resolved model paths call: (qualified name, binding type, collection).
     called: BTreeSet<(String, String, bool)>,
+    /// The same for the pages' own request lines: one of them the model does not call is the
+    /// parser's miss, not the metadata's alone.
+    written_calls: BTreeSet<(String, String, bool)>,
 }
 
 impl VersionCheck<'_> {
@@ -431,6 +440,7 @@ impl VersionCheck<'_> {
             match resolve::resolve(self.csdl, &segments) {
                 Ok(found) => {
                     resolved += 1;
+                    self.written_calls.extend(found.operations.iter().cloned());
                     let kinds: BTreeSet<&str> = found
                         .notes
                         .iter()
@@ -594,8 +604,16 @@ impl VersionCheck<'_> {
                 continue;
             }
             universe += 1;
-            if self.called.contains(&(operation.name.clone(), binding.name.clone(), binding.collection)) {
+            let call = (operation.name.clone(), binding.name.clone(), binding.collection);
+            if self.called.contains(&call) {
                 called += 1;
+            } else if self.written_calls.contains(&call) {
+                let message = format!(
+                    "{} {} bound to {binding}: a page's request line calls it, but no path of the model does",
+                    operation.kind.as_str(),
+                    short_name(&operation.name)
+                );
+                self.disagree("operations", Class::ParserMissed, self.metadata_span(operation.line), message);
             } else {
                 let message = format!(
                     "{} {} bound to {binding}: no page's path calls it",
@@ -1283,7 +1301,14 @@ mod tests {
         );
         let missing: Floors = [("v1.0".to_owned(), [("paths.precision".to_owned(), 0.5)].into())].into();
         assert_eq!(below_floors(&summary, &missing), ["v1.0 paths.precision: no such figure in the summary"]);
-        assert_eq!(Figure::new(0, 0).ratio, 1.0, "nothing to count is not a failure");
+        // Nothing to count reads 1 (a small input may have nothing), but meets no floor.
+        assert_eq!(Figure::new(0, 0).ratio, 1.0);
+        let empty: Summary =
+            [("beta".to_owned(), [("paths.precision".to_owned(), Figure::new(0, 0))].into())].into();
+        assert_eq!(
+            below_floors(&empty, &floors(0.5)),
+            ["beta paths.precision: counted nothing (0 / 0): what it counts is no longer found"]
+        );
     }
 
     #[test]

@@ -235,6 +235,21 @@ fn a_request_line_missing_from_the_model_is_parser_missed() {
 }
 
 #[test]
+fn an_action_a_page_calls_but_the_model_does_not_is_parser_missed() {
+    let report = check(|api| {
+        for operation in &mut api.operations {
+            operation.paths.retain(|path| !path.raw.ends_with("/reorder"));
+        }
+    });
+    assert_eq!(
+        lines(&report, Class::ParserMissed, "operations"),
+        ["beta_metadata.xml:28 action reorder bound to Collection(microsoft.graph.profile): a page's request \
+          line calls it, but no path of the model does"]
+    );
+    assert!(lines(&report, Class::MetadataOnly, "operations").iter().all(|line| !line.contains("reorder")));
+}
+
+#[test]
 fn an_api_page_is_complete_only_through_an_operation_it_describes() {
     assert_eq!(figure(&check(|_| {}), "api_pages.complete"), (2, 2));
     // The model still has every (method, path) pair, but as if another page had described them.
