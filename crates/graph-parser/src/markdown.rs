@@ -6,7 +6,9 @@
 //! - `<!-- { … } -->` annotations, which arrive as several HTML pieces and are joined;
 //! - `[!INCLUDE [label](target)]`, which is a paragraph to CommonMark;
 //! - YAML front matter that does not parse;
-//! - a table row with more cells than its header, whose excess GFM drops without a word.
+//! - a table row with more cells than its header, whose excess GFM drops without a word;
+//! - a list item holding blocks (a request's code block, its annotation), read as blocks beside the
+//!   item's text rather than run into it.
 
 use std::iter::Peekable;
 use std::ops::Range;
@@ -100,7 +102,16 @@ impl Walker<'_> {
                 // paragraphs, and its code blocks, tables and annotations as they would outside a
                 // list: the walk reads them as blocks.
                 Event::Start(Tag::Item) if !self.next_is_block() => {
-                    let inline = self.inline_up_to_a_block();
+                    let inline = self.read_inline(true, None);
+                    self.push_paragraph(inline, line);
+                }
+                // Inline content outside a block: a tight item's text after a block inside it.
+                Event::Text(_)
+                | Event::Code(_)
+                | Event::Start(
+                    Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. },
+                ) => {
+                    let inline = self.read_inline(true, Some(event));
                     self.push_paragraph(inline, line);
                 }
                 Event::Start(Tag::Table(_)) => self.table(line),
@@ -184,13 +195,7 @@ impl Walker<'_> {
     /// Collects inline content up to the end of the element whose start was just consumed: the text,
     /// with whitespace collapsed, into [`Walker::inline_text`]; links and emphasis into the result.
     fn inline(&mut self) -> Inline {
-        self.read_inline(false)
-    }
-
-    /// [`Self::inline`] for a list item, stopping before a block inside it (left for the walk), or
-    /// at its end.
-    fn inline_up_to_a_block(&mut self) -> Inline {
-        self.read_inline(true)
+        self.read_inline(false, None)
     }
 
     /// Whether the next event starts a block of the kinds a list item may hold.
@@ -212,17 +217,24 @@ impl Walker<'_> {
         )
     }
 
-    fn read_inline(&mut self, stop_at_a_block: bool) -> Inline {
+    /// [`Self::inline`], from `first` when the walk has already taken the first event; with
+    /// `stop_at_a_block` (a list item's text), stopping before a block inside the item, which the
+    /// walk then reads as a block of its own.
+    fn read_inline(&mut self, stop_at_a_block: bool, mut first: Option<Event<'_>>) -> Inline {
         let mut inline = Inline::default();
         self.inline_text.clear();
         let mut depth = 1usize;
         let mut strong = 0usize;
         let mut link: Option<(String, usize)> = None;
         loop {
-            if stop_at_a_block && depth == 1 && self.next_is_block() {
-                break;
-            }
-            let Some((event, _)) = self.events.next() else { break };
+            let event = match first.take() {
+                Some(event) => event,
+                None if stop_at_a_block && depth == 1 && self.next_is_block() => break,
+                None => match self.events.next() {
+                    Some((event, _)) => event,
+                    None => break,
+                },
+            };
             let text = &mut self.inline_text;
             let piece: Option<&str> = match &event {
                 Event::Start(tag) => {
@@ -695,6 +707,20 @@ mod tests {
             Block::Paragraph { text: "items".into(), links: Vec::new(), line: 10 },
         ];
         assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn text_after_a_block_in_a_tight_list_item_is_kept() {
+        let found = blocks("- before\n  ```http\n  GET /a\n  ```\n  after\n- next\n");
+        let texts: Vec<String> = found
+            .iter()
+            .map(|block| match block {
+                Block::Paragraph { text, line, .. } => format!("{line}: {text}"),
+                Block::Code { text, line, .. } => format!("{line}: code {text:?}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(texts, ["1: before", "3: code \"GET /a\\n\"", "5: after", "6: next"]);
     }
 
     #[test]
