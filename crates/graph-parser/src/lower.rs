@@ -484,13 +484,14 @@ impl Lowering {
                 options.push(QueryOption { name: name.to_owned(), span: self.span(line) });
             }
         };
-        // Prose that names options says which the operation supports, instead of the standard set.
-        let mut named_in_prose = false;
+        // A page that names `$` options says which the operation supports, instead of the standard
+        // set; a parameter of its own (`startDateTime`) does not.
+        let mut named_options = false;
         for block in section.blocks {
             match block {
                 Block::Paragraph { text, line, .. } => {
                     for m in QUERY_OPTION.find_iter(text) {
-                        named_in_prose = true;
+                        named_options = true;
                         add(m.as_str(), *line);
                     }
                 }
@@ -501,9 +502,11 @@ impl Lowering {
                         if let Some(name) =
                             cells.next().map(str::trim).filter(|n| QUERY_PARAMETER.is_match(n))
                         {
+                            named_options |= name.starts_with('$');
                             add(name, row.line);
                         }
                         for m in cells.flat_map(|text| QUERY_OPTION.find_iter(text)) {
+                            named_options = true;
                             add(m.as_str(), row.line);
                         }
                     }
@@ -511,7 +514,7 @@ impl Lowering {
                 _ => {}
             }
         }
-        if let (false, Some(line), HttpMethod::GET) = (named_in_prose, generic, method) {
+        if let (false, Some(line), HttpMethod::GET) = (named_options, generic, method) {
             let standard: &[&str] = match response.body {
                 Some(TypeRef::Collection(_)) => {
                     &["$select", "$expand", "$filter", "$orderby", "$top", "$skip", "$count", "$search"]
@@ -839,7 +842,8 @@ mod tests {
             options("This method supports the `$filter`, `$orderBy` and `$levels` query parameters; `$ORDERBY` sorts."),
             [("$filter".to_owned(), 11), ("$orderBy".to_owned(), 11), ("$levels".to_owned(), 11)]
         );
-        // A table names one parameter a row, `$` or not; the generic sentence adds the standard set.
+        // A table names one parameter a row, `$` or not; with a `$` option named, the page says
+        // which it supports, and the generic sentence adds no standard set.
         let listed = options(
             "This method supports the [OData query parameters](/graph/query-parameters) to help customize the response.\n\n\
              | Name | Description |\n|:--|:--|\n\
@@ -848,6 +852,13 @@ mod tests {
              | A sentence, not a name | No. |\n",
         );
         let names: Vec<&str> = listed.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["$deltatoken", "$skiptoken", "startDateTime"]);
+        // Parameters of the operation's own only: the standard set, and them.
+        let own = options(
+            "This method supports the [OData query parameters](/graph/query-parameters) to help customize the response.\n\n\
+             | Parameter | Type | Description |\n|:--|:--|:--|\n| startDateTime | DateTimeOffset | The start. |\n",
+        );
+        let names: Vec<&str> = own.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -859,8 +870,6 @@ mod tests {
                 "$skip",
                 "$count",
                 "$search",
-                "$deltatoken",
-                "$skiptoken",
                 "startDateTime"
             ]
         );
