@@ -322,15 +322,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_socks_proxy_that_is_not_listening_is_a_connect_error_naming_it() {
-        let unused = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // Bound but not listening: connections are refused, and the port stays this test's. (A
+        // listener bound and dropped frees it for another test's listener to take meanwhile.)
+        let unused = tokio::net::TcpSocket::new_v4().unwrap();
+        unused.bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let proxy_port = unused.local_addr().unwrap().port();
-        drop(unused);
         let error = transport(Some(&format!("socks5h://127.0.0.1:{proxy_port}")))
             .send(get("https://graph.invalid/v1.0/me"))
             .await
             .unwrap_err();
         assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
         assert!(error.to_string().contains(&format!("SOCKS proxy 127.0.0.1:{proxy_port}")), "{error}");
+        drop(unused);
     }
 
     /// GETs `url` through `proxy` and checks it was answered with [`super::super::tests::ANSWER`].

@@ -90,14 +90,17 @@ async fn a_connection_closed_mid_response_is_an_error_not_a_panic() {
 
 #[tokio::test]
 async fn a_port_nobody_listens_on_gives_a_connect_error() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    drop(listener);
+    // Bound but not listening: connections are refused, and the port stays this test's. (A
+    // listener bound and dropped frees it for another test's listener to take meanwhile.)
+    let unused = tokio::net::TcpSocket::new_v4().unwrap();
+    unused.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = unused.local_addr().unwrap();
 
     let error = client(&format!("http://{address}"))
         .send_json::<Value, Value>(GET_ITEM, &RequestPath::root(), None)
         .await
         .unwrap_err();
+    drop(unused);
 
     let Error::Transport { source, .. } = &error else { panic!("expected a transport error, got {error:?}") };
     assert_eq!(source.kind(), TransportErrorKind::Connect, "{error}");
