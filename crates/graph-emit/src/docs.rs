@@ -6,8 +6,7 @@
 //! into a doctest, an HTML tag, a broken intra-doc link or a list that clippy's doc lints reject.
 
 use graph_ir::{
-    HttpMethod, Operation, Origin, PermissionKind, PermissionScopes, PrivilegeOrder, Property, Span, TypeDef,
-    TypeKind,
+    HttpMethod, Operation, Origin, PermissionScopes, PrivilegeOrder, Property, Span, TypeDef, TypeKind,
 };
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -337,11 +336,7 @@ fn permissions_doc(doc: &mut Doc, op: &Operation) {
     };
     doc.paragraph(format!("Permissions ({order}):"));
     doc.list(permissions.entries.iter().map(|entry| {
-        let kind = match entry.kind {
-            PermissionKind::DelegatedWorkOrSchool => "Delegated (work or school account)",
-            PermissionKind::DelegatedPersonal => "Delegated (personal Microsoft account)",
-            PermissionKind::Application => "Application",
-        };
+        let kind = entry.kind.label();
         let who = match &entry.workload {
             Some(workload) => format!("{kind}, {}", escape(workload)),
             None => kind.to_owned(),

@@ -510,6 +510,17 @@ pub enum PermissionKind {
     Application,
 }
 
+impl PermissionKind {
+    /// The kind as the pages' permissions tables name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PermissionKind::DelegatedWorkOrSchool => "Delegated (work or school account)",
+            PermissionKind::DelegatedPersonal => "Delegated (personal Microsoft account)",
+            PermissionKind::Application => "Application",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "scopes", rename_all = "kebab-case")]
 pub enum PermissionScopes {

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use foldhash::{HashMap, HashSet};
 use graph_ir::{
     Api, ApiVersion, Diagnostic, DiagnosticCode, EnumMember, Operation, Origin, PageLink, PageModel,
-    PageSummary, PathSegment, PermissionKind, PermissionScopes, Permissions, Primitive, Property,
-    RequestBody, Severity, Span, TypeDef, TypeKind, TypeRef,
+    PageSummary, PathSegment, PermissionScopes, Permissions, Primitive, Property, RequestBody, Severity,
+    Span, TypeDef, TypeKind, TypeRef,
 };
 use rayon::prelude::*;
 use serde_json::Value;
@@ -387,21 +387,13 @@ fn merge_permissions(
                 other_span,
                 &format!(
                     "pages disagree on the {} permissions ({} vs {}); kept the primary page's",
-                    kind_text(entry.kind),
+                    entry.kind.label().to_lowercase(),
                     scopes_text(scopes),
                     scopes_text(&more)
                 ),
             )),
             _ => {}
         }
-    }
-}
-
-fn kind_text(kind: PermissionKind) -> &'static str {
-    match kind {
-        PermissionKind::DelegatedWorkOrSchool => "delegated (work or school account)",
-        PermissionKind::DelegatedPersonal => "delegated (personal Microsoft account)",
-        PermissionKind::Application => "application",
     }
 }
 
