@@ -145,9 +145,16 @@ pub fn sync(out: &Path, files: &[GeneratedFile], mode: Mode) -> anyhow::Result<S
     changes.sort();
 
     if mode == Mode::Write {
-        for (target, contents) in to_write {
-            write_atomically(&target, &contents)?;
+        // Every new file is written in full before the first replaces anything: a failure while
+        // writing (a full disk, a folder in the way) leaves the old output as it was.
+        let mut staging = Staging::default();
+        for (target, contents) in &to_write {
+            if let Err(error) = staging.stage(target, contents) {
+                staging.abandon();
+                return Err(error);
+            }
         }
+        staging.commit()?;
         for found in &extras {
             remove_generated_file(out, &found.path)?;
         }
@@ -274,30 +281,70 @@ pub fn slash_path(path: &Path) -> String {
     parts.join("/")
 }
 
-/// Writes `contents` to a temporary file beside `target`, then renames it over `target`, so a reader
-/// (or an interrupted run) sees the old file or the new one, never half of one.
-fn write_atomically(target: &Path, contents: &str) -> anyhow::Result<()> {
-    let dir = target.parent().with_context(|| format!("{} has no parent folder", target.display()))?;
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
-    // A temporary file is private (0600); the generated file should get the permissions a normal
-    // write would give, or keep the ones it had.
-    #[cfg(unix)]
-    let permissions = match fs::metadata(target) {
-        Ok(metadata) => metadata.permissions(),
-        Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o644),
-    };
-    #[cfg(unix)]
-    builder.permissions(permissions);
-    let mut temp = builder
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    temp.write_all(contents.as_bytes())
-        .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("writing {}", temp.path().display()))?;
-    temp.persist(target).with_context(|| format!("replacing {}", target.display()))?;
-    Ok(())
+/// New files written beside the ones they will replace, not yet renamed over them.
+#[derive(Default)]
+struct Staging {
+    /// Each written temporary file (removed when dropped) and the file it will replace.
+    files: Vec<(tempfile::TempPath, PathBuf)>,
+    /// Folders created for new files, parents before their children.
+    created_dirs: Vec<PathBuf>,
+}
+
+impl Staging {
+    /// Writes `contents` to a temporary file beside `target` and flushes it to disk, creating the
+    /// folder it needs; the file is closed, so staging many files holds no descriptors open.
+    fn stage(&mut self, target: &Path, contents: &str) -> anyhow::Result<()> {
+        let dir = target.parent().with_context(|| format!("{} has no parent folder", target.display()))?;
+        self.create_dir_all(dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
+        // A temporary file is private (0600); the generated file should get the permissions a normal
+        // write would give, or keep the ones it had.
+        #[cfg(unix)]
+        let permissions = match fs::metadata(target) {
+            Ok(metadata) => metadata.permissions(),
+            Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        };
+        #[cfg(unix)]
+        builder.permissions(permissions);
+        let mut temp = builder
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        temp.write_all(contents.as_bytes())
+            .and_then(|()| temp.as_file().sync_all())
+            .with_context(|| format!("writing {}", temp.path().display()))?;
+        self.files.push((temp.into_temp_path(), target.to_path_buf()));
+        Ok(())
+    }
+
+    /// `fs::create_dir_all`, remembering which folders it made so that [`Staging::abandon`] can take
+    /// them away again.
+    fn create_dir_all(&mut self, dir: &Path) -> anyhow::Result<()> {
+        let missing: Vec<&Path> = dir.ancestors().take_while(|ancestor| !ancestor.is_dir()).collect();
+        for ancestor in missing.into_iter().rev() {
+            fs::create_dir(ancestor).with_context(|| format!("creating {}", ancestor.display()))?;
+            self.created_dirs.push(ancestor.to_path_buf());
+        }
+        Ok(())
+    }
+
+    /// Renames every staged file over the file it replaces. Each rename is atomic, so a reader (or an
+    /// interrupted run) sees the old file or the new one, never half of one.
+    fn commit(self) -> anyhow::Result<()> {
+        for (temp, target) in self.files {
+            temp.persist(&target).with_context(|| format!("replacing {}", target.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Removes every staged file and the folders made for them.
+    fn abandon(self) {
+        drop(self.files);
+        for dir in self.created_dirs.iter().rev() {
+            // Best effort: the error being reported is the one that made the run stop.
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Removes a file the generator no longer produces, then any folders that removal left empty, up to
@@ -553,6 +600,29 @@ mod tests {
         sync(out.path(), &changed, Mode::Write)?;
         let names: Vec<_> = tree(out.path()).into_iter().map(|(path, _)| path).collect();
         assert_eq!(names, ["Cargo.toml", "src/beta/mod.rs", "src/lib.rs", "tests/smoke.rs"]);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failure_while_writing_leaves_the_old_output_as_it_was() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        sync(out.path(), &emitted(), Mode::Write)?;
+        // A dangling link where the last new file needs a folder: the file is missing, so it is
+        // written, and writing stops there, after the changed files and a new file in new folders.
+        std::os::unix::fs::symlink(out.path().join("nowhere"), out.path().join("src/blocked"))?;
+        let before = tree(out.path());
+        let mut changed: Vec<_> = emitted()
+            .into_iter()
+            .map(|file| GeneratedFile { contents: format!("{}// v2\n", file.contents), ..file })
+            .collect();
+        changed.push(file("src/deep/er/x.rs", "//! New.\n"));
+        changed.push(file("src/blocked/x.rs", "//! Blocked.\n"));
+
+        let error = sync(out.path(), &changed, Mode::Write).err().map(|error| format!("{error:#}"));
+        assert!(error.as_deref().is_some_and(|message| message.contains("src/blocked")), "{error:?}");
+        assert_eq!(tree(out.path()), before, "no file replaced, no temporary file left");
+        assert!(!out.path().join("src/deep").exists(), "the folders made for new files are gone");
         Ok(())
     }
 
