@@ -469,15 +469,22 @@ impl Client {
                     hop.retry = retry;
                 }
                 Outcome::Redirect => {
+                    let not_followed = |reason: String| Error::Redirect {
+                        operation,
+                        status: response.status,
+                        location: response
+                            .headers
+                            .get(http::header::LOCATION)
+                            .map(|location| String::from_utf8_lossy(location.as_bytes()).into_owned()),
+                        reason,
+                    };
                     if redirects >= config.max_redirects {
-                        return Err(Error::Redirect {
-                            operation,
-                            reason: format!("the limit of {} redirects was reached", config.max_redirects),
-                        });
+                        let limit = config.max_redirects;
+                        return Err(not_followed(format!("the limit of {limit} redirects was reached")));
                     }
                     let next =
                         response::redirect_hop(&hop.url, &hop.method, response.status, &response.headers)
-                            .map_err(|reason| Error::Redirect { operation, reason })?;
+                            .map_err(not_followed)?;
                     tracing::debug!(
                         status = response.status.as_u16(),
                         location = %next.url.without_query(),

@@ -79,6 +79,11 @@ pub enum Error {
     Redirect {
         /// The operation.
         operation: Operation,
+        /// The redirect's status (`302`, …), which [`Error::status`] gives too.
+        status: StatusCode,
+        /// Its `Location` as the service wrote it, if it gave one: a caller who stopped redirects
+        /// ([`crate::ClientBuilder::max_redirects`] of 0) can follow it itself.
+        location: Option<String>,
         /// Why the redirect was not followed.
         reason: String,
     },
@@ -132,6 +137,7 @@ impl Error {
             Error::Decode(error) => Some(error.status),
             Error::Batch { source: Some(source), .. } => source.status(),
             Error::Storage { status, .. } => *status,
+            Error::Redirect { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -173,7 +179,9 @@ impl fmt::Display for Error {
             }
             Error::Graph(error) => error.fmt(f),
             Error::Decode(error) => error.fmt(f),
-            Error::Redirect { operation, reason } => write!(f, "{operation}: redirect not followed: {reason}"),
+            Error::Redirect { operation, status, reason, .. } => {
+                write!(f, "{operation}: {} redirect not followed: {reason}", status.as_u16())
+            }
             Error::Paging { operation, pages, reason } => {
                 write!(f, "{operation}: paging stopped after {pages} page(s): {reason}")
             }

@@ -16,10 +16,7 @@ pub(crate) const ACCEPTED: HeaderValue = HeaderValue::from_static("gzip");
 /// described the compressed body (`Content-Encoding`, `Content-Length`). An answer in another
 /// encoding, or in none, is left as it came.
 pub(crate) fn decompressed(mut response: HttpResponse) -> Result<HttpResponse, TransportError> {
-    let gzip = response.headers.get(CONTENT_ENCODING).is_some_and(|encoding| {
-        encoding.to_str().is_ok_and(|encoding| encoding.trim().eq_ignore_ascii_case("gzip"))
-    });
-    if !gzip {
+    if !is_gzip_alone(&response.headers) {
         return Ok(response);
     }
     // A `HEAD` or a `204` may name the encoding and have no body.
@@ -34,6 +31,23 @@ pub(crate) fn decompressed(mut response: HttpResponse) -> Result<HttpResponse, T
     response.headers.remove(CONTENT_ENCODING);
     response.headers.remove(CONTENT_LENGTH);
     Ok(response)
+}
+
+/// Whether the codings `Content-Encoding` lists, over all its field lines, are gzip and nothing
+/// else: `x-gzip` is gzip (RFC 9110 §8.4.1.3), `identity` and empty list elements are no coding
+/// (§5.6.1). Anything more (gzip then another coding) is left as it came.
+fn is_gzip_alone(headers: &http::HeaderMap) -> bool {
+    let mut codings = headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .map(|value| value.to_str().unwrap_or("unreadable"))
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"));
+    let first_is_gzip = codings
+        .next()
+        .is_some_and(|coding| coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip"));
+    first_is_gzip && codings.next().is_none()
 }
 
 #[cfg(test)]
@@ -112,6 +126,24 @@ mod tests {
         let asked: Vec<_> =
             requests.iter().map(|request| request.headers[http::header::ACCEPT_ENCODING].clone()).collect();
         assert_eq!(asked, ["gzip", "identity"]);
+    }
+
+    #[test]
+    fn gzip_is_recognised_however_the_header_lists_it() {
+        let json = br#"{"id":"1"}"#;
+        for encoding in ["x-gzip", "gzip,", " , gzip", "identity, gzip"] {
+            let decoded = decompressed(answer(Some(encoding), gzip(json))).unwrap();
+            assert_eq!(&decoded.body[..], json, "{encoding:?}");
+        }
+        let mut split = answer(None, gzip(json));
+        split.headers.append(CONTENT_ENCODING, HeaderValue::from_static("identity"));
+        split.headers.append(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        assert_eq!(&decompressed(split).unwrap().body[..], json, "over two field lines");
+
+        for encoding in ["gzip, br", "deflate", "gzipped"] {
+            let left = decompressed(answer(Some(encoding), b"\x0b\x02\x80".to_vec())).unwrap();
+            assert_eq!(left.headers[CONTENT_ENCODING], encoding, "{encoding:?} is left as it came");
+        }
     }
 
     #[test]

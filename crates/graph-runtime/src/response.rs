@@ -31,11 +31,13 @@ pub(crate) fn classify(status: StatusCode) -> Outcome {
 }
 
 /// The wait a `Retry-After` header asks for: whole seconds, or an HTTP date (a date in the past means
-/// now). `None` when the header is absent or unreadable, so backoff applies instead.
+/// now). `None` when the header is absent or unreadable, so backoff applies instead. Seconds too many
+/// for a `u64` are the longest wait there is (RFC 9111 §1.2.2 reads an overflowing delta so), which
+/// no retry budget allows: a server asking for a very long wait is not asked again at once.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Some(text.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
     }
     let when = httpdate::parse_http_date(text).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -112,6 +114,7 @@ mod tests {
         );
         assert_eq!(retry_after(&headers(RETRY_AFTER, "soon"), now), None);
         assert_eq!(retry_after(&headers(RETRY_AFTER, "-1"), now), None);
+        assert_eq!(retry_after(&headers(RETRY_AFTER, "99999999999999999999"), now), Some(Duration::MAX));
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
     }
 

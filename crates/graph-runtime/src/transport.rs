@@ -228,8 +228,9 @@ impl StdError for TransportError {
 /// The default [`Transport`]: hyper's HTTP client over rustls (or the platform's TLS when only the
 /// `native-tls` feature is on), HTTP/1.1 unless the `http2` feature is on, proxies from the
 /// environment. It follows no redirects (the client does, so it can drop credentials on a host
-/// change), and one connection pool serves every clone: connections to an origin are reused, an
-/// idle one is closed after 90 seconds, and at most 32 idle ones are kept per origin.
+/// change), and one connection pool serves every clone: connections to an origin are reused, one
+/// idle for 90 seconds is not (it is closed when the pool is next used, or by the server before),
+/// and at most 32 idle ones are kept per origin.
 #[derive(Clone)]
 pub struct HttpTransport {
     shared: Arc<Shared>,

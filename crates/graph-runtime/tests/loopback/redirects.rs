@@ -84,8 +84,25 @@ async fn a_redirect_loop_stops_at_the_limit_with_an_error() {
         .unwrap_err();
 
     assert!(matches!(error, Error::Redirect { .. }), "{error:?}");
-    assert!(error.to_string().contains("the limit of 3 redirects was reached"), "{error}");
+    assert!(error.to_string().contains("302 redirect not followed: the limit of 3 redirects"), "{error}");
     assert_eq!(server.received_requests().await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_redirect_not_followed_keeps_its_status_and_location_for_the_caller() {
+    let server = MockServer::start().await;
+    let report = "https://storage.example/reports/1.zip?sig=abc";
+    Mock::given(method("GET")).respond_with(redirect_to(302, report)).expect(1).mount(&server).await;
+
+    let client = builder(&server.uri()).max_redirects(0).build().unwrap();
+    let error = client
+        .send_json::<Value, Value>(GET_ITEM, &graph_runtime::RequestPath::root(), None)
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(302));
+    let Error::Redirect { location, .. } = &error else { panic!("{error:?}") };
+    assert_eq!(location.as_deref(), Some(report));
 }
 
 #[tokio::test]
