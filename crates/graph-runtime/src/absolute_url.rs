@@ -106,6 +106,24 @@ impl AbsoluteUrl {
         self.uri.scheme_str().unwrap_or_default()
     }
 
+    /// Whether what is sent here stays private on the way: over TLS, or to this machine
+    /// (`localhost`, `127.x.x.x`, `[::1]`), where no network carries it. Secrets (a token, a client
+    /// secret, a signature) go nowhere else.
+    pub(crate) fn is_private_channel(&self) -> bool {
+        let origin = self.origin();
+        let host = origin.host();
+        let loopback_v6 = || {
+            let inside = host.strip_prefix('[').and_then(|host| host.strip_suffix(']'));
+            inside
+                .and_then(|address| address.parse::<std::net::Ipv6Addr>().ok())
+                .is_some_and(|ip| ip.is_loopback())
+        };
+        self.scheme() == "https"
+            || host == "localhost"
+            || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+            || loopback_v6()
+    }
+
     /// The path, `/` when the URL has none.
     pub(crate) fn path(&self) -> &str {
         match self.uri.path() {

@@ -141,8 +141,7 @@ fn sas(url: &str) -> Result<AbsoluteUrl, Error> {
     let shown = url.split('?').next().unwrap_or_default();
     let parsed = AbsoluteUrl::parse(url)
         .map_err(|why| Error::Config(format!("blob URL {shown:?} is not a URL: {why}")))?;
-    let loopback = matches!(parsed.origin().host(), "localhost" | "127.0.0.1" | "[::1]");
-    if parsed.scheme() != "https" && !loopback {
+    if !parsed.is_private_channel() {
         return Err(Error::Config(format!(
             "blob URL {shown:?} is not https: its signature would be sent in the clear"
         )));

@@ -195,12 +195,19 @@ pub(crate) fn parse_base_url(raw: &str) -> Result<AbsoluteUrl, String> {
     parse_root_url("base URL", raw)
 }
 
-/// Parses and checks a URL other paths go below (`what` names it in errors): http or https, no
-/// query or fragment.
+/// Parses and checks a URL other paths go below (`what` names it in errors): https, or http to
+/// this machine (a test's server), since a token or a client secret goes there; no query or
+/// fragment. MSAL and the Azure SDKs refuse a plain-http authority alike.
 pub(crate) fn parse_root_url(what: &str, raw: &str) -> Result<AbsoluteUrl, String> {
     let url = AbsoluteUrl::parse(raw).map_err(|e| format!("{what} {raw:?} is not a URL: {e}"))?;
     if url.query().is_some() || raw.contains('#') {
         return Err(format!("{what} {raw:?} must not have a query or fragment"));
+    }
+    if !url.is_private_channel() {
+        return Err(format!(
+            "{what} {raw:?} is not https: the credentials sent there would travel in the clear \
+             (plain http is for a server on this machine only)"
+        ));
     }
     Ok(url)
 }
@@ -268,6 +275,13 @@ mod tests {
     #[test]
     fn a_base_url_must_be_http_without_query() {
         assert!(parse_base_url("http://127.0.0.1:8080/").is_ok());
+        assert!(parse_base_url("http://localhost:8080/").is_ok());
+        assert!(parse_base_url("http://[::1]:8080/").is_ok());
+        for clear in
+            ["http://graph.microsoft.com", "http://10.0.0.1/", "http://[::2]/", "http://localhost.evil/"]
+        {
+            assert!(parse_base_url(clear).unwrap_err().contains("travel in the clear"), "{clear}");
+        }
         assert!(parse_base_url("https://proxy.example/graph").is_ok());
         assert!(parse_base_url("ftp://example.com").unwrap_err().contains("http or https"));
         assert!(parse_base_url("https://example.com/#top").unwrap_err().contains("fragment"));

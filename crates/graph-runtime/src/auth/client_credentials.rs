@@ -465,12 +465,16 @@ impl ClientCredentials {
     /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`) and `AZURE_FEDERATED_TOKEN_FILE` (which workload
     /// identity sets), or else, in a GitHub Actions job with `id-token: write`, the job's OIDC token
     /// ([`ClientCredentials::github_actions`]); and `AZURE_AUTHORITY_HOST` when set. Fails naming the
-    /// variables that are unset or not Unicode, or the certificate file that cannot be read.
+    /// variables that are unset, empty or not Unicode, or the certificate file that cannot be read.
     pub fn from_env() -> Result<ClientCredentialsBuilder, Error> {
         ClientCredentials::from_vars(|name| std::env::var(name).ok())
     }
 
     fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ClientCredentialsBuilder, Error> {
+        // An empty variable is an unset one, as the Azure SDKs read them: a compose file's
+        // `AZURE_CLIENT_SECRET=${AZURE_CLIENT_SECRET}` with the secret missing must not hide the
+        // federated token file (and an empty certificate password is no password either way).
+        let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
         let credential = match var(CLIENT_SECRET_VAR) {
             Some(secret) => Some(Credential::Secret(secret)),
             None => ClientCredentials::certificate_from_vars(&var)?,
@@ -500,7 +504,7 @@ impl ClientCredentials {
                 };
                 missing.extend(credential.is_none().then_some(either.as_str()));
                 let mut message = format!(
-                    "client credentials from the environment need {} (unset or not Unicode)",
+                    "client credentials from the environment need {} (unset, empty or not Unicode)",
                     missing.join(", ")
                 );
                 if credential.is_none()
@@ -1197,6 +1201,9 @@ mod tests {
         assert!(
             refusal(builder("contoso", "id", "s").authority_host("https://a.example/?x=1")).contains("query")
         );
+        // The secret would be posted in the clear.
+        assert!(refusal(builder("contoso", "id", "s").authority_host("http://login.microsoftonline.com"))
+            .contains("travel in the clear"));
     }
 
     #[test]
@@ -1214,6 +1221,17 @@ mod tests {
         let shown = format!("{builder:?}");
         assert!(shown.contains("\"contoso\"") && shown.contains("login.microsoftonline.us"), "{shown}");
         assert!(!shown.contains("secret\""), "{shown}");
+        // An empty variable is unset: the federated token file is the credential, not an empty secret.
+        let builder = ClientCredentials::from_vars(vars(&[
+            ("AZURE_TENANT_ID", "contoso"),
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_CLIENT_SECRET", ""),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token"),
+            ("AZURE_AUTHORITY_HOST", " "),
+        ]))
+        .unwrap();
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("azure-identity-token") && !shown.contains("authority_host: Some"), "{shown}");
         match ClientCredentials::from_vars(vars(&[("AZURE_CLIENT_ID", "app")])) {
             Err(Error::Config(message)) => {
                 let credentials = match cfg!(feature = "certificate") {
@@ -1226,7 +1244,7 @@ mod tests {
                     message,
                     format!(
                         "client credentials from the environment need AZURE_TENANT_ID, {credentials} \
-                         (unset or not Unicode)"
+                         (unset, empty or not Unicode)"
                     )
                 )
             }
@@ -1646,7 +1664,7 @@ mod tests {
             Err(Error::Config(message)) => assert_eq!(
                 message,
                 "client credentials from the environment need AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE \
-                 (unset or not Unicode); AZURE_CLIENT_CERTIFICATE_PATH is set, but a certificate needs \
+                 (unset, empty or not Unicode); AZURE_CLIENT_CERTIFICATE_PATH is set, but a certificate needs \
                  graph-runtime's `certificate` feature"
             ),
             other => panic!("{other:?}"),

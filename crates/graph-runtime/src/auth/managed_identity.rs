@@ -180,7 +180,7 @@ impl ManagedIdentity {
     /// user-assigned identity whose client id is `AZURE_CLIENT_ID` when that is set; otherwise the
     /// system-assigned one, or on Azure Machine Learning the one `DEFAULT_IDENTITY_CLIENT_ID`
     /// names. Service Fabric's endpoint when `IDENTITY_SERVER_THUMBPRINT` is set beside App
-    /// Service's two.
+    /// Service's two. A variable set to nothing counts as unset.
     pub fn from_env() -> ManagedIdentityBuilder {
         ManagedIdentity::from_vars(|name| std::env::var(name).ok(), azure_arc_agent_installed)
     }
@@ -189,6 +189,9 @@ impl ManagedIdentity {
         var: impl Fn(&str) -> Option<String>,
         azure_arc_agent_installed: impl FnOnce() -> bool,
     ) -> ManagedIdentityBuilder {
+        // An empty variable is an unset one, as the Azure SDKs read them: `AZURE_CLIENT_ID=` means
+        // the system-assigned identity, not a user-assigned one without an id.
+        let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
         let host = match (var(IDENTITY_ENDPOINT_VAR), var(IDENTITY_HEADER_VAR), var(MSI_ENDPOINT_VAR)) {
             (Some(endpoint), Some(identity_header), _) => match var(IDENTITY_SERVER_THUMBPRINT_VAR) {
                 Some(thumbprint) => Host::ServiceFabric { endpoint, identity_header, thumbprint },
@@ -858,6 +861,10 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+        // An empty AZURE_CLIENT_ID (`AZURE_CLIENT_ID=${AZURE_CLIENT_ID}` in a compose file) is unset:
+        // the system-assigned identity, not a refusal.
+        let empty_id = [("MSI_ENDPOINT", "http://localhost:50342/oauth2/token"), ("AZURE_CLIENT_ID", "")];
+        assert!(ManagedIdentity::from_vars(vars(&empty_id), || false).transport(script([])).build().is_ok());
     }
 
     #[tokio::test]
@@ -1141,7 +1148,9 @@ mod tests {
             pairs.extend(client_id.map(|id| ("AZURE_CLIENT_ID", id)));
             ManagedIdentity::from_vars(vars(&pairs), || true)
         };
-        for not_a_thumbprint in ["5A1F", "+A:2E:23:E5:D3:B5:9E:1C:3F:A7:43:7D:E6:5F:00:F6:98:D5:11:3D", ""] {
+        // (An empty one is unset, as every empty variable is: App Service's endpoint then.)
+        for not_a_thumbprint in ["5A1F", "+A:2E:23:E5:D3:B5:9E:1C:3F:A7:43:7D:E6:5F:00:F6:98:D5:11:3D", " 5"]
+        {
             assert_eq!(
                 refusal(service_fabric(not_a_thumbprint, None)),
                 format!(
