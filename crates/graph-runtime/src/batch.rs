@@ -301,24 +301,23 @@ impl Batch {
             if again.is_empty() {
                 continue;
             }
-            // Those the service asked to retry: again after the longest wait asked for, each as long
-            // as its own budget of waiting allows; otherwise their answers stand as errors.
-            let delay = again
-                .iter()
-                .map(|(pending, response)| retry.wait_before(pending.retries + 1, Some(&response.headers)))
-                .max()
-                .unwrap_or_default();
+            // Those the service asked to retry: each judged and charged by its own wait, as if it
+            // had been sent alone (another's long `Retry-After` does not use up its budget), and
+            // sent again after the longest wait of those retried; the others' answers stand as errors.
+            let mut delay = Duration::ZERO;
             for (mut pending, response) in again {
                 let attempts = pending.retries + 1;
-                if !retry.allows(attempts, pending.waited, delay) {
+                let own_delay = retry.wait_before(attempts, Some(&response.headers));
+                if !retry.allows(attempts, pending.waited, own_delay) {
                     set(
                         &mut answers,
                         pending.index,
                         Err(graph_error(pending.item.operation, response, attempts)),
                     );
                 } else {
+                    delay = delay.max(own_delay);
                     pending.retries = attempts;
-                    pending.waited = pending.waited.saturating_add(delay);
+                    pending.waited = pending.waited.saturating_add(own_delay);
                     ready.push(pending);
                 }
             }

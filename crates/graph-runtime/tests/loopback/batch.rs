@@ -202,6 +202,46 @@ async fn a_request_the_service_asks_to_retry_is_sent_again_alone_within_the_retr
 }
 
 #[tokio::test]
+async fn another_requests_long_retry_after_does_not_use_up_a_requests_own_wait_budget() {
+    let server = MockServer::start().await;
+    let quick_calls = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&quick_calls);
+    let slow_down = || json!({"error": {"code": "TooManyRequests", "message": "Slow down."}});
+    Mock::given(method("POST"))
+        .respond_with(batch_server(move |url, _| match url {
+            // Beyond the 5 s budget of waiting: not retried.
+            "/items/slow" => (429, slow_down(), json!({"Retry-After": "10"})),
+            _ => {
+                let mut count = count.lock().unwrap();
+                *count += 1;
+                match *count {
+                    1 => (429, slow_down(), json!({"Retry-After": "0"})),
+                    _ => (200, json!({"id": "quick"}), json!({})),
+                }
+            }
+        }))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).build().unwrap();
+
+    let mut batch = client.batch();
+    let slow = batch.add(get_item(&client, "slow"));
+    let quick = batch.add(get_item(&client, "quick"));
+    let mut answers = batch.send().await;
+
+    assert_eq!(answers.take(quick).unwrap(), json!({"id": "quick"}));
+    let gave_up = answers.take(slow).unwrap_err();
+    assert_eq!(
+        gave_up.as_graph().map(|graph| (graph.status, graph.attempts)),
+        Some((StatusCode::TOO_MANY_REQUESTS, 1))
+    );
+    assert_eq!(
+        batched_urls(&server).await,
+        [vec!["/items/slow".to_owned(), "/items/quick".to_owned()], vec!["/items/quick".to_owned()]]
+    );
+}
+
+#[tokio::test]
 async fn a_batch_that_fails_as_a_whole_fails_its_requests_with_its_error_and_the_others_stand() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
