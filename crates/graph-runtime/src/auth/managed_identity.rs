@@ -49,14 +49,16 @@ const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The waits before each retry of a request answered 404, 408, 410, 429 or 5xx. The metadata
 /// service answers 410 while it is updated, which can take 70 seconds; Microsoft asks for
-/// exponential backoff over that long.
+/// exponential backoff over that long, so the last try comes 79 seconds after the first.
 const RETRY_DELAYS: &[Duration] = &[
     Duration::from_secs(1),
     Duration::from_secs(2),
     Duration::from_secs(4),
     Duration::from_secs(8),
     Duration::from_secs(16),
-    Duration::from_secs(32),
+    Duration::from_secs(16),
+    Duration::from_secs(16),
+    Duration::from_secs(16),
 ];
 
 /// The environment variables [`ManagedIdentity::from_env`] reads: App Service's, Azure Machine
@@ -91,8 +93,9 @@ const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 /// A token is cached and replaced as [`ClientCredentials`](crate::ClientCredentials)' are: five
 /// minutes before it expires, one fetch at a time, the cached token kept while still valid if a
 /// refresh fails, dropped when Graph answers 401. A request answered 404, 408, 410, 429 or 5xx is
-/// tried again after 1, 2, 4, 8, 16 and 32 seconds (the metadata service answers 410 for up to 70
-/// seconds while it is updated); one that could not connect or timed out (after 10 seconds), once.
+/// tried again after 1, 2, 4, 8, then 16 seconds four times (the metadata service answers 410 for
+/// up to 70 seconds while it is updated); one that could not connect or timed out (after 10
+/// seconds), once.
 /// Errors are [`TokenError`](crate::TokenError)s, as the source of [`Error::Auth`].
 ///
 /// ```no_run
@@ -906,12 +909,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_metadata_service_is_asked_again_with_a_growing_wait_while_it_is_updated() {
         let transport =
-            script((0..6).map(|_| answer(410, json!({}))).chain([granted("after-update", json!(3599))]));
+            script((0..8).map(|_| answer(410, json!({}))).chain([granted("after-update", json!(3599))]));
         let identity = identity(ManagedIdentity::system_assigned(), &transport);
         let started = tokio::time::Instant::now();
         assert_eq!(token(&identity).await.unwrap(), "after-update");
-        assert_eq!(started.elapsed(), Duration::from_secs(1 + 2 + 4 + 8 + 16 + 32));
-        assert_eq!(transport.requests.lock().unwrap().len(), 7);
+        // Past the 70 seconds an update may take.
+        assert_eq!(started.elapsed(), Duration::from_secs(1 + 2 + 4 + 8 + 16 + 16 + 16 + 16));
+        assert_eq!(transport.requests.lock().unwrap().len(), 9);
     }
 
     #[tokio::test(start_paused = true)]
@@ -921,7 +925,7 @@ mod tests {
         let transport = script(
             [not_found]
                 .into_iter()
-                .chain((0..7).map(|_| answer(500, json!({}))))
+                .chain((0..9).map(|_| answer(500, json!({}))))
                 .chain((0..2).map(|_| Err(TransportError::new(TransportErrorKind::Timeout, "no answer")))),
         );
         let identity = identity(ManagedIdentity::user_assigned("absent"), &transport);
@@ -933,12 +937,12 @@ mod tests {
         assert_eq!(transport.requests.lock().unwrap().len(), 1);
         let outage = identity.tokens.current().await.unwrap_err();
         assert_eq!(outage.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
-        assert_eq!(transport.requests.lock().unwrap().len(), 8, "the first try and six retries");
+        assert_eq!(transport.requests.lock().unwrap().len(), 10, "the first try and eight retries");
         // Off Azure, the address only times out: tried once more, not for a minute.
         let started = tokio::time::Instant::now();
         assert!(token(&identity).await.unwrap_err().contains("timed out"));
         assert_eq!(started.elapsed(), Duration::from_secs(1));
-        assert_eq!(transport.requests.lock().unwrap().len(), 10);
+        assert_eq!(transport.requests.lock().unwrap().len(), 12);
     }
 
     #[tokio::test]
