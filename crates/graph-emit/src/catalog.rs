@@ -325,17 +325,22 @@ impl<'a> Catalog<'a> {
     }
 }
 
+/// The member naming an object's type on the wire, which every struct reads into its `odata_type`.
+pub const ODATA_TYPE_MEMBER: &str = "@odata.type";
+
 /// Whether a type becomes a struct (entity, complex or unknown object) rather than an enum.
 pub fn is_object(def: &TypeDef) -> bool {
     def.kind != TypeKind::Enum
 }
 
 /// Gives each property a unique snake_case field name, in order, next to the two fields every struct
-/// has (`odata_type`, `additional_properties`).
+/// has (`odata_type`, `additional_properties`). A property a page lists as `@odata.type` is the
+/// first of those: a field of its own would write the member twice and never be read.
 fn name_fields<'a>(properties: Vec<(&'a Property, Option<&'a str>)>) -> Vec<Field<'a>> {
     let mut scope = Scope::with_reserved(&["odata_type", "additional_properties"]);
     properties
         .into_iter()
+        .filter(|(property, _)| property.name != ODATA_TYPE_MEMBER)
         .map(|(property, inherited_from)| Field {
             rust_name: scope.claim(&naming::snake_name(&property.name)),
             property,

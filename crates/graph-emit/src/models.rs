@@ -8,7 +8,7 @@ use graph_ir::TypeDef;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::catalog::{is_object, Catalog, Field};
+use crate::catalog::{is_object, Catalog, Field, ODATA_TYPE_MEMBER};
 use crate::docs::{self, code, Doc};
 use crate::naming;
 
@@ -130,7 +130,7 @@ fn object_struct(
         impl Serialize for #ident {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut object = ObjectWriter::new(serializer, &self.additional_properties)?;
-                object.field("@odata.type", &self.odata_type)?;
+                object.field(#ODATA_TYPE_MEMBER, &self.odata_type)?;
                 #(object.field(#wires, &self.#names)?;)*
                 object.end()
             }
@@ -140,7 +140,7 @@ fn object_struct(
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let mut object = ObjectReader::new(deserializer)?;
                 Ok(#ident {
-                    odata_type: object.take("@odata.type")?,
+                    odata_type: object.take(#ODATA_TYPE_MEMBER)?,
                     #(#names: object.take(#wires)?,)*
                     additional_properties: object.rest(),
                 })

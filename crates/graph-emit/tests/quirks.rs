@@ -176,6 +176,8 @@ fn quirks() -> Api {
         property("self", TypeRef::Primitive(Primitive::Boolean)),
         property("3dModel", TypeRef::Primitive(Primitive::Int32)),
         property("odataType", string()),
+        // A page listing the type member itself as a property.
+        property("@odata.type", string()),
         property("elsewhere", named("typeNotInTheInput")),
         property("createdDateTime", TypeRef::Primitive(Primitive::DateTimeOffset)),
         property("status", named("status")),
@@ -587,6 +589,14 @@ fn awkward_property_names_become_distinct_fields() {
     ] {
         assert!(models.contains(field), "missing `{field}`");
     }
+    // `@odata.type` as a documented property is the `odata_type` every model has: read and
+    // written once.
+    let node = models.split("impl Serialize for Node {").nth(1).unwrap_or_default();
+    let node = node.split("impl<'de> Deserialize<'de> for Node {").collect::<Vec<_>>();
+    let (write, read) = (node.first().copied().unwrap_or_default(), node.get(1).copied().unwrap_or_default());
+    let read = read.split("impl").next().unwrap_or_default();
+    assert_eq!(write.matches("\"@odata.type\"").count(), 1, "{write}");
+    assert_eq!(read.matches("\"@odata.type\"").count(), 1, "{read}");
     // Each field is read and written under its wire name.
     assert!(models.contains("self_: object.take(\"self\")?"));
     assert!(models.contains("object.field(\"self\", &self.self_)?;"));
