@@ -1,4 +1,5 @@
-//! Rustdoc text for generated items: descriptions, paths, permissions, responses and source spans,
+//! Rustdoc text for generated items: descriptions, paths, permissions, request headers, national
+//! clouds, responses and source spans,
 //! carried as one `#[doc]` attribute per item that the formatter expands into `///` lines (module docs:
 //! one `#![doc]` attribute per line).
 //!
@@ -312,9 +313,35 @@ pub fn operation_doc(op: &Operation, this_path: &str, first_path_method: Option<
         }
     }
     permissions_doc(&mut doc, op);
+    headers_doc(&mut doc, op);
+    if !op.national_clouds.is_empty() {
+        let clouds: Vec<String> = op.national_clouds.iter().map(|cloud| escape(cloud)).collect();
+        doc.paragraph(format!("Available in: {}.", clouds.join(", ")));
+    }
     doc.paragraph(response_sentence(op));
     doc.sources(&op.sources);
     doc
+}
+
+/// The request headers the page documents beyond those the runtime sends itself (`Authorization`,
+/// `Accept`, `Content-Type`), which a caller sets with `.header(name, value)`.
+fn headers_doc(doc: &mut Doc, op: &Operation) {
+    const SENT_BY_THE_RUNTIME: [&str; 3] = ["Authorization", "Accept", "Content-Type"];
+    let others: Vec<&graph_ir::Header> = op
+        .request_headers
+        .iter()
+        .filter(|header| !SENT_BY_THE_RUNTIME.iter().any(|sent| header.name.eq_ignore_ascii_case(sent)))
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    doc.paragraph("Request headers the page documents (`.header(name, value)` sets one):");
+    doc.list(others.iter().map(|header| match header.description.trim() {
+        // The description says whether it is required, when it does.
+        "" if header.required => format!("{}: required.", code(&header.name)),
+        "" => code(&header.name),
+        description => format!("{}: {}", code(&header.name), escape(description)),
+    }));
 }
 
 fn permissions_doc(doc: &mut Doc, op: &Operation) {

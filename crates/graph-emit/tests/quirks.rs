@@ -233,6 +233,20 @@ fn quirks() -> Api {
         example(HttpMethod::GET, "/elsewhere/{id}", None, 200, Some(json!({"id": "x"}))),
         example(HttpMethod::GET, "/nodes/{node-id}", None, 404, Some(json!({"error": {"code": "NotFound"}}))),
     ];
+    get_node.request_headers = [
+        ("Authorization", "Bearer {token}. Required.", true),
+        ("ConsistencyLevel", "eventual. Required when `$count` is asked for.", false),
+        ("Prefer", "", true),
+    ]
+    .into_iter()
+    .map(|(name, description, required)| Header {
+        name: name.to_owned(),
+        description: description.to_owned(),
+        required,
+        span: span(44),
+    })
+    .collect();
+    get_node.national_clouds = vec!["Global service".to_owned(), "US Government L4".to_owned()];
     // `top` as well as `$top`: a parameter of the operation's own, not the system option.
     get_node.query_options = ["$select", "$expand", "$top", "$count", "$deltatoken", "top"]
         .iter()
@@ -891,4 +905,20 @@ fn a_narrowed_get_reads_only_its_own_types_and_says_so() {
          `@odata.type`, not an object of type `leafNode` with the wrong fields; an object without \
          `@odata.type` is read."
     ));
+}
+
+#[test]
+fn documented_headers_and_national_clouds_reach_the_methods_docs() {
+    let paths = file(&emit(), "src/beta/paths.rs");
+    let get = paths.split("pub fn get(").next().unwrap_or_default();
+    let doc = get.rsplit("/// The getNode operation.").next().unwrap_or_default();
+    for line in [
+        "/// Request headers the page documents (`.header(name, value)` sets one):",
+        "/// - `ConsistencyLevel`: eventual. Required when `$count` is asked for.",
+        "/// - `Prefer`: required.",
+        "/// Available in: Global service, US Government L4.",
+    ] {
+        assert!(doc.contains(line), "missing {line:?} in\n{doc}");
+    }
+    assert!(!doc.contains("`Authorization`"), "the runtime sends it: {doc}");
 }

@@ -1015,6 +1015,8 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItemAssign {
     /// - Application: see the workload entries
     /// - Application, Onboarding: `DeviceManagementServiceConfig.ReadWrite.All`
     ///
+    /// Available in: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+    ///
     /// Returns `204 No Content` with no body.
     ///
     /// Source: 004-beta-deviceenrollmentconfiguration-assign.txt:11

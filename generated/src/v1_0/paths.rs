@@ -95,6 +95,8 @@ impl DeviceManagementDeviceEnrollmentConfigurationsItemAssignments {
     /// - Delegated (personal Microsoft account): not supported
     /// - Application: `DeviceManagementServiceConfig.ReadWrite.All`, `DeviceManagementConfiguration.ReadWrite.All`
     ///
+    /// Available in: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+    ///
     /// Returns `201 Created` with `enrollmentConfigurationAssignment` in the body.
     ///
     /// Source: 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:1
