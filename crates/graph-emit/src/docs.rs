@@ -1,7 +1,6 @@
 //! Rustdoc text for generated items: descriptions, paths, permissions, request headers, national
-//! clouds, responses and source spans,
-//! carried as one `#[doc]` attribute per item that the formatter expands into `///` lines (module docs:
-//! one `#![doc]` attribute per line).
+//! clouds, responses and source spans, carried as one `#[doc]` attribute per item that the formatter
+//! expands into `///` lines (module docs: one `#![doc]` attribute per line).
 //!
 //! Page text is flattened to one line per paragraph and lightly escaped, so nothing a page says can turn
 //! into a doctest, an HTML tag, a broken intra-doc link or a list that clippy's doc lints reject.
