@@ -314,8 +314,9 @@ impl DeviceCodeSignIn {
         // Tokio's clock, which tests can pause and advance.
         let deadline = tokio::time::Instant::now() + prompt.expires_in();
         let mut interval = authorization.interval;
+        let mut wait = interval;
         loop {
-            tokio::time::sleep(interval).await;
+            tokio::time::sleep(wait).await;
             if tokio::time::Instant::now() >= deadline {
                 return Err(TokenError::new(token_endpoint, Reason::SignInExpired(prompt.expires_in())));
             }
@@ -327,18 +328,30 @@ impl DeviceCodeSignIn {
                 }
                 Err(failed) => failed,
             };
-            match (failed.error.code(), &failed.passing) {
-                (Some("authorization_pending"), _) => {}
-                (Some("slow_down"), _) => interval = (interval + SLOW_DOWN).min(MAX_POLL_INTERVAL),
+            wait = match (failed.error.code(), &failed.passing) {
+                (Some("authorization_pending"), _) => interval,
+                (Some("slow_down"), _) => {
+                    interval = (interval + SLOW_DOWN).min(MAX_POLL_INTERVAL);
+                    interval
+                }
                 // A lost connection or a busy service does not end the user's sign-in: the next
-                // poll may pass.
+                // poll may pass. But polling slows down (RFC 8628 §3.5: a client MUST after a
+                // timeout; doubling the interval is what it recommends), or waits as long as the
+                // service asked.
                 (_, Passing::Transport | Passing::Status(_)) => {
                     let error = &failed.error;
-                    tracing::info!(%error, "a poll for the user's token failed; polling on");
+                    tracing::info!(%error, "a poll for the user's token failed; polling on, more slowly");
+                    match failed.passing {
+                        Passing::Status(Some(retry_after)) => retry_after.clamp(interval, MAX_POLL_INTERVAL),
+                        _ => {
+                            interval = interval.saturating_mul(2).min(MAX_POLL_INTERVAL);
+                            interval
+                        }
+                    }
                 }
                 // `authorization_declined`, `expired_token`, `bad_verification_code`, …
                 (_, Passing::No) => return Err(failed.error),
-            }
+            };
         }
     }
 }
@@ -693,18 +706,25 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_user_signs_in_once_with_the_code_shown_while_the_token_endpoint_is_polled() {
+        let busy = answer(503, json!({})).map(|mut response| {
+            response.headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("45"));
+            response
+        });
         let transport = script([
             issued("FJ7K2LQMX", 900, 5),
             refused("authorization_pending"),
             refused("slow_down"),
             Err(TransportError::new(TransportErrorKind::Connect, "connection reset")),
+            busy,
+            refused("authorization_pending"),
             user_token("user-1", Some("refresh-1"), 3599),
         ]);
         let (flow, prompts) = device_code(builder(), &transport);
         let started = tokio::time::Instant::now();
         assert_eq!(token(&flow).await.unwrap(), "user-1");
-        // 5 s before each poll, 10 s once Entra ID asked to slow down.
-        assert_eq!(started.elapsed(), Duration::from_secs(5 + 5 + 10 + 10));
+        // 5 s before each poll, 10 s once Entra ID asked to slow down, twice that after the lost
+        // connection (RFC 8628 §3.5), the 45 s the busy service asked for, then 20 s again.
+        assert_eq!(started.elapsed(), Duration::from_secs(5 + 5 + 10 + 20 + 45 + 20));
         assert_eq!(*prompts.lock().unwrap(), ["FJ7K2LQMX"]);
         assert_eq!(token(&flow).await.unwrap(), "user-1", "cached");
         assert_eq!(flow.refresh_token().await.as_deref(), Some("refresh-1"));
@@ -717,6 +737,8 @@ mod tests {
         let token_url = format!("{AUTHORITY}/token");
         let expected = [
             (format!("{AUTHORITY}/devicecode"), pairs(&[("client_id", "app-id"), ("scope", SCOPE)])),
+            (token_url.clone(), poll.clone()),
+            (token_url.clone(), poll.clone()),
             (token_url.clone(), poll.clone()),
             (token_url.clone(), poll.clone()),
             (token_url.clone(), poll.clone()),
