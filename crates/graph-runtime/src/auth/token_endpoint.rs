@@ -460,13 +460,16 @@ impl Granted {
         }
         // Seconds to live: a number from v2.0 endpoints, a string of digits from v1.0 ones, the
         // instance metadata service and some proxies. App Service's managed identity endpoint gives
-        // only `expires_on`, the expiry in seconds since the Unix epoch.
+        // only `expires_on`, the expiry in seconds since the Unix epoch, or (its 2017 protocol,
+        // which Azure Machine Learning's endpoint speaks too) as a date.
         let seconds = |name: &str| match body.get(name) {
             Some(Value::Number(n)) => n.as_u64(),
             Some(Value::String(s)) => s.trim().parse().ok(),
             _ => None,
         };
-        let lifetime = match (seconds("expires_in"), seconds("expires_on")) {
+        let expires_on = seconds("expires_on")
+            .or_else(|| body.get("expires_on").and_then(Value::as_str).and_then(unix_seconds_of_date));
+        let lifetime = match (seconds("expires_in"), expires_on) {
             (Some(expires_in), _) => Some(Duration::from_secs(expires_in)),
             (None, Some(expires_on)) => {
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -480,6 +483,49 @@ impl Granted {
         };
         Ok(Granted { token, lifetime, refresh_token })
     }
+}
+
+/// Seconds since the Unix epoch of a date as App Service's 2017 protocol writes `expires_on`:
+/// `06/20/2019 02:57:58 +00:00` (month first, 24-hour time, the offset from UTC). `None` for
+/// anything else, which leaves the token without a known lifetime (used for one request). Read by
+/// hand: one fixed format, not worth a date crate in the runtime.
+fn unix_seconds_of_date(text: &str) -> Option<u64> {
+    let mut fields = text.split_whitespace();
+    let (date, time, offset) = (fields.next()?, fields.next()?, fields.next().unwrap_or("+00:00"));
+    if fields.next().is_some() {
+        return None;
+    }
+    let numbers = |text: &str, separator: char| -> Option<Vec<i64>> {
+        text.split(separator).map(|part| part.parse::<u16>().ok().map(i64::from)).collect()
+    };
+    let (month, day, year) = match numbers(date, '/')?[..] {
+        [month, day, year] if (1..=12).contains(&month) && (1..=31).contains(&day) => (month, day, year),
+        _ => return None,
+    };
+    let seconds_of_day = match numbers(time, ':')?[..] {
+        [hour, minute, second] if hour < 24 && minute < 60 && second < 61 => {
+            hour * 3600 + minute * 60 + second
+        }
+        _ => return None,
+    };
+    let (sign, offset) = match offset.split_at_checked(1)? {
+        ("+", offset) => (1, offset),
+        ("-", offset) => (-1, offset),
+        _ => return None,
+    };
+    let offset_seconds = match numbers(offset, ':')?[..] {
+        [hours, minutes] if hours < 24 && minutes < 60 => sign * (hours * 3600 + minutes * 60),
+        _ => return None,
+    };
+    // Days since 1970-01-01 of a date of the proleptic Gregorian calendar, counted from March so
+    // that the leap day comes last (Howard Hinnant's `days_from_civil`).
+    let year_from_march = if month <= 2 { year - 1 } else { year };
+    let era = year_from_march.div_euclid(400);
+    let year_of_era = year_from_march - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    u64::try_from(days * 86_400 + seconds_of_day - offset_seconds).ok()
 }
 
 /// A token could not be fetched: the token endpoint could not be reached, refused the request, or
@@ -696,6 +742,51 @@ impl StdError for TokenError {
             Reason::Listener(error) => Some(error),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_services_dates_are_read_as_unix_seconds() {
+        for (date, seconds) in [
+            ("01/01/1970 00:00:00 +00:00", 0),
+            ("06/20/2019 02:57:58 +00:00", 1_560_999_478),
+            // The same moment, written two hours east of UTC, and without an offset (UTC).
+            ("06/20/2019 04:57:58 +02:00", 1_560_999_478),
+            ("06/20/2019 02:57:58", 1_560_999_478),
+            ("02/29/2024 23:59:59 -01:30", 1_709_256_599),
+            ("12/31/2099 12:00:00 +00:00", 4_102_401_600),
+        ] {
+            assert_eq!(unix_seconds_of_date(date), Some(seconds), "{date}");
+        }
+        for not_one in [
+            "",
+            "2019-06-20T02:57:58Z",
+            "13/20/2019 02:57:58 +00:00",
+            "06/20/2019 24:00:00",
+            "06/20/2019 02:57:58 Z",
+            "12/31/1969 23:59:59 +00:00",
+            "06/20/2019 02:57:58 +00:00 x",
+            "０6/20/2019 02:57:58",
+        ] {
+            assert_eq!(unix_seconds_of_date(not_one), None, "{not_one:?}");
+        }
+    }
+
+    #[test]
+    fn a_date_in_expires_on_gives_the_token_its_lifetime() {
+        let lifetime = |expires_on: &str| {
+            let body =
+                serde_json::json!({"access_token": "a", "token_type": "Bearer", "expires_on": expires_on});
+            Granted::read(&body).ok().and_then(|granted| granted.lifetime)
+        };
+        let far = lifetime("12/31/2099 12:00:00 +00:00");
+        assert!(far.is_some_and(|lifetime| lifetime > Duration::from_secs(365 * 86_400)), "{far:?}");
+        assert_eq!(lifetime("06/20/2019 02:57:58 +00:00"), Some(Duration::ZERO), "expired");
+        assert_eq!(lifetime("tomorrow"), None, "unknown: used for one request");
     }
 }
 
