@@ -257,8 +257,14 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
     })
 }
 
+/// `200 OK response code`: the status, then its reason phrase, capitalised as pages write it or in
+/// lower case (`201 created`); a lower-case word outside the phrases (`200 or 204 response code`)
+/// is no part of it.
 static STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b([1-5]\d\d)(?:\s+[A-Z][A-Za-z]*)*\s+response code").expect("static regex")
+    Regex::new(
+        r"\b([1-5]\d\d)(?:\s+(?:[A-Z][A-Za-z]*|ok|created|accepted|no|content|partial|found|not|modified))*\s+response code",
+    )
+    .expect("static regex")
 });
 static RESPONSE_BODY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"response code and (?:(?:a|an|the)\s+)?(?:(?:updated|new|newly created|created)\s+)?(collection of\s+)?([A-Za-z_][\w.]*)(?:\s+(object collection|collection|objects?))?").expect("static regex")
@@ -818,6 +824,46 @@ mod tests {
             answered("response code and a [widget](../resources/widget.md) object"),
             Some("widget".to_owned())
         );
+    }
+
+    #[test]
+    fn the_status_is_read_whatever_the_case_of_its_reason_phrase() {
+        let response = |sentence: &str| {
+            let page = format!(
+                "# Create widget\n\n## HTTP request\n\n```http\nPOST /widgets\n```\n\n\
+                 ## Response\n\nIf successful, this method returns {sentence} in the response body.\n"
+            );
+            let model = lower(
+                "api-reference/v1.0/api/widget-create.md",
+                PageFormat::Markdown,
+                &crate::markdown::read(&page),
+            );
+            model.operation.map(|op| (op.response.status, op.response.body.map(|body| body.to_string())))
+        };
+        let created = Some((201, Some("widget".to_owned())));
+        assert_eq!(response("a `201 Created` response code and a [widget](widget.md) object"), created);
+        assert_eq!(response("a `201 created` response code and a [widget](widget.md) object"), created);
+        assert_eq!(response("a `204 no content` response code"), Some((204, None)));
+        // Two statuses: the one the words `response code` follow.
+        assert_eq!(
+            response("a `200 or 201` response code and a [widget](widget.md) object").map(|r| r.0),
+            Some(201)
+        );
+    }
+
+    #[test]
+    fn an_example_request_fenced_for_graph_explorer_is_read() {
+        let page = "# Get widget\n\n## HTTP request\n\n```http\nGET /widgets/{id}\n```\n\n## Example\n\n\
+                    <!-- {\"blockType\": \"request\", \"name\": \"get_widget\"} -->\n\
+                    ```msgraph-interactive\nGET https://graph.microsoft.com/v1.0/widgets/1\n```\n\n\
+                    ```http\nHTTP/1.1 200 OK\nContent-type: application/json\n\n{\"id\": \"1\"}\n```\n";
+        let model =
+            lower("api-reference/v1.0/api/widget-get.md", PageFormat::Markdown, &crate::markdown::read(page));
+        let examples = model.operation.map(|op| op.examples).unwrap_or_default();
+        let [example] = &examples[..] else { panic!("{examples:?}") };
+        assert_eq!(example.name.as_deref(), Some("get_widget"));
+        assert_eq!(example.request.as_ref().map(|request| request.path.as_str()), Some("/widgets/1"));
+        assert_eq!(example.response.as_ref().map(|response| response.status), Some(200));
     }
 
     #[test]

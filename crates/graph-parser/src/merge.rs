@@ -117,6 +117,7 @@ fn merge_version(version: ApiVersion, input: VersionInput) -> MergedVersion {
     );
     diagnostics.extend(operation_diagnostics);
     infer_from_examples(version, &operations, &mut types, &mut diagnostics);
+    break_base_type_cycles(&mut types, &mut diagnostics);
     link_derived_types(&mut types);
     drop_inherited_properties(&mut types);
     report_undefined_types(version, &operations, &types, &mut diagnostics);
@@ -716,9 +717,12 @@ impl Inference<'_> {
     }
 
     /// Makes sure an object type exists; an inferred derived type gets `base` as its base type.
+    /// Unless `base` derives from it: an example that shows a base type's object where a derived
+    /// type's is expected says nothing of which derives from which.
     fn ensure_object(&mut self, name: &str, base: Option<&str>, span: &Span) {
+        let cyclic = base.is_some_and(|base| self.derives_from(base, name));
         if let Some(existing) = self.types.get_mut(name) {
-            if existing.base_type.is_none() && existing.kind != TypeKind::Enum {
+            if existing.base_type.is_none() && existing.kind != TypeKind::Enum && !cyclic {
                 if let Some(base) = base.filter(|b| *b != name) {
                     existing.base_type = Some(base.to_owned());
                 }
@@ -763,6 +767,21 @@ impl Inference<'_> {
             current = base;
         }
         declared
+    }
+
+    /// Whether `type_name` is `ancestor` or derives from it, as far as the model knows now.
+    fn derives_from(&self, type_name: &str, ancestor: &str) -> bool {
+        let mut current = type_name;
+        for _ in 0..MAX_BASE_DEPTH {
+            if current == ancestor {
+                return true;
+            }
+            match self.types.get(current).and_then(|def| def.base_type.as_deref()) {
+                Some(base) => current = base,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// The declared type of `property` on `type_name` or one of its base types.
@@ -1000,6 +1019,41 @@ fn inferred_type(
     TypeDef {
         base_type: base.map(str::to_owned),
         ..TypeDef::new(version, name, kind, Origin::Inferred, span.clone())
+    }
+}
+
+/// Pages that contradict each other (A's says it inherits from B, B's that it inherits from A) make
+/// a cycle of base types, which would leave every type in it inheriting its own properties and
+/// dropping them. Each cycle is broken at its first type by name, which keeps no base, and said so.
+fn break_base_type_cycles(types: &mut Types, diagnostics: &mut Vec<Diagnostic>) {
+    let names: Vec<String> = types.keys().cloned().collect();
+    for name in names {
+        let mut chain = vec![name.as_str()];
+        let mut current = types.get(&name).and_then(|def| def.base_type.as_deref());
+        let cyclic = loop {
+            match current {
+                Some(base) if base == name => break true,
+                Some(base) if !chain.contains(&base) && chain.len() < MAX_BASE_DEPTH => {
+                    chain.push(base);
+                    current = types.get(base).and_then(|def| def.base_type.as_deref());
+                }
+                _ => break false,
+            }
+        };
+        if !cyclic {
+            continue;
+        }
+        let cycle = chain.join("` → `");
+        let message = format!("base types form a cycle (`{cycle}` → `{name}`); `{name}` keeps no base type");
+        let Some(def) = types.get_mut(&name) else { continue };
+        def.base_type = None;
+        let span = def.sources.first().cloned().unwrap_or_else(|| Span::new(String::new(), 0));
+        diagnostics.push(Diagnostic {
+            span,
+            severity: Severity::Warning,
+            code: DiagnosticCode::Conflict,
+            message,
+        });
     }
 }
 

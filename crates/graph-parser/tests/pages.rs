@@ -324,6 +324,70 @@ fn a_get_of_a_derived_type_where_the_base_is_answered_reads_only_its_own_types()
     assert_eq!(narrowed("createLeafThing"), None);
 }
 
+/// An example showing a base type's object where a derived type's is expected does not make the
+/// base derive from it; pages that make two types each other's base are told so, and the types
+/// keep their properties.
+#[test]
+fn base_types_never_form_a_cycle() {
+    let resource = |name: &str, base: &str, property: &str| {
+        format!(
+            "---\ndoc_type: resourcePageType\n---\n# {name} resource type\n\nNamespace: microsoft.graph\n\n{base}\
+             ## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n{property}\n"
+        )
+    };
+    let get_widget = "---\ndoc_type: apiPageType\n---\n# Get widget\n\n## HTTP request\n\n```http\nGET /widgets/{id}\n```\n\n\
+                      ## Response\n\nIf successful, this method returns a `200 OK` response code and a \
+                      [widget](../resources/widget.md) object in the response body.\n\n## Example\n\n\
+                      ```http\nGET https://graph.microsoft.com/beta/widgets/1\n```\n\n\
+                      ```http\nHTTP/1.1 200 OK\n\n{\"@odata.type\": \"#microsoft.graph.thing\", \"id\": \"1\"}\n```\n";
+    let pages = [
+        (
+            "resources/thing.md",
+            resource("thing", "", "| id | String | The id. |\n| name | String | Its name. |"),
+        ),
+        (
+            "resources/widget.md",
+            resource("widget", "Inherits from [thing](thing.md).\n\n", "| size | Int32 | Its size. |"),
+        ),
+        ("api/widget-get.md", get_widget.to_owned()),
+        // Each says it inherits from the other.
+        (
+            "resources/left.md",
+            resource("left", "Inherits from [right](right.md).\n\n", "| l | String | L. |"),
+        ),
+        (
+            "resources/right.md",
+            resource("right", "Inherits from [left](left.md).\n\n", "| r | String | R. |"),
+        ),
+    ];
+    let api = graph_parser::build_api(
+        pages
+            .iter()
+            .map(|(file, text)| {
+                graph_parser::parse_page(&format!("api-reference/beta/{file}"), text.as_bytes())
+            })
+            .collect(),
+    );
+    let def = |name: &str| {
+        let def = api.types.iter().find(|def| def.name == name);
+        def.map(|def| {
+            let properties: Vec<&str> = def.properties.iter().map(|p| p.name.as_str()).collect();
+            (def.base_type.clone(), properties.join(","))
+        })
+    };
+    assert_eq!(def("thing"), Some((None, "id,name".to_owned())));
+    assert_eq!(def("widget"), Some((Some("thing".to_owned()), "size".to_owned())));
+    assert_eq!(def("left"), Some((None, "l".to_owned())));
+    assert_eq!(def("right"), Some((Some("left".to_owned()), "r".to_owned())));
+    let cycles: Vec<&str> = api
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("form a cycle"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(cycles, ["base types form a cycle (`left` → `right` → `left`); `left` keeps no base type"]);
+}
+
 /// Pages that describe one operation each name the permissions of their own part of it (the 16
 /// `devicemanagement-get` pages of v1.0, one per area): the operation lists every page's scopes.
 #[test]
@@ -502,6 +566,26 @@ fn a_permissions_table_with_least_and_higher_privileged_columns_is_read_whole() 
             "NotSupported",
             r#"Scopes(["W.Read.All"])"#
         ]
+    );
+}
+
+#[test]
+fn every_permissions_table_counts_and_not_applicable_is_no_scope() {
+    let page = "# Get widget\n\n## Permissions\n\nFor a user:\n\n\
+                |Permission type|Permissions (from least to most privileged)|\n|:---|:---|\n\
+                |Delegated (work or school account)|User.Read|\n\
+                |Delegated (personal Microsoft account)|Not applicable.|\n\n\
+                For a group:\n\n\
+                |Permission type|Permissions (from least to most privileged)|\n|:---|:---|\n\
+                |Delegated (work or school account)|Group.Read.All|\n\
+                |Application|N/A|\n\n\
+                ## HTTP request\n\n```http\nGET /widgets/{id}\n```\n";
+    let model = graph_parser::parse_page("api-reference/v1.0/api/widget-get.md", page.as_bytes());
+    let permissions = &model.operation.as_ref().expect("the operation").permissions;
+    let scopes: Vec<String> = permissions.entries.iter().map(|e| format!("{:?}", e.scopes)).collect();
+    assert_eq!(
+        scopes,
+        [r#"Scopes(["User.Read"])"#, "NotSupported", r#"Scopes(["Group.Read.All"])"#, "NotSupported"]
     );
 }
 

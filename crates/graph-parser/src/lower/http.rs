@@ -131,7 +131,7 @@ impl Lowering {
             for block in section.blocks {
                 match block {
                     Block::Annotation { json, line } => annotation = self.annotation(json, *line),
-                    Block::Code { info, text, line } if info == "http" || info.is_empty() => {
+                    Block::Code { info, text, line } if is_http_fence(info) => {
                         let name = annotation
                             .as_ref()
                             .and_then(|a| a.get("name"))
@@ -439,6 +439,12 @@ fn unclosed_parentheses(request_line: &str) -> bool {
 }
 
 /// `PATCH /deviceManagement/…` or `GET https://graph.microsoft.com/…`.
+/// Whether a code block's info string marks an HTTP message: `http`, none, or the
+/// `msgraph-interactive` newer pages fence their example requests with (Graph Explorer's).
+fn is_http_fence(info: &str) -> bool {
+    info.is_empty() || info.eq_ignore_ascii_case("http") || info.eq_ignore_ascii_case("msgraph-interactive")
+}
+
 fn is_request_line(line: &str) -> bool {
     // JSON lines start with a space, a quote or a brace: most are rejected by their first byte.
     if !matches!(line.as_bytes().first(), Some(b'G' | b'P' | b'D' | b'g' | b'p' | b'd')) {

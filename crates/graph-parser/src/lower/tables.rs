@@ -131,7 +131,9 @@ impl Lowering {
                 {
                     let order_text: Vec<String> = header.iter().skip(1).map(|c| label(&c.text)).collect();
                     permissions.order = privilege_order(&order_text);
-                    permissions.entries = self.permission_rows(rows);
+                    // A page may have a table per case ("for a user", "for a group"): all count.
+                    let entries = self.permission_rows(rows);
+                    permissions.entries.extend(entries);
                 }
                 _ => {}
             }
@@ -156,7 +158,9 @@ impl Lowering {
             let cells: Vec<&str> = row.cells.iter().skip(1).map(|c| c.text.trim()).collect();
             let unavailable = |text: &str| {
                 let lower = text.to_lowercase();
-                lower.starts_with("not supported") || lower.starts_with("not available")
+                ["not supported", "not available", "not applicable", "n/a"]
+                    .iter()
+                    .any(|no| lower.starts_with(no))
             };
             let listed: Vec<&str> =
                 cells.iter().copied().filter(|text| !text.is_empty() && !unavailable(text)).collect();
@@ -353,17 +357,29 @@ const PRIMITIVE_NAMES: [(&str, Primitive); 25] = [
 ];
 
 /// A type column: `String`, `Int32`, `String collection`, `Collection(x)`, `x`, `x collection`.
+/// `None` for anything else, and for collections nested deeper than [`MAX_COLLECTION_DEPTH`].
 pub(super) fn parse_type(text: &str) -> Option<TypeRef> {
+    parse_type_within(text, MAX_COLLECTION_DEPTH)
+}
+
+/// How deep `Collection(…)`s may nest in a type column. OData has no collection of collections; a
+/// page's mistake may write one, but a cell of thousands (hostile input) must not recurse that deep
+/// here, nor in everything that later walks the type.
+const MAX_COLLECTION_DEPTH: usize = 4;
+
+fn parse_type_within(text: &str, depth: usize) -> Option<TypeRef> {
     const COLLECTION_OF: &str = "collection(";
     let text = text.trim();
     let collection_of =
         text.get(..COLLECTION_OF.len()).is_some_and(|p| p.eq_ignore_ascii_case(COLLECTION_OF));
     let inner = collection_of.then(|| text.get(COLLECTION_OF.len()..text.len().saturating_sub(1)));
-    if let Some(inner) = inner.flatten() {
-        return parse_type(inner).map(|t| TypeRef::Collection(Box::new(t)));
-    }
-    if let Some(inner) = text.strip_suffix(" collection").or_else(|| text.strip_suffix(" Collection")) {
-        return parse_type(inner).map(|t| TypeRef::Collection(Box::new(t)));
+    let inner = inner
+        .flatten()
+        .or_else(|| text.strip_suffix(" collection"))
+        .or_else(|| text.strip_suffix(" Collection"));
+    if let Some(inner) = inner {
+        let within = depth.checked_sub(1)?;
+        return parse_type_within(inner, within).map(|t| TypeRef::Collection(Box::new(t)));
     }
     let name = text.strip_prefix("Edm.").unwrap_or(text);
     let name = strip_namespace(name);
@@ -404,6 +420,11 @@ mod tests {
         );
         assert_eq!(parse_type("Edm.Int64"), Some(TypeRef::Primitive(Primitive::Int64)));
         assert_eq!(parse_type("two words"), None);
+        let nested = |depth: usize| format!("x{}", " collection".repeat(depth));
+        assert!(parse_type(&nested(MAX_COLLECTION_DEPTH)).is_some());
+        assert_eq!(parse_type(&nested(MAX_COLLECTION_DEPTH + 1)), None);
+        // Hostile input: read in constant stack, not one frame per word.
+        assert_eq!(parse_type(&nested(200_000)), None);
         assert_eq!(parse_type(""), None);
     }
 
