@@ -867,6 +867,40 @@ mod tests {
     }
 
     #[test]
+    fn a_response_answers_the_real_request_of_its_block_not_a_template_listed_after_it() {
+        let examples = |requests: &str| {
+            let page = format!(
+                "# Update widget\n\n## HTTP request\n\n```http\nPATCH /widgets/{{id}}\nPATCH /things/{{id}}/widget\n```\n\n\
+                 ## Example\n\n{requests}\n\n```http\nHTTP/1.1 200 OK\n\n{{\"id\": \"1\"}}\n```\n"
+            );
+            let model = lower(
+                "api-reference/beta/api/widget-update.md",
+                PageFormat::Markdown,
+                &crate::markdown::read(&page),
+            );
+            let examples = model.operation.map(|op| op.examples).unwrap_or_default();
+            examples
+                .iter()
+                .map(|e| (e.request.as_ref().map(|r| r.path.clone()), e.response.is_some()))
+                .collect::<Vec<_>>()
+        };
+        let real = || Some("/widgets/1".to_owned());
+        let template = || Some("/things/{id}/widget".to_owned());
+        // As intune-shared-devicecategory-update.md has it: the real request, then a template.
+        assert_eq!(
+            examples(
+                "```http\nPATCH https://graph.microsoft.com/beta/widgets/1\n\n{\"a\": 1}\n\nPATCH /things/{id}/widget\n```"
+            ),
+            [(real(), true), (template(), false)]
+        );
+        // A template in a block of its own is the one answered.
+        assert_eq!(
+            examples("```http\nPATCH https://graph.microsoft.com/beta/widgets/1\n```\n\n```http\nPATCH /things/{id}/widget\n```"),
+            [(real(), false), (template(), true)]
+        );
+    }
+
+    #[test]
     fn query_options_are_read_from_prose_and_from_tables_of_parameters() {
         let options = |section: &str| {
             let page = format!(

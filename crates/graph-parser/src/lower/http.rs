@@ -126,6 +126,8 @@ impl Lowering {
         paths: &[graph_ir::PathTemplate],
     ) -> Vec<Example> {
         let mut examples: Vec<Example> = Vec::new();
+        // Where the last code block holding requests put them among `examples`.
+        let mut request_block = 0..0;
         for section in outline.sections.iter().filter(|s| s.name.starts_with("example")) {
             let mut annotation: Option<Value> = None;
             for block in section.blocks {
@@ -144,6 +146,7 @@ impl Lowering {
                             .unwrap_or(false);
                         let mut next = Some((*line, text.as_str()));
                         let mut first = true;
+                        let mut in_this_block = false;
                         while let Some((message_line, message)) = next.take() {
                             let (read, rest) = self.http_message(message, message_line, truncated);
                             next = rest;
@@ -172,18 +175,23 @@ impl Lowering {
                                             ),
                                         );
                                     }
-                                    examples.push(Example { name, request: Some(request), response: None });
-                                }
-                                Some(Message::Response(response)) => match examples.last_mut() {
-                                    Some(example) if example.response.is_none() => {
-                                        example.response = Some(response)
+                                    if !in_this_block {
+                                        request_block = examples.len()..examples.len();
+                                        in_this_block = true;
                                     }
-                                    _ => examples.push(Example {
-                                        name,
-                                        request: None,
-                                        response: Some(response),
-                                    }),
-                                },
+                                    examples.push(Example { name, request: Some(request), response: None });
+                                    request_block.end = examples.len();
+                                }
+                                Some(Message::Response(response)) => {
+                                    match answered_example(&mut examples, request_block.clone()) {
+                                        Some(example) => example.response = Some(response),
+                                        None => examples.push(Example {
+                                            name,
+                                            request: None,
+                                            response: Some(response),
+                                        }),
+                                    }
+                                }
                                 None => {}
                             }
                         }
@@ -439,6 +447,32 @@ fn unclosed_parentheses(request_line: &str) -> bool {
 }
 
 /// `PATCH /deviceManagement/…` or `GET https://graph.microsoft.com/…`.
+/// The example a response answers: the last one, if it has no response yet; but when that came
+/// from a block of requests whose last real request (a URL with its version) is unanswered and
+/// only bare templates follow it (`PATCH /a/{id}/b`: another path of the operation, listed after
+/// the example's request), that request. `block` is where the last block of requests put its
+/// examples.
+fn answered_example(examples: &mut [Example], block: std::ops::Range<usize>) -> Option<&mut Example> {
+    if examples.last().is_none_or(|example| example.response.is_some()) {
+        return None;
+    }
+    let is_real = |example: &Example| {
+        example.response.is_none()
+            && example.request.as_ref().is_some_and(|request| request.version.is_some())
+    };
+    let real = match examples.get(block.clone()) {
+        // Only while the last example is that block's.
+        Some(from_block) if block.end == examples.len() => {
+            from_block.iter().rposition(is_real).map(|at| block.start + at)
+        }
+        _ => None,
+    };
+    match real {
+        Some(at) => examples.get_mut(at),
+        None => examples.last_mut(),
+    }
+}
+
 /// Whether a code block's info string marks an HTTP message: `http`, none, or the
 /// `msgraph-interactive` newer pages fence their example requests with (Graph Explorer's).
 fn is_http_fence(info: &str) -> bool {
