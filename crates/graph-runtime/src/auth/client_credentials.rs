@@ -1024,6 +1024,47 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn while_a_refresh_is_under_way_a_token_still_valid_serves_the_other_callers() {
+        // Entra ID slow and failing: the refresh takes 20 s a try, 41 s in all.
+        let transport = Arc::new(Script {
+            answers: Mutex::new((0..2).map(|_| answer(503, json!({}))).collect()),
+            delay: Some(Duration::from_secs(20)),
+            ..Script::default()
+        });
+        let credentials = credentials(&transport);
+        let now = Instant::now();
+        let old = |expires_in: u64| CachedToken {
+            value: "old".to_owned(),
+            refresh_at: now,
+            expires_at: now + Duration::from_secs(expires_in),
+            refresh_token: None,
+        };
+        credentials.tokens.store(old(240)).await;
+        let refreshing = tokio::spawn({
+            let credentials = credentials.clone();
+            async move { token(&credentials).await }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let started = tokio::time::Instant::now();
+        assert_eq!(token(&credentials).await.unwrap(), "old");
+        assert_eq!(started.elapsed(), Duration::ZERO, "served at once, not after the refresh");
+        assert_eq!(refreshing.await.unwrap().unwrap(), "old", "the failed refresh falls back on it too");
+        assert_eq!(transport.requests.lock().unwrap().len(), 2, "one refresh, tried twice");
+
+        // A token Graph refused is not served, even while a fetch is under way.
+        transport.answers.lock().unwrap().push_back(granted("new", json!(3599)));
+        credentials.tokens.store(old(240)).await;
+        credentials.tokens.rejected("old");
+        let fetching = tokio::spawn({
+            let credentials = credentials.clone();
+            async move { token(&credentials).await }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(token(&credentials).await.unwrap(), "new");
+        assert_eq!(fetching.await.unwrap().unwrap(), "new");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_failure_that_may_pass_is_tried_once_more_after_the_wait_asked_for() {
         let retry_after = |status: u16, seconds: &str| {
             let mut headers = HeaderMap::new();

@@ -244,7 +244,15 @@ impl DeviceCode {
     /// The user's token, from the cache, by the refresh token, or after the user signs in.
     async fn current(&self) -> Result<String, TokenError> {
         let flow = &*self.flow;
-        let _one_sign_in = flow.signing_in.lock().await;
+        let _one_sign_in = match flow.signing_in.try_lock() {
+            Ok(one_sign_in) => one_sign_in,
+            // Another caller is refreshing the token or signing the user in: a token still valid
+            // serves meanwhile.
+            Err(_) => match flow.tokens.still_serving() {
+                Some(token) => return Ok(token),
+                None => flow.signing_in.lock().await,
+            },
+        };
         let has_token = flow.tokens.cached.lock().await.is_some();
         // Asked of the sign-in too, when the refresh token cannot satisfy them (a stronger
         // authentication, say).
@@ -264,7 +272,7 @@ impl DeviceCode {
             SignIn::Browser(sign_in) => sign_in.sign_in(transport, grant, claims.as_deref()).await?,
         };
         let value = signed_in.value.clone();
-        *flow.tokens.cached.lock().await = Some(signed_in);
+        flow.tokens.store(signed_in).await;
         Ok(value)
     }
 }
@@ -745,6 +753,38 @@ mod tests {
             (token_url, poll),
         ];
         assert_eq!(sent(&transport), expected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn while_the_token_is_refreshed_it_serves_the_other_callers_still() {
+        // Every answer takes 20 s; the sign-in's token lives a minute, and its refresh fails,
+        // slowly, twice.
+        let transport = Arc::new(Script {
+            answers: Mutex::new(
+                [issued("CODE", 900, 5), user_token("user-1", Some("refresh-1"), 60)]
+                    .into_iter()
+                    .chain((0..2).map(|_| answer(503, json!({}))))
+                    .collect(),
+            ),
+            delay: Some(Duration::from_secs(20)),
+            ..Script::default()
+        });
+        let (flow, _) = device_code(builder(), &transport);
+        assert_eq!(token(&flow).await.unwrap(), "user-1");
+        // Due for refresh now (the cache keeps the real clock, which paused time does not move).
+        if let Some(cached) = flow.flow.tokens.cached.lock().await.as_mut() {
+            cached.refresh_at = std::time::Instant::now();
+        }
+        let refreshing = tokio::spawn({
+            let flow = flow.clone();
+            async move { token(&flow).await }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let started = tokio::time::Instant::now();
+        assert_eq!(token(&flow).await.unwrap(), "user-1");
+        assert_eq!(started.elapsed(), Duration::ZERO, "served at once, not after the refresh");
+        assert_eq!(refreshing.await.unwrap().unwrap(), "user-1");
+        assert_eq!(transport.requests.lock().unwrap().len(), 4, "the sign-in's two, the refresh's two");
     }
 
     #[tokio::test(start_paused = true)]

@@ -91,8 +91,9 @@ const CLIENT_ID_VAR: &str = "AZURE_CLIENT_ID";
 /// [`ManagedIdentity::from_env`]. Tokens are requested directly, never through a proxy.
 ///
 /// A token is cached and replaced as [`ClientCredentials`](crate::ClientCredentials)' are: five
-/// minutes before it expires, one fetch at a time, the cached token kept while still valid if a
-/// refresh fails, dropped when Graph answers 401. A request answered 404, 408, 410, 429 or 5xx is
+/// minutes before it expires, one fetch at a time (the cached token serving other callers
+/// meanwhile), the cached token kept while still valid if a refresh fails, dropped when Graph
+/// answers 401. A request answered 404, 408, 410, 429 or 5xx is
 /// tried again after 1, 2, 4, 8, then 16 seconds four times (the metadata service answers 410 for
 /// up to 70 seconds while it is updated); one that could not connect or timed out (after 10
 /// seconds), once.

@@ -1,6 +1,7 @@
 //! What the providers that fetch their tokens share: one token request with its retries, the
-//! answer read into a token or an error, and the cache (one fetch at a time; a token replaced before
-//! it expires, and kept while still valid if its replacement cannot be had).
+//! answer read into a token or an error, and the cache (one fetch at a time, a token still valid
+//! serving the other callers meanwhile; a token replaced before it expires, and kept while still
+//! valid if its replacement cannot be had).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -90,6 +91,16 @@ pub(super) struct TokenCache<S> {
     /// [`TokenCache::current`] replaces the cached token if it is one of them. Each token once: a
     /// refusal of an older token, from a request still under way, must not hide the cached one's.
     refused: std::sync::Mutex<Vec<Refusal>>,
+    /// The cached token and when it expires, readable while a fetch holds `cached`: a token still
+    /// valid serves the callers that come meanwhile, so a slow or failing refresh (a minute, with
+    /// its retries) stalls only the caller that started it, as Azure.Core's token cache does.
+    serving: std::sync::Mutex<Option<Serving>>,
+}
+
+/// A copy of the cached token, for [`TokenCache::serving`].
+struct Serving {
+    value: String,
+    expires_at: Instant,
 }
 
 /// A token Graph refused, and the claims its challenge asked the next one for.
@@ -125,12 +136,31 @@ impl CachedToken {
 
 impl<S: TokenSource> TokenCache<S> {
     pub(super) fn new(source: S, transport: Arc<dyn Transport>) -> TokenCache<S> {
-        TokenCache { source, transport, cached: tokio::sync::Mutex::new(None), refused: Default::default() }
+        TokenCache {
+            source,
+            transport,
+            cached: tokio::sync::Mutex::new(None),
+            refused: Default::default(),
+            serving: Default::default(),
+        }
     }
 
     /// The token, from the cache or fetched now.
     pub(super) async fn current(&self) -> Result<String, TokenError> {
-        current(&self.source, &*self.transport, &self.cached, &self.refused).await
+        current(&self.source, &*self.transport, &self.cached, &self.refused, &self.serving).await
+    }
+
+    /// The cached token, if still valid and not refused, without waiting for a fetch under way.
+    pub(super) fn still_serving(&self) -> Option<String> {
+        still_serving(&self.refused, &self.serving)
+    }
+
+    /// Caches `token`, got other than by [`TokenCache::current`] (a user's sign-in).
+    pub(super) async fn store(&self, token: CachedToken) {
+        let mut cached = self.cached.lock().await;
+        let serving = Serving { value: token.value.clone(), expires_at: token.expires_at };
+        *self.serving.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(serving);
+        *cached = Some(token);
     }
 
     /// Graph refused `token`: the next [`TokenCache::current`] replaces it, unless a newer one has
@@ -178,16 +208,28 @@ async fn current(
     transport: &dyn Transport,
     cached: &tokio::sync::Mutex<Option<CachedToken>>,
     refused: &std::sync::Mutex<Vec<Refusal>>,
+    serving: &std::sync::Mutex<Option<Serving>>,
 ) -> Result<String, TokenError> {
-    let mut cached = cached.lock().await;
+    // Poisoned only by a panic while a slot was written, which leaves it whole.
+    let serving_slot = || serving.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let refused_slot = || refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cached = match cached.try_lock() {
+        Ok(cached) => cached,
+        // Another caller holds the cache, most likely fetching.
+        Err(_) => match still_serving(refused, serving) {
+            Some(token) => return Ok(token),
+            None => cached.lock().await,
+        },
+    };
     // All taken: those of older tokens are past.
-    let refusals = std::mem::take(&mut *refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    let refusals = std::mem::take(&mut *refused_slot());
     let mut claims = None;
     if let Some(token) = cached.as_mut() {
         if let Some(refusal) = refusals.into_iter().find(|refusal| refusal.token == token.value) {
             // Never handed out again, nor kept if its replacement cannot be had.
             let now = Instant::now();
             (token.refresh_at, token.expires_at) = (now, now);
+            *serving_slot() = None;
             claims = refusal.claims;
         }
     }
@@ -203,6 +245,7 @@ async fn current(
                 fresh.refresh_token = cached.as_mut().and_then(|previous| previous.refresh_token.take());
             }
             let value = fresh.value.clone();
+            *serving_slot() = Some(Serving { value: value.clone(), expires_at: fresh.expires_at });
             *cached = Some(fresh);
             Ok(value)
         }
@@ -216,6 +259,18 @@ async fn current(
             None => Err(error),
         },
     }
+}
+
+/// The cached token's copy in `serving`, if it is still valid and Graph has not refused it: what a
+/// caller gets while another fetches.
+fn still_serving(
+    refused: &std::sync::Mutex<Vec<Refusal>>,
+    serving: &std::sync::Mutex<Option<Serving>>,
+) -> Option<String> {
+    let serving = serving.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let token = serving.as_ref().filter(|token| Instant::now() < token.expires_at)?;
+    let refused = refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    (!refused.iter().any(|refusal| refusal.token == token.value)).then(|| token.value.clone())
 }
 
 /// Fetches a token to replace `previous`, trying again after a failure that may pass, as the
