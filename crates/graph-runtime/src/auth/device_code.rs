@@ -573,6 +573,7 @@ impl DeviceCodeBuilder {
                 refresh_at: now,
                 expires_at: now,
                 refresh_token: Some(refresh_token),
+                refused: false,
             }
         });
         let mut tokens = TokenCache::new(grant, transport);
