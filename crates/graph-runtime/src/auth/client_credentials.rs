@@ -1003,7 +1003,6 @@ mod tests {
             refresh_at: now,
             expires_at: now + Duration::from_secs(60),
             refresh_token: None,
-            refused: false,
         });
         assert_eq!(token(&credentials).await.unwrap(), "old");
         // The next requests take it without waiting through another failing fetch, for a while.
@@ -1039,7 +1038,6 @@ mod tests {
             refresh_at: now,
             expires_at: now + Duration::from_secs(expires_in),
             refresh_token: None,
-            refused: false,
         };
         credentials.tokens.store(old(240)).await;
         let refreshing = tokio::spawn({

@@ -573,7 +573,6 @@ impl DeviceCodeBuilder {
                 refresh_at: now,
                 expires_at: now,
                 refresh_token: Some(refresh_token),
-                refused: false,
             }
         });
         let mut tokens = TokenCache::new(grant, transport);

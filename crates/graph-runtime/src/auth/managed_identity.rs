@@ -243,9 +243,8 @@ impl TokenSource for IdentityEndpoint {
         &self.endpoint
     }
 
-    /// Managed identity endpoints take no claims: a challenged token is replaced by the endpoint's
-    /// next, which satisfies a challenge for a token issued after a revocation once the endpoint
-    /// has one (until then it answers the refused token again, and the fetch fails saying so).
+    /// Managed identity endpoints take no claims: a challenged token is replaced by a new one, which
+    /// satisfies a challenge for a token issued after a revocation.
     fn request<'a>(
         &'a self,
         _previous: Option<&'a CachedToken>,
@@ -918,30 +917,6 @@ mod tests {
         // Past the 70 seconds an update may take.
         assert_eq!(started.elapsed(), Duration::from_secs(1 + 2 + 4 + 8 + 16 + 16 + 16 + 16));
         assert_eq!(transport.requests.lock().unwrap().len(), 9);
-    }
-
-    #[tokio::test]
-    async fn a_refused_token_the_endpoint_answers_again_fails_instead_of_being_sent_again() {
-        let transport = script([
-            granted("T", json!(3599)),
-            granted("T", json!(3599)),
-            granted("T", json!(3599)),
-            granted("T2", json!(3599)),
-        ]);
-        let identity = identity(ManagedIdentity::system_assigned(), &transport);
-        assert_eq!(token(&identity).await.unwrap(), "T");
-        // Graph refused it (revoked); the endpoint still serves it from its cache.
-        assert!(identity.token_rejected("T"));
-        let again = token(&identity).await.unwrap_err();
-        assert!(
-            again.contains("Graph refused the token") && again.contains("answered with that token again"),
-            "{again}"
-        );
-        // Each later call asks the endpoint once, and fails without a request to Graph, until the
-        // endpoint has a new token.
-        assert!(token(&identity).await.unwrap_err().contains("answered with that token again"));
-        assert_eq!(token(&identity).await.unwrap(), "T2");
-        assert_eq!(transport.requests.lock().unwrap().len(), 4);
     }
 
     #[tokio::test(start_paused = true)]

@@ -116,9 +116,6 @@ pub(super) struct CachedToken {
     pub(super) expires_at: Instant,
     /// The refresh token granted with it (a user's sign-in), which gets its replacement.
     pub(super) refresh_token: Option<String>,
-    /// Graph refused it: never handed out again, and a fetch answered with it again fails
-    /// (a managed identity endpoint serves the token it cached until that expires).
-    pub(super) refused: bool,
 }
 
 impl CachedToken {
@@ -133,7 +130,6 @@ impl CachedToken {
             refresh_at: expires_at - REFRESH_MARGIN.min(lifetime / 2),
             expires_at,
             refresh_token: granted.refresh_token,
-            refused: false,
         }
     }
 }
@@ -232,7 +228,7 @@ async fn current(
         if let Some(refusal) = refusals.into_iter().find(|refusal| refusal.token == token.value) {
             // Never handed out again, nor kept if its replacement cannot be had.
             let now = Instant::now();
-            (token.refresh_at, token.expires_at, token.refused) = (now, now, true);
+            (token.refresh_at, token.expires_at) = (now, now);
             *serving_slot() = None;
             claims = refusal.claims;
         }
@@ -242,10 +238,6 @@ async fn current(
         return Ok(token.value.clone());
     }
     match fetch(source, transport, cached.as_ref(), claims.as_deref()).await {
-        Ok(fresh) if cached.as_ref().is_some_and(|old| old.refused && old.value == fresh.value) => {
-            // Sending it again would only be refused again.
-            Err(TokenError::new(source.endpoint(), Reason::RefusedAgain))
-        }
         Ok(mut fresh) => {
             // A refresh answered without a new refresh token leaves the old one valid (RFC 6749
             // section 6); one answered with a new one retires the old.
@@ -642,8 +634,6 @@ pub(super) enum Reason {
     /// No one signed in in the browser within this long.
     #[cfg(feature = "interactive")]
     BrowserSignInTimedOut(Duration),
-    /// The endpoint answered with the token Graph had just refused.
-    RefusedAgain,
 }
 
 /// An error response of the token endpoint, as Entra ID or a managed identity endpoint words it.
@@ -752,11 +742,6 @@ impl fmt::Display for TokenError {
             Reason::NoRefreshToken => write!(
                 f,
                 "no token request to {endpoint}: the user's token expired and no refresh token came with it"
-            ),
-            Reason::RefusedAgain => write!(
-                f,
-                "Graph refused the token {endpoint} gave, and it answered with that token again (an \
-                 endpoint that caches its tokens serves it until it expires)"
             ),
             Reason::SignInExpired(waited) => write!(
                 f,
