@@ -7,6 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
@@ -143,6 +144,20 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
+/// `word` as a POSIX shell reads it back: as it is when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` written `'\''`).
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | ':' | '@' | '+' | ','));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
@@ -162,14 +177,15 @@ impl CodegenArgs {
         }
     }
 
-    /// The command that brings the output up to date: this one without `--check`.
+    /// The command that brings the output up to date: this one without `--check`, its folders
+    /// quoted for a POSIX shell where they need it, so that it can be pasted back.
     pub fn fix_command(&self) -> String {
         let mut command = "cargo xtask codegen".to_owned();
         if let Some(input) = &self.input {
-            command.push_str(&format!(" --input {}", input.display()));
+            command.push_str(&format!(" --input {}", shell_word(&input.display().to_string())));
         }
         if let Some(out) = &self.out {
-            command.push_str(&format!(" --out {}", out.display()));
+            command.push_str(&format!(" --out {}", shell_word(&out.display().to_string())));
         }
         command
     }
@@ -178,18 +194,32 @@ impl CodegenArgs {
 fn run_codegen(args: &CodegenArgs) -> anyhow::Result<ExitCode> {
     let codegen = args.to_codegen();
     let report = codegen.run()?;
-    print_diagnostics(&report, args)?;
-    let mut stdout = io::stdout().lock();
-    if codegen.mode == Mode::Write && !args.quiet_diagnostics {
-        write!(stdout, "{}", report.sync)?;
-    }
-    writeln!(stdout, "{}", summary(&report))?;
-    stdout.flush()?;
+    // The verdict stands whoever stops reading the output (`… --check 2>&1 | head`).
+    let printed = print_diagnostics(&report, args).and_then(|()| {
+        let mut stdout = io::stdout().lock();
+        if codegen.mode == Mode::Write && !args.quiet_diagnostics {
+            write!(stdout, "{}", report.sync)?;
+        }
+        writeln!(stdout, "{}", summary(&report))?;
+        stdout.flush()?;
+        Ok(())
+    });
+    unless_nobody_reads(printed)?;
     if report.sync.is_up_to_date() {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("error: {}", report.sync.stale_message(&codegen.out, &args.fix_command()));
+        let message = report.sync.stale_message(&codegen.out, &args.fix_command());
+        let _ = writeln!(io::stderr(), "error: {message}");
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// `result`, with a reader gone (a broken pipe) counted as success: what was to be printed has no
+/// one to read it, and the command's verdict, its exit code, still stands.
+fn unless_nobody_reads(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(error) if is_broken_pipe(&error) => Ok(()),
+        other => other,
     }
 }
 
@@ -242,6 +272,7 @@ pub fn summary(report: &CodegenReport) -> String {
 fn run_list(args: &ListArgs) -> anyhow::Result<ExitCode> {
     let input = args.input.clone().unwrap_or_else(|| Codegen::workspace_default(Mode::Check).input);
     let inputs = read_input_folder(&input)?;
+    inputs.require_complete(&input)?;
     let api = codegen::parse_pages(&inputs.pages, None)?;
     let mut stdout = io::stdout().lock();
     for line in list::operation_lines(&api) {
@@ -255,20 +286,26 @@ fn run_verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let input = args.input.clone().unwrap_or_else(|| Codegen::workspace_default(Mode::Check).input);
     let metadata = args.metadata.clone().unwrap_or_else(verify::default_metadata);
     let report = verify::run(&input, &metadata, args.jobs)?;
-    let mut stdout = io::stdout().lock();
-    write!(stdout, "{report}")?;
-    stdout.flush()?;
+    // The summary and the floors' verdict stand whoever stops reading the report.
+    unless_nobody_reads((|| {
+        let mut stdout = io::stdout().lock();
+        write!(stdout, "{report}")?;
+        stdout.flush()?;
+        Ok(())
+    })())?;
     if let Some(summary) = &args.summary {
-        std::fs::write(summary, report.summary_json() + "\n")?;
+        std::fs::write(summary, report.summary_json() + "\n")
+            .with_context(|| format!("writing the summary to {}", summary.display()))?;
     }
     let Some(floors) = &args.floors else { return Ok(ExitCode::SUCCESS) };
     let failures = verify::check_floors(&report, floors)?;
     if failures.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("error: figures below their floors in {}:", floors.display());
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "error: figures below their floors in {}:", floors.display());
     for failure in failures {
-        eprintln!("  {failure}");
+        let _ = writeln!(stderr, "  {failure}");
     }
     Ok(ExitCode::FAILURE)
 }
@@ -330,6 +367,20 @@ mod tests {
         assert!(args.quiet_diagnostics);
         assert_eq!(args.message_format, MessageFormat::Human);
         assert_eq!(args.fix_command(), "cargo xtask codegen --input pages --out /tmp/out");
+        Ok(())
+    }
+
+    #[test]
+    fn the_fix_command_quotes_folders_a_shell_would_split() -> anyhow::Result<()> {
+        let Command::Codegen(args) =
+            parse(&["codegen", "--input", "my docs", "--out", "it's/out", "--check"])?.command
+        else {
+            anyhow::bail!("expected codegen");
+        };
+        assert_eq!(args.fix_command(), r#"cargo xtask codegen --input 'my docs' --out 'it'\''s/out'"#);
+        assert_eq!(shell_word("../shared/graph-docs"), "../shared/graph-docs");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
         Ok(())
     }
 

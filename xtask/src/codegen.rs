@@ -59,28 +59,23 @@ impl Codegen {
     pub fn run(&self) -> anyhow::Result<CodegenReport> {
         let started = Instant::now();
         let inputs = read_input_folder(&self.input)?;
-        if inputs.pages.is_empty() {
-            let unreadable = match inputs.unreadable.first() {
-                Some(first) => format!(
-                    "; {} could not be read, the first {}: {}",
-                    inputs.unreadable.len(),
-                    first.path,
-                    first.error
-                ),
-                None => String::new(),
-            };
-            bail!(
-                "the input folder {} holds no page (dotfiles and README.md/SOURCE.md notes are not pages{unreadable}); \
-                 nothing was generated or written",
-                self.input.display()
-            );
-        }
+        inputs.require_complete(&self.input)?;
         self.run_on(inputs, started)
     }
 
     /// Runs the pipeline on pages already read, in the order given (the output must not depend on it).
     pub fn run_on(&self, inputs: Inputs, started: Instant) -> anyhow::Result<CodegenReport> {
         let api = parse_pages(&inputs.pages, self.jobs)?;
+        if api.operations.is_empty() && api.types.is_empty() {
+            // A folder of notes, not of Graph's pages: its crate would be empty, and writing it
+            // would remove every file of the crate there.
+            bail!(
+                "the {} under {} describe no operation and no type (no API or resource page); nothing was \
+                 generated or written",
+                write::plural(inputs.pages.len(), "page"),
+                self.input.display()
+            );
+        }
         let options = emit_options(&workspace_root(), &self.out)?;
         let files = emit(&api, &options)?;
         let sync = write::sync(&self.out, &files, self.mode)?;

@@ -21,9 +21,11 @@ impl Sources {
         Sources::default()
     }
 
-    /// Adds a page's text (read lossily when it is not UTF-8, as the parser reads it).
+    /// Adds a page's text (read lossily when it is not UTF-8, as the parser reads it), its control
+    /// characters shown as symbols: a line quoted to the terminal must not move its cursor or set
+    /// its title (an image in the docs folder, or a crafted page).
     pub fn add(&mut self, path: &str, bytes: &[u8]) {
-        let text = String::from_utf8_lossy(bytes).into_owned();
+        let text = visible(&String::from_utf8_lossy(bytes));
         let id = self.files.add(path.to_owned(), text);
         self.ids.insert(path.to_owned(), id);
     }
@@ -34,11 +36,28 @@ impl Sources {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
         let range = self.files.line_range(id, index).ok()?;
         let source = self.files.source(id).ok()?;
-        let text = source.get(range.clone())?;
+        // The break first: trimming a blank line's indentation must not step onto the next line.
+        let text = source.get(range.clone())?.trim_end_matches(['\n', '\r']);
         let start = range.start + (text.len() - text.trim_start().len());
         let end = range.start + text.trim_end().len();
         Some((id, start..end.max(start)))
     }
+}
+
+/// `text` with each control character but tab and the line breaks replaced by its visible symbol
+/// (`␛` for escape, as rustc shows them), and C1 controls by `�`.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' => {
+                char::from_u32(0x2400 + u32::from(c)).unwrap_or(char::REPLACEMENT_CHARACTER)
+            }
+            '\u{7f}' => '\u{2421}',
+            '\u{80}'..='\u{9f}' => char::REPLACEMENT_CHARACTER,
+            _ => c,
+        })
+        .collect()
 }
 
 /// The code as users see and filter on it: the kebab-case serialised form (`no-http-block`).
@@ -57,8 +76,9 @@ fn to_report(diagnostic: &Diagnostic, sources: &Sources) -> Report<usize> {
         Severity::Warning => ReportSeverity::Warning,
         Severity::Note => ReportSeverity::Note,
     };
-    let report =
-        Report::new(severity).with_code(code_name(diagnostic.code)).with_message(&diagnostic.message);
+    let report = Report::new(severity)
+        .with_code(code_name(diagnostic.code))
+        .with_message(visible(&diagnostic.message));
     let span = &diagnostic.span;
     match sources.line_range(&span.file, span.line) {
         Some((id, range)) => report.with_labels(vec![Label::primary(id, range)]),
@@ -234,6 +254,29 @@ mod tests {
         let rendered =
             render(&diagnostic("latin1.txt", 1, DiagnosticCode::InvalidUtf8, "not UTF-8"), &sources);
         assert!(rendered.contains("1 | caf\u{fffd} au lait"), "{rendered}");
+    }
+
+    #[test]
+    fn a_blank_line_is_shown_as_itself_not_as_the_next_one() {
+        let mut sources = Sources::new();
+        sources.add("empty.md", b"\n");
+        sources.add("gap.md", b"a\n   \r\nb\n");
+        let blank = render(&diagnostic("empty.md", 1, DiagnosticCode::EmptyPage, "x"), &sources);
+        assert!(blank.contains("--> empty.md:1:1"), "{blank}");
+        let gap = render(&diagnostic("gap.md", 2, DiagnosticCode::EmptyPage, "x"), &sources);
+        assert!(gap.contains("--> gap.md:2:"), "{gap}");
+        assert!(!gap.contains("3 | b"), "{gap}");
+    }
+
+    #[test]
+    fn control_characters_reach_the_terminal_as_symbols() {
+        let mut sources = Sources::new();
+        sources.add("page.md", b"GET /x \x1b]0;title\x07 \x9b\n");
+        let rendered =
+            render(&diagnostic("page.md", 1, DiagnosticCode::BadRequestLine, "bad \x1b[2J line"), &sources);
+        assert!(!rendered.contains('\x1b') && !rendered.contains('\x07'), "{rendered:?}");
+        assert!(rendered.contains("GET /x \u{241b}]0;title\u{2407}"), "{rendered}");
+        assert!(rendered.contains("bad \u{241b}[2J line"), "{rendered}");
     }
 
     #[test]

@@ -47,6 +47,32 @@ pub struct Inputs {
     pub unreadable: Vec<Unreadable>,
 }
 
+impl Inputs {
+    /// Fails unless the folder held pages and every file in it could be read: a run on part of the
+    /// docs would drop the code (or the figures) of the pages it could not read, and a mistyped
+    /// `--input` must not replace a crate with an empty one. Nothing has been written then.
+    pub fn require_complete(&self, input: &Path) -> anyhow::Result<()> {
+        if let Some(first) = self.unreadable.first() {
+            bail!(
+                "{} under {} could not be read (the first, {}: {}); nothing was generated or written, since \
+                 the pages left out would lose their code: fix or remove them",
+                crate::write::plural(self.unreadable.len(), "file"),
+                input.display(),
+                first.path,
+                first.error
+            );
+        }
+        if self.pages.is_empty() {
+            bail!(
+                "the input folder {} holds no page (dotfiles and README.md/SOURCE.md notes are not pages); \
+                 nothing was generated or written",
+                input.display()
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Reads every page under `input`. Fails only when `input` itself is not a readable folder; a page
 /// that cannot be read is listed in [`Inputs::unreadable`].
 pub fn read_input_folder(input: &Path) -> anyhow::Result<Inputs> {
@@ -59,7 +85,11 @@ pub fn read_input_folder(input: &Path) -> anyhow::Result<Inputs> {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                // A broken link, a loop or an unreadable folder: report it under its path if it has one.
+                // A broken link, a loop or an unreadable folder: report it under its path if it has one;
+                // a hidden one (an editor's `.#page.md` lock link) is skipped, as hidden files are.
+                if error.path().and_then(Path::file_name).is_some_and(is_hidden) && error.depth() > 0 {
+                    continue;
+                }
                 let path = error.path().map(Path::to_path_buf);
                 let relative = path.as_deref().and_then(|path| path.strip_prefix(input).ok());
                 match relative {
@@ -132,10 +162,14 @@ mod tests {
         fs::write(input.path().join("README.md"), "about")?;
         fs::write(input.path().join("sub/SOURCE.md"), "where from")?;
         fs::write(input.path().join("sub/page.md"), "page")?;
+        // An editor's lock link, dangling: hidden, so not an unreadable page either.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("user@host.1234:1700000000", input.path().join("sub/.#page.md"))?;
 
         let inputs = read_input_folder(input.path())?;
 
         assert_eq!(paths(&inputs), ["sub/page.md"]);
+        assert_eq!(inputs.unreadable, []);
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use graph_verify::{Floors, Metadata, Report};
 
 use crate::codegen::{parse_pages, workspace_root};
@@ -18,10 +18,13 @@ pub fn default_metadata() -> PathBuf {
 
 /// Parses the pages under `input` and compares the model with the CSDL files in `metadata`.
 pub fn run(input: &Path, metadata: &Path, jobs: Option<NonZeroUsize>) -> anyhow::Result<Report> {
+    if !metadata.is_dir() {
+        bail!("the metadata folder {} does not exist or is not a folder", metadata.display());
+    }
     let inputs = read_input_folder(input)?;
+    inputs.require_complete(input)?;
     let api = parse_pages(&inputs.pages, jobs)?;
-    let metadata = Metadata::load(metadata)
-        .with_context(|| format!("reading the metadata in {}", metadata.display()))?;
+    let metadata = Metadata::load(metadata).context("reading the metadata")?;
     let pages = inputs.pages.iter().map(|page| (page.path.as_str(), page.bytes.as_slice()));
     Ok(graph_verify::verify(&api, pages, &metadata))
 }

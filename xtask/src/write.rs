@@ -320,7 +320,11 @@ impl Staging {
     /// `fs::create_dir_all`, remembering which folders it made so that [`Staging::abandon`] can take
     /// them away again.
     fn create_dir_all(&mut self, dir: &Path) -> anyhow::Result<()> {
-        let missing: Vec<&Path> = dir.ancestors().take_while(|ancestor| !ancestor.is_dir()).collect();
+        // A relative path's last ancestor is `""`, the current folder: there already.
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.is_dir())
+            .collect();
         for ancestor in missing.into_iter().rev() {
             fs::create_dir(ancestor).with_context(|| format!("creating {}", ancestor.display()))?;
             self.created_dirs.push(ancestor.to_path_buf());

@@ -109,25 +109,87 @@ fn bad_pages_are_reported_with_their_file_and_the_good_page_still_generates() ->
 
 #[cfg(unix)]
 #[test]
-fn an_unreadable_page_is_an_error_diagnostic_and_the_rest_still_generates() -> anyhow::Result<()> {
+fn an_unreadable_page_stops_the_run_before_anything_is_written() -> anyhow::Result<()> {
     let input = tempfile::tempdir()?;
     let out = tempfile::tempdir()?;
     fs::write(input.path().join("good.md"), seed_page()?)?;
-    std::os::unix::fs::symlink(input.path().join("nowhere.md"), input.path().join("dangling.md"))?;
-
     let codegen =
         Codegen { input: input.path().into(), out: out.path().into(), mode: Mode::Write, jobs: None };
-    let report = codegen.run()?;
+    codegen.run()?;
+    let before = tree(out.path());
+    // The page's code would be removed by a run that could not read it.
+    fs::remove_file(input.path().join("good.md"))?;
+    std::os::unix::fs::symlink(input.path().join("nowhere.md"), input.path().join("good.md"))?;
+    fs::write(input.path().join("other.md"), seed_page()?)?;
 
-    let unreadable: Vec<_> = report
-        .diagnostics
-        .iter()
-        .filter(|diagnostic| &*diagnostic.span.file == "dangling.md")
-        .map(|diagnostic| diagnostics::render(diagnostic, &report.sources))
-        .collect();
-    assert_eq!(unreadable.len(), 1, "{unreadable:?}");
-    assert!(unreadable.concat().starts_with("error[skipped]: could not read the page"), "{unreadable:?}");
-    assert!(out.path().join("Cargo.toml").is_file());
+    let error = codegen.run().err().map(|error| error.to_string()).unwrap_or_default();
+
+    assert!(
+        error.starts_with("1 file under") && error.contains("could not be read (the first, good.md:"),
+        "{error}"
+    );
+    assert_eq!(tree(out.path()), before, "nothing written");
+    Ok(())
+}
+
+#[test]
+fn a_relative_output_folder_that_does_not_exist_yet_is_created() -> anyhow::Result<()> {
+    let cwd = tempfile::tempdir()?;
+    let input = docs_input();
+    let input = input.to_str().unwrap_or_default();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--input", input, "--out", "client"])
+        .current_dir(cwd.path())
+        .output()?;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(cwd.path().join("client/src/lib.rs").is_file());
+    Ok(())
+}
+
+#[test]
+fn a_stale_check_fails_even_when_nobody_reads_its_output() -> anyhow::Result<()> {
+    let out = tempfile::tempdir()?;
+    let input = docs_input();
+    let (reader, writer) = std::io::pipe()?;
+    drop(reader);
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(out.path())
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    assert_eq!(status.code(), Some(1), "an empty folder is out of date, whoever reads the summary");
+    Ok(())
+}
+
+#[test]
+fn list_refuses_a_folder_without_pages() -> anyhow::Result<()> {
+    let empty = tempfile::tempdir()?;
+    let output = xtask(&["list", "--input", empty.path().to_str().unwrap_or_default()])?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("holds no page"), "{}", text(&output.stderr));
+    Ok(())
+}
+
+#[test]
+fn a_folder_of_pages_that_describe_nothing_replaces_no_crate() -> anyhow::Result<()> {
+    let notes = tempfile::tempdir()?;
+    fs::write(notes.path().join("notes.md"), "# Notes\n\nProse about the project.\n")?;
+    let out = tempfile::tempdir()?;
+    let generate =
+        |input: &Path| Codegen { input: input.into(), out: out.path().into(), mode: Mode::Write, jobs: None };
+    generate(&docs_input()).run()?;
+    let before = tree(out.path());
+
+    let error = generate(notes.path()).run().err().map(|error| error.to_string()).unwrap_or_default();
+
+    assert!(
+        error.starts_with("the 1 page under") && error.contains("describe no operation and no type"),
+        "{error}"
+    );
+    assert_eq!(tree(out.path()), before, "the crate there is left as it was");
     Ok(())
 }
 
