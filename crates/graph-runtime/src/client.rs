@@ -395,6 +395,10 @@ impl Client {
         let mut waited = Duration::ZERO;
         // Whether a token Graph refused has been replaced: once per call.
         let mut renewed = false;
+        // The token Graph refused, and its answer: what the call fails with if the provider gives
+        // that token again (a managed identity endpoint serves the token it cached), since sending
+        // it again would only be refused again.
+        let mut refusal: Option<(String, HttpResponse)> = None;
         // Bounded: each pass either returns, uses up one of `max_retries` retries (the retry number
         // only grows), one of `max_redirects` redirects, or the one token renewal.
         loop {
@@ -406,6 +410,12 @@ impl Client {
             } else {
                 None
             };
+            if let Some((refused, answer)) = refusal.take() {
+                if token.as_deref() == Some(refused.as_str()) {
+                    tracing::info!("the token provider gave the refused token again");
+                    return Err(graph_error(operation, answer, attempts.saturating_sub(1)));
+                }
+            }
             let request = request::build(
                 config,
                 operation,
@@ -451,6 +461,7 @@ impl Client {
                     }
                     tracing::info!("the token was refused; sending again with a new one");
                     renewed = true;
+                    refusal = token.map(|token| (token, response));
                 }
                 Outcome::Retry => {
                     let retry = hop.retry.saturating_add(1);

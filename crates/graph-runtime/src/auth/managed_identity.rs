@@ -243,8 +243,9 @@ impl TokenSource for IdentityEndpoint {
         &self.endpoint
     }
 
-    /// Managed identity endpoints take no claims: a challenged token is replaced by a new one, which
-    /// satisfies a challenge for a token issued after a revocation.
+    /// Managed identity endpoints take no claims: a challenged token is replaced by the endpoint's
+    /// next, which satisfies a challenge for a token issued after a revocation once the endpoint
+    /// has one (until then it gives the refused token again, and the client does not resend it).
     fn request<'a>(
         &'a self,
         _previous: Option<&'a CachedToken>,

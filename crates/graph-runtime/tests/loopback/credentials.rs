@@ -259,6 +259,41 @@ async fn a_managed_identitys_token_comes_from_the_metadata_endpoint_on_its_own_t
 }
 
 #[tokio::test]
+async fn a_refused_token_the_identity_endpoint_gives_again_is_not_sent_again() {
+    let server = MockServer::start().await;
+    // The endpoint serves the token it cached, refused or not.
+    Mock::given(method("GET"))
+        .and(path("/metadata/identity/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "cached-token", "expires_in": "86399", "token_type": "Bearer",
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/items/7"))
+        .respond_with(expired())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let identity = ManagedIdentity::system_assigned()
+        .imds_endpoint(format!("{}/metadata/identity/oauth2/token", server.uri()))
+        .build()
+        .unwrap();
+    let client = builder(&server.uri()).token_provider(identity).build().unwrap();
+
+    let error = client
+        .send_json::<(), Value>(GET_ITEM, &RequestPath::root().literal("items").param("7"), None)
+        .await
+        .unwrap_err();
+
+    // Graph's own answer, from the one request sent.
+    let graph = error.as_graph().expect("a Graph error");
+    assert_eq!((graph.status, graph.attempts), (StatusCode::UNAUTHORIZED, 1));
+    assert_eq!(graph.code(), Some("InvalidAuthenticationToken"));
+}
+
+#[tokio::test]
 async fn a_user_signs_in_with_a_device_code_and_a_token_graph_refuses_is_replaced_by_the_refresh_token() {
     let server = MockServer::start().await;
     let token_path = format!("/{TENANT}/oauth2/v2.0/token");
