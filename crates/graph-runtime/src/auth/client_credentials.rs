@@ -1051,16 +1051,16 @@ mod tests {
         assert_eq!(refreshing.await.unwrap().unwrap(), "old", "the failed refresh falls back on it too");
         assert_eq!(transport.requests.lock().unwrap().len(), 2, "one refresh, tried twice");
 
-        // A token Graph refused is not served, even while a fetch is under way.
+        // A token Graph refuses while a refresh is under way is not served meanwhile.
         transport.answers.lock().unwrap().push_back(granted("new", json!(3599)));
         credentials.tokens.store(old(240)).await;
-        credentials.tokens.rejected("old");
         let fetching = tokio::spawn({
             let credentials = credentials.clone();
             async move { token(&credentials).await }
         });
         tokio::time::sleep(Duration::from_millis(1)).await;
-        assert_eq!(token(&credentials).await.unwrap(), "new");
+        credentials.tokens.rejected("old");
+        assert_eq!(token(&credentials).await.unwrap(), "new", "waited for the refresh");
         assert_eq!(fetching.await.unwrap().unwrap(), "new");
     }
 

@@ -221,16 +221,21 @@ async fn current(
             None => cached.lock().await,
         },
     };
-    // All taken: those of older tokens are past.
-    let refusals = std::mem::take(&mut *refused_slot());
     let mut claims = None;
-    if let Some(token) = cached.as_mut() {
-        if let Some(refusal) = refusals.into_iter().find(|refusal| refusal.token == token.value) {
-            // Never handed out again, nor kept if its replacement cannot be had.
-            let now = Instant::now();
-            (token.refresh_at, token.expires_at) = (now, now);
-            *serving_slot() = None;
-            claims = refusal.claims;
+    {
+        // Held while the refusals are taken and the copy dropped, as `still_serving` holds it while
+        // it looks at both: no caller sees the copy of a refused token and an empty list.
+        let mut serving = serving_slot();
+        // All taken: those of older tokens are past.
+        let refusals = std::mem::take(&mut *refused_slot());
+        if let Some(token) = cached.as_mut() {
+            if let Some(refusal) = refusals.into_iter().find(|refusal| refusal.token == token.value) {
+                // Never handed out again, nor kept if its replacement cannot be had.
+                let now = Instant::now();
+                (token.refresh_at, token.expires_at) = (now, now);
+                *serving = None;
+                claims = refusal.claims;
+            }
         }
     }
     let now = Instant::now();
@@ -541,12 +546,23 @@ impl Granted {
 }
 
 /// Seconds since the Unix epoch of a date as App Service's 2017 protocol writes `expires_on`:
-/// `06/20/2019 02:57:58 +00:00` (month first, 24-hour time, the offset from UTC). `None` for
-/// anything else, which leaves the token without a known lifetime (used for one request). Read by
-/// hand: one fixed format, not worth a date crate in the runtime.
+/// `06/20/2019 02:57:58 +00:00` (month first, 24-hour time, the offset from UTC), or on Windows
+/// `1/16/2020 5:24:12 PM +00:00` (12-hour time). `None` for anything else, which leaves the token
+/// without a known lifetime (used for one request). Read by hand: one fixed format, not worth a
+/// date crate in the runtime.
 fn unix_seconds_of_date(text: &str) -> Option<u64> {
     let mut fields = text.split_whitespace();
-    let (date, time, offset) = (fields.next()?, fields.next()?, fields.next().unwrap_or("+00:00"));
+    let (date, time) = (fields.next()?, fields.next()?);
+    let mut next = fields.next();
+    let half_day = match next.map(str::to_ascii_uppercase).as_deref() {
+        Some("AM") => Some(0),
+        Some("PM") => Some(12),
+        _ => None,
+    };
+    if half_day.is_some() {
+        next = fields.next();
+    }
+    let offset = next.unwrap_or("+00:00");
     if fields.next().is_some() {
         return None;
     }
@@ -557,12 +573,17 @@ fn unix_seconds_of_date(text: &str) -> Option<u64> {
         [month, day, year] if (1..=12).contains(&month) && (1..=31).contains(&day) => (month, day, year),
         _ => return None,
     };
-    let seconds_of_day = match numbers(time, ':')?[..] {
-        [hour, minute, second] if hour < 24 && minute < 60 && second < 61 => {
-            hour * 3600 + minute * 60 + second
-        }
+    let (hour, minute, second) = match numbers(time, ':')?[..] {
+        [hour, minute, second] if minute < 60 && second < 61 => (hour, minute, second),
         _ => return None,
     };
+    let hour = match half_day {
+        None if hour < 24 => hour,
+        // 12 AM is midnight, 12 PM noon.
+        Some(half) if (1..=12).contains(&hour) => hour % 12 + half,
+        _ => return None,
+    };
+    let seconds_of_day = hour * 3600 + minute * 60 + second;
     let (sign, offset) = match offset.split_at_checked(1)? {
         ("+", offset) => (1, offset),
         ("-", offset) => (-1, offset),
@@ -814,6 +835,10 @@ mod tests {
             ("06/20/2019 02:57:58", 1_560_999_478),
             ("02/29/2024 23:59:59 -01:30", 1_709_256_599),
             ("12/31/2099 12:00:00 +00:00", 4_102_401_600),
+            // Windows' 12-hour form.
+            ("1/16/2020 5:24:12 PM +00:00", 1_579_195_452),
+            ("1/16/2020 12:00:00 AM +00:00", 1_579_132_800),
+            ("1/16/2020 12:30:00 pm", 1_579_177_800),
         ] {
             assert_eq!(unix_seconds_of_date(date), Some(seconds), "{date}");
         }
