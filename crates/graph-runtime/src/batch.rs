@@ -36,9 +36,11 @@ pub const MAX_BATCH_REQUESTS: usize = 20;
 /// others goes in with [`Batch::add_after`], and is sent in a later `$batch` than theirs. Each
 /// carries its own headers (the client's default headers, then its own, but not the runtime's own:
 /// `Authorization`, `Accept`, `Content-Type`, `User-Agent`, `Retry-Attempt`, nor
-/// `Proxy-Authorization`), query options and body; the batch itself carries the token and goes through the client's retries, redirects and tracing. A request the service answers 429, 503 or 504 is sent again in
-/// a later batch after the longest `Retry-After` among them (or the client's backoff), as long as
-/// the client's [`RetryPolicy`](crate::RetryPolicy) allows. A request whose page answers a stream
+/// `Proxy-Authorization`), query options and body; the batch itself carries the token and goes
+/// through the client's retries, redirects and tracing. A request the service answers 429, 503 or
+/// 504 is sent again in a later batch after its own `Retry-After` (or the client's backoff), with
+/// those whose wait ends within a second of its, as long as the client's
+/// [`RetryPolicy`](crate::RetryPolicy) allows. A request whose page answers a stream
 /// (`Raw`) cannot be batched: Graph gives its bytes as base64 text, so its ticket reads an error.
 ///
 /// ```no_run
@@ -272,6 +274,8 @@ impl Batch {
         }
         let retry = client.retry_policy();
         let mut ready: Vec<Pending> = Vec::new();
+        // Those the service asked to retry, until their wait is over.
+        let mut deferred: Vec<Deferred> = Vec::new();
         loop {
             // Those whose requests to follow have all succeeded join this round; those following a
             // failed one fail unsent. In the order added, so a failure passes down a chain at once.
@@ -287,6 +291,27 @@ impl Batch {
                 }
             }
             waiting = still;
+            // Nothing else to send: the retries whose wait ends first, once it has, with those whose
+            // wait ends within a second of it (one `$batch` rather than one each, for little more
+            // waiting), each charged the wait it had.
+            if ready.is_empty() {
+                if let Some(first) = deferred.iter().map(|retry| retry.due).min() {
+                    let (together, later): (Vec<_>, Vec<_>) =
+                        deferred.into_iter().partition(|retry| retry.due <= first + ROUND_SLACK);
+                    deferred = later;
+                    let last = together.iter().map(|retry| retry.due).max().unwrap_or(first);
+                    let delay = last.saturating_duration_since(tokio::time::Instant::now());
+                    let (requests, delay_ms) =
+                        (together.len(), u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+                    tracing::info!(requests, delay_ms, "batched requests asked to retry later");
+                    tokio::time::sleep_until(last).await;
+                    for Deferred { answered, mut pending, .. } in together {
+                        pending.waited = pending.waited.saturating_add(answered.elapsed());
+                        ready.push(pending);
+                    }
+                    ready.sort_by_key(|pending| pending.index);
+                }
+            }
             if ready.is_empty() {
                 // Nothing can be sent: every request still waiting follows one that will never be
                 // answered. Never so, as each follows requests added before it; but not forever.
@@ -298,38 +323,43 @@ impl Batch {
                 break;
             }
             let again = send_round(&client, std::mem::take(&mut ready), &mut answers).await;
-            if again.is_empty() {
-                continue;
-            }
-            // Those the service asked to retry: each judged and charged by its own wait, as if it
-            // had been sent alone (another's long `Retry-After` does not use up its budget), and
-            // sent again after the longest wait of those retried; the others' answers stand as errors.
-            let mut delay = Duration::ZERO;
+            // Those the service asked to retry: each after its own wait, as long as its own budget
+            // of waiting allows, as if it had been sent alone (another's long `Retry-After` neither
+            // holds it back nor uses up its budget); otherwise its answer stands as an error.
+            let now = tokio::time::Instant::now();
             for (mut pending, response) in again {
                 let attempts = pending.retries + 1;
-                let own_delay = retry.wait_before(attempts, Some(&response.headers));
-                if !retry.allows(attempts, pending.waited, own_delay) {
+                let delay = retry.wait_before(attempts, Some(&response.headers));
+                if !retry.allows(attempts, pending.waited, delay) {
                     set(
                         &mut answers,
                         pending.index,
                         Err(graph_error(pending.item.operation, response, attempts)),
                     );
                 } else {
-                    delay = delay.max(own_delay);
                     pending.retries = attempts;
-                    pending.waited = pending.waited.saturating_add(own_delay);
-                    ready.push(pending);
+                    // A wait too long for the clock is one the budget never allows.
+                    deferred.push(Deferred {
+                        due: now.checked_add(delay).unwrap_or(now),
+                        answered: now,
+                        pending,
+                    });
                 }
-            }
-            if !ready.is_empty() {
-                let (requests, delay_ms) =
-                    (ready.len(), u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
-                tracing::info!(requests, delay_ms, "batched requests asked to retry later");
-                tokio::time::sleep(delay).await;
             }
         }
         Answers { batch: id, client, answers, sent }
     }
+}
+
+/// How much later than another's a retry's wait may end and still go in the same `$batch`.
+const ROUND_SLACK: Duration = Duration::from_secs(1);
+
+/// A request the service asked to retry, waiting until `due`.
+struct Deferred {
+    due: tokio::time::Instant,
+    /// When the answer asking it came.
+    answered: tokio::time::Instant,
+    pending: Pending,
 }
 
 /// A request of a batch still to be answered.

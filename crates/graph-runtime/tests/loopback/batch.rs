@@ -242,6 +242,46 @@ async fn another_requests_long_retry_after_does_not_use_up_a_requests_own_wait_b
 }
 
 #[tokio::test]
+async fn a_retry_is_not_held_back_for_anothers_longer_wait() {
+    let server = MockServer::start().await;
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&calls);
+    let slow_down = || json!({"error": {"code": "TooManyRequests", "message": "Slow down."}});
+    Mock::given(method("POST"))
+        .respond_with(batch_server(move |url, _| {
+            let mut seen = seen.lock().unwrap();
+            let first = !seen.iter().any(|earlier: &String| earlier == url);
+            seen.push(url.to_owned());
+            match (url, first) {
+                ("/items/slow", true) => (429, slow_down(), json!({"Retry-After": "2"})),
+                ("/items/quick", true) => (429, slow_down(), json!({"Retry-After": "0"})),
+                (_, _) => (200, json!({"id": url}), json!({})),
+            }
+        }))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).build().unwrap();
+
+    let mut batch = client.batch();
+    let slow = batch.add(get_item(&client, "slow"));
+    let quick = batch.add(get_item(&client, "quick"));
+    let mut answers = batch.send().await;
+
+    assert_eq!(answers.take(quick).unwrap(), json!({"id": "/items/quick"}));
+    assert_eq!(answers.take(slow).unwrap(), json!({"id": "/items/slow"}));
+    // The quick one again at once, the slow one two seconds later: three rounds, not two.
+    let urls = batched_urls(&server).await;
+    assert_eq!(
+        urls,
+        [
+            vec!["/items/slow".to_owned(), "/items/quick".to_owned()],
+            vec!["/items/quick".to_owned()],
+            vec!["/items/slow".to_owned()]
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_batch_that_fails_as_a_whole_fails_its_requests_with_its_error_and_the_others_stand() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
