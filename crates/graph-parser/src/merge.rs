@@ -729,6 +729,7 @@ impl Inference<'_> {
             }
             return;
         }
+        let base = base.filter(|_| !cyclic);
         self.note(
             span,
             format!(

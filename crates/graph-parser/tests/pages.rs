@@ -350,6 +350,15 @@ fn base_types_never_form_a_cycle() {
             resource("widget", "Inherits from [thing](thing.md).\n\n", "| size | Int32 | Its size. |"),
         ),
         ("api/widget-get.md", get_widget.to_owned()),
+        // A base no page describes, shown where its derived type is expected: inferred, not derived.
+        (
+            "resources/alpha.md",
+            resource("alpha", "Inherits from [zeta](zeta.md).\n\n", "| a | String | A. |"),
+        ),
+        (
+            "api/alpha-get.md",
+            get_widget.replace("widget", "alpha").replace("#microsoft.graph.thing", "#microsoft.graph.zeta"),
+        ),
         // Each says it inherits from the other.
         (
             "resources/left.md",
@@ -377,6 +386,8 @@ fn base_types_never_form_a_cycle() {
     };
     assert_eq!(def("thing"), Some((None, "id,name".to_owned())));
     assert_eq!(def("widget"), Some((Some("thing".to_owned()), "size".to_owned())));
+    assert_eq!(def("alpha"), Some((Some("zeta".to_owned()), "a".to_owned())));
+    assert_eq!(def("zeta").map(|(base, _)| base), Some(None));
     assert_eq!(def("left"), Some((None, "l".to_owned())));
     assert_eq!(def("right"), Some((Some("left".to_owned()), "r".to_owned())));
     let cycles: Vec<&str> = api
