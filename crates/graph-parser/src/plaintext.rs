@@ -240,7 +240,12 @@ impl<'a> Reader<'a> {
                 self.example_depth = Some(4);
                 3
             }
-            HeadingKind::NumberedExample => return None,
+            // `## Example 1: …` with no `## Examples` above it: a section of its own, as markdown
+            // reads it, its request and response below it.
+            HeadingKind::NumberedExample => {
+                self.example_depth = Some(3);
+                2
+            }
             HeadingKind::RequestOrResponse => self.example_depth.unwrap_or(2),
             HeadingKind::Section => {
                 self.example_depth = None;

@@ -110,6 +110,24 @@ const PIECES: &[&str] = &[
 ];
 
 /// A page from `tests/fixtures/` as if it were in the corpus's beta resources folder.
+/// A rendered `## Example 1: …` with no `## Examples` above it holds the example, as its markdown
+/// does.
+#[test]
+fn a_numbered_example_without_an_examples_heading_is_a_section_of_its_own() {
+    let page = "Get widget\n\nNamespace: microsoft.graph\n\nHTTP request\n\nGET /widgets/{id}\n\nResponse\n\n\
+                If successful, this method returns a 200 OK response code and a widget object in the response body.\n\n\
+                Example 1: Get a widget\n\nRequest\n\nGET https://graph.microsoft.com/v1.0/widgets/1\n\n\
+                Response\n\nHTTP/1.1 200 OK\nContent-type: application/json\n\n{\n  \"id\": \"1\"\n}\n";
+    let model = parse_page("api-reference/v1.0/api/widget-get.txt", page.as_bytes());
+    assert_eq!(model.summary.format, PageFormat::PlainText);
+    let examples = model.operation.map(|op| op.examples).unwrap_or_default();
+    let read: Vec<(Option<&str>, Option<u16>)> = examples
+        .iter()
+        .map(|e| (e.request.as_ref().map(|r| r.path.as_str()), e.response.as_ref().map(|r| r.status)))
+        .collect();
+    assert_eq!(read, [(Some("/widgets/1"), Some(200))]);
+}
+
 fn read_fixture(file: &str) -> PageModel {
     let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
