@@ -124,7 +124,8 @@ impl std::error::Error for CallError {}
 /// Writes `parameters` (one member per parameter; a parameter left out is one not given) as a
 /// function call's arguments, sorted by name so that one set of parameters is always one URL. A
 /// string is an OData string literal (a `'` doubled) unless `bare` names it: a GUID, date, time or
-/// duration, which OData writes unquoted, and which may then hold only what those do. Numbers,
+/// duration, which OData writes unquoted (a duration as `duration'PT1H'`), and which may then hold
+/// only what those do. Numbers,
 /// booleans and `null` are written as they are; a collection or an object goes by an alias holding
 /// its JSON. Annotations (`@odata.type`) are not parameters and are left out.
 pub fn function_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<FunctionCall, CallError> {
@@ -145,7 +146,13 @@ pub fn function_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<F
                 if !is_bare(text) {
                     return Err(CallError::NotBare { name: name.to_owned(), value: text.clone() });
                 }
-                text.clone()
+                // A duration (`PT1H`, `-P1D`: no GUID, date or time starts so) is quoted after its
+                // type's name, which OData 4.0 requires and 4.01 allows.
+                if text.starts_with('P') || text.starts_with("-P") {
+                    format!("duration'{text}'")
+                } else {
+                    text.clone()
+                }
             }
             Value::String(text) => format!("'{}'", text.replace('\'', "''")),
             Value::Number(number) => number.to_string(),
@@ -191,6 +198,18 @@ mod tests {
     #[test]
     fn call_arguments_keep_their_aliases_and_stay_in_the_segment() {
         assert_eq!(encoded_arguments("(a='x/y?z',ids=@ids)"), "(a='x%2Fy%3Fz',ids=@ids)");
+    }
+
+    #[test]
+    fn bare_values_are_written_unquoted_and_durations_after_their_type() {
+        let object = |value: Value| value.as_object().cloned().unwrap_or_default();
+        let parameters =
+            object(json!({"day": "2021-03-01", "id": "5f3b-1", "window": "PT1H", "back": "-P1D"}));
+        let call = function_call(&parameters, &["day", "id", "window", "back"]);
+        assert_eq!(
+            call.map(|call| call.arguments),
+            Ok("(back=duration'-P1D',day=2021-03-01,id=5f3b-1,window=duration'PT1H')".to_owned())
+        );
     }
 
     #[test]
