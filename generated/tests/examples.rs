@@ -59,6 +59,19 @@ fn assert_round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(json: &s
     assert_eq!(normalise(actual), normalise(expected));
 }
 
+/// Asserts that none of `declared`, members of an example that its model declares, is
+/// left among the members the model does not declare: each was read into its field.
+fn assert_declared_read(undeclared: &serde_json::Map<String, Value>, declared: &[&str]) {
+    let unread: Vec<&str> = declared
+        .iter()
+        .copied()
+        .filter(|member| undeclared.contains_key(*member))
+        .collect();
+    assert!(
+        unread.is_empty(), "declared members not read into their fields: {unread:?}"
+    );
+}
+
 /// A documented JSON body read into its model.
 fn example<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json).expect("the example fits the model")
@@ -200,6 +213,13 @@ mod beta {
         assert_round_trip::<
             graph_client::beta::models::DeviceConfigurationAssignment,
         >(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
+        let read: graph_client::beta::models::DeviceConfigurationAssignment = example(
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        );
+        assert_declared_read(
+            &read.additional_properties,
+            &["intent", "source", "sourceId", "target"],
+        );
     }
 
     /// Example at 003-beta-deviceconfigurationassignment-create.txt:76.
@@ -208,6 +228,13 @@ mod beta {
         assert_round_trip::<
             graph_client::beta::models::DeviceConfigurationAssignment,
         >(CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
+        let read: graph_client::beta::models::DeviceConfigurationAssignment = example(
+            CREATE_DEVICE_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
+        );
+        assert_declared_read(
+            &read.additional_properties,
+            &["id", "intent", "source", "sourceId", "target"],
+        );
     }
 
     /// Example at 003-beta-deviceconfigurationassignment-create.txt:76.
@@ -258,6 +285,13 @@ mod beta {
         assert_round_trip::<
             graph_client::beta::models::DeviceEnrollmentConfigurationsAssignRequest,
         >(DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST);
+        let read: graph_client::beta::models::DeviceEnrollmentConfigurationsAssignRequest = example(
+            DEVICE_ENROLLMENT_CONFIGURATIONS_ASSIGN_EXAMPLE_1_REQUEST,
+        );
+        assert_declared_read(
+            &read.additional_properties,
+            &["enrollmentConfigurationAssignments"],
+        );
     }
 
     /// Example at 004-beta-deviceenrollmentconfiguration-assign.txt:68.
@@ -316,6 +350,13 @@ mod beta {
         assert_round_trip::<
             graph_client::beta::models::EnrollmentConfigurationAssignment,
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
+        let read: graph_client::beta::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        );
+        assert_declared_read(
+            &read.additional_properties,
+            &["source", "sourceId", "target"],
+        );
     }
 
     /// Example at 000-beta-enrollmentconfigurationassignment-create.txt:63.
@@ -324,6 +365,13 @@ mod beta {
         assert_round_trip::<
             graph_client::beta::models::EnrollmentConfigurationAssignment,
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
+        let read: graph_client::beta::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
+        );
+        assert_declared_read(
+            &read.additional_properties,
+            &["id", "source", "sourceId", "target"],
+        );
     }
 
     /// Example at 000-beta-enrollmentconfigurationassignment-create.txt:63.
@@ -377,6 +425,10 @@ mod beta {
         assert_round_trip::<
             graph_client::beta::models::EnrollmentConfigurationAssignment,
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST);
+        let read: graph_client::beta::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_REQUEST,
+        );
+        assert_declared_read(&read.additional_properties, &["target"]);
     }
 
     /// Example at 001-beta-enrollmentconfigurationassignment-create-stub.txt:64.
@@ -385,6 +437,10 @@ mod beta {
         assert_round_trip::<
             graph_client::beta::models::EnrollmentConfigurationAssignment,
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE);
+        let read: graph_client::beta::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_2_RESPONSE,
+        );
+        assert_declared_read(&read.additional_properties, &["id", "target"]);
     }
 
     /// Example at 001-beta-enrollmentconfigurationassignment-create-stub.txt:64.
@@ -445,6 +501,10 @@ mod v1_0 {
         assert_round_trip::<
             graph_client::v1_0::models::EnrollmentConfigurationAssignment,
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST);
+        let read: graph_client::v1_0::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_REQUEST,
+        );
+        assert_declared_read(&read.additional_properties, &["target"]);
     }
 
     /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52.
@@ -453,6 +513,10 @@ mod v1_0 {
         assert_round_trip::<
             graph_client::v1_0::models::EnrollmentConfigurationAssignment,
         >(CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE);
+        let read: graph_client::v1_0::models::EnrollmentConfigurationAssignment = example(
+            CREATE_ENROLLMENT_CONFIGURATION_ASSIGNMENT_EXAMPLE_1_RESPONSE,
+        );
+        assert_declared_read(&read.additional_properties, &["id", "target"]);
     }
 
     /// Example at 002-v1.0-enrollmentconfigurationassignment-create-plaintext.txt:52.

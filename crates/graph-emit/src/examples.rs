@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use graph_ir::{Example, Operation, RequestBody, TypeKind, TypeRef};
 
 use crate::calls;
-use crate::catalog::{self, Catalog, RustPrimitive};
+use crate::catalog::{self, Catalog, Field, RustPrimitive};
 use crate::fit;
 use crate::format::raw_str;
 use crate::naming::{self, Scope};
@@ -106,6 +106,13 @@ struct ExampleContext<'c, 'p, 'a> {
     number: usize,
 }
 
+/// Which of an example's bodies a test reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Request,
+    Response,
+}
+
 struct ExampleTests {
     tokens: TokenStream,
     uses: HelperUses,
@@ -129,6 +136,8 @@ struct HelperUses {
     no_content: bool,
     /// `Exchange::assert_aliases`: a function's arguments sent by alias in the query.
     aliases: bool,
+    /// `assert_declared_read`: an example's declared members read into their fields.
+    declared: bool,
 }
 
 impl HelperUses {
@@ -140,6 +149,7 @@ impl HelperUses {
         self.raw |= other.raw;
         self.no_content |= other.no_content;
         self.aliases |= other.aliases;
+        self.declared |= other.declared;
     }
 }
 
@@ -229,11 +239,15 @@ impl ExampleContext<'_, '_, '_> {
 
         if let (Some(body_type), Some(_)) = (&body_type, &request_json) {
             let name = format_ident!("{}_example_{}_request_round_trips", self.op_snake, self.number);
+            let request_body = self.example.request.as_ref().and_then(|request| request.body.as_ref());
+            let read =
+                self.declared_read(body_type, &request_const, request_body, Side::Request, &mut out.uses);
             tests.extend(quote! {
                 #place
                 #[test]
                 fn #name() {
                     assert_round_trip::<#body_type>(#request_const);
+                    #read
                 }
             });
             uses_request = true;
@@ -248,11 +262,19 @@ impl ExampleContext<'_, '_, '_> {
         let raw = self.returns_stream();
         if let (Some(response_type), Some(_), false) = (&response_type, &response_json, raw) {
             let name = format_ident!("{}_example_{}_response_round_trips", self.op_snake, self.number);
+            let read = self.declared_read(
+                response_type,
+                &response_const,
+                response_body,
+                Side::Response,
+                &mut out.uses,
+            );
             tests.extend(quote! {
                 #place
                 #[test]
                 fn #name() {
                     assert_round_trip::<#response_type>(#response_const);
+                    #read
                 }
             });
             uses_response = true;
@@ -308,6 +330,59 @@ impl ExampleContext<'_, '_, '_> {
         }
         out.tokens.extend(tests);
         out
+    }
+
+    /// The lines of a round trip asserting that each member of `json` (read into `model` from the
+    /// const `json_const`) that the model declares was read into its field: a field read and
+    /// written under another name leaves its member among the undeclared ones, whose round trip
+    /// passes all the same. Nothing when the model is no struct (a list, a polymorphic type's
+    /// enum) or the example sets none of its fields.
+    fn declared_read(
+        &self,
+        model: &TokenStream,
+        json_const: &proc_macro2::Ident,
+        json: Option<&Value>,
+        side: Side,
+        uses: &mut HelperUses,
+    ) -> TokenStream {
+        let catalog = self.version.catalog;
+        let struct_fields = |wire: &str| -> &[Field<'_>] {
+            let is_struct =
+                catalog.any_name(wire).is_none() && catalog.get(wire).is_some_and(catalog::is_object);
+            if is_struct {
+                catalog.fields(wire)
+            } else {
+                &[]
+            }
+        };
+        let fields = match side {
+            Side::Request => match &self.op.request_body {
+                Some(RequestBody::Parameters { .. }) => {
+                    catalog.request(&self.op.name).map(|(_, fields)| fields).unwrap_or_default()
+                }
+                Some(RequestBody::Resource { type_ref: TypeRef::Named(wire), .. }) => struct_fields(wire),
+                _ => &[],
+            },
+            Side::Response => match paths::response_shape(self.op, catalog) {
+                Some(ResponseShape::Model(TypeRef::Named(wire))) => struct_fields(wire),
+                _ => &[],
+            },
+        };
+        let Some(Value::Object(members)) = json else { return TokenStream::new() };
+        let declared: Vec<&str> = members
+            .keys()
+            .map(String::as_str)
+            .filter(|member| fields.iter().any(|field| field.property.name == *member))
+            .collect();
+        if declared.is_empty() {
+            return TokenStream::new();
+        }
+        uses.declared = true;
+        uses.decode = true;
+        quote! {
+            let read: #model = example(#json_const);
+            assert_declared_read(&read.additional_properties, &[#(#declared),*]);
+        }
     }
 
     /// Where the example's request body, or `response_body` (the response as the tests would read
@@ -708,6 +783,17 @@ fn helpers(uses: HelperUses) -> TokenStream {
                 let typed: T = serde_json::from_value(expected.clone()).expect("the example fits the model");
                 let actual = serde_json::to_value(&typed).expect("the model serialises");
                 assert_eq!(normalise(actual), normalise(expected));
+            }
+        });
+    }
+    if uses.declared {
+        out.extend(quote! {
+            /// Asserts that none of `declared`, members of an example that its model declares, is
+            /// left among the members the model does not declare: each was read into its field.
+            fn assert_declared_read(undeclared: &serde_json::Map<String, Value>, declared: &[&str]) {
+                let unread: Vec<&str> =
+                    declared.iter().copied().filter(|member| undeclared.contains_key(*member)).collect();
+                assert!(unread.is_empty(), "declared members not read into their fields: {unread:?}");
             }
         });
     }
