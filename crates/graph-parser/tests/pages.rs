@@ -8,6 +8,18 @@ fn parse(path: &std::path::Path) -> PageModel {
     graph_parser::parse_page(&name, &bytes)
 }
 
+/// The model of `pages` (a path under a version folder, and its text), as beta pages.
+fn build_beta(pages: &[(&str, String)]) -> graph_ir::Api {
+    graph_parser::build_api(
+        pages
+            .iter()
+            .map(|(file, text)| {
+                graph_parser::parse_page(&format!("api-reference/beta/{file}"), text.as_bytes())
+            })
+            .collect(),
+    )
+}
+
 fn docs_input() -> Vec<PageModel> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs-input");
     let mut paths: Vec<_> =
@@ -297,14 +309,7 @@ fn a_get_of_a_derived_type_where_the_base_is_answered_reads_only_its_own_types()
             ),
         ),
     ];
-    let api = graph_parser::build_api(
-        pages
-            .iter()
-            .map(|(file, text)| {
-                graph_parser::parse_page(&format!("api-reference/beta/{file}"), text.as_bytes())
-            })
-            .collect(),
-    );
+    let api = build_beta(&pages);
     let narrowed = |name: &str| {
         let op = api.operations.iter().find(|op| op.name == name);
         assert!(
@@ -369,14 +374,7 @@ fn base_types_never_form_a_cycle() {
             resource("right", "Inherits from [left](left.md).\n\n", "| r | String | R. |"),
         ),
     ];
-    let api = graph_parser::build_api(
-        pages
-            .iter()
-            .map(|(file, text)| {
-                graph_parser::parse_page(&format!("api-reference/beta/{file}"), text.as_bytes())
-            })
-            .collect(),
-    );
+    let api = build_beta(&pages);
     let def = |name: &str| {
         let def = api.types.iter().find(|def| def.name == name);
         def.map(|def| {
