@@ -354,7 +354,11 @@ impl Staging {
 /// Removes a file the generator no longer produces, then any folders that removal left empty, up to
 /// (not including) the generated area itself.
 fn remove_generated_file(out: &Path, path: &Path) -> anyhow::Result<()> {
-    fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
+    match fs::remove_file(path) {
+        // Gone already (another run into the same folder took its temporary file): as wanted.
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        result => result.with_context(|| format!("removing {}", path.display()))?,
+    }
     let mut dir = path.parent();
     while let Some(current) = dir {
         let is_area_or_above = current == out
@@ -627,6 +631,18 @@ mod tests {
         assert!(error.as_deref().is_some_and(|message| message.contains("src/blocked")), "{error:?}");
         assert_eq!(tree(out.path()), before, "no file replaced, no temporary file left");
         assert!(!out.path().join("src/deep").exists(), "the folders made for new files are gone");
+        Ok(())
+    }
+
+    #[test]
+    fn an_extra_file_gone_before_its_removal_is_no_error() -> anyhow::Result<()> {
+        let out = tempfile::tempdir()?;
+        fs::create_dir_all(out.path().join("src/area"))?;
+        fs::write(out.path().join("src/keep.rs"), "//! Kept.\n")?;
+        // Another run into the same folder took it first.
+        remove_generated_file(out.path(), &out.path().join("src/area/.codegen-x.tmp"))?;
+        assert!(!out.path().join("src/area").exists(), "the folder it left empty is removed");
+        assert!(out.path().join("src/keep.rs").exists());
         Ok(())
     }
 
