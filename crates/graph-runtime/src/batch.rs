@@ -291,26 +291,33 @@ impl Batch {
                 }
             }
             waiting = still;
-            // Nothing else to send: the retries whose wait ends first, once it has, with those whose
-            // wait ends within a second of it (one `$batch` rather than one each, for little more
-            // waiting), each charged the wait it had.
-            if ready.is_empty() {
-                if let Some(first) = deferred.iter().map(|retry| retry.due).min() {
-                    let (together, later): (Vec<_>, Vec<_>) =
-                        deferred.into_iter().partition(|retry| retry.due <= first + ROUND_SLACK);
-                    deferred = later;
-                    let last = together.iter().map(|retry| retry.due).max().unwrap_or(first);
-                    let delay = last.saturating_duration_since(tokio::time::Instant::now());
+            // The retries whose wait is over join a round that has others to send; with nothing else
+            // to send, those whose wait ends first, once it has, with those whose wait ends within a
+            // second of it (one `$batch` rather than one each, for little more waiting). Each is
+            // charged the wait it had.
+            let now = tokio::time::Instant::now();
+            let until = match deferred.iter().map(|retry| retry.due).min() {
+                Some(_) if !ready.is_empty() => Some(now),
+                Some(first) => Some(first.checked_add(ROUND_SLACK).unwrap_or(first)),
+                None => None,
+            };
+            if let Some(until) = until {
+                let (over, later): (Vec<_>, Vec<_>) =
+                    deferred.into_iter().partition(|retry| retry.due <= until);
+                deferred = later;
+                let last = over.iter().map(|retry| retry.due).max().unwrap_or(now);
+                if last > now {
+                    let delay = last.saturating_duration_since(now);
                     let (requests, delay_ms) =
-                        (together.len(), u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+                        (over.len(), u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
                     tracing::info!(requests, delay_ms, "batched requests asked to retry later");
                     tokio::time::sleep_until(last).await;
-                    for Deferred { answered, mut pending, .. } in together {
-                        pending.waited = pending.waited.saturating_add(answered.elapsed());
-                        ready.push(pending);
-                    }
-                    ready.sort_by_key(|pending| pending.index);
                 }
+                for Deferred { answered, mut pending, .. } in over {
+                    pending.waited = pending.waited.saturating_add(answered.elapsed());
+                    ready.push(pending);
+                }
+                ready.sort_by_key(|pending| pending.index);
             }
             if ready.is_empty() {
                 // Nothing can be sent: every request still waiting follows one that will never be
@@ -338,9 +345,9 @@ impl Batch {
                     );
                 } else {
                     pending.retries = attempts;
-                    // A wait too long for the clock is one the budget never allows.
+                    // A wait too long for the clock (a budget without limit) ends a century from now.
                     deferred.push(Deferred {
-                        due: now.checked_add(delay).unwrap_or(now),
+                        due: now.checked_add(delay).or_else(|| now.checked_add(FAR_FUTURE)).unwrap_or(now),
                         answered: now,
                         pending,
                     });
@@ -353,6 +360,8 @@ impl Batch {
 
 /// How much later than another's a retry's wait may end and still go in the same `$batch`.
 const ROUND_SLACK: Duration = Duration::from_secs(1);
+/// The end of a wait too long for the clock.
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// A request the service asked to retry, waiting until `due`.
 struct Deferred {

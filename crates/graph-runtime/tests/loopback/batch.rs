@@ -282,6 +282,44 @@ async fn a_retry_is_not_held_back_for_anothers_longer_wait() {
 }
 
 #[tokio::test]
+async fn a_retry_whose_wait_is_over_joins_the_round_of_requests_that_follow_others() {
+    let server = MockServer::start().await;
+    let throttled = Arc::new(Mutex::new(false));
+    let once = Arc::clone(&throttled);
+    Mock::given(method("POST"))
+        .respond_with(batch_server(move |url, _| {
+            let mut throttled = once.lock().unwrap();
+            match url {
+                "/items/a" if !*throttled => {
+                    *throttled = true;
+                    (
+                        429,
+                        json!({"error": {"code": "TooManyRequests", "message": "Slow down."}}),
+                        json!({"Retry-After": "0"}),
+                    )
+                }
+                _ => (200, json!({"id": url}), json!({})),
+            }
+        }))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).build().unwrap();
+
+    let mut batch = client.batch();
+    let a = batch.add(get_item(&client, "a"));
+    let b = batch.add(get_item(&client, "b"));
+    let c = batch.add_after([b.id()], get_item(&client, "c"));
+    let mut answers = batch.send().await;
+
+    for (ticket, url) in [(a, "/items/a"), (b, "/items/b"), (c, "/items/c")] {
+        assert_eq!(answers.take(ticket).unwrap(), json!({"id": url}));
+    }
+    let urls = batched_urls(&server).await;
+    let round = |urls: &[&str]| urls.iter().map(|url| (*url).to_owned()).collect::<Vec<_>>();
+    assert_eq!(urls, [round(&["/items/a", "/items/b"]), round(&["/items/a", "/items/c"])]);
+}
+
+#[tokio::test]
 async fn a_batch_that_fails_as_a_whole_fails_its_requests_with_its_error_and_the_others_stand() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
