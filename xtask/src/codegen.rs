@@ -53,25 +53,36 @@ impl Codegen {
         Codegen { input: root.join("docs-input"), out: root.join("generated"), mode, jobs: None }
     }
 
-    /// Reads the input folder and runs the pipeline on what it holds. A folder with no page to read
-    /// is an error, and nothing is written: a crate generated from nothing would replace the output
-    /// folder's modules with an empty crate (a mistyped `--input` naming a folder of notes).
+    /// Reads the input folder and runs the pipeline on what it holds.
     pub fn run(&self) -> anyhow::Result<CodegenReport> {
         let started = Instant::now();
         let inputs = read_input_folder(&self.input)?;
-        inputs.require_complete(&self.input)?;
         self.run_on(inputs, started)
     }
 
-    /// Runs the pipeline on pages already read, in the order given (the output must not depend on it).
+    /// Runs the pipeline on pages already read, in the order given (the output must not depend on
+    /// it). Input with a file that could not be read, or with no page that describes anything (a
+    /// mistyped `--input` naming a folder of notes), is an error, and nothing is written: the
+    /// crate generated would lose those pages' code, or be empty and replace the one there.
     pub fn run_on(&self, inputs: Inputs, started: Instant) -> anyhow::Result<CodegenReport> {
+        inputs.require_complete(&self.input)?;
         let api = parse_pages(&inputs.pages, self.jobs)?;
         if api.operations.is_empty() && api.types.is_empty() {
-            // A folder of notes, not of Graph's pages: its crate would be empty, and writing it
-            // would remove every file of the crate there.
+            // Why, if the pages say: each page's first error or warning, for the first few pages.
+            let mut why: Vec<String> = Vec::new();
+            for diagnostic in api.diagnostics.iter().filter(|d| d.severity != graph_ir::Severity::Note) {
+                let place = format!("{}:{}", diagnostic.span.file, diagnostic.span.line);
+                if why.len() < 3 && !why.iter().any(|seen| seen.starts_with(&*diagnostic.span.file)) {
+                    why.push(format!("{place}: {}", diagnostic.message));
+                }
+            }
+            let why = match why.is_empty() {
+                true => String::new(),
+                false => format!(" ({})", why.join("; ")),
+            };
             bail!(
-                "the {} under {} describe no operation and no type (no API or resource page); nothing was \
-                 generated or written",
+                "the {} under {} describe no operation and no type (no API or resource page){why}; nothing \
+                 was generated or written",
                 write::plural(inputs.pages.len(), "page"),
                 self.input.display()
             );
@@ -81,7 +92,6 @@ impl Codegen {
         let sync = write::sync(&self.out, &files, self.mode)?;
 
         let mut diagnostics = api.diagnostics.clone();
-        diagnostics.extend(inputs.unreadable.iter().map(|file| file.diagnostic()));
         diagnostics.sort();
         diagnostics.dedup();
         let mut sources = Sources::new();
@@ -89,7 +99,7 @@ impl Codegen {
             sources.add(&page.path, &page.bytes);
         }
         Ok(CodegenReport {
-            pages: inputs.pages.len() + inputs.unreadable.len(),
+            pages: inputs.pages.len(),
             operations: api.operations.len(),
             types: api.types.len(),
             diagnostics,

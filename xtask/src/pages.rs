@@ -7,7 +7,6 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{bail, Context as _};
-use graph_ir::{Diagnostic, DiagnosticCode, Severity, Span};
 
 use crate::write::slash_path;
 
@@ -26,18 +25,6 @@ pub struct PageFile {
 pub struct Unreadable {
     pub path: String,
     pub error: String,
-}
-
-impl Unreadable {
-    /// The error diagnostic the run reports for it (the rest of the pages still generate).
-    pub fn diagnostic(&self) -> Diagnostic {
-        Diagnostic {
-            span: Span::new(self.path.clone(), 0),
-            severity: Severity::Error,
-            code: DiagnosticCode::Skipped,
-            message: format!("could not read the page: {}", self.error),
-        }
-    }
 }
 
 /// What the input folder holds, in path order.
@@ -193,7 +180,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn an_unreadable_page_is_reported_and_the_others_are_still_read() -> anyhow::Result<()> {
+    fn an_unreadable_page_is_listed_apart_and_the_others_are_still_read() -> anyhow::Result<()> {
         let input = tempfile::tempdir()?;
         fs::write(input.path().join("good.md"), "page")?;
         std::os::unix::fs::symlink(input.path().join("missing-target.md"), input.path().join("broken.md"))?;
@@ -203,10 +190,10 @@ mod tests {
         assert_eq!(paths(&inputs), ["good.md"]);
         let unreadable: Vec<_> = inputs.unreadable.iter().map(|file| file.path.as_str()).collect();
         assert_eq!(unreadable, ["broken.md"]);
-        let diagnostic = inputs.unreadable.first().map(Unreadable::diagnostic);
-        assert_eq!(
-            diagnostic.as_ref().map(|d| (d.severity, d.code)),
-            Some((Severity::Error, DiagnosticCode::Skipped))
+        let refused = inputs.require_complete(input.path()).err().map(|error| error.to_string());
+        assert!(
+            refused.as_deref().is_some_and(|message| message.contains("(the first, broken.md:")),
+            "{refused:?}"
         );
         Ok(())
     }

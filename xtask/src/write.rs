@@ -367,12 +367,25 @@ fn remove_generated_file(out: &Path, path: &Path) -> anyhow::Result<()> {
         if is_area_or_above {
             break;
         }
-        let is_empty =
-            fs::read_dir(current).with_context(|| format!("listing {}", current.display()))?.next().is_none();
+        // A folder gone already, or refilled since (another run into the same folder), is left
+        // as it is.
+        let is_empty = match fs::read_dir(current) {
+            Ok(mut entries) => entries.next().is_none(),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => false,
+            Err(error) => return Err(error).with_context(|| format!("listing {}", current.display())),
+        };
         if !is_empty {
             break;
         }
-        fs::remove_dir(current).with_context(|| format!("removing {}", current.display()))?;
+        match fs::remove_dir(current) {
+            Ok(()) => {}
+            Err(error)
+                if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty) =>
+            {
+                break
+            }
+            Err(error) => return Err(error).with_context(|| format!("removing {}", current.display())),
+        }
         dir = current.parent();
     }
     Ok(())
@@ -639,9 +652,10 @@ mod tests {
         let out = tempfile::tempdir()?;
         fs::create_dir_all(out.path().join("src/area"))?;
         fs::write(out.path().join("src/keep.rs"), "//! Kept.\n")?;
-        // Another run into the same folder took it first.
+        // Another run into the same folder took it first, and (the second) its folder too.
         remove_generated_file(out.path(), &out.path().join("src/area/.codegen-x.tmp"))?;
         assert!(!out.path().join("src/area").exists(), "the folder it left empty is removed");
+        remove_generated_file(out.path(), &out.path().join("src/gone/.codegen-y.tmp"))?;
         assert!(out.path().join("src/keep.rs").exists());
         Ok(())
     }

@@ -177,6 +177,11 @@ fn list_refuses_a_folder_without_pages() -> anyhow::Result<()> {
 fn a_folder_of_pages_that_describe_nothing_replaces_no_crate() -> anyhow::Result<()> {
     let notes = tempfile::tempdir()?;
     fs::write(notes.path().join("notes.md"), "# Notes\n\nProse about the project.\n")?;
+    // A page that would describe an operation, but says of no API version: its error says why.
+    fs::write(
+        notes.path().join("widget-get.md"),
+        "# Get widget\n\n## HTTP request\n\n```http\nGET /widgets/{id}\n```\n",
+    )?;
     let out = tempfile::tempdir()?;
     let generate =
         |input: &Path| Codegen { input: input.into(), out: out.path().into(), mode: Mode::Write, jobs: None };
@@ -186,9 +191,10 @@ fn a_folder_of_pages_that_describe_nothing_replaces_no_crate() -> anyhow::Result
     let error = generate(notes.path()).run().err().map(|error| error.to_string()).unwrap_or_default();
 
     assert!(
-        error.starts_with("the 1 page under") && error.contains("describe no operation and no type"),
+        error.starts_with("the 2 pages under") && error.contains("describe no operation and no type"),
         "{error}"
     );
+    assert!(error.contains("widget-get.md:") && error.contains("no API version found"), "{error}");
     assert_eq!(tree(out.path()), before, "the crate there is left as it was");
     Ok(())
 }

@@ -38,8 +38,9 @@ pub trait TokenProvider: Send + Sync {
 
     /// Graph answered `401 Unauthorized` to a request carrying `token`: it was revoked, or expired
     /// sooner than the provider thought. A provider that can get another token forgets this one and
-    /// returns `true`, and the request is sent once more with the next [`TokenProvider::token`]. The
-    /// default, for a fixed token, returns `false`: the 401 is the request's error.
+    /// returns `true`, and the request is sent once more with the next [`TokenProvider::token`]
+    /// (unless that is the refused token again: then the 401 is the request's error). The default,
+    /// for a fixed token, returns `false`: the 401 is the request's error.
     fn token_rejected(&self, token: &str) -> bool {
         let _ = token;
         false

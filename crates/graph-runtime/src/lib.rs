@@ -15,8 +15,8 @@
 //! feature, proxies from the environment) and judged by pure code: 2xx succeeds, 429/503/504 is
 //! retried (honouring `Retry-After`), 301/302/303/307/308 is followed (dropping credentials when the
 //! origin changes), a 401 is sent once more if the token provider replaces the refused token
-//! ([`TokenProvider::token_rejected`], or [`TokenProvider::claims_challenged`] with the claims
-//! of a continuous access evaluation challenge), anything else is a [`GraphError`]. With
+//! with another ([`TokenProvider::token_rejected`], or [`TokenProvider::claims_challenged`] with
+//! the claims of a continuous access evaluation challenge), anything else is a [`GraphError`]. With
 //! [`ClientBuilder::max_concurrent_requests`], a hop waits for a place among the client's requests
 //! in flight.
 //!

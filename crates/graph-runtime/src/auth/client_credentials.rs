@@ -1062,6 +1062,18 @@ mod tests {
         credentials.tokens.rejected("old");
         assert_eq!(token(&credentials).await.unwrap(), "new", "waited for the refresh");
         assert_eq!(fetching.await.unwrap().unwrap(), "new");
+
+        // Nor one refused before the fetch that replaces it took the refusal.
+        transport.answers.lock().unwrap().push_back(granted("newer", json!(3599)));
+        credentials.tokens.store(old(240)).await;
+        credentials.tokens.rejected("old");
+        let fetching = tokio::spawn({
+            let credentials = credentials.clone();
+            async move { token(&credentials).await }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(token(&credentials).await.unwrap(), "newer", "waited for the replacement");
+        assert_eq!(fetching.await.unwrap().unwrap(), "newer");
     }
 
     #[tokio::test(start_paused = true)]
