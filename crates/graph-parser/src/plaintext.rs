@@ -241,11 +241,13 @@ impl<'a> Reader<'a> {
                 3
             }
             // `## Example 1: …` with no `## Examples` above it: a section of its own, as markdown
-            // reads it, its request and response below it.
-            HeadingKind::NumberedExample => {
+            // reads it, when its request or response comes next (a sentence of a description,
+            // "Example 2 below sets …", stays one).
+            HeadingKind::NumberedExample if self.example_follows() => {
                 self.example_depth = Some(3);
                 2
             }
+            HeadingKind::NumberedExample => return None,
             HeadingKind::RequestOrResponse => self.example_depth.unwrap_or(2),
             HeadingKind::Section => {
                 self.example_depth = None;
@@ -253,6 +255,15 @@ impl<'a> Reader<'a> {
             }
         };
         Some(level)
+    }
+
+    /// Whether the block after the line at `self.pos` is an example's: a `Request` or `Response`
+    /// heading, a request line or a status line.
+    fn example_follows(&self) -> bool {
+        let next = self.line(self.next_non_blank(self.pos + 1)).map(str::trim).unwrap_or_default();
+        matches!(heading_kind(next), Some(HeadingKind::RequestOrResponse))
+            || REQUEST_LINE.is_match(next)
+            || STATUS_LINE.is_match(next)
     }
 
     /// A table: the header row at `self.pos`, then one row per line up to a blank line. A markdown

@@ -126,6 +126,19 @@ fn a_numbered_example_without_an_examples_heading_is_a_section_of_its_own() {
         .map(|e| (e.request.as_ref().map(|r| r.path.as_str()), e.response.as_ref().map(|r| r.status)))
         .collect();
     assert_eq!(read, [(Some("/widgets/1"), Some(200))]);
+
+    // A sentence that starts so, with no example after it, stays a sentence of its section.
+    let page = "Create widget\n\nNamespace: microsoft.graph\n\nHTTP request\n\nPOST /widgets\n\nRequest body\n\n\
+                Example 2 below sets only the required properties.\n\n\
+                Property Type Description\nsize Int32 The size.\n\nResponse\n\n\
+                If successful, this method returns a 201 Created response code and a widget object in the response body.\n";
+    let model = parse_page("api-reference/v1.0/api/widget-create.txt", page.as_bytes());
+    let parameters = match model.operation.and_then(|op| op.request_body) {
+        Some(graph_ir::RequestBody::Parameters { parameters, .. }) => parameters,
+        Some(graph_ir::RequestBody::Resource { properties, .. }) => properties,
+        None => Vec::new(),
+    };
+    assert_eq!(parameters.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["size"]);
 }
 
 fn read_fixture(file: &str) -> PageModel {
