@@ -94,6 +94,14 @@ fn parse_arguments(text: &str, query: Option<&str>) -> Result<Map<String, Value>
 
 /// The value at the start of `text` and what follows it.
 fn literal<'t>(text: &'t str, query: Option<&str>) -> Result<(Value, &'t str), String> {
+    // A duration's literal, `duration'PT1H'`, holds the duration as a quoted string.
+    const DURATION: &str = "duration'";
+    let text = match text.get(..DURATION.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(DURATION) => {
+            text.get(DURATION.len() - 1..).unwrap_or(text)
+        }
+        _ => text,
+    };
     if let Some(quoted) = text.strip_prefix('\'') {
         let mut value = String::new();
         let mut rest = quoted;
@@ -170,7 +178,7 @@ mod tests {
     #[test]
     fn a_call_in_the_url_gives_the_parameters_and_the_path_without_it() {
         let call = example_call(
-            "/reports/getReport(period='D''7', top=5,on=true,id=0b1c-2d,none=null,ids=[\"a\",\"b\"],at=@t)",
+            "/reports/getReport(period='D''7', top=5,on=true,id=0b1c-2d,none=null,ids=[\"a\",\"b\"],at=@t,for=duration'PT1H')",
             Some("%40t=%7B%22x%22%3A1%7D&$top=2"),
             None,
         );
@@ -180,7 +188,7 @@ mod tests {
                 path: "/reports/getReport",
                 parameters: parameters(json!({
                     "period": "D'7", "top": 5, "on": true, "id": "0b1c-2d", "none": null,
-                    "ids": ["a", "b"], "at": {"x": 1}
+                    "ids": ["a", "b"], "at": {"x": 1}, "for": "PT1H"
                 })),
             })
         );

@@ -61,16 +61,35 @@ pub fn value_segment(value: &str) -> String {
 /// top={top})`) writes in place, before the segment is percent-encoded. Inside the template's
 /// quotes, a `'` is doubled. Unquoted, the value is written as it is when it is a bare literal (a
 /// number, GUID, date, time or duration: letters, digits and `-:.+`), and otherwise as a string
-/// literal: no value can end its argument or add another (`1,top=5`).
+/// literal: no value can end its argument or add another (`1,top=5`). A duration is written
+/// `duration'PT1H'`.
 pub fn call_argument(value: &str, quoted: bool) -> Cow<'_, str> {
     if quoted {
         return Cow::Owned(value.replace('\'', "''"));
     }
     if is_bare(value) {
-        Cow::Borrowed(value)
+        bare_literal(value)
     } else {
         Cow::Owned(format!("'{}'", value.replace('\'', "''")))
     }
+}
+
+/// A bare value as OData writes it: as it is, but a duration (`PT1H`, `-P1DT2H`) quoted after its
+/// type's name, `duration'PT1H'`, which OData 4.0 requires and 4.01 allows (neither reads it bare).
+fn bare_literal(value: &str) -> Cow<'_, str> {
+    if is_duration(value) {
+        Cow::Owned(format!("duration'{value}'"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// Whether `value` is an ISO 8601 duration: `P`, then numbers each followed by its unit (`Y`, `M`,
+/// `W`, `D`, and after `T`: `H`, `M`, `S`), signed or not. No GUID, date or time is one.
+fn is_duration(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("-P").or_else(|| value.strip_prefix('P')) else { return false };
+    rest.bytes().any(|b| b.is_ascii_digit())
+        && rest.bytes().all(|b| b.is_ascii_digit() || b"YMWDTHS.".contains(&b))
 }
 
 /// Whether `value` can stand unquoted in a function call: nothing that could end it or start
@@ -146,13 +165,7 @@ pub fn function_call(parameters: &Map<String, Value>, bare: &[&str]) -> Result<F
                 if !is_bare(text) {
                     return Err(CallError::NotBare { name: name.to_owned(), value: text.clone() });
                 }
-                // A duration (`PT1H`, `-P1D`: no GUID, date or time starts so) is quoted after its
-                // type's name, which OData 4.0 requires and 4.01 allows.
-                if text.starts_with('P') || text.starts_with("-P") {
-                    format!("duration'{text}'")
-                } else {
-                    text.clone()
-                }
+                bare_literal(text).into_owned()
             }
             Value::String(text) => format!("'{}'", text.replace('\'', "''")),
             Value::Number(number) => number.to_string(),
@@ -193,6 +206,8 @@ mod tests {
         assert_eq!(call_argument("5,top=6", false), "'5,top=6'");
         assert_eq!(call_argument("x')", false), "'x'')'");
         assert_eq!(call_argument("", false), "''");
+        assert_eq!(call_argument("PT1H", false), "duration'PT1H'");
+        assert_eq!(call_argument("Pending", false), "Pending", "a word, not a duration");
     }
 
     #[test]
