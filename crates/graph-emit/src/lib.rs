@@ -158,7 +158,7 @@ fn version_module(version: ApiVersion) -> String {
 
 /// The oldest Rust the generated crate declares it builds with: the workspace's `rust-version`,
 /// which the runtime it links shares (a test keeps the two equal).
-pub const RUST_VERSION: &str = "1.88";
+pub const RUST_VERSION: &str = "1.89";
 
 /// How the emitted Cargo.toml begins: the writer tells a crate it generated from any other by it, and
 /// replaces no other.
