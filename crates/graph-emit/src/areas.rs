@@ -1,5 +1,6 @@
-//! Cargo features per area: an operation's area comes from its primary page's file name
-//! (`intune-onboarding-…` → `onboarding`); a type belongs to every area whose operations reach it
+//! Cargo features per area: an operation's areas come from the file names of the pages that
+//! describe it (`intune-onboarding-…` → `onboarding`; `GET /deviceManagement` has a page in each of
+//! 16 areas, and belongs to all 16); a type belongs to every area whose operations reach it
 //! (bodies, responses, properties, derived and base types, transitively); a builder to every area of
 //! the operations at or below it.
 //!
@@ -62,7 +63,8 @@ pub struct Areas {
 
 impl Areas {
     pub fn new(api: &Api) -> Areas {
-        let found: Vec<Option<String>> = api.operations.iter().map(op_page_area).collect();
+        let found: Vec<Option<String>> =
+            api.operations.iter().flat_map(|op| &op.sources).map(|span| page_area(&span.file)).collect();
         let mut names: AreaSet = found.iter().flatten().cloned().collect();
         if !names.is_empty() && found.iter().any(Option::is_none) {
             names.insert(OTHER.to_owned());
@@ -74,9 +76,10 @@ impl Areas {
         !self.names.is_empty()
     }
 
-    /// The area of one operation (only meaningful when [`Areas::gated`]).
-    pub fn of(&self, op: &Operation) -> String {
-        op_page_area(op).unwrap_or_else(|| OTHER.to_owned())
+    /// The areas of one operation: those of every page that describes it (only meaningful when
+    /// [`Areas::gated`]).
+    pub fn of(&self, op: &Operation) -> AreaSet {
+        op.sources.iter().map(|span| page_area(&span.file).unwrap_or_else(|| OTHER.to_owned())).collect()
     }
 
     /// `#[cfg(…)]` for an item needed by `set` (an empty set: only `full`); nothing when ungated.
@@ -168,7 +171,9 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
     }
     let mut operations: BTreeMap<String, usize> = BTreeMap::new();
     for op in &api.operations {
-        *operations.entry(areas.of(op)).or_default() += 1;
+        for area in areas.of(op) {
+            *operations.entry(area).or_default() += 1;
+        }
     }
     lines.push(format!("`{FULL}`: every area below (no area is on by default)."));
     for name in &areas.names {
@@ -180,10 +185,6 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
         lines.push(format!("`{name}`: the operations of {pages} ({count}) and the types they use."));
     }
     lines
-}
-
-fn op_page_area(op: &Operation) -> Option<String> {
-    op.sources.first().and_then(|span| page_area(&span.file))
 }
 
 /// `__graph_emit_cfg!(predicate);`: the formatter gives the items after it `#[cfg(predicate)]`.
@@ -211,7 +212,6 @@ pub fn type_areas<'a>(
         return BTreeMap::new();
     }
     for op in operations {
-        let area = roots.entry(areas.of(op)).or_default();
         let mut refs: Vec<&TypeRef> = op.response.body.iter().collect();
         match &op.request_body {
             Some(RequestBody::Resource { type_ref, .. }) => refs.push(type_ref),
@@ -222,7 +222,10 @@ pub fn type_areas<'a>(
             }
             None => {}
         }
-        area.extend(refs.into_iter().filter_map(named));
+        let names: Vec<&str> = refs.into_iter().filter_map(named).collect();
+        for area in areas.of(op) {
+            roots.entry(area).or_default().extend(names.iter().copied());
+        }
     }
     let mut out: BTreeMap<String, AreaSet> = BTreeMap::new();
     for (area, names) in roots {

@@ -222,10 +222,10 @@ impl<'a> PathPlan<'a> {
         if areas.gated() {
             for (key, node) in &self.nodes {
                 for leaf in &node.leaves {
-                    let area = areas.of(leaf.op);
+                    let op_areas = areas.of(leaf.op);
                     for depth in 0..=key.len() {
                         let prefix = key.get(..depth).unwrap_or_default().to_vec();
-                        self.node_areas.entry(prefix).or_default().insert(area.clone());
+                        self.node_areas.entry(prefix).or_default().extend(op_areas.iter().cloned());
                     }
                 }
             }
@@ -246,7 +246,7 @@ impl<'a> PathPlan<'a> {
     /// The area set of one operation (empty when ungated).
     pub fn op_set(&self, op: &Operation) -> AreaSet {
         match self.areas.gated() {
-            true => std::iter::once(self.areas.of(op)).collect(),
+            true => self.areas.of(op),
             false => AreaSet::new(),
         }
     }

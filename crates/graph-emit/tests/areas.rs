@@ -86,8 +86,24 @@ fn emit() -> Vec<GeneratedFile> {
                 None,
                 TypeRef::Collection(Box::new(TypeRef::Named("sharedThing".to_owned()))),
             ),
+            // Described by a page of each of two areas (as `GET /deviceManagement` is by 16).
+            Operation {
+                sources: vec![
+                    Span::new("api/intune-gamma-gammathing-get.md", 1),
+                    Span::new("api/intune-alpha-gammathing-get.md", 1),
+                ],
+                ..operation(
+                    "getGammaThing",
+                    "api/intune-gamma-gammathing-get.md",
+                    HttpMethod::GET,
+                    "/gammaThing",
+                    None,
+                    TypeRef::Named("gammaThing".to_owned()),
+                )
+            },
         ],
         types: vec![
+            entity("gammaThing", Vec::new()),
             entity("onlyA", vec![shared_field]),
             entity("orphan", Vec::new()),
             entity("sharedThing", Vec::new()),
@@ -131,7 +147,7 @@ fn cargo_features_list_each_area_under_full_and_enable_only_the_tls_stack_by_def
                     gzip = [\"graph-runtime/gzip\"]\n\
                     socks = [\"graph-runtime/socks\"]\nrustls = [\"graph-runtime/rustls\"]\nnative-tls = [\"graph-runtime/native-tls\"]\n\
                     certificate = [\"graph-runtime/certificate\"]\npkcs12 = [\"graph-runtime/pkcs12\"]\ninteractive = [\"graph-runtime/interactive\"]\n\
-                    full = [\"alpha\", \"beta\"]\nalpha = []\nbeta = []\n";
+                    full = [\"alpha\", \"beta\", \"gamma\"]\nalpha = []\nbeta = []\ngamma = []\n";
     assert!(cargo.contains(features), "{cargo}");
 }
 
@@ -154,8 +170,9 @@ fn the_crate_docs_list_each_feature_with_what_it_enables() {
                     //! - `interactive`: `graph_runtime::InteractiveBrowser`, a user who signs in in a browser \
                     (authorization code flow with PKCE).\n\
                     //! - `full`: every area below (no area is on by default).\n\
-                    //! - `alpha`: the operations of the `intune-alpha-…` pages (1) and the types they use.\n\
-                    //! - `beta`: the operations of the `intune-beta-…` pages (1) and the types they use.\n";
+                    //! - `alpha`: the operations of the `intune-alpha-…` pages (2) and the types they use.\n\
+                    //! - `beta`: the operations of the `intune-beta-…` pages (1) and the types they use.\n\
+                    //! - `gamma`: the operations of the `intune-gamma-…` pages (1) and the types they use.\n";
     assert!(lib.contains(expected), "{lib}");
 }
 
@@ -179,8 +196,14 @@ fn builders_methods_and_consts_are_gated_by_their_operations() {
     let paths = file(&files, "src/beta/paths.rs");
     assert_eq!(cfg_above(&paths, "pub struct OnlyAs "), "#[cfg(feature = \"alpha\")]");
     assert_eq!(cfg_above(&paths, "pub(crate) const CREATE_ONLY_A"), "#[cfg(feature = \"alpha\")]");
-    assert_eq!(cfg_above(&paths, "pub fn get("), "#[cfg(feature = \"beta\")]");
+    let shared_things = paths.split("impl SharedThings").nth(1).unwrap_or_default();
+    assert_eq!(cfg_above(shared_things, "pub fn get("), "#[cfg(feature = \"beta\")]");
     let root = file(&files, "src/beta/mod.rs");
     assert_eq!(cfg_above(&root, "pub fn only_as("), "#[cfg(feature = \"alpha\")]");
     assert_eq!(cfg_above(&root, "pub fn shared_things("), "#[cfg(feature = \"beta\")]");
+    // An operation two areas' pages describe belongs to both, and so does the type it answers.
+    let both = "#[cfg(any(feature = \"alpha\", feature = \"gamma\"))]";
+    assert_eq!(cfg_above(&root, "pub fn gamma_thing("), both);
+    assert_eq!(cfg_above(&paths, "pub(crate) const GET_GAMMA_THING"), both);
+    assert_eq!(cfg_above(&file(&files, "src/beta/models.rs"), "pub struct GammaThing "), both);
 }
