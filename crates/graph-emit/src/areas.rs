@@ -1,8 +1,8 @@
 //! Cargo features per area: an operation's areas come from the file names of the pages that
 //! describe it (`intune-onboarding-…` → `onboarding`; `GET /deviceManagement` has a page in each of
 //! 16 areas, and belongs to all 16); a type belongs to every area whose operations reach it
-//! (bodies, responses, properties, derived and base types, transitively); a builder to every area of
-//! the operations at or below it.
+//! (bodies, responses, properties and derived types, transitively; not base types, whose fields a
+//! derived struct holds itself); a builder to every area of the operations at or below it.
 //!
 //! Input without area names (the `000-…` sample pages) has no area features and no `cfg` at all; every
 //! crate has the runtime's transport features (`http2`, `socks`, and the TLS stack: `rustls` by default
@@ -36,7 +36,7 @@ const DEFAULT_TLS: &str = "rustls";
 /// Whether a feature name is one the crate defines for itself: a page area spelled like one counts
 /// as no area.
 fn reserved(name: &str) -> bool {
-    name == "default" || name == FULL || RUNTIME_FEATURES.contains(&name)
+    name == "default" || name == FULL || name == OTHER || RUNTIME_FEATURES.contains(&name)
 }
 
 /// The area of operations whose page name does not say one, when other pages do.
@@ -175,7 +175,9 @@ pub fn feature_docs(areas: &Areas, api: &Api) -> Vec<String> {
             *operations.entry(area).or_default() += 1;
         }
     }
-    lines.push(format!("`{FULL}`: every area below (no area is on by default)."));
+    lines.push(format!(
+        "`{FULL}`: every area below, and the types no operation reaches (no area is on by default)."
+    ));
     for name in &areas.names {
         let count = operations.get(name).copied().unwrap_or(0);
         let pages = match name.as_str() {
@@ -235,11 +237,10 @@ pub fn type_areas<'a>(
             if !seen.insert(name) {
                 continue;
             }
+            // A struct holds its inherited fields itself: its base types are not needed for it; the
+            // types derived from it are, as what an answer read as it may be.
             stack.extend(catalog.fields(name).iter().filter_map(|field| named(&field.property.type_ref)));
             stack.extend(catalog.variants(name).iter().copied());
-            if let Some(base) = catalog.get(name).and_then(|def| def.base_type.as_deref()) {
-                stack.push(base);
-            }
         }
         for name in seen {
             out.entry(name.to_owned()).or_default().insert(area.clone());
@@ -272,6 +273,7 @@ mod tests {
         assert_eq!(page_area("intune--x.md"), None);
         // Names the crate's own features use are no area.
         assert_eq!(page_area("intune-full-x-get.md"), None);
+        assert_eq!(page_area("intune-other-x-get.md"), None, "the area of pages that name none");
         assert_eq!(page_area("intune-HTTP2-x-get.md"), None);
         assert_eq!(page_area("intune-rustls-x-get.md"), None);
         assert_eq!(page_area("intune-socks-x-get.md"), None);

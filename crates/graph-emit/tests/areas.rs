@@ -103,7 +103,21 @@ fn emit() -> Vec<GeneratedFile> {
             },
         ],
         types: vec![
-            entity("gammaThing", Vec::new()),
+            // A base with two derived types; only the first is reached (by `getGammaThing`'s field).
+            TypeDef {
+                derived_types: vec!["leftKind".to_owned(), "rightKind".to_owned()],
+                ..entity("kind", Vec::new())
+            },
+            TypeDef { base_type: Some("kind".to_owned()), ..entity("leftKind", Vec::new()) },
+            TypeDef { base_type: Some("kind".to_owned()), ..entity("rightKind", Vec::new()) },
+            entity(
+                "gammaThing",
+                vec![Property {
+                    name: "left".to_owned(),
+                    type_ref: TypeRef::Named("leftKind".to_owned()),
+                    ..shared_field.clone()
+                }],
+            ),
             entity("onlyA", vec![shared_field]),
             entity("orphan", Vec::new()),
             entity("sharedThing", Vec::new()),
@@ -169,7 +183,7 @@ fn the_crate_docs_list_each_feature_with_what_it_enables() {
                     from PEM whose key is encrypted (`graph_runtime::Certificate::from_pkcs12`).\n\
                     //! - `interactive`: `graph_runtime::InteractiveBrowser`, a user who signs in in a browser \
                     (authorization code flow with PKCE).\n\
-                    //! - `full`: every area below (no area is on by default).\n\
+                    //! - `full`: every area below, and the types no operation reaches (no area is on by default).\n\
                     //! - `alpha`: the operations of the `intune-alpha-…` pages (2) and the types they use.\n\
                     //! - `beta`: the operations of the `intune-beta-…` pages (1) and the types they use.\n\
                     //! - `gamma`: the operations of the `intune-gamma-…` pages (1) and the types they use.\n";
@@ -205,5 +219,11 @@ fn builders_methods_and_consts_are_gated_by_their_operations() {
     let both = "#[cfg(any(feature = \"alpha\", feature = \"gamma\"))]";
     assert_eq!(cfg_above(&root, "pub fn gamma_thing("), both);
     assert_eq!(cfg_above(&paths, "pub(crate) const GET_GAMMA_THING"), both);
-    assert_eq!(cfg_above(&file(&files, "src/beta/models.rs"), "pub struct GammaThing "), both);
+    let models = file(&files, "src/beta/models.rs");
+    assert_eq!(cfg_above(&models, "pub struct GammaThing "), both);
+    // A type reached needs its fields' types, not its base (its inherited fields are its own) nor
+    // its base's other derived types.
+    assert_eq!(cfg_above(&models, "pub struct LeftKind "), both);
+    assert_eq!(cfg_above(&models, "pub struct Kind "), "#[cfg(feature = \"full\")]");
+    assert_eq!(cfg_above(&models, "pub struct RightKind "), "#[cfg(feature = \"full\")]");
 }
