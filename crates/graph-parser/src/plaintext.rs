@@ -182,7 +182,7 @@ impl<'a> Reader<'a> {
             let Some(first) = self.line(self.pos) else { break };
             let first = first.trim();
             if let Some((level, text)) = atx_section_heading(first) {
-                self.heading_level(&text);
+                self.heading_level(&text, true);
                 self.doc.blocks.push(Block::Heading { level, text, line: line_number(self.pos) });
                 self.pos += 1;
             } else if let Some(level) = self.single_line_heading(first) {
@@ -227,10 +227,12 @@ impl<'a> Reader<'a> {
         if !self.is_blank(self.pos + 1) {
             return None;
         }
-        self.heading_level(text)
+        self.heading_level(text, false)
     }
 
-    fn heading_level(&mut self, text: &str) -> Option<u8> {
+    /// The level of a heading named `text` (`certain`: a markdown heading left in the text, a
+    /// heading whatever it says), updating the examples state.
+    fn heading_level(&mut self, text: &str, certain: bool) -> Option<u8> {
         let level = match heading_kind(text)? {
             HeadingKind::Examples => {
                 self.example_depth = Some(3);
@@ -241,9 +243,11 @@ impl<'a> Reader<'a> {
                 3
             }
             // `## Example 1: …` with no `## Examples` above it: a section of its own, as markdown
-            // reads it, when its request or response comes next (a sentence of a description,
-            // "Example 2 below sets …", stays one).
-            HeadingKind::NumberedExample if self.example_follows() => {
+            // reads it, when it reads as a title and its request or response comes after it, past
+            // any sentences (a sentence of a description, "Example 2 below sets …", stays one).
+            HeadingKind::NumberedExample
+                if certain || (!text.trim_end().ends_with('.') && self.example_follows()) =>
+            {
                 self.example_depth = Some(3);
                 2
             }
@@ -257,13 +261,26 @@ impl<'a> Reader<'a> {
         Some(level)
     }
 
-    /// Whether the block after the line at `self.pos` is an example's: a `Request` or `Response`
-    /// heading, a request line or a status line.
+    /// Whether an example's request or response (a `Request` or `Response` heading, a request or
+    /// status line) comes after the line at `self.pos`, past paragraphs only: a table or another
+    /// heading comes first in a section's text.
     fn example_follows(&self) -> bool {
-        let next = self.line(self.next_non_blank(self.pos + 1)).map(str::trim).unwrap_or_default();
-        matches!(heading_kind(next), Some(HeadingKind::RequestOrResponse))
-            || REQUEST_LINE.is_match(next)
-            || STATUS_LINE.is_match(next)
+        let mut index = self.next_non_blank(self.pos + 1);
+        while let Some(first) = self.line(index).map(str::trim) {
+            if matches!(heading_kind(first), Some(HeadingKind::RequestOrResponse))
+                || REQUEST_LINE.is_match(first)
+                || STATUS_LINE.is_match(first)
+            {
+                return true;
+            }
+            if heading_kind(first).is_some() || known_table(first).is_some() {
+                return false;
+            }
+            // A paragraph: the next block.
+            let end = (index..self.lines.len()).find(|&i| self.is_blank(i)).unwrap_or(self.lines.len());
+            index = self.next_non_blank(end);
+        }
+        false
     }
 
     /// A table: the header row at `self.pos`, then one row per line up to a blank line. A markdown

@@ -127,6 +127,21 @@ fn a_numbered_example_without_an_examples_heading_is_a_section_of_its_own() {
         .collect();
     assert_eq!(read, [(Some("/widgets/1"), Some(200))]);
 
+    // So with a sentence between the title and the request, and with the title left as a markdown
+    // heading.
+    for title in
+        ["Example 1: Get a widget\n\nThe following example gets a widget.", "## Example 1: Get a widget"]
+    {
+        let page = page.replace("Example 1: Get a widget", title);
+        let model = parse_page("api-reference/v1.0/api/widget-get.txt", page.as_bytes());
+        let examples = model.operation.map(|op| op.examples).unwrap_or_default();
+        let read: Vec<(Option<&str>, Option<u16>)> = examples
+            .iter()
+            .map(|e| (e.request.as_ref().map(|r| r.path.as_str()), e.response.as_ref().map(|r| r.status)))
+            .collect();
+        assert_eq!(read, [(Some("/widgets/1"), Some(200))], "{title}");
+    }
+
     // A sentence that starts so, with no example after it, stays a sentence of its section.
     let page = "Create widget\n\nNamespace: microsoft.graph\n\nHTTP request\n\nPOST /widgets\n\nRequest body\n\n\
                 Example 2 below sets only the required properties.\n\n\
