@@ -84,12 +84,50 @@ fn bare_literal(value: &str) -> Cow<'_, str> {
     }
 }
 
-/// Whether `value` is an ISO 8601 duration: `P`, then numbers each followed by its unit (`Y`, `M`,
-/// `W`, `D`, and after `T`: `H`, `M`, `S`), signed or not. No GUID, date or time is one.
+/// Whether `value` is an ISO 8601 duration: `P`, then numbers each followed by its unit, in order
+/// and once each (`Y`, `M`, `W`, `D`, and after `T`: `H`, `M`, `S`, the seconds maybe a fraction),
+/// at least one, and one after any `T`; signed or not. No GUID, date or time is one.
 fn is_duration(value: &str) -> bool {
     let Some(rest) = value.strip_prefix("-P").or_else(|| value.strip_prefix('P')) else { return false };
-    rest.bytes().any(|b| b.is_ascii_digit())
-        && rest.bytes().all(|b| b.is_ascii_digit() || b"YMWDTHS.".contains(&b))
+    let (date, time) = match rest.split_once('T') {
+        Some((date, time)) => (date, Some(time)),
+        None => (rest, None),
+    };
+    match (duration_parts(date, "YMWD", false), time.map(|time| duration_parts(time, "HMS", true))) {
+        (Some(date), None) => date > 0,
+        (Some(_), Some(Some(time))) => time > 0,
+        _ => false,
+    }
+}
+
+/// How many `<number><unit>` parts `text` is, each unit one of `units` after the one before; `None`
+/// when it is anything else. Only the seconds (`fraction`) may have a fraction.
+fn duration_parts(text: &str, units: &str, fraction: bool) -> Option<usize> {
+    let mut parts = 0;
+    let mut rest = text;
+    let mut allowed = units;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let (number, after) = rest.split_at(number_end);
+        let unit = after.chars().next()?;
+        let position = allowed.find(unit)?;
+        let integer = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+        let decimal = fraction
+            && unit == 'S'
+            && number.split_once('.').is_some_and(|(whole, part)| {
+                !whole.is_empty()
+                    && !part.is_empty()
+                    && whole.bytes().all(|b| b.is_ascii_digit())
+                    && part.bytes().all(|b| b.is_ascii_digit())
+            });
+        if !integer && !decimal {
+            return None;
+        }
+        allowed = allowed.get(position + 1..)?;
+        rest = after.get(unit.len_utf8()..)?;
+        parts += 1;
+    }
+    Some(parts)
 }
 
 /// Whether `value` can stand unquoted in a function call: nothing that could end it or start
@@ -208,6 +246,12 @@ mod tests {
         assert_eq!(call_argument("", false), "''");
         assert_eq!(call_argument("PT1H", false), "duration'PT1H'");
         assert_eq!(call_argument("Pending", false), "Pending", "a word, not a duration");
+        for duration in ["PT1H30M", "P1DT2H", "PT0.5S", "-P1D", "P1Y2M3W4DT5H6M7S"] {
+            assert_eq!(call_argument(duration, false), format!("duration'{duration}'"), "{duration}");
+        }
+        for not_one in ["P", "PT", "P1", "P1H", "PT1D", "P1DT", "P1..2D", "P1D2", "P1.5D", "P2D1Y", "PT1.S"] {
+            assert_eq!(call_argument(not_one, false), not_one, "{not_one}");
+        }
     }
 
     #[test]
