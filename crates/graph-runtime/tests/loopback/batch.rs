@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use graph_runtime::http::StatusCode;
-use graph_runtime::{Batch, Error, Json, Method, NoContent, Operation, Paged, Raw, Request, RequestPath};
+use graph_runtime::{
+    Answers, Batch, Error, Json, Method, NoContent, Operation, Paged, Raw, Request, RequestPath, Ticket,
+};
 use serde_json::{json, Value};
 use wiremock::matchers::{header as header_is, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -201,6 +203,16 @@ async fn a_request_the_service_asks_to_retry_is_sent_again_alone_within_the_retr
     );
 }
 
+/// Batches `/items/slow` and `/items/quick` to `server`, with the tests' fast retries: the answers,
+/// and each one's ticket.
+async fn send_slow_and_quick(server: &MockServer) -> (Answers, Ticket<Json<Value>>, Ticket<Json<Value>>) {
+    let client = builder(&server.uri()).build().unwrap();
+    let mut batch = client.batch();
+    let slow = batch.add(get_item(&client, "slow"));
+    let quick = batch.add(get_item(&client, "quick"));
+    (batch.send().await, slow, quick)
+}
+
 #[tokio::test]
 async fn another_requests_long_retry_after_does_not_use_up_a_requests_own_wait_budget() {
     let server = MockServer::start().await;
@@ -222,12 +234,7 @@ async fn another_requests_long_retry_after_does_not_use_up_a_requests_own_wait_b
         }))
         .mount(&server)
         .await;
-    let client = builder(&server.uri()).build().unwrap();
-
-    let mut batch = client.batch();
-    let slow = batch.add(get_item(&client, "slow"));
-    let quick = batch.add(get_item(&client, "quick"));
-    let mut answers = batch.send().await;
+    let (mut answers, slow, quick) = send_slow_and_quick(&server).await;
 
     assert_eq!(answers.take(quick).unwrap(), json!({"id": "quick"}));
     let gave_up = answers.take(slow).unwrap_err();
@@ -260,12 +267,7 @@ async fn a_retry_is_not_held_back_for_anothers_longer_wait() {
         }))
         .mount(&server)
         .await;
-    let client = builder(&server.uri()).build().unwrap();
-
-    let mut batch = client.batch();
-    let slow = batch.add(get_item(&client, "slow"));
-    let quick = batch.add(get_item(&client, "quick"));
-    let mut answers = batch.send().await;
+    let (mut answers, slow, quick) = send_slow_and_quick(&server).await;
 
     assert_eq!(answers.take(quick).unwrap(), json!({"id": "/items/quick"}));
     assert_eq!(answers.take(slow).unwrap(), json!({"id": "/items/slow"}));
